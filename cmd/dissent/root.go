@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	_ "modernc.org/sqlite" // the embedded database's driver
+
+	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/config"
+	"github.com/dissent-channel/dissent/internal/deadline"
+	"github.com/dissent-channel/dissent/internal/store"
+)
+
+// env is what every subcommand gets from run: the streams and the
+// environment, so that tests can run the CLI in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// run parses args and runs one subcommand.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	root := &cobra.Command{
+		Use:           "dissent",
+		Short:         "Dissent: a confidential dissent channel with deadlines",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(initCmd(e), serveCmd(e), orgCmd(e), unitCmd(e), userCmd(e))
+	return root.ExecuteContext(ctx)
+}
+
+// hintFor suggests a next step for common mistakes.
+func hintFor(err error) string {
+	var de *dissent.Error
+	if errors.As(err, &de) && de.Code == "initialized" {
+		return "the data directory is already set up; run `dissent serve --data DIR`"
+	}
+	if errors.Is(err, errNotInitialized) {
+		return "run `dissent init --data DIR` first, or `dissent serve` which sets up ./dissent-data"
+	}
+	return ""
+}
+
+var errNotInitialized = errors.New("no deployment in the data directory")
+
+// storeFlags are the flags of every command that opens the store.
+type storeFlags struct {
+	data string
+	db   string
+}
+
+func (f *storeFlags) add(c *cobra.Command) {
+	c.Flags().StringVar(&f.data, "data", config.DefaultDataDir, "data directory (database and keys)")
+	c.Flags().StringVar(&f.db, "db", "", "database URL (default: the SQLite file in the data directory; postgres://... for PostgreSQL)")
+}
+
+func (f *storeFlags) config(e *env) (config.Config, error) {
+	c := config.Default()
+	c.DataDir = f.data
+	c.DatabaseURL = f.db
+	if v := e.getenv("DISSENT_NOW"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return c, fmt.Errorf("DISSENT_NOW must be an RFC 3339 time such as 2023-11-03T10:00:00-04:00: %w", err)
+		}
+		c.Now = t
+	}
+	return c, c.Validate()
+}
+
+// deployment is an open store and the service over it.
+type deployment struct {
+	cfg   config.Config
+	db    *store.DB
+	svc   *dissent.Service
+	clock func() time.Time
+}
+
+// open opens the deployment in cfg; with create, it makes the data directory
+// and the database if they are missing.
+func open(ctx context.Context, e *env, cfg config.Config, create bool, log *slog.Logger) (*deployment, error) {
+	if cfg.Backend() != config.BackendSQLite {
+		return nil, fmt.Errorf("database %s: only the embedded SQLite backend is available in this build", cfg.RedactedDatabaseURL())
+	}
+	path := cfg.SQLitePath()
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !create {
+		return nil, fmt.Errorf("%w (%s)", errNotInitialized, filepath.Clean(cfg.DataDir))
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := store.OpenSQLite(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	clock := time.Now
+	if !cfg.Now.IsZero() {
+		clock = dissent.OffsetClock(cfg.Now, time.Now)
+	}
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	svc := dissent.NewService(dissent.ServiceConfig{Store: db, Now: clock, Calendars: calendars, Logger: log})
+	return &deployment{cfg: cfg, db: db, svc: svc, clock: clock}, nil
+}
+
+func calendars(loc *time.Location, closures []string) (dissent.Calendar, error) {
+	return deadline.New(loc, closures)
+}
+
+func (d *deployment) Close() error { return d.db.Close() }
+
+// withDeployment opens the existing deployment named by the flags, runs fn
+// and closes it.
+func withDeployment(ctx context.Context, e *env, f *storeFlags, fn func(*deployment) error) error {
+	cfg, err := f.config(e)
+	if err != nil {
+		return err
+	}
+	d, err := open(ctx, e, cfg, false, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return fn(d)
+}
+
+func parseRoles(in []string) ([]dissent.Role, error) {
+	var out []dissent.Role
+	for _, s := range in {
+		for _, part := range strings.Split(s, ";") {
+			if strings.TrimSpace(part) == "" {
+				continue
+			}
+			r, err := dissent.ParseRole(part)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

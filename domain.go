@@ -1,0 +1,318 @@
+package dissent
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Org is an organization served by the deployment (e.g. a ministry and its
+// development agency).
+type Org struct {
+	ID       string
+	Name     string
+	TimeZone string // IANA zone, default America/New_York
+	Created  time.Time
+}
+
+// Unit is an office, bureau or post within an organization.
+type Unit struct {
+	ID       string
+	OrgID    string
+	Name     string
+	ParentID string // empty for a top-level unit
+}
+
+// PersonID identifies a person in the directory.
+type PersonID int64
+
+// Person is someone in the directory. SupervisorID links form the management
+// chain.
+type Person struct {
+	ID           PersonID
+	Email        string
+	Name         string
+	OrgID        string
+	UnitID       string
+	SupervisorID PersonID // 0 when none
+	Roles        Roles
+	Created      time.Time
+}
+
+// Role is one of the parts a person may play; a person may hold several.
+type Role string
+
+// The roles of SPEC §1.
+const (
+	RoleEmployee  Role = "employee"
+	RoleOfficer   Role = "officer"
+	RoleDirector  Role = "director"
+	RolePrincipal Role = "principal"
+	RoleReviewer  Role = "reviewer"
+	RoleMonitor   Role = "monitor"
+	RoleAuditor   Role = "auditor"
+	RoleAdmin     Role = "admin"
+)
+
+// AllRoles lists every role in a fixed order.
+var AllRoles = []Role{RoleEmployee, RoleOfficer, RoleDirector, RolePrincipal, RoleReviewer, RoleMonitor, RoleAuditor, RoleAdmin}
+
+// ParseRole parses a role name.
+func ParseRole(s string) (Role, error) {
+	r := Role(strings.ToLower(strings.TrimSpace(s)))
+	if slices.Contains(AllRoles, r) {
+		return r, nil
+	}
+	return "", errInvalid("role", "unknown_role", "unknown role %q; want one of employee, officer, director, principal, reviewer, monitor, auditor, admin", s)
+}
+
+// Roles is a set of roles, kept sorted in the order of AllRoles.
+type Roles []Role
+
+// Has reports whether r is in the set.
+func (rs Roles) Has(r Role) bool { return slices.Contains(rs, r) }
+
+// NormalizeRoles removes duplicates and sorts rs in the order of AllRoles.
+func NormalizeRoles(rs []Role) Roles {
+	var out Roles
+	for _, r := range AllRoles {
+		if slices.Contains(rs, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// String joins the roles with ";" as in the CSV import format.
+func (rs Roles) String() string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ";")
+}
+
+// MessageID identifies a message: 32 lowercase hex digits, random, so that
+// identifiers reveal nothing and cannot be guessed.
+type MessageID string
+
+// ParseMessageID checks the form of s.
+func ParseMessageID(s string) (MessageID, error) {
+	if len(s) != 32 {
+		return "", errInvalid("id", "malformed_id", "message id must be 32 hexadecimal digits")
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return "", errInvalid("id", "malformed_id", "message id must be 32 hexadecimal digits")
+		}
+	}
+	return MessageID(s), nil
+}
+
+// State is where a message is in its lifecycle (SPEC §2).
+type State string
+
+// The states of a message.
+const (
+	StateDraft        State = "draft"
+	StateCirculating  State = "circulating"
+	StateSubmitted    State = "submitted"
+	StateAcknowledged State = "acknowledged"
+	StateReplied      State = "replied"
+	StateClosed       State = "closed"
+	StateWithdrawn    State = "withdrawn"
+	StateRedirected   State = "redirected"
+)
+
+// Editable reports whether the text may still change and signatures may still
+// be given or withdrawn.
+func (s State) Editable() bool { return s == StateDraft || s == StateCirculating }
+
+// Message is the current state of a message and its current version's text.
+// Title, Summary and Body are protected.
+type Message struct {
+	ID             MessageID
+	OrgID          string
+	DrafterID      PersonID
+	State          State
+	Version        int
+	ContentHash    string
+	Title          Text
+	Summary        Text
+	Body           Text
+	SignatureCount int // effective signatures on the current version, drafter included
+	Created        time.Time
+	Updated        time.Time
+	SubmittedAt    time.Time // zero until submitted
+	AcknowledgeBy  time.Time // end of the working day; zero until submitted
+	ReplyBy        time.Time
+	ReplyDays      int // working days allowed for the reply: 30, or up to 60 once extended
+	ExtensionNote  Text
+	AcknowledgedAt time.Time
+	RepliedAt      time.Time
+	ClosedAt       time.Time
+	RedirectNote   Text
+	RedirectTo     string
+}
+
+// Version is one exact text of a message.
+type Version struct {
+	MessageID   MessageID
+	Number      int
+	Title       Text
+	Summary     Text
+	Body        Text
+	ContentHash string
+	AuthorID    PersonID
+	Created     time.Time
+}
+
+// ContentHash returns the SHA-256 content hash that signatures bind to: the
+// hex digest of a domain-separation tag followed by the title, summary and
+// body, each preceded by its length in bytes as a big-endian uint64. The
+// length prefixes make the encoding unambiguous.
+func ContentHash(title, summary, body string) string {
+	h := sha256.New()
+	h.Write([]byte("dissent content v1\n"))
+	var n [8]byte
+	for _, s := range []string{title, summary, body} {
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Signature binds a person to one version's content hash. A conditional
+// signature (MinCosigners > 0) counts, and is visible, only once at least
+// MinCosigners other effective signatures are on the same version.
+type Signature struct {
+	MessageID    MessageID
+	Version      int
+	PersonID     PersonID
+	ContentHash  string
+	MinCosigners int
+	Signed       time.Time
+}
+
+// EffectiveCount returns how many of the signatures count: every
+// unconditional one, and the largest set of conditional ones whose quorum the
+// rest meet. minimums holds MinCosigners of every signature on one version.
+func EffectiveCount(minimums []int) int {
+	uncond := 0
+	var cond []int
+	for _, m := range minimums {
+		if m <= 0 {
+			uncond++
+		} else {
+			cond = append(cond, m)
+		}
+	}
+	slices.Sort(cond)
+	// Accepting the k conditional signatures with the smallest minimums makes
+	// uncond+k signatures, each of which sees uncond+k-1 others; the largest k
+	// whose k-th minimum is met is the answer, and every smaller minimum is
+	// then met too.
+	best := 0
+	for k := 1; k <= len(cond); k++ {
+		if cond[k-1] <= uncond+k-1 {
+			best = k
+		}
+	}
+	return uncond + best
+}
+
+// QuorumThreshold returns the largest MinCosigners that is effective given
+// the same input as EffectiveCount: conditional signatures with a minimum at
+// or below it count; those above stay sealed. It is -1 when no conditional
+// signature counts.
+func QuorumThreshold(minimums []int) int {
+	n := EffectiveCount(minimums)
+	th := -1
+	for _, m := range minimums {
+		if m > 0 && m <= n-1 && m > th {
+			th = m
+		}
+	}
+	return th
+}
+
+// SignerView is a signature as one reader may see it.
+type SignerView struct {
+	Email        string
+	Name         string
+	OrgID        string
+	Conditional  bool
+	MinCosigners int
+	Signed       time.Time
+	Withheld     bool // the reader is in this signer's management chain
+}
+
+// Event is one entry of the audit trail: a state change or a read of
+// protected content. Events never hold message text or names.
+type Event struct {
+	ID        int64
+	At        time.Time
+	ActorID   PersonID // 0 for the system
+	ActorRole Role     // the role under which the actor acted
+	Kind      string   // e.g. "message.submitted", "read.text"
+	MessageID MessageID
+	Detail    string // free-form, content-free: a version number, a hash, a count
+}
+
+// AccessEntry is a read of a message's text or names, as its authors see it.
+type AccessEntry struct {
+	At     time.Time
+	Kind   string // "text" or "names"
+	Role   Role
+	OrgID  string
+	UnitID string
+	Name   string // only for principals, officers and directors
+}
+
+// Reply is an answer from the channel office.
+type Reply struct {
+	ID         int64
+	MessageID  MessageID
+	AuthorID   PersonID
+	Body       Text
+	Created    time.Time
+	ApprovedBy PersonID // 0 until the director approves
+	ApprovedAt time.Time
+}
+
+// Consultation asks a reviewer for input on a message's text, with the names
+// removed.
+type Consultation struct {
+	ID         int64
+	MessageID  MessageID
+	ReviewerID PersonID
+	RequestBy  PersonID
+	Due        time.Time
+	Created    time.Time
+	Input      Text
+	AnsweredAt time.Time
+}
+
+// Endorsement is an optional statement by a chief of mission or supervisor,
+// separate from the signatures; it can never block or delay a submission.
+type Endorsement struct {
+	MessageID  MessageID
+	EndorserID PersonID
+	Body       Text
+	Created    time.Time
+}
+
+// Meeting records a meeting between principals and authors after the reply.
+type Meeting struct {
+	ID        int64
+	MessageID MessageID
+	HeldOn    string // YYYY-MM-DD
+	Notes     Text
+	Recorded  time.Time
+	ByID      PersonID
+}

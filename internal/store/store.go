@@ -1,0 +1,301 @@
+// Package store keeps Dissent's state in SQL: the only package that speaks
+// SQL. One implementation serves SQLite (the embedded default) and, later,
+// PostgreSQL; both pass the conformance suite in storetest.
+//
+// Writes on SQLite go through one writer goroutine that groups the
+// transactions of concurrent callers into one database transaction, each
+// caller's work in a savepoint of its own, and commits them with one fsync
+// (group commit). A caller's Update returns only after that commit.
+//
+// The package does not import a database driver: the program that links it
+// does (cmd/dissent, and the tests).
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/dissent-channel/dissent"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names the SQL dialect of a backend.
+type Dialect string
+
+// The backends.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open store.
+type DB struct {
+	dialect Dialect
+	write   *sql.DB // SQLite: one connection, used only by the writer goroutine
+	read    *sql.DB
+
+	reqs     chan *writeReq
+	quit     chan struct{}
+	wg       sync.WaitGroup
+	closeOne sync.Once
+
+	// MaxBatch bounds how many callers share one transaction.
+	maxBatch int
+}
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(dissent.Tx) error
+	done chan error
+}
+
+var _ dissent.Store = (*DB)(nil)
+
+// OpenSQLite opens (creating if need be) the SQLite database at path, in WAL
+// mode with foreign keys on, synchronous=FULL (a commit survives power
+// loss), and a busy timeout, and migrates it to the newest schema.
+func OpenSQLite(ctx context.Context, path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create database directory: %w", err)
+	}
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("restrict database permissions: %w", err)
+	}
+	if err := migrate(ctx, w, SQLite); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	db := &DB{dialect: SQLite, write: w, read: r, reqs: make(chan *writeReq, 1024), quit: make(chan struct{}), maxBatch: 256}
+	db.wg.Add(1)
+	go db.writer()
+	return db, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
+	sub, err := fs.Sub(migrations, "migrations/"+string(d))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	gd := goose.DialectSQLite3
+	if d == Postgres {
+		gd = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(gd, db, sub)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	return nil
+}
+
+// Close stops the writer, after the writes already queued, and closes the
+// database. Update calls after Close fail.
+func (db *DB) Close() error {
+	db.closeOne.Do(func() { close(db.quit) })
+	db.wg.Wait()
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+var errClosed = errors.New("store is closed")
+
+// Update implements dissent.Store. It MUST NOT return nil before the
+// transaction that holds fn's writes is durably committed.
+func (db *DB) Update(ctx context.Context, fn func(dissent.Tx) error) error {
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case <-db.quit:
+		return errClosed
+	default:
+	}
+	select {
+	case db.reqs <- r:
+	case <-db.quit:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued, wait for the outcome even if ctx ends: the writer checks
+	// ctx before running fn, and a caller must never be told "failed" about
+	// work that was committed.
+	return <-r.done
+}
+
+// View implements dissent.Store.
+func (db *DB) View(ctx context.Context, fn func(dissent.Tx) error) error {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.dialect == Postgres})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(&txn{q: tx, d: db.dialect})
+}
+
+// writer is the one goroutine that writes. It takes a request, gathers those
+// already waiting, and runs them in one transaction.
+func (db *DB) writer() {
+	defer db.wg.Done()
+	batch := make([]*writeReq, 0, db.maxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case r := <-db.reqs:
+			batch = append(batch, r)
+		case <-db.quit:
+			// Fail what is still queued; nothing of it has run.
+			for {
+				select {
+				case r := <-db.reqs:
+					r.done <- errClosed
+				default:
+					return
+				}
+			}
+		}
+	gather:
+		for len(batch) < db.maxBatch {
+			select {
+			case r := <-db.reqs:
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		db.runBatch(batch)
+	}
+}
+
+func (db *DB) runBatch(batch []*writeReq) {
+	errs := make([]error, len(batch))
+	fail := func(err error) {
+		for i, r := range batch {
+			if errs[i] == nil {
+				r.done <- err
+			} else {
+				r.done <- errs[i]
+			}
+		}
+	}
+	ctx := context.Background()
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		fail(fmt.Errorf("begin: %w", err))
+		return
+	}
+	t := &txn{q: tx, d: db.dialect}
+	ran := 0
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if len(batch) == 1 {
+			errs[i] = db.runOne(r, t)
+			ran++
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+			tx.Rollback()
+			fail(fmt.Errorf("savepoint: %w", err))
+			return
+		}
+		if errs[i] = db.runOne(r, t); errs[i] != nil {
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
+				tx.Rollback()
+				fail(fmt.Errorf("rollback to savepoint: %w", err))
+				return
+			}
+		} else {
+			ran++
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT w"); err != nil {
+			tx.Rollback()
+			fail(fmt.Errorf("release savepoint: %w", err))
+			return
+		}
+	}
+	if len(batch) == 1 && errs[0] != nil {
+		tx.Rollback()
+		batch[0].done <- errs[0]
+		return
+	}
+	if ran == 0 {
+		tx.Rollback()
+		fail(nil)
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		// The commit failed: none of the batch's work is durable.
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = fmt.Errorf("commit: %w", err)
+			}
+		}
+	}
+	for i, r := range batch {
+		r.done <- errs[i]
+	}
+}
+
+// runOne runs one caller's function, turning a panic into an error so that
+// one bad request cannot take the writer down.
+func (db *DB) runOne(r *writeReq, t *txn) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in transaction: %v", p)
+		}
+	}()
+	return r.fn(t)
+}
+
+// Dialect returns the store's SQL dialect.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// isUnique reports whether err is a unique-constraint violation, on either
+// backend, without importing a driver.
+func isUnique(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "(2067)") || strings.Contains(s, "(1555)")
+}

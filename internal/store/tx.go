@@ -1,0 +1,325 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dissent-channel/dissent"
+)
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// txn implements dissent.Tx over one SQL transaction.
+type txn struct {
+	q querier
+	d Dialect
+}
+
+var _ dissent.Tx = (*txn)(nil)
+
+// Instants are stored as Unix nanoseconds; zero times as NULL.
+func ns(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+func fromNS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, v.Int64).UTC()
+}
+
+// Deadlines keep their zone offset, so that their date is the office's date.
+func deadline(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+func fromDeadline(v sql.NullString) (time.Time, error) {
+	if !v.Valid || v.String == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v.String)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("parse deadline %q: %w", v.String, err)
+	}
+	return t, nil
+}
+
+func nullID(id dissent.PersonID) any {
+	if id == 0 {
+		return nil
+	}
+	return int64(id)
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return dissent.ErrNotFound(what)
+	}
+	return fmt.Errorf("read %s: %w", what, err)
+}
+
+func (t *txn) exec(ctx context.Context, op, q string, args ...any) error {
+	if _, err := t.q.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
+// --- organizations, units, calendars ---
+
+func (t *txn) CreateOrg(ctx context.Context, o dissent.Org) error {
+	_, err := t.q.ExecContext(ctx, `INSERT INTO orgs (id, seq, name, time_zone, created)
+		VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM orgs), $2, $3, $4)`, o.ID, o.Name, o.TimeZone, ns(o.Created))
+	if isUnique(err) {
+		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "id", Message: "an organization with id " + o.ID + " already exists"}
+	}
+	if err != nil {
+		return fmt.Errorf("insert org: %w", err)
+	}
+	return nil
+}
+
+func scanOrg(sc interface{ Scan(...any) error }) (dissent.Org, error) {
+	var o dissent.Org
+	var created sql.NullInt64
+	err := sc.Scan(&o.ID, &o.Name, &o.TimeZone, &created)
+	o.Created = fromNS(created)
+	return o, err
+}
+
+func (t *txn) Org(ctx context.Context, id string) (dissent.Org, error) {
+	o, err := scanOrg(t.q.QueryRowContext(ctx, `SELECT id, name, time_zone, created FROM orgs WHERE id = $1`, id))
+	if err != nil {
+		return dissent.Org{}, notFound(err, "organization")
+	}
+	return o, nil
+}
+
+func (t *txn) Orgs(ctx context.Context) ([]dissent.Org, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT id, name, time_zone, created FROM orgs ORDER BY seq`)
+	if err != nil {
+		return nil, fmt.Errorf("list orgs: %w", err)
+	}
+	defer rows.Close()
+	var out []dissent.Org
+	for rows.Next() {
+		o, err := scanOrg(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan org: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) CreateUnit(ctx context.Context, u dissent.Unit) error {
+	_, err := t.q.ExecContext(ctx, `INSERT INTO units (id, org_id, name, parent_id) VALUES ($1, $2, $3, $4)`,
+		u.ID, u.OrgID, u.Name, nullStr(u.ParentID))
+	if isUnique(err) {
+		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "id", Message: "a unit with id " + u.ID + " already exists"}
+	}
+	if err != nil {
+		return fmt.Errorf("insert unit: %w", err)
+	}
+	return nil
+}
+
+func (t *txn) Unit(ctx context.Context, id string) (dissent.Unit, error) {
+	var u dissent.Unit
+	var parent sql.NullString
+	err := t.q.QueryRowContext(ctx, `SELECT id, org_id, name, parent_id FROM units WHERE id = $1`, id).Scan(&u.ID, &u.OrgID, &u.Name, &parent)
+	if err != nil {
+		return dissent.Unit{}, notFound(err, "unit")
+	}
+	u.ParentID = parent.String
+	return u, nil
+}
+
+func (t *txn) Closures(ctx context.Context, orgID string) ([]string, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT day FROM closures WHERE org_id = $1 ORDER BY day`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("list closures: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			return nil, fmt.Errorf("scan closure: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) AddClosure(ctx context.Context, orgID, date, reason string) error {
+	_, err := t.q.ExecContext(ctx, `INSERT INTO closures (org_id, day, reason) VALUES ($1, $2, $3)`, orgID, date, reason)
+	if isUnique(err) {
+		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "date", Message: "that day is already a closure"}
+	}
+	if err != nil {
+		return fmt.Errorf("insert closure: %w", err)
+	}
+	return nil
+}
+
+// --- people and credentials ---
+
+func (t *txn) CreatePerson(ctx context.Context, p dissent.Person) (dissent.PersonID, error) {
+	var id int64
+	err := t.q.QueryRowContext(ctx, `INSERT INTO people (email, name, org_id, unit_id, supervisor_id, created)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		p.Email, p.Name, nullStr(p.OrgID), nullStr(p.UnitID), nullID(p.SupervisorID), ns(p.Created)).Scan(&id)
+	if isUnique(err) {
+		return 0, &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "email", Message: "a person with e-mail " + p.Email + " already exists"}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("insert person: %w", err)
+	}
+	for _, r := range p.Roles {
+		if err := t.exec(ctx, "insert role", `INSERT INTO person_roles (person_id, role) VALUES ($1, $2)`, id, string(r)); err != nil {
+			return 0, err
+		}
+	}
+	return dissent.PersonID(id), nil
+}
+
+const personCols = `p.id, p.email, p.name, COALESCE(p.org_id, ''), COALESCE(p.unit_id, ''), COALESCE(p.supervisor_id, 0), p.created`
+
+func (t *txn) scanPerson(ctx context.Context, row *sql.Row) (dissent.Person, error) {
+	var p dissent.Person
+	var created sql.NullInt64
+	if err := row.Scan(&p.ID, &p.Email, &p.Name, &p.OrgID, &p.UnitID, &p.SupervisorID, &created); err != nil {
+		return dissent.Person{}, notFound(err, "person")
+	}
+	p.Created = fromNS(created)
+	var err error
+	p.Roles, err = t.roles(ctx, p.ID)
+	return p, err
+}
+
+func (t *txn) roles(ctx context.Context, id dissent.PersonID) (dissent.Roles, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT role FROM person_roles WHERE person_id = $1`, int64(id))
+	if err != nil {
+		return nil, fmt.Errorf("read roles: %w", err)
+	}
+	defer rows.Close()
+	var rs []dissent.Role
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, fmt.Errorf("scan role: %w", err)
+		}
+		rs = append(rs, dissent.Role(r))
+	}
+	return dissent.NormalizeRoles(rs), rows.Err()
+}
+
+func (t *txn) Person(ctx context.Context, id dissent.PersonID) (dissent.Person, error) {
+	return t.scanPerson(ctx, t.q.QueryRowContext(ctx, `SELECT `+personCols+` FROM people p WHERE p.id = $1`, int64(id)))
+}
+
+func (t *txn) PersonByEmail(ctx context.Context, email string) (dissent.Person, error) {
+	return t.scanPerson(ctx, t.q.QueryRowContext(ctx, `SELECT `+personCols+` FROM people p WHERE p.email = $1`, email))
+}
+
+func (t *txn) SetSupervisor(ctx context.Context, id, supervisor dissent.PersonID) error {
+	return t.exec(ctx, "set supervisor", `UPDATE people SET supervisor_id = $2 WHERE id = $1`, int64(id), nullID(supervisor))
+}
+
+func (t *txn) PeopleByEmail(ctx context.Context, emails []string) (map[string]dissent.Person, error) {
+	out := make(map[string]dissent.Person, len(emails))
+	// In chunks, to stay under every backend's limit on bound parameters.
+	for start := 0; start < len(emails); start += 500 {
+		chunk := emails[start:min(start+500, len(emails))]
+		args := make([]any, len(chunk))
+		ph := make([]string, len(chunk))
+		for i, e := range chunk {
+			args[i] = e
+			ph[i] = fmt.Sprintf("$%d", i+1)
+		}
+		rows, err := t.q.QueryContext(ctx, `SELECT p.id, p.email, p.name, COALESCE(p.org_id, ''), COALESCE(p.unit_id, ''), COALESCE(p.supervisor_id, 0), p.created,
+			COALESCE(r.role, '') FROM people p LEFT JOIN person_roles r ON r.person_id = p.id
+			WHERE p.email IN (`+strings.Join(ph, ",")+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("read people: %w", err)
+		}
+		for rows.Next() {
+			var p dissent.Person
+			var created sql.NullInt64
+			var role string
+			if err := rows.Scan(&p.ID, &p.Email, &p.Name, &p.OrgID, &p.UnitID, &p.SupervisorID, &created, &role); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("scan person: %w", err)
+			}
+			p.Created = fromNS(created)
+			if have, ok := out[p.Email]; ok {
+				p = have
+			}
+			if role != "" {
+				p.Roles = dissent.NormalizeRoles(append(p.Roles, dissent.Role(role)))
+			}
+			out[p.Email] = p
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("read people: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read people: %w", err)
+		}
+	}
+	return out, nil
+}
+
+func (t *txn) CountPeopleWithRole(ctx context.Context, r dissent.Role) (int, error) {
+	var n int
+	if err := t.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM person_roles WHERE role = $1`, string(r)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count people: %w", err)
+	}
+	return n, nil
+}
+
+func (t *txn) CreateToken(ctx context.Context, person dissent.PersonID, hash []byte, created time.Time) error {
+	return t.exec(ctx, "insert token", `INSERT INTO tokens (hash, person_id, created) VALUES ($1, $2, $3)`, hash, int64(person), ns(created))
+}
+
+func (t *txn) PersonByTokenHash(ctx context.Context, hash []byte) (dissent.Person, error) {
+	return t.scanPerson(ctx, t.q.QueryRowContext(ctx, `SELECT `+personCols+` FROM tokens k JOIN people p ON p.id = k.person_id
+		WHERE k.hash = $1 AND k.revoked IS NULL`, hash))
+}
+
+func (t *txn) CreateSignInLink(ctx context.Context, person dissent.PersonID, hash []byte, expires time.Time) error {
+	return t.exec(ctx, "insert sign-in link", `INSERT INTO signin_links (hash, person_id, expires) VALUES ($1, $2, $3)`, hash, int64(person), ns(expires))
+}
+
+func (t *txn) UseSignInLink(ctx context.Context, hash []byte, now time.Time) (dissent.PersonID, error) {
+	var id int64
+	err := t.q.QueryRowContext(ctx, `UPDATE signin_links SET used = $1 WHERE hash = $2 AND used IS NULL AND expires > $1 RETURNING person_id`,
+		ns(now), hash).Scan(&id)
+	if err != nil {
+		return 0, notFound(err, "sign-in link")
+	}
+	return dissent.PersonID(id), nil
+}

@@ -1,0 +1,244 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/dissent-channel/dissent"
+)
+
+func (s *Server) handleMessageAcknowledge(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.transition(w, r, func(id dissent.MessageID) (dissent.Message, error) { return s.svc.Acknowledge(r.Context(), a, id) })
+}
+
+func (s *Server) handleMessageClose(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.transition(w, r, func(id dissent.MessageID) (dissent.Message, error) { return s.svc.Close(r.Context(), a, id) })
+}
+
+type consultRequest struct {
+	Email string `json:"email"`
+	Due   string `json:"due"`
+}
+
+func (s *Server) handleConsult(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, err := messageID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req consultRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cid, err := s.svc.Consult(r.Context(), a, id, req.Email, req.Due)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]int64{"id": cid})
+}
+
+func (s *Server) handleInput(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, err := messageID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req bodyRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.svc.GiveInput(r.Context(), a, id, req.Body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleReplyCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, err := messageID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req bodyRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rep, m, err := s.svc.Reply(r.Context(), a, id, req.Body)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"reply":   replyJSON{ID: rep.ID, Body: rep.Body.Reveal(), CreatedAt: ts(rep.Created), ApprovedAt: ts(rep.ApprovedAt)},
+		"message": messageOut(m),
+	})
+}
+
+func (s *Server) handleReplyApprove(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	rid, err := strconv.ParseInt(r.PathValue("reply"), 10, 64)
+	if err != nil || rid <= 0 {
+		s.writeError(w, r, &dissent.Error{Kind: dissent.KindInvalid, Code: "malformed_id", Field: "reply", Message: "reply id must be a positive integer"})
+		return
+	}
+	s.transition(w, r, func(id dissent.MessageID) (dissent.Message, error) {
+		return s.svc.ApproveReply(r.Context(), a, id, rid)
+	})
+}
+
+type extendRequest struct {
+	WorkingDays int    `json:"working_days"`
+	Reason      string `json:"reason"`
+}
+
+func (s *Server) handleMessageExtend(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, err := messageID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req extendRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	m, err := s.svc.Extend(r.Context(), a, id, req.WorkingDays, req.Reason)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, messageOut(m))
+}
+
+type redirectRequest struct {
+	Reason  string `json:"reason"`
+	Channel string `json:"channel"`
+}
+
+func (s *Server) handleMessageRedirect(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, err := messageID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req redirectRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	m, err := s.svc.Redirect(r.Context(), a, id, req.Reason, req.Channel)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, messageOut(m))
+}
+
+func (s *Server) handleDistribute(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, err := messageID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req emailsRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.svc.Distribute(r.Context(), a, id, req.Emails); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type meetingRequest struct {
+	HeldOn string `json:"held_on"`
+	Notes  string `json:"notes"`
+}
+
+func (s *Server) handleMeetingRecord(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, err := messageID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req meetingRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	mid, err := s.svc.RecordMeeting(r.Context(), a, id, req.HeldOn, req.Notes)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]int64{"id": mid})
+}
+
+func (s *Server) handleMeetingRequest(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, err := messageID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := decodeOptional(w, r, &struct{}{}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.svc.RequestMeeting(r.Context(), a, id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type reasonRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) handleMessageReopen(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, err := messageID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req reasonRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	m, err := s.svc.Reopen(r.Context(), a, id, req.Reason)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, messageOut(m))
+}
+
+func (s *Server) handleBreakGlass(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, err := messageID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req reasonRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, signers, err := s.svc.BreakGlass(r.Context(), a, id, req.Reason)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]signerJSON, len(signers))
+	for i, x := range signers {
+		out[i] = signerJSON{Email: x.Email, Name: x.Name, Org: x.OrgID, Conditional: x.Conditional, MinCosigners: x.MinCosigners, SignedAt: ts(x.Signed), Withheld: x.Withheld}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"message": viewOut(v), "signatures": out})
+}

@@ -1,0 +1,59 @@
+package web
+
+import "net/http"
+
+// routes lists every route on one screen.
+func (s *Server) routes() {
+	m := s
+	m.handle("GET /healthz", s.handleHealth)
+	m.handle("GET /readyz", s.handleReady)
+	m.handle("GET /api/v1/openapi.json", s.handleOpenAPI)
+
+	m.handle("POST /api/v1/signin/link", s.handleSignInLinkAPI)
+	m.handle("GET /signin/link/{secret}", s.handleSignInLinkPage)
+	m.handle("POST /signin/link", s.handleSignInLinkForm)
+	m.handle("GET /api/v1/me", s.authed(s.handleMe))
+
+	m.handle("POST /api/v1/messages", s.authed(s.handleMessageCreate))
+	m.handle("GET /api/v1/messages", s.authed(s.handleMessageList))
+	m.handle("GET /api/v1/messages/{id}", s.authed(s.handleMessageShow))
+	m.handle("PUT /api/v1/messages/{id}", s.authed(s.handleMessageEdit))
+	m.handle("GET /api/v1/messages/{id}/versions", s.authed(s.handleVersionList))
+	m.handle("POST /api/v1/messages/{id}/coauthors", s.authed(s.handleCoauthorAdd))
+	m.handle("POST /api/v1/messages/{id}/invitations", s.authed(s.handleInvitationCreate))
+	m.handle("POST /api/v1/messages/{id}/signatures", s.authed(s.handleSignatureCreate))
+	m.handle("GET /api/v1/messages/{id}/signatures", s.authed(s.handleSignatureList))
+	m.handle("DELETE /api/v1/messages/{id}/signatures/me", s.authed(s.handleSignatureWithdraw))
+	m.handle("POST /api/v1/messages/{id}/submit", s.authed(s.handleMessageSubmit))
+	m.handle("POST /api/v1/messages/{id}/withdraw", s.authed(s.handleMessageWithdraw))
+	m.handle("POST /api/v1/messages/{id}/endorsers", s.authed(s.handleEndorserAdd))
+	m.handle("POST /api/v1/messages/{id}/endorsement", s.authed(s.handleEndorse))
+
+	m.handle("POST /api/v1/messages/{id}/acknowledge", s.authed(s.handleMessageAcknowledge))
+	m.handle("POST /api/v1/messages/{id}/assignments", s.authed(s.handleAssign))
+	m.handle("POST /api/v1/messages/{id}/consultations", s.authed(s.handleConsult))
+	m.handle("POST /api/v1/messages/{id}/input", s.authed(s.handleInput))
+	m.handle("POST /api/v1/messages/{id}/replies", s.authed(s.handleReplyCreate))
+	m.handle("POST /api/v1/messages/{id}/replies/{reply}/approve", s.authed(s.handleReplyApprove))
+	m.handle("POST /api/v1/messages/{id}/extend", s.authed(s.handleMessageExtend))
+	m.handle("POST /api/v1/messages/{id}/redirect", s.authed(s.handleMessageRedirect))
+	m.handle("POST /api/v1/messages/{id}/distribution", s.authed(s.handleDistribute))
+	m.handle("POST /api/v1/messages/{id}/meetings", s.authed(s.handleMeetingRecord))
+	m.handle("POST /api/v1/messages/{id}/meeting-requests", s.authed(s.handleMeetingRequest))
+	m.handle("POST /api/v1/messages/{id}/close", s.authed(s.handleMessageClose))
+	m.handle("POST /api/v1/messages/{id}/reopen", s.authed(s.handleMessageReopen))
+	m.handle("POST /api/v1/messages/{id}/break-glass", s.authed(s.handleBreakGlass))
+	m.handle("GET /api/v1/messages/{id}/access-log", s.authed(s.handleAccessLog))
+	m.handle("GET /api/v1/messages/{id}/receipt", s.authed(s.handleReceipt))
+
+	m.handle("/api/", s.handleAPINotFound)
+}
+
+// Routes returns every registered pattern, for tests that walk them all.
+func (s *Server) Routes() []string { return s.patterns }
+
+// handle registers a route and records its pattern.
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.mux.HandleFunc(pattern, h)
+	s.patterns = append(s.patterns, pattern)
+}

@@ -1,0 +1,145 @@
+// Package web serves Dissent over HTTP: the JSON API v1 and, later, the web
+// pages. Handlers are thin: they decode a typed request, call one method of
+// *dissent.Service, and encode the answer. This package never talks to the
+// store directly, so every read passes the Service's authorization and access
+// logging.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/dissent-channel/dissent"
+)
+
+// Server is the HTTP face of a Service.
+type Server struct {
+	svc      *dissent.Service
+	log      *slog.Logger
+	mux      *http.ServeMux
+	patterns []string
+	ready    func(context.Context) error
+	// ClockWarning is shown in a header while the DISSENT_NOW clock is set.
+	clockWarning string
+}
+
+// Options configure a Server.
+type Options struct {
+	Logger *slog.Logger
+	// Ready reports whether the service can take requests (e.g. the database
+	// answers); /readyz calls it.
+	Ready func(context.Context) error
+	// ClockWarning, if set, is sent as the X-Dissent-Clock header on every
+	// response (the DISSENT_NOW clock is in effect).
+	ClockWarning string
+}
+
+// New returns the HTTP handler for svc.
+func New(svc *dissent.Service, o Options) *Server {
+	s := &Server{svc: svc, log: o.Logger, mux: http.NewServeMux(), ready: o.Ready, clockWarning: o.ClockWarning}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.ready == nil {
+		s.ready = func(context.Context) error { return nil }
+	}
+	s.routes()
+	return s
+}
+
+// ServeHTTP wraps every request in the common middleware.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rid := newRequestID()
+	r = r.WithContext(context.WithValue(r.Context(), ridKey{}, rid))
+	sw := &statusWriter{ResponseWriter: w}
+	h := sw.Header()
+	h.Set("X-Request-Id", rid)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+	if r.TLS != nil {
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+	if s.clockWarning != "" {
+		h.Set("X-Dissent-Clock", s.clockWarning)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.ErrorContext(r.Context(), "panic", "request_id", rid, "route", r.Pattern, "panic", p)
+			if sw.status == 0 {
+				s.writeError(sw, r, &dissent.Error{Kind: dissent.KindInternal, Code: "internal", Message: "internal error"})
+			}
+		}
+		// Log the route pattern, never the path's values or any content.
+		s.log.InfoContext(r.Context(), "request", "request_id", rid, "method", r.Method, "route", r.Pattern,
+			"status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+	}()
+	s.mux.ServeHTTP(sw, r)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+type ridKey struct{}
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func requestID(ctx context.Context) string {
+	s, _ := ctx.Value(ridKey{}).(string)
+	return s
+}
+
+// authed wraps a handler that needs a signed-in person: a bearer token in
+// the Authorization header.
+func (s *Server) authed(h func(http.ResponseWriter, *http.Request, dissent.Actor)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		scheme, token, ok := strings.Cut(auth, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			s.writeError(w, r, &dissent.Error{Kind: dissent.KindUnauthenticated, Code: "unauthenticated", Message: "sign in: send Authorization: Bearer <token>"})
+			return
+		}
+		a, err := s.svc.Authenticate(r.Context(), dissent.NewSecret(strings.TrimSpace(token)))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h(w, r, a)
+	}
+}
+
+// messageID parses the {id} of a route.
+func messageID(r *http.Request) (dissent.MessageID, error) {
+	return dissent.ParseMessageID(r.PathValue("id"))
+}

@@ -1,0 +1,439 @@
+package dissent
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// Draft is the text a drafter writes.
+type Draft struct {
+	Title   string
+	Summary string
+	Body    string
+}
+
+func (d Draft) validate() error {
+	if err := checkText("title", d.Title, MaxTitle, false, true); err != nil {
+		return err
+	}
+	if err := checkText("summary", d.Summary, MaxSummary, true, false); err != nil {
+		return err
+	}
+	return checkText("body", d.Body, MaxBody, true, false)
+}
+
+// MessageView is a message as one reader may see it: Text is false and the
+// protected fields are empty when the reader may see only its metadata.
+type MessageView struct {
+	Message
+	Text          bool
+	Facts         Facts
+	Replies       []Reply
+	Endorsements  []Endorsement
+	Consultations []Consultation
+	Meetings      []Meeting
+}
+
+// eventRole is the role under which an actor takes an action, for the record.
+func eventRole(a Actor, action Action, f Facts) Role {
+	for _, r := range a.Roles {
+		if roleAllows(r, action, f) {
+			return r
+		}
+	}
+	return ""
+}
+
+func (s *Service) facts(ctx context.Context, tx Tx, a Actor, m Message, now time.Time) (Facts, error) {
+	if a.ID == 0 {
+		return Facts{Submitted: !m.SubmittedAt.IsZero()}, nil
+	}
+	f, err := tx.Relation(ctx, m.ID, a.ID, now)
+	if err != nil {
+		return Facts{}, err
+	}
+	f.Drafter = m.DrafterID == a.ID
+	f.Submitted = !m.SubmittedAt.IsZero()
+	return f, nil
+}
+
+// authorize loads and checks: what the actor may not see is NotFound; what
+// they may see but not do is Forbidden.
+func (s *Service) authorize(ctx context.Context, tx Tx, a Actor, id MessageID, action Action, lock bool, now time.Time) (Message, Facts, error) {
+	var m Message
+	var err error
+	if lock {
+		m, err = tx.LockMessage(ctx, id)
+	} else {
+		m, err = tx.Message(ctx, id)
+	}
+	if err != nil {
+		return Message{}, Facts{}, err
+	}
+	f, err := s.facts(ctx, tx, a, m, now)
+	if err != nil {
+		return Message{}, Facts{}, err
+	}
+	if !Decide(a.Roles, ActSee, f) {
+		return Message{}, Facts{}, ErrNotFound("message")
+	}
+	if !Decide(a.Roles, action, f) {
+		return Message{}, Facts{}, errForbidden("you may not %s this message", actionVerb(action))
+	}
+	return m, f, nil
+}
+
+func actionVerb(a Action) string {
+	switch a {
+	case ActReadText:
+		return "read"
+	case ActReadNames:
+		return "see the signers of"
+	case ActUnsign:
+		return "withdraw a signature from"
+	case ActReadAccessLog:
+		return "see the access log of"
+	case ActReceipt:
+		return "get a receipt for"
+	case ActBreakGlass:
+		return "break the glass on"
+	}
+	return a.String()
+}
+
+// mutate runs fn on a locked message the actor may act on, then stores the
+// message and an event of the given kind, all in one transaction.
+func (s *Service) mutate(ctx context.Context, a Actor, id MessageID, action Action, kind string,
+	fn func(tx Tx, m *Message, f Facts, now time.Time) (detail string, err error)) (Message, error) {
+	var out Message
+	err := s.store.Update(ctx, func(tx Tx) error {
+		now := s.now().UTC()
+		m, f, err := s.authorize(ctx, tx, a, id, action, true, now)
+		if err != nil {
+			return err
+		}
+		detail, err := fn(tx, &m, f, now)
+		if err != nil {
+			return err
+		}
+		m.Updated = now
+		if err := tx.UpdateMessage(ctx, m); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: eventRole(a, action, f), Kind: kind, MessageID: m.ID, Detail: detail}); err != nil {
+			return err
+		}
+		out = m
+		return nil
+	})
+	return out, err
+}
+
+func conflictState(m Message, what string) error {
+	return &Error{Kind: KindConflict, Code: "illegal_transition", Field: "state",
+		Message: "cannot " + what + " a message that is " + string(m.State)}
+}
+
+// CreateMessage starts a draft. The drafter is its first signer.
+func (s *Service) CreateMessage(ctx context.Context, a Actor, d Draft) (Message, error) {
+	if !a.Roles.Has(RoleEmployee) {
+		return Message{}, errForbidden("only employees may draft messages")
+	}
+	if err := d.validate(); err != nil {
+		return Message{}, err
+	}
+	now := s.now().UTC()
+	hash := ContentHash(d.Title, d.Summary, d.Body)
+	m := Message{
+		ID: MessageID(newRandomID()), OrgID: a.OrgID, DrafterID: a.ID, State: StateDraft, Version: 1,
+		ContentHash: hash, Title: NewText(d.Title), Summary: NewText(d.Summary), Body: NewText(d.Body),
+		SignatureCount: 1, Created: now, Updated: now, ReplyDays: DefaultReplyDay,
+	}
+	v := Version{MessageID: m.ID, Number: 1, Title: m.Title, Summary: m.Summary, Body: m.Body, ContentHash: hash, AuthorID: a.ID, Created: now}
+	err := s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.CreateMessage(ctx, m, v); err != nil {
+			return err
+		}
+		if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: 1, PersonID: a.ID, ContentHash: hash, Signed: now}); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: RoleEmployee, Kind: "message.created", MessageID: m.ID, Detail: "version 1 " + hash})
+	})
+	if err != nil {
+		return Message{}, err
+	}
+	return m, nil
+}
+
+// EditMessage replaces the draft's text with a new version. Signatures on
+// earlier versions stay on record but no longer count; the drafter signs the
+// new version.
+func (s *Service) EditMessage(ctx context.Context, a Actor, id MessageID, d Draft) (Message, error) {
+	if err := d.validate(); err != nil {
+		return Message{}, err
+	}
+	return s.mutate(ctx, a, id, ActEdit, "message.edited", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if !m.State.Editable() {
+			return "", conflictState(*m, "edit")
+		}
+		hash := ContentHash(d.Title, d.Summary, d.Body)
+		if hash == m.ContentHash {
+			return "version " + strconv.Itoa(m.Version) + " unchanged", nil
+		}
+		m.Version++
+		m.ContentHash = hash
+		m.Title, m.Summary, m.Body = NewText(d.Title), NewText(d.Summary), NewText(d.Body)
+		if err := tx.AddVersion(ctx, Version{MessageID: m.ID, Number: m.Version, Title: m.Title, Summary: m.Summary, Body: m.Body, ContentHash: hash, AuthorID: a.ID, Created: now}); err != nil {
+			return "", err
+		}
+		if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: m.Version, PersonID: m.DrafterID, ContentHash: hash, Signed: now}); err != nil {
+			return "", err
+		}
+		if err := s.recount(ctx, tx, m); err != nil {
+			return "", err
+		}
+		return "version " + strconv.Itoa(m.Version) + " " + hash, nil
+	})
+}
+
+func (s *Service) recount(ctx context.Context, tx Tx, m *Message) error {
+	mins, err := tx.SignatureMinimums(ctx, m.ID, m.Version)
+	if err != nil {
+		return err
+	}
+	m.SignatureCount = EffectiveCount(mins)
+	return nil
+}
+
+// Invite invites employees, by e-mail, to co-sign. Inviting moves a draft to
+// circulating.
+func (s *Service) Invite(ctx context.Context, a Actor, id MessageID, emails []string) (int, error) {
+	if len(emails) == 0 {
+		return 0, errInvalid("emails", "required", "emails must list at least one address")
+	}
+	if len(emails) > MaxInvitations {
+		return 0, &Error{Kind: KindInvalid, Code: "too_many", Field: "emails", Limit: MaxInvitations, Message: "emails may list at most " + strconv.Itoa(MaxInvitations) + " addresses"}
+	}
+	norm := make([]string, len(emails))
+	for i, e := range emails {
+		var err error
+		if norm[i], err = NormalizeEmail(fieldIndex("emails", i), e); err != nil {
+			return 0, err
+		}
+	}
+	var added int
+	_, err := s.mutate(ctx, a, id, ActInvite, "message.invited", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if !m.State.Editable() {
+			return "", conflictState(*m, "invite co-signers to")
+		}
+		people, err := tx.PeopleByEmail(ctx, norm)
+		if err != nil {
+			return "", err
+		}
+		ids := make([]PersonID, 0, len(norm))
+		for i, e := range norm {
+			p, ok := people[e]
+			if !ok || !p.Roles.Has(RoleEmployee) {
+				return "", &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: fieldIndex("emails", i), Message: "no eligible employee with the address " + e}
+			}
+			ids = append(ids, p.ID)
+		}
+		if added, err = tx.AddInvitations(ctx, m.ID, ids, a.ID, now); err != nil {
+			return "", err
+		}
+		if m.State == StateDraft {
+			m.State = StateCirculating
+		}
+		return strconv.Itoa(added) + " invited", nil
+	})
+	return added, err
+}
+
+// AddCoauthor adds a co-author, who edits the draft with the drafter.
+func (s *Service) AddCoauthor(ctx context.Context, a Actor, id MessageID, email string) error {
+	email, err := NormalizeEmail("email", email)
+	if err != nil {
+		return err
+	}
+	_, err = s.mutate(ctx, a, id, ActAddCoauthor, "message.coauthor_added", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if !m.State.Editable() {
+			return "", conflictState(*m, "add a co-author to")
+		}
+		p, err := tx.PersonByEmail(ctx, email)
+		if err != nil || !p.Roles.Has(RoleEmployee) {
+			return "", &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: "email", Message: "no eligible employee with the address " + email}
+		}
+		if p.ID == m.DrafterID {
+			return "", errInvalid("email", "is_drafter", "the drafter is already an author")
+		}
+		return "person " + strconv.Itoa(int(p.ID)), tx.AddCoauthor(ctx, m.ID, p.ID, now)
+	})
+	return err
+}
+
+// Sign adds the actor's signature to the current version, whose content
+// hash the signer must name. minCosigners > 0 makes the signature
+// conditional: it counts, and is shown, only once that many others sign.
+func (s *Service) Sign(ctx context.Context, a Actor, id MessageID, contentHash string, minCosigners int) (Message, error) {
+	if err := checkHash("content_hash", contentHash); err != nil {
+		return Message{}, err
+	}
+	if minCosigners < 0 || minCosigners >= MaxSigners {
+		return Message{}, &Error{Kind: KindInvalid, Code: "out_of_range", Field: "min_cosigners", Limit: MaxSigners - 1,
+			Message: "min_cosigners must be between 0 and " + strconv.Itoa(MaxSigners-1)}
+	}
+	return s.mutate(ctx, a, id, ActSign, "signature.added", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if !m.State.Editable() {
+			return "", conflictState(*m, "sign")
+		}
+		if contentHash != m.ContentHash {
+			return "", &Error{Kind: KindConflict, Code: "stale_content_hash", Field: "content_hash",
+				Message: "content_hash does not match the current version " + strconv.Itoa(m.Version) + "; read the message again and sign what it says now"}
+		}
+		if f.Drafter {
+			if minCosigners > 0 {
+				return "", errInvalid("min_cosigners", "drafter_unconditional", "the drafter's signature cannot be conditional")
+			}
+			return "", &Error{Kind: KindConflict, Code: "already_signed", Message: "you have already signed this version"}
+		}
+		n, err := tx.CountSignatures(ctx, m.ID, m.Version)
+		if err != nil {
+			return "", err
+		}
+		if n >= MaxSigners {
+			return "", &Error{Kind: KindConflict, Code: "too_many_signers", Field: "signatures", Limit: MaxSigners,
+				Message: "a message may carry at most " + strconv.Itoa(MaxSigners) + " signatures"}
+		}
+		if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: m.Version, PersonID: a.ID, ContentHash: contentHash, MinCosigners: minCosigners, Signed: now}); err != nil {
+			return "", err
+		}
+		if err := s.recount(ctx, tx, m); err != nil {
+			return "", err
+		}
+		return "version " + strconv.Itoa(m.Version) + " " + contentHash, nil
+	})
+}
+
+// Unsign withdraws the actor's signature; possible until submission.
+func (s *Service) Unsign(ctx context.Context, a Actor, id MessageID) (Message, error) {
+	return s.mutate(ctx, a, id, ActUnsign, "signature.withdrawn", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if !m.State.Editable() {
+			return "", &Error{Kind: KindConflict, Code: "signatures_frozen", Field: "state",
+				Message: "signatures are frozen once a message is submitted"}
+		}
+		n, err := tx.WithdrawSignatures(ctx, m.ID, a.ID, now)
+		if err != nil {
+			return "", err
+		}
+		if n == 0 {
+			return "", &Error{Kind: KindConflict, Code: "not_signed", Message: "you hold no signature on this message"}
+		}
+		return "withdrawn", s.recount(ctx, tx, m)
+	})
+}
+
+// Submit sends the message to the channel office: it freezes the version,
+// seals the signatures and starts the clocks. The drafter names the content
+// hash of the version they submit.
+func (s *Service) Submit(ctx context.Context, a Actor, id MessageID, contentHash string) (Message, error) {
+	if err := checkHash("content_hash", contentHash); err != nil {
+		return Message{}, err
+	}
+	return s.mutate(ctx, a, id, ActSubmit, "message.submitted", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if !m.State.Editable() {
+			return "", conflictState(*m, "submit")
+		}
+		if contentHash != m.ContentHash {
+			return "", &Error{Kind: KindConflict, Code: "stale_content_hash", Field: "content_hash",
+				Message: "content_hash does not match the current version " + strconv.Itoa(m.Version)}
+		}
+		if err := checkText("body", m.Body.Reveal(), MaxBody, true, true); err != nil {
+			return "", &Error{Kind: KindUnprocessable, Code: "required", Field: "body", Message: "a message needs a body before it can be submitted"}
+		}
+		cal, err := s.officeCalendar(ctx, tx)
+		if err != nil {
+			return "", err
+		}
+		if err := s.recount(ctx, tx, m); err != nil {
+			return "", err
+		}
+		m.State = StateSubmitted
+		m.SubmittedAt = now
+		m.AcknowledgeBy = cal.Due(now, DefaultAckDays)
+		m.ReplyDays = DefaultReplyDay
+		m.ReplyBy = cal.Due(now, m.ReplyDays)
+		return "version " + strconv.Itoa(m.Version) + " " + m.ContentHash + " signatures " + strconv.Itoa(m.SignatureCount), nil
+	})
+}
+
+// officeCalendar is the calendar of the organization that runs the channel
+// office: the first one created.
+func (s *Service) officeCalendar(ctx context.Context, tx Tx) (Calendar, error) {
+	orgs, err := tx.Orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(orgs) == 0 {
+		return nil, &Error{Kind: KindUnavailable, Code: "no_office", Message: "no organization runs the channel office yet"}
+	}
+	loc, err := time.LoadLocation(orgs[0].TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	closures, err := tx.Closures(ctx, orgs[0].ID)
+	if err != nil {
+		return nil, err
+	}
+	if s.calendars == nil {
+		return nil, &Error{Kind: KindUnavailable, Code: "no_calendar", Message: "no working-day calendar configured"}
+	}
+	return s.calendars(loc, closures)
+}
+
+// Withdraw takes the whole message back; the drafter may do so until the
+// channel office acknowledges it.
+func (s *Service) Withdraw(ctx context.Context, a Actor, id MessageID) (Message, error) {
+	return s.mutate(ctx, a, id, ActWithdraw, "message.withdrawn", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		switch m.State {
+		case StateDraft, StateCirculating, StateSubmitted:
+			m.State = StateWithdrawn
+			return "", nil
+		}
+		return "", conflictState(*m, "withdraw")
+	})
+}
+
+// EndorsementRequest asks a chief of mission or supervisor to endorse.
+func (s *Service) AskEndorsement(ctx context.Context, a Actor, id MessageID, email string) error {
+	email, err := NormalizeEmail("email", email)
+	if err != nil {
+		return err
+	}
+	_, err = s.mutate(ctx, a, id, ActAskEndorsement, "endorsement.requested", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if m.State != StateDraft && m.State != StateCirculating && m.State != StateSubmitted {
+			return "", conflictState(*m, "ask for an endorsement of")
+		}
+		p, err := tx.PersonByEmail(ctx, email)
+		if err != nil || !p.Roles.Has(RoleEmployee) {
+			return "", &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: "email", Message: "no eligible employee with the address " + email}
+		}
+		return "person " + strconv.Itoa(int(p.ID)), tx.AddEndorser(ctx, m.ID, p.ID, now)
+	})
+	return err
+}
+
+// Endorse records the endorsement the actor was asked for. It never blocks or
+// delays submission.
+func (s *Service) Endorse(ctx context.Context, a Actor, id MessageID, body string) error {
+	if err := checkText("body", body, MaxReason, true, true); err != nil {
+		return err
+	}
+	_, err := s.mutate(ctx, a, id, ActEndorse, "endorsement.given", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if m.State != StateDraft && m.State != StateCirculating && m.State != StateSubmitted {
+			return "", conflictState(*m, "endorse")
+		}
+		return "", tx.SetEndorsement(ctx, Endorsement{MessageID: m.ID, EndorserID: a.ID, Body: NewText(body), Created: now})
+	})
+	return err
+}

@@ -1,0 +1,300 @@
+package dissent
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// Acknowledge records that the channel office has received the message.
+func (s *Service) Acknowledge(ctx context.Context, a Actor, id MessageID) (Message, error) {
+	return s.mutate(ctx, a, id, ActAcknowledge, "message.acknowledged", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if m.State != StateSubmitted {
+			return "", conflictState(*m, "acknowledge")
+		}
+		m.State = StateAcknowledged
+		m.AcknowledgedAt = now
+		return "", nil
+	})
+}
+
+// eligibleHandler checks that a person may be given the message to handle
+// or review: they hold role, and are not in the management chain of any
+// signer (automatic recusal).
+func eligibleHandler(ctx context.Context, tx Tx, id MessageID, email, field string, role Role) (Person, error) {
+	p, err := tx.PersonByEmail(ctx, email)
+	if err != nil || !(p.Roles.Has(role) || role == RoleOfficer && p.Roles.Has(RoleDirector)) {
+		return Person{}, &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: field, Message: "no " + string(role) + " with the address " + email}
+	}
+	in, err := tx.InChainOfAny(ctx, id, p.ID)
+	if err != nil {
+		return Person{}, err
+	}
+	if in {
+		return Person{}, &Error{Kind: KindUnprocessable, Code: "recused", Field: field,
+			Message: email + " is in the management chain of a signer and is recused from this message"}
+	}
+	return p, nil
+}
+
+func open(m Message) bool {
+	return m.State == StateSubmitted || m.State == StateAcknowledged
+}
+
+// Assign gives the message to a channel officer to handle.
+func (s *Service) Assign(ctx context.Context, a Actor, id MessageID, email string) error {
+	email, err := NormalizeEmail("email", email)
+	if err != nil {
+		return err
+	}
+	_, err = s.mutate(ctx, a, id, ActAssign, "message.assigned", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if !open(*m) {
+			return "", conflictState(*m, "assign")
+		}
+		p, err := eligibleHandler(ctx, tx, m.ID, email, "email", RoleOfficer)
+		if err != nil {
+			return "", err
+		}
+		return "person " + strconv.Itoa(int(p.ID)), tx.Assign(ctx, m.ID, p.ID, a.ID, now)
+	})
+	return err
+}
+
+// Consult sends the text, with the names removed, to a reviewer for input by
+// a due date.
+func (s *Service) Consult(ctx context.Context, a Actor, id MessageID, email, due string) (int64, error) {
+	email, err := NormalizeEmail("email", email)
+	if err != nil {
+		return 0, err
+	}
+	d, err := ParseDate("due", due)
+	if err != nil {
+		return 0, err
+	}
+	var cid int64
+	_, err = s.mutate(ctx, a, id, ActConsult, "consultation.requested", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if !open(*m) {
+			return "", conflictState(*m, "consult on")
+		}
+		end := d.Add(24*time.Hour - time.Nanosecond)
+		if !end.After(now) {
+			return "", errInvalid("due", "in_past", "due must be a date in the future")
+		}
+		p, err := eligibleHandler(ctx, tx, m.ID, email, "email", RoleReviewer)
+		if err != nil {
+			return "", err
+		}
+		cid, err = tx.InsertConsultation(ctx, Consultation{MessageID: m.ID, ReviewerID: p.ID, RequestBy: a.ID, Due: end, Created: now})
+		return "consultation " + strconv.FormatInt(cid, 10) + " person " + strconv.Itoa(int(p.ID)) + " due " + due, err
+	})
+	return cid, err
+}
+
+// GiveInput records a consulted reviewer's input, which closes their
+// consultation.
+func (s *Service) GiveInput(ctx context.Context, a Actor, id MessageID, body string) error {
+	if err := checkText("body", body, MaxReply, true, true); err != nil {
+		return err
+	}
+	_, err := s.mutate(ctx, a, id, ActGiveInput, "consultation.answered", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		cs, err := tx.Consultations(ctx, m.ID)
+		if err != nil {
+			return "", err
+		}
+		for _, c := range cs {
+			if c.ReviewerID == a.ID && c.AnsweredAt.IsZero() && c.Due.After(now) {
+				return "consultation " + strconv.FormatInt(c.ID, 10), tx.AnswerConsultation(ctx, c.ID, NewText(body), now)
+			}
+		}
+		return "", &Error{Kind: KindConflict, Code: "no_open_consultation", Message: "you have no open consultation on this message"}
+	})
+	return err
+}
+
+// Reply records a reply. A director's reply is sent at once; an officer's
+// waits for the director's approval.
+func (s *Service) Reply(ctx context.Context, a Actor, id MessageID, body string) (Reply, Message, error) {
+	if err := checkText("body", body, MaxReply, true, true); err != nil {
+		return Reply{}, Message{}, err
+	}
+	var r Reply
+	m, err := s.mutate(ctx, a, id, ActReply, "reply.drafted", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if m.State != StateAcknowledged {
+			if m.State == StateSubmitted {
+				return "", &Error{Kind: KindConflict, Code: "not_acknowledged", Field: "state", Message: "acknowledge the message before replying"}
+			}
+			return "", conflictState(*m, "reply to")
+		}
+		r = Reply{MessageID: m.ID, AuthorID: a.ID, Body: NewText(body), Created: now}
+		direct := a.Roles.Has(RoleDirector)
+		if direct {
+			r.ApprovedBy, r.ApprovedAt = a.ID, now
+		}
+		var err error
+		if r.ID, err = tx.InsertReply(ctx, r); err != nil {
+			return "", err
+		}
+		if direct {
+			m.State = StateReplied
+			m.RepliedAt = now
+			return "reply " + strconv.FormatInt(r.ID, 10) + " sent", nil
+		}
+		return "reply " + strconv.FormatInt(r.ID, 10) + " awaiting approval", nil
+	})
+	return r, m, err
+}
+
+// ApproveReply approves an officer's reply, which sends it.
+func (s *Service) ApproveReply(ctx context.Context, a Actor, id MessageID, replyID int64) (Message, error) {
+	return s.mutate(ctx, a, id, ActApproveReply, "reply.approved", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if m.State != StateAcknowledged {
+			return "", conflictState(*m, "approve a reply to")
+		}
+		if err := tx.ApproveReply(ctx, m.ID, replyID, a.ID, now); err != nil {
+			return "", err
+		}
+		m.State = StateReplied
+		m.RepliedAt = now
+		return "reply " + strconv.FormatInt(replyID, 10), nil
+	})
+}
+
+// Extend sets a new total reply period of workingDays (at most 60), once,
+// with a reason the authors see.
+func (s *Service) Extend(ctx context.Context, a Actor, id MessageID, workingDays int, reason string) (Message, error) {
+	if workingDays <= DefaultReplyDay || workingDays > MaxReplyDays {
+		return Message{}, &Error{Kind: KindInvalid, Code: "out_of_range", Field: "working_days", Limit: MaxReplyDays,
+			Message: "working_days is the new total reply period and must be more than " + strconv.Itoa(DefaultReplyDay) + " and at most " + strconv.Itoa(MaxReplyDays)}
+	}
+	if err := checkText("reason", reason, MaxReason, true, true); err != nil {
+		return Message{}, err
+	}
+	return s.mutate(ctx, a, id, ActExtend, "deadline.extended", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if !open(*m) {
+			return "", conflictState(*m, "extend the deadline of")
+		}
+		if m.ReplyDays != DefaultReplyDay {
+			return "", &Error{Kind: KindConflict, Code: "already_extended", Field: "working_days", Message: "the reply deadline may be extended only once"}
+		}
+		cal, err := s.officeCalendar(ctx, tx)
+		if err != nil {
+			return "", err
+		}
+		m.ReplyDays = workingDays
+		m.ReplyBy = cal.Due(m.SubmittedAt, workingDays)
+		m.ExtensionNote = NewText(reason)
+		return "working_days " + strconv.Itoa(workingDays), nil
+	})
+}
+
+// Redirect sends an out-of-scope message (personnel, management, fraud) to
+// the proper channel.
+func (s *Service) Redirect(ctx context.Context, a Actor, id MessageID, reason, channel string) (Message, error) {
+	if err := checkText("reason", reason, MaxReason, true, true); err != nil {
+		return Message{}, err
+	}
+	if err := checkText("channel", channel, MaxChannel, false, true); err != nil {
+		return Message{}, err
+	}
+	return s.mutate(ctx, a, id, ActRedirect, "message.redirected", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if !open(*m) {
+			return "", conflictState(*m, "redirect")
+		}
+		m.State = StateRedirected
+		m.RedirectNote = NewText(reason)
+		m.RedirectTo = channel
+		return "", nil
+	})
+}
+
+// Distribute adds principals to the message's distribution.
+func (s *Service) Distribute(ctx context.Context, a Actor, id MessageID, emails []string) error {
+	if len(emails) == 0 || len(emails) > 100 {
+		return &Error{Kind: KindInvalid, Code: "out_of_range", Field: "emails", Limit: 100, Message: "emails must list 1 to 100 principals"}
+	}
+	norm := make([]string, len(emails))
+	for i, e := range emails {
+		var err error
+		if norm[i], err = NormalizeEmail(fieldIndex("emails", i), e); err != nil {
+			return err
+		}
+	}
+	_, err := s.mutate(ctx, a, id, ActDistribute, "message.distributed", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if m.State == StateWithdrawn || m.State == StateRedirected {
+			return "", conflictState(*m, "distribute")
+		}
+		people, err := tx.PeopleByEmail(ctx, norm)
+		if err != nil {
+			return "", err
+		}
+		ids := make([]PersonID, len(norm))
+		for i, e := range norm {
+			p, ok := people[e]
+			if !ok || !p.Roles.Has(RolePrincipal) {
+				return "", &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: fieldIndex("emails", i), Message: "no principal with the address " + e}
+			}
+			ids[i] = p.ID
+		}
+		return strconv.Itoa(len(ids)) + " principals", tx.AddDistribution(ctx, m.ID, ids, now)
+	})
+	return err
+}
+
+// RecordMeeting records a meeting held after the reply.
+func (s *Service) RecordMeeting(ctx context.Context, a Actor, id MessageID, heldOn, notes string) (int64, error) {
+	if _, err := ParseDate("held_on", heldOn); err != nil {
+		return 0, err
+	}
+	if err := checkText("notes", notes, MaxReply, true, false); err != nil {
+		return 0, err
+	}
+	var mid int64
+	_, err := s.mutate(ctx, a, id, ActRecordMeeting, "meeting.recorded", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if m.State != StateReplied && m.State != StateClosed {
+			return "", conflictState(*m, "record a meeting on")
+		}
+		var err error
+		mid, err = tx.InsertMeeting(ctx, Meeting{MessageID: m.ID, HeldOn: heldOn, Notes: NewText(notes), Recorded: now, ByID: a.ID})
+		return "meeting " + strconv.FormatInt(mid, 10) + " held " + heldOn, err
+	})
+	return mid, err
+}
+
+// RequestMeeting records a principal's request to meet the authors.
+func (s *Service) RequestMeeting(ctx context.Context, a Actor, id MessageID) error {
+	_, err := s.mutate(ctx, a, id, ActRequestMeeting, "meeting.requested", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if m.State == StateWithdrawn || m.State == StateRedirected {
+			return "", conflictState(*m, "ask for a meeting on")
+		}
+		return "", nil
+	})
+	return err
+}
+
+// Close ends the case after the reply.
+func (s *Service) Close(ctx context.Context, a Actor, id MessageID) (Message, error) {
+	return s.mutate(ctx, a, id, ActClose, "message.closed", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if m.State != StateReplied {
+			return "", conflictState(*m, "close")
+		}
+		m.State = StateClosed
+		m.ClosedAt = now
+		return "", nil
+	})
+}
+
+// Reopen returns a closed message to acknowledged, when the director decides
+// so.
+func (s *Service) Reopen(ctx context.Context, a Actor, id MessageID, reason string) (Message, error) {
+	if err := checkText("reason", reason, MaxReason, true, true); err != nil {
+		return Message{}, err
+	}
+	return s.mutate(ctx, a, id, ActReopen, "message.reopened", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if m.State != StateClosed {
+			return "", conflictState(*m, "reopen")
+		}
+		m.State = StateAcknowledged
+		m.ClosedAt = time.Time{}
+		return "", nil
+	})
+}

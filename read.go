@@ -1,0 +1,281 @@
+package dissent
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// needsRecord reports whether a read by this person is recorded for the
+// message's authors to see. Authors reading their own message are not.
+func needsRecord(f Facts) bool { return !f.Drafter && !f.Coauthor }
+
+// GetMessage returns the message as the actor may see it. A read of its text
+// by anyone but its authors is recorded in the transaction it is served from.
+func (s *Service) GetMessage(ctx context.Context, a Actor, id MessageID) (MessageView, error) {
+	var v MessageView
+	var record bool
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		v, record, err = s.loadView(ctx, tx, a, id, s.now().UTC(), false)
+		return err
+	})
+	if err != nil || !record {
+		return v, err
+	}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		now := s.now().UTC()
+		var err error
+		if v, record, err = s.loadView(ctx, tx, a, id, now, false); err != nil || !record {
+			return err
+		}
+		return tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: eventRole(a, ActReadText, v.Facts), Kind: "read.text", MessageID: id, Detail: "version " + strconv.Itoa(v.Version)})
+	})
+	return v, err
+}
+
+// BreakGlass gives an auditor the message's text and names for an
+// investigation; the read is recorded with its reason and shown to the
+// authors.
+func (s *Service) BreakGlass(ctx context.Context, a Actor, id MessageID, reason string) (MessageView, []SignerView, error) {
+	if err := checkText("reason", reason, MaxReason, true, true); err != nil {
+		return MessageView{}, nil, err
+	}
+	var v MessageView
+	var signers []SignerView
+	err := s.store.Update(ctx, func(tx Tx) error {
+		now := s.now().UTC()
+		m, f, err := s.authorize(ctx, tx, a, id, ActBreakGlass, false, now)
+		if err != nil {
+			return err
+		}
+		if v, _, err = s.loadView(ctx, tx, a, id, now, true); err != nil {
+			return err
+		}
+		if signers, err = s.signers(ctx, tx, a, m); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: RoleAuditor, Kind: "read.break_glass", MessageID: id, Detail: "version " + strconv.Itoa(m.Version) + " " + strconv.Itoa(len(signers)) + " names; facts " + strconv.FormatBool(f.Submitted)})
+	})
+	return v, signers, err
+}
+
+func (s *Service) loadView(ctx context.Context, tx Tx, a Actor, id MessageID, now time.Time, breakGlass bool) (MessageView, bool, error) {
+	m, f, err := s.authorize(ctx, tx, a, id, ActSee, false, now)
+	if err != nil {
+		return MessageView{}, false, err
+	}
+	v := MessageView{Message: m, Facts: f}
+	v.Text = breakGlass || Decide(a.Roles, ActReadText, f)
+	if !v.Text {
+		v.Title, v.Summary, v.Body, v.ExtensionNote, v.RedirectNote = Text{}, Text{}, Text{}, Text{}, Text{}
+		return v, false, nil
+	}
+	names := breakGlass || Decide(a.Roles, ActReadNames, f)
+	office := Decide(a.Roles, ActAcknowledge, f) || breakGlass
+	if names || office {
+		replies, err := tx.Replies(ctx, id)
+		if err != nil {
+			return v, false, err
+		}
+		for _, r := range replies {
+			if office || !r.ApprovedAt.IsZero() {
+				v.Replies = append(v.Replies, r)
+			}
+		}
+		if v.Meetings, err = tx.Meetings(ctx, id); err != nil {
+			return v, false, err
+		}
+		if v.Endorsements, err = tx.Endorsements(ctx, id); err != nil {
+			return v, false, err
+		}
+	}
+	if office {
+		var err error
+		if v.Consultations, err = tx.Consultations(ctx, id); err != nil {
+			return v, false, err
+		}
+	}
+	return v, needsRecord(f), nil
+}
+
+// ListMessages lists the messages the actor may see, newest first, with
+// titles where the actor may read them; each title shown to someone other
+// than the message's authors is a recorded read.
+func (s *Service) ListMessages(ctx context.Context, a Actor) ([]MessageView, error) {
+	var out []MessageView
+	err := s.store.Update(ctx, func(tx Tx) error {
+		out = out[:0]
+		now := s.now().UTC()
+		mine, err := tx.MessagesOf(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		all := mine
+		if a.Roles.Has(RoleOfficer) || a.Roles.Has(RoleDirector) || a.Roles.Has(RoleMonitor) || a.Roles.Has(RoleAuditor) {
+			sub, err := tx.SubmittedMessages(ctx)
+			if err != nil {
+				return err
+			}
+			all = append(all, sub...)
+		}
+		seen := map[MessageID]bool{}
+		for _, m := range all {
+			if seen[m.ID] {
+				continue
+			}
+			seen[m.ID] = true
+			f, err := s.facts(ctx, tx, a, m, now)
+			if err != nil {
+				return err
+			}
+			if !Decide(a.Roles, ActSee, f) {
+				continue
+			}
+			v := MessageView{Message: m, Facts: f, Text: Decide(a.Roles, ActReadText, f)}
+			v.Summary, v.Body, v.ExtensionNote, v.RedirectNote = Text{}, Text{}, Text{}, Text{}
+			if !v.Text {
+				v.Title = Text{}
+			} else if needsRecord(f) {
+				if err := tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: eventRole(a, ActReadText, f), Kind: "read.title", MessageID: m.ID}); err != nil {
+					return err
+				}
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	slices.SortStableFunc(out, func(x, y MessageView) int { return y.Created.Compare(x.Created) })
+	return out, err
+}
+
+// Signers lists who signed the current (after submission: the submitted)
+// version. Sealed conditional signatures are left out until their quorum is
+// met; the names of signers the reader supervises are withheld.
+func (s *Service) Signers(ctx context.Context, a Actor, id MessageID) ([]SignerView, error) {
+	var out []SignerView
+	err := s.store.Update(ctx, func(tx Tx) error {
+		now := s.now().UTC()
+		m, f, err := s.authorize(ctx, tx, a, id, ActReadNames, false, now)
+		if err != nil {
+			return err
+		}
+		if out, err = s.signers(ctx, tx, a, m); err != nil {
+			return err
+		}
+		if !needsRecord(f) {
+			return nil
+		}
+		return tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: eventRole(a, ActReadNames, f), Kind: "read.names", MessageID: id, Detail: strconv.Itoa(len(out)) + " names"})
+	})
+	return out, err
+}
+
+func (s *Service) signers(ctx context.Context, tx Tx, a Actor, m Message) ([]SignerView, error) {
+	rows, err := tx.Signers(ctx, m.ID, m.Version, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	mins := make([]int, len(rows))
+	for i, r := range rows {
+		mins[i] = r.MinCosigners
+	}
+	th := QuorumThreshold(mins)
+	out := make([]SignerView, 0, len(rows))
+	for _, r := range rows {
+		if r.MinCosigners > 0 && r.MinCosigners > th {
+			continue // sealed: invisible even to the drafter until its quorum is met
+		}
+		sv := SignerView{OrgID: r.Person.OrgID, Conditional: r.MinCosigners > 0, MinCosigners: r.MinCosigners, Signed: r.Signed}
+		if r.Withheld && r.PersonID != a.ID {
+			sv.Withheld = true
+		} else {
+			sv.Email, sv.Name = r.Person.Email, r.Person.Name
+		}
+		out = append(out, sv)
+	}
+	return out, nil
+}
+
+// AccessLog lists the recorded reads of the message's text and names, for
+// its authors and signers. Readers are described by role and office; the
+// names of principals, officers and directors are shown too.
+func (s *Service) AccessLog(ctx context.Context, a Actor, id MessageID) ([]AccessEntry, error) {
+	var out []AccessEntry
+	err := s.store.View(ctx, func(tx Tx) error {
+		if _, _, err := s.authorize(ctx, tx, a, id, ActReadAccessLog, false, s.now().UTC()); err != nil {
+			return err
+		}
+		var err error
+		if out, err = tx.AccessLog(ctx, id); err != nil {
+			return err
+		}
+		for i := range out {
+			switch out[i].Role {
+			case RolePrincipal, RoleOfficer, RoleDirector, RoleAuditor:
+			default:
+				out[i].Name = ""
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Receipt states what the caller did on a submitted message: submitted it
+// (the drafter) or signed it.
+type Receipt struct {
+	MessageID   MessageID
+	Version     int
+	ContentHash string
+	Act         string // "submitted" or "signed"
+	At          time.Time
+	Email       string
+	SubmittedAt time.Time
+}
+
+// Receipt returns the caller's receipt for a submitted message.
+func (s *Service) Receipt(ctx context.Context, a Actor, id MessageID) (Receipt, error) {
+	var r Receipt
+	err := s.store.View(ctx, func(tx Tx) error {
+		m, f, err := s.authorize(ctx, tx, a, id, ActReceipt, false, s.now().UTC())
+		if err != nil {
+			return err
+		}
+		if m.SubmittedAt.IsZero() {
+			return &Error{Kind: KindConflict, Code: "not_submitted", Field: "state", Message: "receipts are issued once a message is submitted"}
+		}
+		r = Receipt{MessageID: m.ID, Version: m.Version, ContentHash: m.ContentHash, Email: a.Email, SubmittedAt: m.SubmittedAt}
+		if f.Drafter {
+			r.Act, r.At = "submitted", m.SubmittedAt
+			return nil
+		}
+		rows, err := tx.Signers(ctx, m.ID, m.Version, a.ID)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			if row.PersonID == a.ID {
+				r.Act, r.At = "signed", row.Signed
+				return nil
+			}
+		}
+		return &Error{Kind: KindConflict, Code: "not_signed", Message: "you did not sign the submitted version of this message"}
+	})
+	return r, err
+}
+
+// Versions lists the message's versions, for its authors.
+func (s *Service) Versions(ctx context.Context, a Actor, id MessageID) ([]Version, error) {
+	var out []Version
+	err := s.store.View(ctx, func(tx Tx) error {
+		if _, _, err := s.authorize(ctx, tx, a, id, ActEdit, false, s.now().UTC()); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.Versions(ctx, id)
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,129 @@
+package dissent
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps the deployment's state. The implementations live in
+// internal/store (SQLite and PostgreSQL) and pass one conformance suite.
+type Store interface {
+	// Update runs fn in a read-write transaction and commits it. Update MUST
+	// NOT return nil before the transaction is durably committed, and MUST
+	// roll back everything fn did if fn returns an error. Writes are
+	// serialized: fn sees the effects of every Update that returned before it
+	// began. fn must not have effects outside the transaction; the store may
+	// run it inside a savepoint of a transaction shared with other callers.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction over a consistent snapshot.
+	View(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is the set of reads and writes a transaction offers. Every method
+// returns an *Error of KindNotFound for a missing object, never (zero, nil).
+type Tx interface {
+	CreateOrg(ctx context.Context, o Org) error
+	Org(ctx context.Context, id string) (Org, error)
+	Orgs(ctx context.Context) ([]Org, error)
+	CreateUnit(ctx context.Context, u Unit) error
+	Unit(ctx context.Context, id string) (Unit, error)
+	Closures(ctx context.Context, orgID string) ([]string, error)
+	AddClosure(ctx context.Context, orgID, date, reason string) error
+
+	// CreatePerson stores p and returns its new ID. A duplicate e-mail is a
+	// KindConflict error with Field "email".
+	CreatePerson(ctx context.Context, p Person) (PersonID, error)
+	Person(ctx context.Context, id PersonID) (Person, error)
+	PersonByEmail(ctx context.Context, email string) (Person, error)
+	SetSupervisor(ctx context.Context, id, supervisor PersonID) error
+	// PeopleByEmail returns the people found, keyed by e-mail; missing ones
+	// are absent from the map.
+	PeopleByEmail(ctx context.Context, emails []string) (map[string]Person, error)
+	CountPeopleWithRole(ctx context.Context, r Role) (int, error)
+
+	// CreateToken stores the SHA-256 hash of a bearer token for a person.
+	CreateToken(ctx context.Context, person PersonID, hash []byte, created time.Time) error
+	PersonByTokenHash(ctx context.Context, hash []byte) (Person, error)
+	CreateSignInLink(ctx context.Context, person PersonID, hash []byte, expires time.Time) error
+	// UseSignInLink marks the unused, unexpired link with this hash used and
+	// returns its person.
+	UseSignInLink(ctx context.Context, hash []byte, now time.Time) (PersonID, error)
+
+	CreateMessage(ctx context.Context, m Message, v Version) error
+	Message(ctx context.Context, id MessageID) (Message, error)
+	// LockMessage reads the message and holds it against concurrent writers
+	// until the transaction ends.
+	LockMessage(ctx context.Context, id MessageID) (Message, error)
+	UpdateMessage(ctx context.Context, m Message) error
+	AddVersion(ctx context.Context, v Version) error
+	Versions(ctx context.Context, id MessageID) ([]Version, error)
+	// MessagesOf lists the messages a person is related to as author,
+	// co-author, signer, invitee, endorser, reviewer or principal.
+	MessagesOf(ctx context.Context, person PersonID) ([]Message, error)
+	// SubmittedMessages lists every message that has ever been submitted.
+	SubmittedMessages(ctx context.Context) ([]Message, error)
+
+	// Relation fills in how the person relates to the message: every field
+	// of Facts but Drafter and Submitted, which the caller takes from the
+	// message itself.
+	Relation(ctx context.Context, id MessageID, person PersonID, now time.Time) (Facts, error)
+
+	AddCoauthor(ctx context.Context, id MessageID, person PersonID, at time.Time) error
+	// AddInvitations invites people not yet invited; it returns how many
+	// invitations are new.
+	AddInvitations(ctx context.Context, id MessageID, people []PersonID, by PersonID, at time.Time) (int, error)
+
+	// InsertSignature adds a signature; a second active signature by the same
+	// person on the same version is a KindConflict error.
+	InsertSignature(ctx context.Context, s Signature) error
+	// WithdrawSignatures ends the person's active signatures on the message
+	// and returns how many there were.
+	WithdrawSignatures(ctx context.Context, id MessageID, person PersonID, at time.Time) (int, error)
+	// SignatureMinimums returns MinCosigners of every active signature on
+	// the version.
+	SignatureMinimums(ctx context.Context, id MessageID, version int) ([]int, error)
+	CountSignatures(ctx context.Context, id MessageID, version int) (int, error)
+	HasSignature(ctx context.Context, id MessageID, version int, person PersonID) (bool, error)
+	// Signers lists the active signatures on the version with their people,
+	// and which of them the reader supervises directly or indirectly.
+	Signers(ctx context.Context, id MessageID, version int, reader PersonID) ([]SignerRow, error)
+	// InChainOfAny reports whether person is in the management chain of the
+	// message's drafter, a co-author or an active signer.
+	InChainOfAny(ctx context.Context, id MessageID, person PersonID) (bool, error)
+
+	AppendEvent(ctx context.Context, e Event) error
+	Events(ctx context.Context, id MessageID) ([]Event, error)
+	AccessLog(ctx context.Context, id MessageID) ([]AccessEntry, error)
+
+	Assign(ctx context.Context, id MessageID, officer, by PersonID, at time.Time) error
+	Assignees(ctx context.Context, id MessageID) ([]PersonID, error)
+	InsertReply(ctx context.Context, r Reply) (int64, error)
+	Replies(ctx context.Context, id MessageID) ([]Reply, error)
+	ApproveReply(ctx context.Context, id MessageID, reply int64, by PersonID, at time.Time) error
+	InsertConsultation(ctx context.Context, c Consultation) (int64, error)
+	Consultations(ctx context.Context, id MessageID) ([]Consultation, error)
+	AnswerConsultation(ctx context.Context, consultation int64, input Text, at time.Time) error
+	AddEndorser(ctx context.Context, id MessageID, person PersonID, at time.Time) error
+	SetEndorsement(ctx context.Context, e Endorsement) error
+	Endorsements(ctx context.Context, id MessageID) ([]Endorsement, error)
+	AddDistribution(ctx context.Context, id MessageID, people []PersonID, at time.Time) error
+	InsertMeeting(ctx context.Context, m Meeting) (int64, error)
+	Meetings(ctx context.Context, id MessageID) ([]Meeting, error)
+}
+
+// SignerRow is one active signature and its signer, as the store returns it.
+type SignerRow struct {
+	Signature
+	Person   Person
+	Withheld bool // the reader supervises this signer, directly or indirectly
+}
+
+// Calendar counts working days on the channel office's calendar.
+type Calendar interface {
+	// Due returns the end of the nth working day after the day of t.
+	Due(t time.Time, n int) time.Time
+}
+
+// CalendarFunc builds the calendar of an organization from its zone and its
+// extra closures ("YYYY-MM-DD").
+type CalendarFunc func(loc *time.Location, closures []string) (Calendar, error)

@@ -1,0 +1,99 @@
+package dissent
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits of SPEC §2 and §10. Lengths of text are counted in characters
+// (Unicode code points).
+const (
+	MaxTitle        = 200
+	MaxSummary      = 2000
+	MaxBody         = 100_000
+	MaxReply        = 100_000
+	MaxReason       = 2000
+	MaxChannel      = 200
+	MaxName         = 200
+	MaxEmail        = 254
+	MaxSigners      = 10_000
+	MaxInvitations  = 10_000 // per request
+	MaxReplyDays    = 60
+	DefaultAckDays  = 2
+	DefaultReplyDay = 30
+)
+
+// checkText validates a protected text field: valid UTF-8, no control
+// characters (newlines and tabs only where multiline), at most limit
+// characters, and not empty when required.
+func checkText(field, s string, limit int, multiline, required bool) error {
+	if !utf8.ValidString(s) {
+		return errInvalid(field, "invalid_utf8", "%s is not valid UTF-8", field)
+	}
+	if n := utf8.RuneCountInString(s); n > limit {
+		return errTooLong(field, limit, "characters")
+	}
+	for _, r := range s {
+		if r == '\n' || r == '\t' || r == '\r' {
+			if multiline {
+				continue
+			}
+			return errInvalid(field, "control_character", "%s must be a single line", field)
+		}
+		if unicode.IsControl(r) {
+			return errInvalid(field, "control_character", "%s contains a control character (U+%04X)", field, r)
+		}
+	}
+	if required && strings.TrimSpace(s) == "" {
+		return errInvalid(field, "required", "%s is required", field)
+	}
+	return nil
+}
+
+var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s.][^@\s]*$`)
+
+// NormalizeEmail lower-cases and checks an e-mail address.
+func NormalizeEmail(field, s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if err := checkText(field, s, MaxEmail, false, true); err != nil {
+		return "", err
+	}
+	if !emailRE.MatchString(s) {
+		return "", errInvalid(field, "malformed_email", "%s is not an e-mail address", field)
+	}
+	return s, nil
+}
+
+var hashRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+func checkHash(field, s string) error {
+	if !hashRE.MatchString(s) {
+		return errInvalid(field, "malformed_hash", "%s must be 64 lowercase hexadecimal digits (a SHA-256 hash)", field)
+	}
+	return nil
+}
+
+var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// checkID validates an organization or unit identifier.
+func checkID(field, s string) error {
+	if !idRE.MatchString(s) {
+		return errInvalid(field, "malformed_id", "%s must be 1 to 64 lowercase letters, digits, '-' or '_', starting with a letter or digit", field)
+	}
+	return nil
+}
+
+// ParseDate parses a civil date YYYY-MM-DD.
+func ParseDate(field, s string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, errInvalid(field, "malformed_date", "%s must be a date YYYY-MM-DD", field)
+	}
+	return t, nil
+}
+
+func fieldIndex(field string, i int) string { return fmt.Sprintf("%s[%d]", field, i) }
