@@ -21,18 +21,19 @@ func (s *Service) Acknowledge(ctx context.Context, a Actor, id MessageID) (Messa
 // eligibleHandler checks that a person may be given the message to handle
 // or review: they hold role, and are not in the management chain of any
 // signer (automatic recusal).
-func eligibleHandler(ctx context.Context, tx Tx, id MessageID, email, field string, role Role) (Person, error) {
+func eligibleHandler(ctx context.Context, tx Tx, m *Message, email, field string, role Role, now time.Time) (Person, error) {
 	p, err := tx.PersonByEmail(ctx, email)
 	if err != nil || !(p.Roles.Has(role) || role == RoleOfficer && p.Roles.Has(RoleDirector)) {
 		return Person{}, &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: field, Message: "no " + string(role) + " with the address " + email}
 	}
-	in, err := tx.InChainOfAny(ctx, id, p.ID)
+	f, err := tx.Relation(ctx, m.ID, p.ID, now)
 	if err != nil {
 		return Person{}, err
 	}
-	if in {
+	f.Drafter = m.DrafterID == p.ID
+	if f.recused() {
 		return Person{}, &Error{Kind: KindUnprocessable, Code: "recused", Field: field,
-			Message: email + " is in the management chain of a signer and is recused from this message"}
+			Message: email + " takes part in this message or is in the management chain of a signer, and is recused from it"}
 	}
 	return p, nil
 }
@@ -51,7 +52,7 @@ func (s *Service) Assign(ctx context.Context, a Actor, id MessageID, email strin
 		if !open(*m) {
 			return "", conflictState(*m, "assign")
 		}
-		p, err := eligibleHandler(ctx, tx, m.ID, email, "email", RoleOfficer)
+		p, err := eligibleHandler(ctx, tx, m, email, "email", RoleOfficer, now)
 		if err != nil {
 			return "", err
 		}
@@ -80,7 +81,7 @@ func (s *Service) Consult(ctx context.Context, a Actor, id MessageID, email, due
 		if !end.After(now) {
 			return "", errInvalid("due", "in_past", "due must be a date in the future")
 		}
-		p, err := eligibleHandler(ctx, tx, m.ID, email, "email", RoleReviewer)
+		p, err := eligibleHandler(ctx, tx, m, email, "email", RoleReviewer, now)
 		if err != nil {
 			return "", err
 		}

@@ -79,14 +79,22 @@ type Facts struct {
 
 func (f Facts) author() bool { return f.Drafter || f.Coauthor }
 
+// involved reports whether the person takes part in the message as an
+// author, signer, invitee or endorser: such a person never handles, reviews
+// or audits it, whatever their office.
+func (f Facts) involved() bool { return f.author() || f.Signer || f.Invitee || f.Endorser }
+
+// recused reports whether an office role must stay out of the message.
+func (f Facts) recused() bool { return f.InChain || f.involved() }
+
 // Decide reports whether a person holding roles may take action on a
 // message described by f. It is the one authorization decision of the
 // product; it denies by default, and a person may do what any one of their
 // roles allows.
 //
-// Management-chain rule: a person in the management chain of a signer never
-// handles, reviews or breaks the glass on that message, whatever their role:
-// the office roles are recused. Principals in the chain still read the text
+// Recusal: a person in the management chain of a signer, and a person who
+// takes part in the message (author, signer, invitee, endorser), never
+// handles, reviews or breaks the glass on that message, whatever their role. Principals in the chain still read the text
 // they were sent, but the names of signers they supervise are withheld from
 // them by the Service (see Service.Signers), as from anyone else.
 func Decide(roles Roles, action Action, f Facts) bool {
@@ -103,9 +111,9 @@ func roleAllows(r Role, a Action, f Facts) bool {
 	case RoleEmployee:
 		return employeeAllows(a, f)
 	case RoleOfficer:
-		return !f.InChain && f.Submitted && officerAllows(a)
+		return !f.recused() && f.Submitted && officerAllows(a)
 	case RoleDirector:
-		return !f.InChain && f.Submitted && (officerAllows(a) || directorAllows(a))
+		return !f.recused() && f.Submitted && (officerAllows(a) || directorAllows(a))
 	case RolePrincipal:
 		if !f.Submitted || !f.Distributed {
 			return false
@@ -115,7 +123,7 @@ func roleAllows(r Role, a Action, f Facts) bool {
 			return true
 		}
 	case RoleReviewer:
-		if !f.Submitted || !f.Consulted || f.InChain {
+		if !f.Submitted || !f.Consulted || f.recused() {
 			return false
 		}
 		switch a {
@@ -125,7 +133,7 @@ func roleAllows(r Role, a Action, f Facts) bool {
 	case RoleMonitor:
 		return f.Submitted && a == ActSee
 	case RoleAuditor:
-		if !f.Submitted || f.InChain {
+		if !f.Submitted || f.recused() {
 			return false
 		}
 		return a == ActSee || a == ActBreakGlass

@@ -83,13 +83,9 @@ type Tx interface {
 	// the version.
 	SignatureMinimums(ctx context.Context, id MessageID, version int) ([]int, error)
 	CountSignatures(ctx context.Context, id MessageID, version int) (int, error)
-	HasSignature(ctx context.Context, id MessageID, version int, person PersonID) (bool, error)
 	// Signers lists the active signatures on the version with their people,
 	// and which of them the reader supervises directly or indirectly.
 	Signers(ctx context.Context, id MessageID, version int, reader PersonID) ([]SignerRow, error)
-	// InChainOfAny reports whether person is in the management chain of the
-	// message's drafter, a co-author or an active signer.
-	InChainOfAny(ctx context.Context, id MessageID, person PersonID) (bool, error)
 
 	AppendEvent(ctx context.Context, e Event) error
 	Events(ctx context.Context, id MessageID) ([]Event, error)

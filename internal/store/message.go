@@ -176,14 +176,6 @@ func (t *txn) Relation(ctx context.Context, id dissent.MessageID, person dissent
 	return f, nil
 }
 
-func (t *txn) InChainOfAny(ctx context.Context, id dissent.MessageID, person dissent.PersonID) (bool, error) {
-	var in bool
-	if err := t.q.QueryRowContext(ctx, subtree+`SELECT `+inChain, string(id), int64(person)).Scan(&in); err != nil {
-		return false, fmt.Errorf("read management chain: %w", err)
-	}
-	return in, nil
-}
-
 func (t *txn) AddCoauthor(ctx context.Context, id dissent.MessageID, person dissent.PersonID, at time.Time) error {
 	err := t.exec(ctx, "insert co-author", `INSERT INTO coauthors (message_id, person_id, created) VALUES ($1, $2, $3)`, string(id), int64(person), ns(at))
 	if isUnique(err) {
@@ -261,15 +253,6 @@ func (t *txn) CountSignatures(ctx context.Context, id dissent.MessageID, version
 		return 0, fmt.Errorf("count signatures: %w", err)
 	}
 	return n, nil
-}
-
-func (t *txn) HasSignature(ctx context.Context, id dissent.MessageID, version int, person dissent.PersonID) (bool, error) {
-	var has bool
-	if err := t.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM signatures WHERE message_id = $1 AND version = $2 AND person_id = $3 AND withdrawn IS NULL)`,
-		string(id), version, int64(person)).Scan(&has); err != nil {
-		return false, fmt.Errorf("read signature: %w", err)
-	}
-	return has, nil
 }
 
 func (t *txn) Signers(ctx context.Context, id dissent.MessageID, version int, reader dissent.PersonID) ([]dissent.SignerRow, error) {
