@@ -1,0 +1,31 @@
+package store_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/store"
+	"github.com/dissent-channel/dissent/internal/store/storetest"
+)
+
+func openSQLite(t *testing.T) dissent.Store {
+	t.Helper()
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "dissent.db"))
+	if err != nil {
+		t.Fatalf("OpenSQLite: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+func TestSQLiteConformance(t *testing.T) {
+	storetest.Run(t, openSQLite)
+}
