@@ -1,0 +1,157 @@
+// Package servicetest builds a real Service for tests: a fresh SQLite
+// database in a temporary directory, the working-day calendar, and a clock
+// the test controls.
+package servicetest
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite" // the database the tests use for real
+
+	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/deadline"
+	"github.com/dissent-channel/dissent/internal/store"
+)
+
+// Clock is a test clock; it stands still unless the test moves it.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// Env is a Service on a real store.
+type Env struct {
+	Svc   *dissent.Service
+	DB    *store.DB
+	Clock *Clock
+	Dir   string
+}
+
+// SeedTime is the seed story's submission time: Friday 3 November 2023,
+// 10:00 in Washington.
+var SeedTime = time.Date(2023, 11, 3, 14, 0, 0, 0, time.UTC)
+
+// New returns an Env whose clock reads SeedTime.
+func New(t testing.TB) *Env {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "dissent.db"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	clock := &Clock{t: SeedTime}
+	svc := dissent.NewService(dissent.ServiceConfig{
+		Store: db,
+		Now:   clock.Now,
+		Calendars: func(loc *time.Location, closures []string) (dissent.Calendar, error) {
+			return deadline.New(loc, closures)
+		},
+	})
+	return &Env{Svc: svc, DB: db, Clock: clock, Dir: dir}
+}
+
+// Person describes someone to add: "email roles... [sup=EMAIL] [org=ID]".
+type Person struct {
+	Email      string
+	Org        string
+	Supervisor string
+	Roles      []dissent.Role
+}
+
+// AddOrgs adds the seed story's two organizations, state (the channel
+// office) and usaid.
+func (e *Env) AddOrgs(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	for _, o := range []dissent.OrgInput{{ID: "state", Name: "Department of State"}, {ID: "usaid", Name: "USAID"}} {
+		if _, err := e.Svc.AddOrg(ctx, dissent.System, o); err != nil {
+			t.Fatalf("AddOrg(%s): %v", o.ID, err)
+		}
+	}
+}
+
+// AddPeople adds people and returns them as actors with their tokens, keyed
+// by e-mail.
+func (e *Env) AddPeople(t testing.TB, people ...Person) map[string]Actor {
+	t.Helper()
+	in := make([]dissent.PersonInput, len(people))
+	for i, p := range people {
+		org := p.Org
+		if org == "" {
+			org = "state"
+		}
+		in[i] = dissent.PersonInput{Email: p.Email, Name: "Name of " + p.Email, OrgID: org, Supervisor: p.Supervisor, Roles: p.Roles, WantToken: true}
+	}
+	out, err := e.Svc.AddPeople(context.Background(), dissent.System, in)
+	if err != nil {
+		t.Fatalf("AddPeople: %v", err)
+	}
+	m := make(map[string]Actor, len(out))
+	for _, p := range out {
+		m[p.Email] = Actor{Actor: dissent.Actor{Person: p.Person}, Token: p.Token.Reveal()}
+	}
+	return m
+}
+
+// Actor is a person with their bearer token.
+type Actor struct {
+	dissent.Actor
+	Token string
+}
+
+// Cast is the seed story's cast: one person per role, a drafter whose
+// supervisor chain is sup → boss, and n co-signers, a third of them at usaid.
+func (e *Env) Cast(t testing.TB, n int) (map[string]Actor, []string) {
+	t.Helper()
+	e.AddOrgs(t)
+	E, O, D, P, R, M, A, Ad := dissent.RoleEmployee, dissent.RoleOfficer, dissent.RoleDirector, dissent.RolePrincipal, dissent.RoleReviewer, dissent.RoleMonitor, dissent.RoleAuditor, dissent.RoleAdmin
+	people := []Person{
+		{Email: "boss@state.example", Roles: []dissent.Role{E, O}},
+		{Email: "supervisor@state.example", Supervisor: "boss@state.example", Roles: []dissent.Role{E}},
+		{Email: "drafter@state.example", Supervisor: "supervisor@state.example", Roles: []dissent.Role{E}},
+		{Email: "officer@state.example", Roles: []dissent.Role{O}},
+		{Email: "officer2@state.example", Roles: []dissent.Role{O}},
+		{Email: "director@state.example", Roles: []dissent.Role{D}},
+		{Email: "principal@state.example", Roles: []dissent.Role{P}},
+		{Email: "reviewer@state.example", Roles: []dissent.Role{R}},
+		{Email: "monitor@state.example", Roles: []dissent.Role{M}},
+		{Email: "auditor@state.example", Roles: []dissent.Role{A}},
+		{Email: "admin@state.example", Roles: []dissent.Role{Ad}},
+		{Email: "outsider@state.example", Roles: []dissent.Role{E}},
+	}
+	var signers []string
+	for i := range n {
+		org := "state"
+		if i%3 == 0 {
+			org = "usaid"
+		}
+		email := fmt.Sprintf("signer%04d@%s.example", i, org)
+		p := Person{Email: email, Org: org, Roles: []dissent.Role{E}}
+		if i == 0 {
+			p.Supervisor = "supervisor@state.example"
+		}
+		people = append(people, p)
+		signers = append(signers, email)
+	}
+	return e.AddPeople(t, people...), signers
+}
