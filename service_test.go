@@ -296,7 +296,6 @@ func TestDeadlinesAndWorkflow(t *testing.T) {
 	}
 }
 
-
 // TestSubmitRacesSignatures: signatures racing a submission either land
 // before it, and count, or fail; none lands after.
 func TestSubmitRacesSignatures(t *testing.T) {

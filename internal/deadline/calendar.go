@@ -80,8 +80,9 @@ func (c *Calendar) IsWorkingDay(t time.Time) bool {
 }
 
 // Due returns the end of the nth working day after the day of t: the last
-// instant (23:59:59.999999999) of that civil date in the calendar's zone.
-// The day of t itself never counts, whether or not it is a working day.
+// instant of that civil date in the calendar's zone, 23:59:59.999999999
+// unless the zone's clock skips midnight that day. The day of t itself never
+// counts, whether or not it is a working day.
 //
 // For n <= 0 Due returns the end of the day of t, which is never later than
 // any real deadline. Due takes time proportional to n.
@@ -145,27 +146,39 @@ func (c *Calendar) dayOf(t time.Time) day {
 // the instant before the first one whose local date is later than d.
 //
 // time.Date cannot give it directly: where a zone changes its offset at
-// midnight, local midnight may not exist or may exist twice, and 23:59:59
-// may exist twice, and time.Date does not promise which instant it picks.
-// So endOf walks the zone's offset periods from noon of d instead.
+// midnight, 24:00 may not exist or may exist twice, as may 23:59:59, and
+// time.Date does not promise which instant it picks. So endOf tries the
+// instants at which a clock at the offset of noon on d, then at that of noon
+// on the next day, reads 24:00, and keeps the one after which the date
+// changes. (time.Time.ZoneBounds cannot be trusted to step from change to
+// change: past the zone's last listed transition it reports the ends of
+// years as bounds.)
 func (c *Calendar) endOf(d day) time.Time {
 	y, m, dd := d.date()
-	t := time.Date(y, m, dd, 12, 0, 0, 0, c.loc)
-	midnight := int64(d+1) * secondsPerDay // 00:00 of d+1 on a clock at UTC
-	for {
-		_, off := t.Zone()
-		end := time.Unix(midnight-int64(off), 0).In(c.loc) // when a clock at off reads 24:00 of d
-		if !t.Before(end) {
-			// A change of offset at t moved the clock from before midnight to
-			// at or past it: d ended at t.
-			return t.Add(-time.Nanosecond)
-		}
-		_, next := t.ZoneBounds()
-		if next.IsZero() || next.After(end) {
-			return end.Add(-time.Nanosecond)
-		}
-		t = next // the offset changes before the clock reaches midnight
+	noon := [2]time.Time{
+		time.Date(y, m, dd, 12, 0, 0, 0, c.loc),
+		time.Date(y, m, dd+1, 12, 0, 0, 0, c.loc),
 	}
+	midnight := int64(d+1) * secondsPerDay // 24:00 of d on a clock at UTC
+	for _, t := range noon {
+		_, off := t.Zone()
+		next := time.Unix(midnight-int64(off), 0).In(c.loc)
+		if end := next.Add(-time.Nanosecond); c.dayOf(end) == d && c.dayOf(next) > d {
+			return end
+		}
+	}
+	// The offset changed across midnight in a way neither clock catches (say
+	// 23:30 straight to 00:30): search for the change between the two noons.
+	lo, hi := noon[0], noon[1]
+	for hi.Sub(lo) > time.Nanosecond {
+		mid := lo.Add(hi.Sub(lo) / 2)
+		if c.dayOf(mid) > d {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return lo
 }
 
 // A day is a civil date, counted in days from 1970-01-01 (day 0).

@@ -1,6 +1,7 @@
 package deadline
 
 import (
+	"encoding/binary"
 	"strconv"
 	"strings"
 	"testing"
@@ -262,6 +263,56 @@ func TestEndOfDay(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestEndOfDayJumpOverMidnight checks a change of offset that no clock
+// reading of 24:00 catches: from 23:30 at UTC+0 straight to 00:30 at UTC+1.
+func TestEndOfDayJumpOverMidnight(t *testing.T) {
+	jump := time.Date(2023, 11, 6, 23, 30, 0, 0, time.UTC)
+	loc := zoneWithOneChange(t, "Jump", jump, 0, 3600)
+	c := newCalendar(t, loc)
+	for _, tt := range []struct {
+		date string
+		want time.Time
+	}{
+		{"2023-11-05", time.Date(2023, 11, 5, 23, 59, 59, 999999999, time.UTC)},
+		{"2023-11-06", jump.Add(-time.Nanosecond)},
+		{"2023-11-07", time.Date(2023, 11, 7, 22, 59, 59, 999999999, time.UTC)},
+	} {
+		d, err := time.Parse(time.DateOnly, tt.date)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.endOf(dayOfCivil(d.Date())); !got.Equal(tt.want) {
+			t.Errorf("endOf(%s) = %v; want %v", tt.date, got, tt.want.In(loc))
+		}
+	}
+}
+
+// zoneWithOneChange returns a zone named name whose offset from UTC changes
+// once, at the instant at, from before to after seconds; it builds the zone
+// as TZif version 1 data (RFC 8536).
+func zoneWithOneChange(t testing.TB, name string, at time.Time, before, after int32) *time.Location {
+	t.Helper()
+	var b []byte
+	be32 := func(v int32) { b = binary.BigEndian.AppendUint32(b, uint32(v)) }
+	b = append(b, "TZif"...)
+	b = append(b, make([]byte, 16)...)            // version 1, reserved
+	for _, n := range []int32{0, 0, 0, 1, 2, 8} { // isutcnt isstdcnt leapcnt timecnt typecnt charcnt
+		be32(n)
+	}
+	be32(int32(at.Unix())) // the transition
+	b = append(b, 1)       // to type 1
+	be32(before)           // type 0
+	b = append(b, 0, 0)    //   not DST, name at 0
+	be32(after)            // type 1
+	b = append(b, 0, 4)    //   not DST, name at 4
+	b = append(b, "BEF\x00AFT\x00"...)
+	loc, err := time.LoadLocationFromTZData(name, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
 
 func TestDayArithmetic(t *testing.T) {
