@@ -47,7 +47,7 @@ func serveCmd(e *env) *cobra.Command {
 			var warn string
 			if !cfg.Now.IsZero() {
 				warn = "DISSENT_NOW is set: the clock started at " + cfg.Now.Format(time.RFC3339)
-				log.Warn("test clock in effect", "dissent_now", cfg.Now.Format(time.RFC3339))
+				log.Warn("DISSENT_NOW is set: the clock is not real time", "dissent_now", cfg.Now.Format(time.RFC3339))
 			}
 			srv := web.New(d.svc, web.Options{
 				Logger:       log,
