@@ -167,7 +167,7 @@ type Version struct {
 	Summary     Text
 	Body        Text
 	ContentHash string
-	AuthorID    PersonID
+	AuthorID    PersonID // known when written; not kept in clear, so zero when read back
 	Created     time.Time
 }
 
@@ -253,15 +253,60 @@ type SignerView struct {
 }
 
 // Event is one entry of the audit trail: a state change or a read of
-// protected content. Events never hold message text or names.
+// protected content. Events never hold message text or names. Each event is
+// a leaf of the Merkle log, at index ID.
 type Event struct {
-	ID        int64
+	ID        int64 // the leaf index, set by the store
 	At        time.Time
 	ActorID   PersonID // 0 for the system
 	ActorRole Role     // the role under which the actor acted
 	Kind      string   // e.g. "message.submitted", "read.text"
 	MessageID MessageID
 	Detail    string // free-form, content-free: a version number, a hash, a count
+	// Protected events are acts of people who take part in the message
+	// (authors, signers, invitees, endorsers): their identity is sealed in
+	// the database, and the log holds only ActorCommit, a salted hash of
+	// their e-mail that their receipt can open.
+	Protected  bool
+	ActorEmail string
+	ActorSalt  []byte
+}
+
+// ActorCommit is the commitment to a protected event's actor:
+// hex(SHA-256("dissent actor v1\n" || salt || email)).
+func ActorCommit(salt []byte, email string) string {
+	h := sha256.New()
+	h.Write([]byte("dissent actor v1\n"))
+	h.Write(salt)
+	h.Write([]byte(email))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// LeafRecord is the canonical form of an event in the Merkle log. Its JSON
+// encoding (fields in this order, no spaces) is the leaf's data.
+type LeafRecord struct {
+	V           int    `json:"v"`
+	Index       int64  `json:"i"`
+	At          string `json:"at"`
+	Kind        string `json:"kind"`
+	Message     string `json:"message,omitempty"`
+	Role        string `json:"role,omitempty"`
+	Actor       int64  `json:"actor,omitempty"`
+	ActorCommit string `json:"actor_commit,omitempty"`
+	Detail      string `json:"detail,omitempty"`
+}
+
+// Leaf returns the event's record in the log. For a protected event the
+// actor appears only as a commitment.
+func (e Event) Leaf() LeafRecord {
+	r := LeafRecord{V: 1, Index: e.ID, At: e.At.UTC().Format(time.RFC3339Nano), Kind: e.Kind, Message: string(e.MessageID),
+		Role: string(e.ActorRole), Detail: e.Detail}
+	if e.Protected {
+		r.ActorCommit = ActorCommit(e.ActorSalt, e.ActorEmail)
+	} else {
+		r.Actor = int64(e.ActorID)
+	}
+	return r
 }
 
 // AccessEntry is a read of a message's text or names, as its authors see it.

@@ -102,6 +102,14 @@ func actionVerb(a Action) string {
 	return a.String()
 }
 
+// messageEvent is an event about a message. The acts of people who take
+// part in the message are protected: the log commits to their identity
+// without revealing it, and the database keeps it sealed.
+func messageEvent(a Actor, role Role, kind string, id MessageID, detail string, f Facts, now time.Time) Event {
+	return Event{At: now, ActorID: a.ID, ActorRole: role, Kind: kind, MessageID: id, Detail: detail,
+		Protected: f.involved(), ActorEmail: a.Email}
+}
+
 // mutate runs fn on a locked message the actor may act on, then stores the
 // message and an event of the given kind, all in one transaction.
 func (s *Service) mutate(ctx context.Context, a Actor, id MessageID, action Action, kind string,
@@ -121,7 +129,7 @@ func (s *Service) mutate(ctx context.Context, a Actor, id MessageID, action Acti
 		if err := tx.UpdateMessage(ctx, m); err != nil {
 			return err
 		}
-		if err := tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: eventRole(a, action, f), Kind: kind, MessageID: m.ID, Detail: detail}); err != nil {
+		if err := tx.AppendEvent(ctx, messageEvent(a, eventRole(a, action, f), kind, m.ID, detail, f, now)); err != nil {
 			return err
 		}
 		out = m
@@ -158,7 +166,7 @@ func (s *Service) CreateMessage(ctx context.Context, a Actor, d Draft) (Message,
 		if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: 1, PersonID: a.ID, ContentHash: hash, Signed: now}); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: RoleEmployee, Kind: "message.created", MessageID: m.ID, Detail: "version 1 " + hash})
+		return tx.AppendEvent(ctx, messageEvent(a, RoleEmployee, "message.created", m.ID, "version 1 "+hash, Facts{Drafter: true}, now))
 	})
 	if err != nil {
 		return Message{}, err
@@ -322,14 +330,18 @@ func (s *Service) Unsign(ctx context.Context, a Actor, id MessageID) (Message, e
 			return "", &Error{Kind: KindConflict, Code: "signatures_frozen", Field: "state",
 				Message: "signatures are frozen once a message is submitted"}
 		}
-		n, err := tx.WithdrawSignatures(ctx, m.ID, a.ID, now)
+		versions, err := tx.WithdrawSignatures(ctx, m.ID, a.ID, now)
 		if err != nil {
 			return "", err
 		}
-		if n == 0 {
+		if len(versions) == 0 {
 			return "", &Error{Kind: KindConflict, Code: "not_signed", Message: "you hold no signature on this message"}
 		}
-		return "withdrawn", s.recount(ctx, tx, m)
+		detail := "versions"
+		for _, v := range versions {
+			detail += " " + strconv.Itoa(v)
+		}
+		return detail, s.recount(ctx, tx, m)
 	})
 }
 

@@ -296,6 +296,6 @@ func (s *Service) Reopen(ctx context.Context, a Actor, id MessageID, reason stri
 		}
 		m.State = StateAcknowledged
 		m.ClosedAt = time.Time{}
-		return "", nil
+		return "reason " + reasonDigest(reason), nil
 	})
 }

@@ -2,6 +2,8 @@ package dissent
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strconv"
 	"time"
@@ -30,7 +32,7 @@ func (s *Service) GetMessage(ctx context.Context, a Actor, id MessageID) (Messag
 		if v, record, err = s.loadView(ctx, tx, a, id, now, false); err != nil || !record {
 			return err
 		}
-		return tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: eventRole(a, ActReadText, v.Facts), Kind: "read.text", MessageID: id, Detail: "version " + strconv.Itoa(v.Version)})
+		return tx.AppendEvent(ctx, messageEvent(a, eventRole(a, ActReadText, v.Facts), "read.text", id, "version "+strconv.Itoa(v.Version), v.Facts, now))
 	})
 	return v, err
 }
@@ -56,7 +58,7 @@ func (s *Service) BreakGlass(ctx context.Context, a Actor, id MessageID, reason 
 		if signers, err = s.signers(ctx, tx, a, m); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: RoleAuditor, Kind: "read.break_glass", MessageID: id, Detail: "version " + strconv.Itoa(m.Version) + " " + strconv.Itoa(len(signers)) + " names; facts " + strconv.FormatBool(f.Submitted)})
+		return tx.AppendEvent(ctx, messageEvent(a, RoleAuditor, "read.break_glass", id, "version "+strconv.Itoa(m.Version)+", "+strconv.Itoa(len(signers))+" names; reason: "+reasonDigest(reason), f, now))
 	})
 	return v, signers, err
 }
@@ -138,7 +140,7 @@ func (s *Service) ListMessages(ctx context.Context, a Actor) ([]MessageView, err
 			if !v.Text {
 				v.Title = Text{}
 			} else if needsRecord(f) {
-				if err := tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: eventRole(a, ActReadText, f), Kind: "read.title", MessageID: m.ID}); err != nil {
+				if err := tx.AppendEvent(ctx, messageEvent(a, eventRole(a, ActReadText, f), "read.title", m.ID, "", f, now)); err != nil {
 					return err
 				}
 			}
@@ -167,7 +169,7 @@ func (s *Service) Signers(ctx context.Context, a Actor, id MessageID) ([]SignerV
 		if !needsRecord(f) {
 			return nil
 		}
-		return tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: eventRole(a, ActReadNames, f), Kind: "read.names", MessageID: id, Detail: strconv.Itoa(len(out)) + " names"})
+		return tx.AppendEvent(ctx, messageEvent(a, eventRole(a, ActReadNames, f), "read.names", id, strconv.Itoa(len(out))+" names", f, now))
 	})
 	return out, err
 }
@@ -223,20 +225,55 @@ func (s *Service) AccessLog(ctx context.Context, a Actor, id MessageID) ([]Acces
 	return out, err
 }
 
-// Receipt states what the caller did on a submitted message: submitted it
-// (the drafter) or signed it.
+// Receipt states what the caller did on a submitted message, submitted it
+// (the drafter) or signed it, and proves it: the log's leaf for the act, an
+// inclusion proof, and a signed checkpoint. The salt opens the leaf's
+// commitment to the caller's e-mail. Anyone with the log's public key can
+// check it offline (dissent receipt verify).
 type Receipt struct {
-	MessageID   MessageID
-	Version     int
-	ContentHash string
-	Act         string // "submitted" or "signed"
-	At          time.Time
-	Email       string
-	SubmittedAt time.Time
+	Format      string    `json:"format"` // "dissent-receipt-v1"
+	MessageID   MessageID `json:"message_id"`
+	Version     int       `json:"version"`
+	ContentHash string    `json:"content_hash"`
+	Act         string    `json:"act"` // "submitted" or "signed"
+	At          time.Time `json:"at"`
+	Email       string    `json:"email"`
+	Salt        []byte    `json:"salt"`
+	SubmittedAt time.Time `json:"submitted_at"`
+	LeafIndex   int64     `json:"leaf_index"`
+	Leaf        []byte    `json:"leaf"`
+	Proof       [][]byte  `json:"proof"`
+	Checkpoint  string    `json:"checkpoint"`
+}
+
+// ReceiptFormat names the receipt's format.
+const ReceiptFormat = "dissent-receipt-v1"
+
+// Proof is an inclusion proof of a leaf in a signed checkpoint.
+type Proof struct {
+	Leaf       []byte
+	Hashes     [][]byte
+	Checkpoint []byte // a signed note
+}
+
+// AuditLog is the tamper-evident log as the Service sees it
+// (internal/auditlog).
+type AuditLog interface {
+	// Prove returns the inclusion proof of leaf index against a signed
+	// checkpoint that covers it, making one if need be.
+	Prove(ctx context.Context, index int64) (Proof, error)
+	// Checkpoint returns the newest signed checkpoint, making one first if
+	// the log has grown.
+	Checkpoint(ctx context.Context) ([]byte, error)
+	// Tile returns a C2SP tlog-tiles resource (path below /log/).
+	Tile(ctx context.Context, path string) ([]byte, error)
 }
 
 // Receipt returns the caller's receipt for a submitted message.
 func (s *Service) Receipt(ctx context.Context, a Actor, id MessageID) (Receipt, error) {
+	if s.audit == nil {
+		return Receipt{}, &Error{Kind: KindUnavailable, Code: "no_log", Message: "the audit log is not configured"}
+	}
 	var r Receipt
 	err := s.store.View(ctx, func(tx Tx) error {
 		m, f, err := s.authorize(ctx, tx, a, id, ActReceipt, false, s.now().UTC())
@@ -246,24 +283,57 @@ func (s *Service) Receipt(ctx context.Context, a Actor, id MessageID) (Receipt, 
 		if m.SubmittedAt.IsZero() {
 			return &Error{Kind: KindConflict, Code: "not_submitted", Field: "state", Message: "receipts are issued once a message is submitted"}
 		}
-		r = Receipt{MessageID: m.ID, Version: m.Version, ContentHash: m.ContentHash, Email: a.Email, SubmittedAt: m.SubmittedAt}
-		if f.Drafter {
-			r.Act, r.At = "submitted", m.SubmittedAt
-			return nil
-		}
-		rows, err := tx.Signers(ctx, m.ID, m.Version, a.ID)
+		r = Receipt{Format: ReceiptFormat, MessageID: m.ID, Version: m.Version, ContentHash: m.ContentHash, SubmittedAt: m.SubmittedAt, LeafIndex: -1}
+		events, err := tx.Events(ctx, m.ID)
 		if err != nil {
 			return err
 		}
-		for _, row := range rows {
-			if row.PersonID == a.ID {
-				r.Act, r.At = "signed", row.Signed
-				return nil
+		wantDetail := "version " + strconv.Itoa(m.Version) + " " + m.ContentHash
+		for _, e := range events {
+			if e.ActorID != a.ID || !e.Protected {
+				continue
 			}
+			switch {
+			case f.Drafter && e.Kind == "message.submitted":
+				r.Act = "submitted"
+			case !f.Drafter && e.Kind == "signature.added" && e.Detail == wantDetail:
+				r.Act = "signed"
+			default:
+				continue
+			}
+			r.At, r.Email, r.Salt, r.LeafIndex = e.At, e.ActorEmail, e.ActorSalt, e.ID
 		}
-		return &Error{Kind: KindConflict, Code: "not_signed", Message: "you did not sign the submitted version of this message"}
+		if r.LeafIndex < 0 {
+			return &Error{Kind: KindConflict, Code: "not_signed", Message: "you did not sign the submitted version of this message"}
+		}
+		return nil
 	})
-	return r, err
+	if err != nil {
+		return Receipt{}, err
+	}
+	p, err := s.audit.Prove(ctx, r.LeafIndex)
+	if err != nil {
+		return Receipt{}, err
+	}
+	r.Leaf, r.Proof, r.Checkpoint = p.Leaf, p.Hashes, string(p.Checkpoint)
+	return r, nil
+}
+
+// LogCheckpoint returns the newest signed checkpoint of the audit log.
+func (s *Service) LogCheckpoint(ctx context.Context) ([]byte, error) {
+	if s.audit == nil {
+		return nil, ErrNotFound("log")
+	}
+	return s.audit.Checkpoint(ctx)
+}
+
+// LogTile returns a C2SP tlog-tiles resource of the audit log. The log holds
+// no text and no names, so it is public.
+func (s *Service) LogTile(ctx context.Context, path string) ([]byte, error) {
+	if s.audit == nil {
+		return nil, ErrNotFound("log")
+	}
+	return s.audit.Tile(ctx, path)
 }
 
 // Versions lists the message's versions, for its authors.
@@ -278,4 +348,11 @@ func (s *Service) Versions(ctx context.Context, a Actor, id MessageID) ([]Versio
 		return err
 	})
 	return out, err
+}
+
+// reasonDigest stands for a free-text reason in the audit log, which is
+// public and must hold no text: the first 16 hex digits of its SHA-256.
+func reasonDigest(reason string) string {
+	h := sha256.Sum256([]byte(reason))
+	return hex.EncodeToString(h[:8])
 }

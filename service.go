@@ -19,6 +19,7 @@ type Service struct {
 	store     Store
 	now       func() time.Time
 	calendars CalendarFunc
+	audit     AuditLog
 	log       *slog.Logger
 }
 
@@ -27,12 +28,13 @@ type ServiceConfig struct {
 	Store     Store
 	Now       func() time.Time // defaults to time.Now
 	Calendars CalendarFunc     // required for submissions
+	AuditLog  AuditLog         // required for receipts and the public log
 	Logger    *slog.Logger     // defaults to slog.Default()
 }
 
 // NewService returns a Service.
 func NewService(c ServiceConfig) *Service {
-	s := &Service{store: c.Store, now: c.Now, calendars: c.Calendars, log: c.Logger}
+	s := &Service{store: c.Store, now: c.Now, calendars: c.Calendars, audit: c.AuditLog, log: c.Logger}
 	if s.now == nil {
 		s.now = time.Now
 	}

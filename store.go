@@ -22,6 +22,8 @@ type Store interface {
 // Tx is the set of reads and writes a transaction offers. Every method
 // returns an *Error of KindNotFound for a missing object, never (zero, nil).
 type Tx interface {
+	AuthTx
+
 	CreateOrg(ctx context.Context, o Org) error
 	Org(ctx context.Context, id string) (Org, error)
 	Orgs(ctx context.Context) ([]Org, error)
@@ -77,8 +79,8 @@ type Tx interface {
 	// person on the same version is a KindConflict error.
 	InsertSignature(ctx context.Context, s Signature) error
 	// WithdrawSignatures ends the person's active signatures on the message
-	// and returns how many there were.
-	WithdrawSignatures(ctx context.Context, id MessageID, person PersonID, at time.Time) (int, error)
+	// and returns the versions they were on.
+	WithdrawSignatures(ctx context.Context, id MessageID, person PersonID, at time.Time) ([]int, error)
 	// SignatureMinimums returns MinCosigners of every active signature on
 	// the version.
 	SignatureMinimums(ctx context.Context, id MessageID, version int) ([]int, error)
@@ -87,9 +89,16 @@ type Tx interface {
 	// and which of them the reader supervises directly or indirectly.
 	Signers(ctx context.Context, id MessageID, version int, reader PersonID) ([]SignerRow, error)
 
+	// AppendEvent stores the event and appends it to the Merkle log in the
+	// same transaction. Protected events have their actor sealed.
 	AppendEvent(ctx context.Context, e Event) error
+	// Events lists a message's events, protected actors opened; with id "",
+	// the events that concern no message.
 	Events(ctx context.Context, id MessageID) ([]Event, error)
 	AccessLog(ctx context.Context, id MessageID) ([]AccessEntry, error)
+
+	LogTx
+	KeyTx
 
 	Assign(ctx context.Context, id MessageID, officer, by PersonID, at time.Time) error
 	Assignees(ctx context.Context, id MessageID) ([]PersonID, error)
@@ -105,6 +114,33 @@ type Tx interface {
 	AddDistribution(ctx context.Context, id MessageID, people []PersonID, at time.Time) error
 	InsertMeeting(ctx context.Context, m Meeting) (int64, error)
 	Meetings(ctx context.Context, id MessageID) ([]Meeting, error)
+}
+
+// LogTx reads the Merkle log (RFC 6962; stored hashes indexed as in
+// golang.org/x/mod/sumdb/tlog).
+type LogTx interface {
+	LogSize(ctx context.Context) (int64, error)
+	LogLeaves(ctx context.Context, start, end int64) ([][]byte, error)
+	ReadLogHashes(ctx context.Context, indexes []int64) ([][32]byte, error)
+	AddCheckpoint(ctx context.Context, size int64, note []byte, at time.Time) error
+	Checkpoints(ctx context.Context) (sizes []int64, notes [][]byte, err error)
+	// MessageStates returns every message's state and current version, and
+	// the number of active signatures on each version.
+	MessageStates(ctx context.Context) (map[MessageID]MessageState, error)
+}
+
+// MessageState is what the log's replay is checked against.
+type MessageState struct {
+	State      State
+	Version    int
+	Signatures map[int]int // active signatures by version
+}
+
+// KeyTx rewraps data keys after a key rotation.
+type KeyTx interface {
+	StaleMessageKeys(ctx context.Context, activeKEK string, limit int) ([]MessageID, error)
+	RewrapMessageKey(ctx context.Context, id MessageID) error
+	CountKeysUnder(ctx context.Context, kek string) (int, error)
 }
 
 // SignerRow is one active signature and its signer, as the store returns it.

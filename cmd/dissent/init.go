@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -39,8 +38,14 @@ func initCmd(e *env) *cobra.Command {
 // initialize creates the deployment in cfg and prints the administrator's
 // one-time sign-in link. It refuses a data directory that already holds one.
 func initialize(ctx context.Context, e *env, cfg config.Config, adminEmail string) error {
-	if _, err := os.Stat(cfg.SQLitePath()); err == nil && cfg.Backend() == config.BackendSQLite {
-		return &dissent.Error{Kind: dissent.KindConflict, Code: "initialized", Message: "a deployment already exists in " + cfg.DataDir}
+	if ok, err := initialized(ctx, cfg); err != nil {
+		return err
+	} else if ok {
+		where := cfg.DataDir
+		if cfg.Backend() == config.BackendPostgres {
+			where = cfg.RedactedDatabaseURL()
+		}
+		return &dissent.Error{Kind: dissent.KindConflict, Code: "initialized", Message: "a deployment already exists in " + where}
 	}
 	d, err := open(ctx, e, cfg, true, nil)
 	if err != nil {

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,8 +18,10 @@ import (
 	_ "modernc.org/sqlite" // the embedded database's driver
 
 	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/auditlog"
 	"github.com/dissent-channel/dissent/internal/config"
 	"github.com/dissent-channel/dissent/internal/deadline"
+	"github.com/dissent-channel/dissent/internal/seal"
 	"github.com/dissent-channel/dissent/internal/store"
 )
 
@@ -41,7 +46,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(initCmd(e), serveCmd(e), orgCmd(e), unitCmd(e), userCmd(e))
+	root.AddCommand(initCmd(e), serveCmd(e), orgCmd(e), unitCmd(e), userCmd(e), verifyCmd(e), receiptCmd(e), keysCmd(e))
+	root.AddCommand(tokenCmd(e), ssoCmd(e)) // auth.go
 	return root.ExecuteContext(ctx)
 }
 
@@ -86,26 +92,39 @@ func (f *storeFlags) config(e *env) (config.Config, error) {
 
 // deployment is an open store and the service over it.
 type deployment struct {
-	cfg   config.Config
-	db    *store.DB
-	svc   *dissent.Service
-	clock func() time.Time
+	cfg    config.Config
+	db     *store.DB
+	svc    *dissent.Service
+	log    *auditlog.Log
+	sealer *seal.Sealer
+	clock  func() time.Time
 }
 
-// open opens the deployment in cfg; with create, it makes the data directory
-// and the database if they are missing.
+// Paths inside the data directory.
+func keysDir(cfg config.Config) string { return filepath.Join(cfg.DataDir, "keys") }
+func logDir(cfg config.Config) string  { return filepath.Join(cfg.DataDir, "log") }
+
+// logKeyFile holds the audit log's public verifier key, for
+// `dissent receipt verify --data`.
+const logKeyFile = "key.pub"
+
+// open opens the deployment in cfg; with create, it makes the data directory,
+// the keyring and the database if they are missing.
 func open(ctx context.Context, e *env, cfg config.Config, create bool, log *slog.Logger) (*deployment, error) {
-	if cfg.Backend() != config.BackendSQLite {
-		return nil, fmt.Errorf("database %s: only the embedded SQLite backend is available in this build", cfg.RedactedDatabaseURL())
-	}
-	path := cfg.SQLitePath()
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !create {
-		return nil, fmt.Errorf("%w (%s)", errNotInitialized, filepath.Clean(cfg.DataDir))
+	if ok, err := initialized(ctx, cfg); err != nil {
+		return nil, err
+	} else if !ok && !create {
+		return nil, errNotInitializedIn(cfg)
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	db, err := store.OpenSQLite(ctx, path)
+	ring, err := openKeyring(e, cfg, create)
+	if err != nil {
+		return nil, err
+	}
+	sealer := seal.New(ring)
+	db, err := openStore(ctx, cfg, sealer)
 	if err != nil {
 		return nil, err
 	}
@@ -116,8 +135,44 @@ func open(ctx context.Context, e *env, cfg config.Config, create bool, log *slog
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	svc := dissent.NewService(dissent.ServiceConfig{Store: db, Now: clock, Calendars: calendars, Logger: log})
-	return &deployment{cfg: cfg, db: db, svc: svc, clock: clock}, nil
+	name, key := ring.LogKey()
+	alog, err := auditlog.New(db, name, key, logDir(cfg), clock)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	svc := dissent.NewService(dissent.ServiceConfig{Store: db, Now: clock, Calendars: calendars, AuditLog: alog, Logger: log})
+	return &deployment{cfg: cfg, db: db, svc: svc, log: alog, sealer: sealer, clock: clock}, nil
+}
+
+// openKeyring loads the keyring of the data directory, or with create makes
+// one (and writes the log's public key beside the log).
+func openKeyring(e *env, cfg config.Config, create bool) (*seal.Keyring, error) {
+	pass := e.getenv("DISSENT_KEY_PASSPHRASE")
+	dir := keysDir(cfg)
+	if _, err := os.Stat(filepath.Join(dir, seal.RingFile)); err == nil || !create {
+		return seal.Load(dir, pass)
+	}
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	ring, err := seal.Create(dir, pass, "dissent.log/"+hex.EncodeToString(b[:]))
+	if err != nil {
+		return nil, err
+	}
+	name, key := ring.LogKey()
+	vkey, err := auditlog.VerifierKey(name, key.Public().(ed25519.PublicKey))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(logDir(cfg), 0o700); err != nil {
+		return nil, fmt.Errorf("create log directory: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(logDir(cfg), logKeyFile), []byte(vkey+"\n"), 0o644); err != nil {
+		return nil, fmt.Errorf("write log key: %w", err)
+	}
+	return ring, nil
 }
 
 func calendars(loc *time.Location, closures []string) (dissent.Calendar, error) {

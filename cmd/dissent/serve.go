@@ -2,23 +2,24 @@ package main
 
 import (
 	"context"
-	"errors"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/auditlog"
 	"github.com/dissent-channel/dissent/internal/web"
 )
 
 func serveCmd(e *env) *cobra.Command {
 	var f storeFlags
 	var addr, publicURL string
+	var sf securityFlags
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web UI and the JSON API (sets up ./dissent-data on first run)",
@@ -33,7 +34,9 @@ func serveCmd(e *env) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			if _, err := os.Stat(cfg.SQLitePath()); errors.Is(err, os.ErrNotExist) {
+			if ok, err := initialized(ctx, cfg); err != nil {
+				return err
+			} else if !ok {
 				if err := initialize(ctx, e, cfg, "admin@localhost"); err != nil {
 					return err
 				}
@@ -49,26 +52,46 @@ func serveCmd(e *env) *cobra.Command {
 				warn = "DISSENT_NOW is set: the clock started at " + cfg.Now.Format(time.RFC3339)
 				log.Warn("DISSENT_NOW is set: the clock is not real time", "dissent_now", cfg.Now.Format(time.RFC3339))
 			}
+			tlsConf, err := sf.tlsConfig()
+			if err != nil {
+				return err
+			}
+			base := cfg.BaseURL()
+			if publicURL == "" {
+				base = httpsBase(base, tlsConf != nil)
+			}
+			authOpts, err := sf.authOptions(e, base)
+			if err != nil {
+				return err
+			}
+			pctx, stopPurge := context.WithCancel(ctx)
+			defer stopPurge()
+			go purgeSessions(pctx, d.svc, 10*time.Minute, log)
+			cpDone := make(chan struct{})
+			go func() { defer close(cpDone); checkpointEvery(pctx, d.log, 5*time.Second, log) }()
+			defer func() { stopPurge(); <-cpDone }()
 			srv := web.New(d.svc, web.Options{
+				Auth:         authOpts,
 				Logger:       log,
 				ClockWarning: warn,
 				Ready: func(ctx context.Context) error {
 					return d.db.View(ctx, func(tx dissent.Tx) error { _, err := tx.Orgs(ctx); return err })
 				},
 			})
-			return listenAndServe(ctx, e, cfg.Addr, cfg.BaseURL(), srv, log)
+			return listenAndServe(ctx, e, cfg.Addr, base, srv, log, tlsConf)
 		},
 	}
 	f.add(c)
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "HOST:PORT to listen on")
 	c.Flags().StringVar(&publicURL, "public-url", "", "URL people reach the service at (default from --addr)")
+	sf.add(c)
 	return c
 }
 
 // listenAndServe serves until ctx ends, then stops taking connections and
 // lets requests in flight finish (up to 10 s) before returning, after which
 // the caller closes the store: shutdown order is server, then store.
-func listenAndServe(ctx context.Context, e *env, addr, base string, h http.Handler, log *slog.Logger) error {
+func listenAndServe(ctx context.Context, e *env, addr, base string, h http.Handler, log *slog.Logger, tlsConf *tls.Config) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
@@ -84,6 +107,10 @@ func listenAndServe(ctx context.Context, e *env, addr, base string, h http.Handl
 	}
 	fmt.Fprintf(e.stdout, "Dissent is serving on %s (listening on %s).\n", base, ln.Addr())
 	errc := make(chan error, 1)
+	if tlsConf != nil {
+		srv.TLSConfig = tlsConf
+		ln = tls.NewListener(ln, tlsConf)
+	}
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
@@ -97,4 +124,25 @@ func listenAndServe(ctx context.Context, e *env, addr, base string, h http.Handl
 	}
 	<-errc
 	return nil
+}
+
+// checkpointEvery signs a checkpoint of the audit log whenever it has grown,
+// at each tick, and once more when ctx ends, so that the checkpoint file
+// outside the database keeps up with the log.
+func checkpointEvery(ctx context.Context, l *auditlog.Log, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if _, err := l.Checkpoint(context.Background()); err != nil && dissent.ErrorKind(err) != dissent.KindNotFound {
+				log.Warn("final checkpoint", "err", err)
+			}
+			return
+		case <-t.C:
+			if _, err := l.Checkpoint(ctx); err != nil && dissent.ErrorKind(err) != dissent.KindNotFound && ctx.Err() == nil {
+				log.Warn("checkpoint", "err", err)
+			}
+		}
+	}
 }

@@ -14,7 +14,9 @@ import (
 	_ "modernc.org/sqlite" // the database the tests use for real
 
 	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/auditlog"
 	"github.com/dissent-channel/dissent/internal/deadline"
+	"github.com/dissent-channel/dissent/internal/seal"
 	"github.com/dissent-channel/dissent/internal/store"
 )
 
@@ -42,6 +44,8 @@ func (c *Clock) Set(t time.Time) {
 type Env struct {
 	Svc   *dissent.Service
 	DB    *store.DB
+	Log   *auditlog.Log
+	Ring  *seal.Keyring
 	Clock *Clock
 	Dir   string
 }
@@ -54,20 +58,27 @@ var SeedTime = time.Date(2023, 11, 3, 14, 0, 0, 0, time.UTC)
 func New(t testing.TB) *Env {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "dissent.db"))
+	ring := seal.Generate("dissent.test/log")
+	db, err := openStore(t, dir, seal.New(ring)) // SQLite, or PostgreSQL with DISSENT_TEST_BACKEND=postgres
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
 	clock := &Clock{t: SeedTime}
+	name, key := ring.LogKey()
+	alog, err := auditlog.New(db, name, key, filepath.Join(dir, "log"), clock.Now)
+	if err != nil {
+		t.Fatalf("audit log: %v", err)
+	}
 	svc := dissent.NewService(dissent.ServiceConfig{
-		Store: db,
-		Now:   clock.Now,
+		Store:    db,
+		AuditLog: alog,
+		Now:      clock.Now,
 		Calendars: func(loc *time.Location, closures []string) (dissent.Calendar, error) {
 			return deadline.New(loc, closures)
 		},
 	})
-	return &Env{Svc: svc, DB: db, Clock: clock, Dir: dir}
+	return &Env{Svc: svc, DB: db, Log: alog, Ring: ring, Clock: clock, Dir: dir}
 }
 
 // Person describes someone to add: "email roles... [sup=EMAIL] [org=ID]".

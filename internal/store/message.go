@@ -3,81 +3,138 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/dissent-channel/dissent"
 )
 
-const messageCols = `m.id, m.org_id, m.drafter_id, m.state, m.version, m.signature_count, m.created, m.updated,
+const messageCols = `m.id, m.org_id, m.drafter_sealed, m.state, m.version, m.signature_count, m.created, m.updated,
 	m.submitted_at, m.acknowledge_by, m.reply_by, m.reply_days, m.extension_note, m.acknowledged_at, m.replied_at,
 	m.closed_at, m.redirect_note, m.redirect_to, v.title, v.summary, v.body, v.content_hash`
 
 const messageFrom = ` FROM messages m JOIN message_versions v ON v.message_id = m.id AND v.number = m.version`
 
-func scanMessage(sc interface{ Scan(...any) error }) (dissent.Message, error) {
-	var m dissent.Message
+// rawMessage is a messages row joined with its current version, still sealed.
+type rawMessage struct {
+	m                    dissent.Message
+	drafter, ext, redir  []byte
+	title, summary, body []byte
+}
+
+func scanMessage(sc interface{ Scan(...any) error }) (rawMessage, error) {
+	var r rawMessage
+	m := &r.m
 	var created, updated, submitted, acked, replied, closed sql.NullInt64
 	var ackBy, replyBy sql.NullString
-	var ext, redirNote, title, summary, body string
-	err := sc.Scan(&m.ID, &m.OrgID, &m.DrafterID, &m.State, &m.Version, &m.SignatureCount, &created, &updated,
-		&submitted, &ackBy, &replyBy, &m.ReplyDays, &ext, &acked, &replied, &closed, &redirNote, &m.RedirectTo,
-		&title, &summary, &body, &m.ContentHash)
+	err := sc.Scan(&m.ID, &m.OrgID, &r.drafter, &m.State, &m.Version, &m.SignatureCount, &created, &updated,
+		&submitted, &ackBy, &replyBy, &m.ReplyDays, &r.ext, &acked, &replied, &closed, &r.redir, &m.RedirectTo,
+		&r.title, &r.summary, &r.body, &m.ContentHash)
 	if err != nil {
-		return dissent.Message{}, err
+		return r, err
 	}
 	m.Created, m.Updated, m.SubmittedAt = fromNS(created), fromNS(updated), fromNS(submitted)
 	m.AcknowledgedAt, m.RepliedAt, m.ClosedAt = fromNS(acked), fromNS(replied), fromNS(closed)
 	if m.AcknowledgeBy, err = fromDeadline(ackBy); err != nil {
-		return dissent.Message{}, err
+		return r, err
 	}
-	if m.ReplyBy, err = fromDeadline(replyBy); err != nil {
-		return dissent.Message{}, err
+	m.ReplyBy, err = fromDeadline(replyBy)
+	return r, err
+}
+
+func versionRow(id dissent.MessageID, n int) string { return string(id) + "/" + itoa(n) }
+
+// unseal opens the protected fields of a message.
+func (t *txn) unseal(ctx context.Context, r rawMessage) (dissent.Message, error) {
+	m := r.m
+	var err error
+	if m.DrafterID, err = t.openPerson(ctx, m.ID, "messages", string(m.ID), "drafter_sealed", r.drafter); err != nil {
+		return m, err
 	}
-	m.ExtensionNote, m.RedirectNote = dissent.NewText(ext), dissent.NewText(redirNote)
-	m.Title, m.Summary, m.Body = dissent.NewText(title), dissent.NewText(summary), dissent.NewText(body)
-	return m, nil
+	vr := versionRow(m.ID, m.Version)
+	if m.Title, err = t.openText(ctx, m.ID, "message_versions", vr, "title", r.title); err != nil {
+		return m, err
+	}
+	if m.Summary, err = t.openText(ctx, m.ID, "message_versions", vr, "summary", r.summary); err != nil {
+		return m, err
+	}
+	if m.Body, err = t.openText(ctx, m.ID, "message_versions", vr, "body", r.body); err != nil {
+		return m, err
+	}
+	if m.ExtensionNote, err = t.openText(ctx, m.ID, "messages", string(m.ID), "extension_note", r.ext); err != nil {
+		return m, err
+	}
+	m.RedirectNote, err = t.openText(ctx, m.ID, "messages", string(m.ID), "redirect_note", r.redir)
+	return m, err
 }
 
 func (t *txn) CreateMessage(ctx context.Context, m dissent.Message, v dissent.Version) error {
-	err := t.exec(ctx, "insert message", `INSERT INTO messages (id, org_id, drafter_id, state, version, signature_count, created, updated, reply_days)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		string(m.ID), m.OrgID, int64(m.DrafterID), string(m.State), m.Version, m.SignatureCount, ns(m.Created), ns(m.Updated), m.ReplyDays)
+	k, err := t.s.NewDataKey()
 	if err != nil {
+		return fmt.Errorf("new data key: %w", err)
+	}
+	t.keys[m.ID] = k
+	drafter, err := t.sealPerson(ctx, m.ID, "messages", string(m.ID), "drafter_sealed", m.DrafterID)
+	if err != nil {
+		return err
+	}
+	err = t.exec(ctx, "insert message", `INSERT INTO messages (id, org_id, drafter_tag, drafter_sealed, state, version, signature_count, created, updated, reply_days)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		string(m.ID), m.OrgID, t.tag(m.DrafterID), drafter, string(m.State), m.Version, m.SignatureCount, ns(m.Created), ns(m.Updated), m.ReplyDays)
+	if err != nil {
+		return err
+	}
+	if err := t.exec(ctx, "insert message key", `INSERT INTO message_keys (message_id, kek_id, wrapped) VALUES ($1, $2, $3)`, string(m.ID), k.KEKID, k.Wrapped); err != nil {
 		return err
 	}
 	return t.AddVersion(ctx, v)
 }
 
 func (t *txn) Message(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
-	m, err := scanMessage(t.q.QueryRowContext(ctx, `SELECT `+messageCols+messageFrom+` WHERE m.id = $1`, string(id)))
+	r, err := scanMessage(t.q.QueryRowContext(ctx, `SELECT `+messageCols+messageFrom+` WHERE m.id = $1`, string(id)))
 	if err != nil {
 		return dissent.Message{}, notFound(err, "message")
 	}
-	return m, nil
+	return t.unseal(ctx, r)
 }
 
 func (t *txn) LockMessage(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
-	q := `SELECT ` + messageCols + messageFrom + ` WHERE m.id = $1`
-	if t.d == Postgres {
-		q += ` FOR UPDATE OF m`
-	}
 	// SQLite: write transactions are serialized by BEGIN IMMEDIATE and the
-	// single writer, so the row needs no lock of its own.
-	m, err := scanMessage(t.q.QueryRowContext(ctx, q, string(id)))
+	// single writer, so the row needs no lock of its own. PostgreSQL: lock the
+	// row, then read in a statement of its own, whose snapshot (READ
+	// COMMITTED) holds what the lock's previous holder committed. (Locking in
+	// the joined query would recheck the updated row against the version row
+	// read before the wait, and find no message when the version changed.)
+	if t.d == Postgres {
+		if _, err := t.q.ExecContext(ctx, `SELECT 1 FROM messages WHERE id = $1 FOR NO KEY UPDATE`, string(id)); err != nil {
+			return dissent.Message{}, fmt.Errorf("lock message: %w", err)
+		}
+	}
+	q := `SELECT ` + messageCols + messageFrom + ` WHERE m.id = $1`
+	r, err := scanMessage(t.q.QueryRowContext(ctx, q, string(id)))
 	if err != nil {
 		return dissent.Message{}, notFound(err, "message")
 	}
-	return m, nil
+	return t.unseal(ctx, r)
 }
 
 func (t *txn) UpdateMessage(ctx context.Context, m dissent.Message) error {
+	ext, err := t.sealOptional(ctx, m.ID, "messages", string(m.ID), "extension_note", m.ExtensionNote)
+	if err != nil {
+		return err
+	}
+	redir, err := t.sealOptional(ctx, m.ID, "messages", string(m.ID), "redirect_note", m.RedirectNote)
+	if err != nil {
+		return err
+	}
 	res, err := t.q.ExecContext(ctx, `UPDATE messages SET state = $2, version = $3, signature_count = $4, updated = $5,
 		submitted_at = $6, acknowledge_by = $7, reply_by = $8, reply_days = $9, extension_note = $10, acknowledged_at = $11,
 		replied_at = $12, closed_at = $13, redirect_note = $14, redirect_to = $15 WHERE id = $1`,
 		string(m.ID), string(m.State), m.Version, m.SignatureCount, ns(m.Updated), ns(m.SubmittedAt), deadline(m.AcknowledgeBy),
-		deadline(m.ReplyBy), m.ReplyDays, m.ExtensionNote.Reveal(), ns(m.AcknowledgedAt), ns(m.RepliedAt), ns(m.ClosedAt),
-		m.RedirectNote.Reveal(), m.RedirectTo)
+		deadline(m.ReplyBy), m.ReplyDays, ext, ns(m.AcknowledgedAt), ns(m.RepliedAt), ns(m.ClosedAt), redir, m.RedirectTo)
 	if err != nil {
 		return fmt.Errorf("update message: %w", err)
 	}
@@ -88,30 +145,72 @@ func (t *txn) UpdateMessage(ctx context.Context, m dissent.Message) error {
 }
 
 func (t *txn) AddVersion(ctx context.Context, v dissent.Version) error {
-	return t.exec(ctx, "insert version", `INSERT INTO message_versions (message_id, number, title, summary, body, content_hash, author_id, created)
+	row := versionRow(v.MessageID, v.Number)
+	var cols [3][]byte
+	for i, f := range []struct {
+		name string
+		v    dissent.Text
+	}{{"title", v.Title}, {"summary", v.Summary}, {"body", v.Body}} {
+		var err error
+		if cols[i], err = t.sealText(ctx, v.MessageID, "message_versions", row, f.name, f.v); err != nil {
+			return err
+		}
+	}
+	return t.exec(ctx, "insert version", `INSERT INTO message_versions (message_id, number, title, summary, body, content_hash, author_tag, created)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		string(v.MessageID), v.Number, v.Title.Reveal(), v.Summary.Reveal(), v.Body.Reveal(), v.ContentHash, int64(v.AuthorID), ns(v.Created))
+		string(v.MessageID), v.Number, cols[0], cols[1], cols[2], v.ContentHash, t.tag(v.AuthorID), ns(v.Created))
 }
 
 func (t *txn) Versions(ctx context.Context, id dissent.MessageID) ([]dissent.Version, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT number, title, summary, body, content_hash, author_id, created
+	rows, err := t.q.QueryContext(ctx, `SELECT number, title, summary, body, content_hash, created
 		FROM message_versions WHERE message_id = $1 ORDER BY number`, string(id))
 	if err != nil {
 		return nil, fmt.Errorf("list versions: %w", err)
 	}
-	defer rows.Close()
-	var out []dissent.Version
+	type raw struct {
+		v                    dissent.Version
+		title, summary, body []byte
+	}
+	var rs []raw
 	for rows.Next() {
-		v := dissent.Version{MessageID: id}
-		var title, summary, body string
+		r := raw{v: dissent.Version{MessageID: id}}
 		var created sql.NullInt64
-		if err := rows.Scan(&v.Number, &title, &summary, &body, &v.ContentHash, &v.AuthorID, &created); err != nil {
+		if err := rows.Scan(&r.v.Number, &r.title, &r.summary, &r.body, &r.v.ContentHash, &created); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("scan version: %w", err)
 		}
-		v.Title, v.Summary, v.Body, v.Created = dissent.NewText(title), dissent.NewText(summary), dissent.NewText(body), fromNS(created)
-		out = append(out, v)
+		r.v.Created = fromNS(created)
+		rs = append(rs, r)
 	}
-	return out, rows.Err()
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("list versions: %w", err)
+	}
+	out := make([]dissent.Version, len(rs))
+	for i, r := range rs {
+		row := versionRow(id, r.v.Number)
+		v := r.v
+		if v.Title, err = t.openText(ctx, id, "message_versions", row, "title", r.title); err != nil {
+			return nil, err
+		}
+		if v.Summary, err = t.openText(ctx, id, "message_versions", row, "summary", r.summary); err != nil {
+			return nil, err
+		}
+		if v.Body, err = t.openText(ctx, id, "message_versions", row, "body", r.body); err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// closeRows closes rows and reports the iteration's error: rows must be
+// closed before other queries run on the transaction's one connection.
+func closeRows(rows *sql.Rows) error {
+	err := rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func (t *txn) messages(ctx context.Context, where string, args ...any) ([]dissent.Message, error) {
@@ -119,65 +218,127 @@ func (t *txn) messages(ctx context.Context, where string, args ...any) ([]dissen
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
-	defer rows.Close()
-	var out []dissent.Message
+	var raws []rawMessage
 	for rows.Next() {
-		m, err := scanMessage(rows)
+		r, err := scanMessage(rows)
 		if err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("scan message: %w", err)
 		}
-		out = append(out, m)
+		raws = append(raws, r)
 	}
-	return out, rows.Err()
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	out := make([]dissent.Message, len(raws))
+	for i, r := range raws {
+		if out[i], err = t.unseal(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (t *txn) MessagesOf(ctx context.Context, person dissent.PersonID) ([]dissent.Message, error) {
-	return t.messages(ctx, `m.drafter_id = $1
-		OR m.id IN (SELECT message_id FROM coauthors WHERE person_id = $1)
-		OR m.id IN (SELECT message_id FROM signatures WHERE person_id = $1 AND withdrawn IS NULL)
-		OR m.id IN (SELECT message_id FROM invitations WHERE person_id = $1)
-		OR m.id IN (SELECT message_id FROM endorsers WHERE person_id = $1)
-		OR m.id IN (SELECT message_id FROM consultations WHERE reviewer_id = $1)
-		OR m.id IN (SELECT message_id FROM distribution WHERE person_id = $1)`, int64(person))
+	return t.messages(ctx, `m.drafter_tag = $1
+		OR m.id IN (SELECT message_id FROM coauthors WHERE person_tag = $1)
+		OR m.id IN (SELECT message_id FROM signatures WHERE signer_tag = $1 AND withdrawn IS NULL)
+		OR m.id IN (SELECT message_id FROM invitations WHERE person_tag = $1)
+		OR m.id IN (SELECT message_id FROM endorsers WHERE person_tag = $1)
+		OR m.id IN (SELECT message_id FROM consultations WHERE reviewer_id = $2)
+		OR m.id IN (SELECT message_id FROM distribution WHERE person_id = $2)`, t.tag(person), int64(person))
 }
 
 func (t *txn) SubmittedMessages(ctx context.Context) ([]dissent.Message, error) {
 	return t.messages(ctx, `m.submitted_at IS NOT NULL`)
 }
 
-// subtree is a recursive query naming everyone the person $2 supervises,
-// directly or indirectly. UNION (not UNION ALL) ends a cycle, should the
-// directory ever hold one.
-const subtree = `WITH RECURSIVE sub(id) AS (
-	SELECT id FROM people WHERE supervisor_id = $2
-	UNION
-	SELECT p.id FROM people p JOIN sub ON p.supervisor_id = sub.id
-) `
+// subordinateTags returns the pseudonyms of everyone the person supervises,
+// directly or indirectly. The org chart is not secret; who of them takes
+// part in a message is, so the comparison happens on pseudonyms.
+func (t *txn) subordinateTags(ctx context.Context, person dissent.PersonID) ([][]byte, error) {
+	rows, err := t.q.QueryContext(ctx, `WITH RECURSIVE sub(id) AS (
+		SELECT id FROM people WHERE supervisor_id = $1
+		UNION
+		SELECT p.id FROM people p JOIN sub ON p.supervisor_id = sub.id
+	) SELECT id FROM sub`, int64(person))
+	if err != nil {
+		return nil, fmt.Errorf("read management chain: %w", err)
+	}
+	var ids []dissent.PersonID
+	for rows.Next() {
+		var id dissent.PersonID
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan management chain: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("read management chain: %w", err)
+	}
+	tags := make([][]byte, len(ids))
+	for i, id := range ids {
+		tags[i] = t.tag(id)
+	}
+	return tags, nil
+}
 
-const inChain = `EXISTS (SELECT 1 FROM sub WHERE sub.id IN (
-		SELECT drafter_id FROM messages WHERE id = $1
-		UNION SELECT person_id FROM coauthors WHERE message_id = $1
-		UNION SELECT person_id FROM signatures WHERE message_id = $1 AND withdrawn IS NULL))`
+// participantTags returns the pseudonyms of the message's drafter,
+// co-authors and active signers.
+func (t *txn) participantTags(ctx context.Context, id dissent.MessageID) (map[string]bool, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT drafter_tag FROM messages WHERE id = $1
+		UNION SELECT person_tag FROM coauthors WHERE message_id = $1
+		UNION SELECT signer_tag FROM signatures WHERE message_id = $1 AND withdrawn IS NULL`, string(id))
+	if err != nil {
+		return nil, fmt.Errorf("read participants: %w", err)
+	}
+	out := map[string]bool{}
+	for rows.Next() {
+		var tag []byte
+		if err := rows.Scan(&tag); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan participant: %w", err)
+		}
+		out[string(tag)] = true
+	}
+	return out, closeRows(rows)
+}
 
 func (t *txn) Relation(ctx context.Context, id dissent.MessageID, person dissent.PersonID, now time.Time) (dissent.Facts, error) {
 	var f dissent.Facts
-	err := t.q.QueryRowContext(ctx, subtree+`SELECT
-		EXISTS (SELECT 1 FROM coauthors WHERE message_id = $1 AND person_id = $2),
-		EXISTS (SELECT 1 FROM signatures WHERE message_id = $1 AND person_id = $2 AND withdrawn IS NULL),
-		EXISTS (SELECT 1 FROM invitations WHERE message_id = $1 AND person_id = $2),
-		EXISTS (SELECT 1 FROM endorsers WHERE message_id = $1 AND person_id = $2),
-		EXISTS (SELECT 1 FROM consultations WHERE message_id = $1 AND reviewer_id = $2 AND answered_at IS NULL AND due > $3),
-		EXISTS (SELECT 1 FROM distribution WHERE message_id = $1 AND person_id = $2),
-		`+inChain, string(id), int64(person), now.UnixNano()).
-		Scan(&f.Coauthor, &f.Signer, &f.Invitee, &f.Endorser, &f.Consulted, &f.Distributed, &f.InChain)
+	tag := t.tag(person)
+	err := t.q.QueryRowContext(ctx, `SELECT
+		EXISTS (SELECT 1 FROM coauthors WHERE message_id = $1 AND person_tag = $2),
+		EXISTS (SELECT 1 FROM signatures WHERE message_id = $1 AND signer_tag = $2 AND withdrawn IS NULL),
+		EXISTS (SELECT 1 FROM invitations WHERE message_id = $1 AND person_tag = $2),
+		EXISTS (SELECT 1 FROM endorsers WHERE message_id = $1 AND person_tag = $2),
+		EXISTS (SELECT 1 FROM consultations WHERE message_id = $1 AND reviewer_id = $3 AND answered_at IS NULL AND due > $4),
+		EXISTS (SELECT 1 FROM distribution WHERE message_id = $1 AND person_id = $3)`,
+		string(id), tag, int64(person), now.UnixNano()).
+		Scan(&f.Coauthor, &f.Signer, &f.Invitee, &f.Endorser, &f.Consulted, &f.Distributed)
 	if err != nil {
 		return dissent.Facts{}, fmt.Errorf("read relation: %w", err)
+	}
+	subs, err := t.subordinateTags(ctx, person)
+	if err != nil || len(subs) == 0 {
+		return f, err
+	}
+	parts, err := t.participantTags(ctx, id)
+	if err != nil {
+		return f, err
+	}
+	for _, s := range subs {
+		if parts[string(s)] {
+			f.InChain = true
+			break
+		}
 	}
 	return f, nil
 }
 
 func (t *txn) AddCoauthor(ctx context.Context, id dissent.MessageID, person dissent.PersonID, at time.Time) error {
-	err := t.exec(ctx, "insert co-author", `INSERT INTO coauthors (message_id, person_id, created) VALUES ($1, $2, $3)`, string(id), int64(person), ns(at))
+	err := t.exec(ctx, "insert co-author", `INSERT INTO coauthors (message_id, person_tag, created) VALUES ($1, $2, $3)`, string(id), t.tag(person), ns(at))
 	if isUnique(err) {
 		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "email", Message: "already a co-author"}
 	}
@@ -187,8 +348,8 @@ func (t *txn) AddCoauthor(ctx context.Context, id dissent.MessageID, person diss
 func (t *txn) AddInvitations(ctx context.Context, id dissent.MessageID, people []dissent.PersonID, by dissent.PersonID, at time.Time) (int, error) {
 	n := 0
 	for _, p := range people {
-		res, err := t.q.ExecContext(ctx, `INSERT INTO invitations (message_id, person_id, invited_by, created) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (message_id, person_id) DO NOTHING`, string(id), int64(p), int64(by), ns(at))
+		res, err := t.q.ExecContext(ctx, `INSERT INTO invitations (message_id, person_tag, created) VALUES ($1, $2, $3)
+			ON CONFLICT (message_id, person_tag) DO NOTHING`, string(id), t.tag(p), ns(at))
 		if err != nil {
 			return 0, fmt.Errorf("insert invitation: %w", err)
 		}
@@ -201,9 +362,18 @@ func (t *txn) AddInvitations(ctx context.Context, id dissent.MessageID, people [
 	return n, nil
 }
 
+func signatureRow(id dissent.MessageID, version int, tag []byte) string {
+	return versionRow(id, version) + "/" + hex.EncodeToString(tag)
+}
+
 func (t *txn) InsertSignature(ctx context.Context, s dissent.Signature) error {
-	_, err := t.q.ExecContext(ctx, `INSERT INTO signatures (message_id, version, person_id, content_hash, min_cosigners, signed)
-		VALUES ($1, $2, $3, $4, $5, $6)`, string(s.MessageID), s.Version, int64(s.PersonID), s.ContentHash, s.MinCosigners, ns(s.Signed))
+	tag := t.tag(s.PersonID)
+	sealed, err := t.sealPerson(ctx, s.MessageID, "signatures", signatureRow(s.MessageID, s.Version, tag), "signer_sealed", s.PersonID)
+	if err != nil {
+		return err
+	}
+	_, err = t.q.ExecContext(ctx, `INSERT INTO signatures (message_id, version, signer_tag, signer_sealed, content_hash, min_cosigners, signed)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, string(s.MessageID), s.Version, tag, sealed, s.ContentHash, s.MinCosigners, ns(s.Signed))
 	if isUnique(err) {
 		return &dissent.Error{Kind: dissent.KindConflict, Code: "already_signed", Message: "you have already signed this version"}
 	}
@@ -213,14 +383,66 @@ func (t *txn) InsertSignature(ctx context.Context, s dissent.Signature) error {
 	return nil
 }
 
-func (t *txn) WithdrawSignatures(ctx context.Context, id dissent.MessageID, person dissent.PersonID, at time.Time) (int, error) {
-	res, err := t.q.ExecContext(ctx, `UPDATE signatures SET withdrawn = $3 WHERE message_id = $1 AND person_id = $2 AND withdrawn IS NULL`,
-		string(id), int64(person), ns(at))
+func (t *txn) WithdrawSignatures(ctx context.Context, id dissent.MessageID, person dissent.PersonID, at time.Time) ([]int, error) {
+	rows, err := t.q.QueryContext(ctx, `UPDATE signatures SET withdrawn = $3 WHERE message_id = $1 AND signer_tag = $2 AND withdrawn IS NULL RETURNING version`,
+		string(id), t.tag(person), ns(at))
 	if err != nil {
-		return 0, fmt.Errorf("withdraw signature: %w", err)
+		return nil, fmt.Errorf("withdraw signature: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	var versions []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("withdraw signature: %w", err)
+		}
+		versions = append(versions, v)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("withdraw signature: %w", err)
+	}
+	slices.Sort(versions)
+	return versions, nil
+}
+
+// MessageStates implements dissent.LogTx.
+func (t *txn) MessageStates(ctx context.Context) (map[dissent.MessageID]dissent.MessageState, error) {
+	out := map[dissent.MessageID]dissent.MessageState{}
+	rows, err := t.q.QueryContext(ctx, `SELECT id, state, version FROM messages`)
+	if err != nil {
+		return nil, fmt.Errorf("read message states: %w", err)
+	}
+	for rows.Next() {
+		var id dissent.MessageID
+		st := dissent.MessageState{Signatures: map[int]int{}}
+		if err := rows.Scan(&id, &st.State, &st.Version); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan message state: %w", err)
+		}
+		out[id] = st
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("read message states: %w", err)
+	}
+	rows, err = t.q.QueryContext(ctx, `SELECT message_id, version, COUNT(*) FROM signatures WHERE withdrawn IS NULL GROUP BY message_id, version`)
+	if err != nil {
+		return nil, fmt.Errorf("count signatures: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id dissent.MessageID
+		var v, n int
+		if err := rows.Scan(&id, &v, &n); err != nil {
+			return nil, fmt.Errorf("scan signature count: %w", err)
+		}
+		st, ok := out[id]
+		if !ok {
+			st = dissent.MessageState{Signatures: map[int]int{}}
+			out[id] = st
+		}
+		st.Signatures[v] = n
+	}
+	return out, rows.Err()
 }
 
 func (t *txn) SignatureMinimums(ctx context.Context, id dissent.MessageID, version int) ([]int, error) {
@@ -256,27 +478,92 @@ func (t *txn) CountSignatures(ctx context.Context, id dissent.MessageID, version
 }
 
 func (t *txn) Signers(ctx context.Context, id dissent.MessageID, version int, reader dissent.PersonID) ([]dissent.SignerRow, error) {
-	rows, err := t.q.QueryContext(ctx, subtree+`SELECT s.person_id, s.content_hash, s.min_cosigners, s.signed,
-		p.email, p.name, COALESCE(p.org_id, ''), COALESCE(p.unit_id, ''),
-		EXISTS (SELECT 1 FROM sub WHERE sub.id = s.person_id)
-		FROM signatures s JOIN people p ON p.id = s.person_id
-		WHERE s.message_id = $1 AND s.version = $3 AND s.withdrawn IS NULL ORDER BY s.signed, s.id`,
-		string(id), int64(reader), version)
+	rows, err := t.q.QueryContext(ctx, `SELECT signer_tag, signer_sealed, content_hash, min_cosigners, signed
+		FROM signatures WHERE message_id = $1 AND version = $2 AND withdrawn IS NULL ORDER BY signed, id`, string(id), version)
 	if err != nil {
 		return nil, fmt.Errorf("list signers: %w", err)
 	}
-	defer rows.Close()
-	var out []dissent.SignerRow
+	type raw struct {
+		r      dissent.SignerRow
+		tag    []byte
+		sealed []byte
+	}
+	var rs []raw
 	for rows.Next() {
-		r := dissent.SignerRow{Signature: dissent.Signature{MessageID: id, Version: version}}
+		x := raw{r: dissent.SignerRow{Signature: dissent.Signature{MessageID: id, Version: version}}}
 		var signed sql.NullInt64
-		if err := rows.Scan(&r.PersonID, &r.ContentHash, &r.MinCosigners, &signed, &r.Person.Email, &r.Person.Name,
-			&r.Person.OrgID, &r.Person.UnitID, &r.Withheld); err != nil {
+		if err := rows.Scan(&x.tag, &x.sealed, &x.r.ContentHash, &x.r.MinCosigners, &signed); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("scan signer: %w", err)
 		}
-		r.Signed = fromNS(signed)
-		r.Person.ID = r.PersonID
-		out = append(out, r)
+		x.r.Signed = fromNS(signed)
+		rs = append(rs, x)
 	}
-	return out, rows.Err()
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("list signers: %w", err)
+	}
+	subs, err := t.subordinateTags(ctx, reader)
+	if err != nil {
+		return nil, err
+	}
+	withheld := make(map[string]bool, len(subs))
+	for _, s := range subs {
+		withheld[string(s)] = true
+	}
+	ids := make([]dissent.PersonID, len(rs))
+	out := make([]dissent.SignerRow, len(rs))
+	for i, x := range rs {
+		p, err := t.openPerson(ctx, id, "signatures", signatureRow(id, version, x.tag), "signer_sealed", x.sealed)
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = p
+		out[i] = x.r
+		out[i].PersonID = p
+		out[i].Withheld = withheld[string(x.tag)]
+	}
+	people, err := t.peopleByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		p, ok := people[out[i].PersonID]
+		if !ok {
+			return nil, fmt.Errorf("message %s: signer %d is not in the directory", id, out[i].PersonID)
+		}
+		out[i].Person = p
+	}
+	return out, nil
+}
+
+// peopleByID reads people (without roles) by id, in chunks.
+func (t *txn) peopleByID(ctx context.Context, ids []dissent.PersonID) (map[dissent.PersonID]dissent.Person, error) {
+	out := make(map[dissent.PersonID]dissent.Person, len(ids))
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		args := make([]any, len(chunk))
+		ph := make([]string, len(chunk))
+		for i, id := range chunk {
+			args[i] = int64(id)
+			ph[i] = fmt.Sprintf("$%d", i+1)
+		}
+		rows, err := t.q.QueryContext(ctx, `SELECT `+personCols+` FROM people p WHERE p.id IN (`+strings.Join(ph, ",")+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("read people: %w", err)
+		}
+		for rows.Next() {
+			var p dissent.Person
+			var created sql.NullInt64
+			if err := rows.Scan(&p.ID, &p.Email, &p.Name, &p.OrgID, &p.UnitID, &p.SupervisorID, &created); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("scan person: %w", err)
+			}
+			p.Created = fromNS(created)
+			out[p.ID] = p
+		}
+		if err := closeRows(rows); err != nil {
+			return nil, fmt.Errorf("read people: %w", err)
+		}
+	}
+	return out, nil
 }

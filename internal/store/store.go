@@ -1,6 +1,6 @@
 // Package store keeps Dissent's state in SQL: the only package that speaks
-// SQL. One implementation serves SQLite (the embedded default) and, later,
-// PostgreSQL; both pass the conformance suite in storetest.
+// SQL. One implementation serves SQLite (the embedded default) and
+// PostgreSQL (postgres.go); both pass the conformance suite in storetest.
 //
 // Writes on SQLite go through one writer goroutine that groups the
 // transactions of concurrent callers into one database transaction, each
@@ -44,6 +44,7 @@ const (
 // DB is an open store.
 type DB struct {
 	dialect Dialect
+	sealer  dissent.Sealer
 	write   *sql.DB // SQLite: one connection, used only by the writer goroutine
 	read    *sql.DB
 
@@ -67,7 +68,12 @@ var _ dissent.Store = (*DB)(nil)
 // OpenSQLite opens (creating if need be) the SQLite database at path, in WAL
 // mode with foreign keys on, synchronous=FULL (a commit survives power
 // loss), and a busy timeout, and migrates it to the newest schema.
-func OpenSQLite(ctx context.Context, path string) (*DB, error) {
+//
+// Protected values are sealed with sealer, which is required.
+func OpenSQLite(ctx context.Context, path string, sealer dissent.Sealer) (*DB, error) {
+	if sealer == nil {
+		return nil, errors.New("open database: a sealer is required")
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create database directory: %w", err)
 	}
@@ -96,14 +102,20 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	r, err := sql.Open("sqlite", dsn)
+	// Readers: deferred transactions (a WAL snapshot, no write lock) on
+	// connections that cannot write.
+	rq := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(1)", "query_only(1)"} {
+		rq.Add("_pragma", p)
+	}
+	r, err := sql.Open("sqlite", "file:"+path+"?"+rq.Encode())
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	db := &DB{dialect: SQLite, write: w, read: r, reqs: make(chan *writeReq, 1024), quit: make(chan struct{}), maxBatch: 256}
+	db := &DB{dialect: SQLite, sealer: sealer, write: w, read: r, reqs: make(chan *writeReq, 1024), quit: make(chan struct{}), maxBatch: 256}
 	db.wg.Add(1)
 	go db.writer()
 	return db, nil
@@ -118,7 +130,11 @@ func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
 	if d == Postgres {
 		gd = goose.DialectPostgres
 	}
-	p, err := goose.NewProvider(gd, db, sub)
+	opts, err := migrateOptions(d)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(gd, db, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -141,6 +157,9 @@ var errClosed = errors.New("store is closed")
 // Update implements dissent.Store. It MUST NOT return nil before the
 // transaction that holds fn's writes is durably committed.
 func (db *DB) Update(ctx context.Context, fn func(dissent.Tx) error) error {
+	if db.dialect == Postgres {
+		return db.updatePostgres(ctx, fn)
+	}
 	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case <-db.quit:
@@ -162,12 +181,12 @@ func (db *DB) Update(ctx context.Context, fn func(dissent.Tx) error) error {
 
 // View implements dissent.Store.
 func (db *DB) View(ctx context.Context, fn func(dissent.Tx) error) error {
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.dialect == Postgres})
+	tx, err := db.read.BeginTx(ctx, db.viewOptions())
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(&txn{q: tx, d: db.dialect})
+	return fn(db.txn(tx))
 }
 
 // writer is the one goroutine that writes. It takes a request, gathers those
@@ -221,7 +240,11 @@ func (db *DB) runBatch(batch []*writeReq) {
 		fail(fmt.Errorf("begin: %w", err))
 		return
 	}
-	t := &txn{q: tx, d: db.dialect}
+	// Once a caller's function runs, its statements must not be interrupted
+	// by its context: an interrupted write would roll back the whole shared
+	// transaction, not just the caller's savepoint. The context is checked
+	// before the function starts instead.
+	t := db.txn(detached{tx})
 	ran := 0
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -274,6 +297,25 @@ func (db *DB) runBatch(batch []*writeReq) {
 	for i, r := range batch {
 		r.done <- errs[i]
 	}
+}
+
+// detached runs statements without the cancellation of their context.
+type detached struct{ q querier }
+
+func (d detached) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return d.q.ExecContext(context.WithoutCancel(ctx), query, args...)
+}
+
+func (d detached) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.q.QueryContext(context.WithoutCancel(ctx), query, args...)
+}
+
+func (d detached) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return d.q.QueryRowContext(context.WithoutCancel(ctx), query, args...)
+}
+
+func (db *DB) txn(q querier) *txn {
+	return &txn{q: q, d: db.dialect, s: db.sealer, keys: map[dissent.MessageID]dissent.WrappedKey{}}
 }
 
 // runOne runs one caller's function, turning a panic into an error so that

@@ -8,13 +8,14 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/seal"
 	"github.com/dissent-channel/dissent/internal/store"
 	"github.com/dissent-channel/dissent/internal/store/storetest"
 )
 
 func openSQLite(t *testing.T) dissent.Store {
 	t.Helper()
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "dissent.db"))
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "dissent.db"), seal.New(seal.Generate("test")))
 	if err != nil {
 		t.Fatalf("OpenSQLite: %v", err)
 	}

@@ -19,8 +19,10 @@ type querier interface {
 
 // txn implements dissent.Tx over one SQL transaction.
 type txn struct {
-	q querier
-	d Dialect
+	q    querier
+	d    Dialect
+	s    dissent.Sealer
+	keys map[dissent.MessageID]dissent.WrappedKey // data keys read in this transaction
 }
 
 var _ dissent.Tx = (*txn)(nil)

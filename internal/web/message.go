@@ -309,8 +309,5 @@ func (s *Server) handleReceipt(w http.ResponseWriter, r *http.Request, a dissent
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"message_id": rc.MessageID, "version": rc.Version, "content_hash": rc.ContentHash, "act": rc.Act,
-		"at": ts(rc.At), "email": rc.Email, "submitted_at": ts(rc.SubmittedAt),
-	})
+	writeJSON(w, http.StatusOK, rc)
 }

@@ -8,10 +8,12 @@ func (s *Server) routes() {
 	m.handle("GET /healthz", s.handleHealth)
 	m.handle("GET /readyz", s.handleReady)
 	m.handle("GET /api/v1/openapi.json", s.handleOpenAPI)
+	m.handle("GET /log/checkpoint", s.handleLogCheckpoint)
+	m.handle("GET /log/tile/{path...}", s.handleLogTile)
 
-	m.handle("POST /api/v1/signin/link", s.handleSignInLinkAPI)
+	m.handle("POST /api/v1/signin/link", s.handleSignInLinkToken)
 	m.handle("GET /signin/link/{secret}", s.handleSignInLinkPage)
-	m.handle("POST /signin/link", s.handleSignInLinkForm)
+	m.handle("POST /signin/link", s.handleSignInLinkSession)
 	m.handle("GET /api/v1/me", s.authed(s.handleMe))
 
 	m.handle("POST /api/v1/messages", s.authed(s.handleMessageCreate))
@@ -45,6 +47,8 @@ func (s *Server) routes() {
 	m.handle("POST /api/v1/messages/{id}/break-glass", s.authed(s.handleBreakGlass))
 	m.handle("GET /api/v1/messages/{id}/access-log", s.authed(s.handleAccessLog))
 	m.handle("GET /api/v1/messages/{id}/receipt", s.authed(s.handleReceipt))
+
+	s.authRoutes() // sign-in, sessions, tokens: pages.go
 
 	m.handle("/api/", s.handleAPINotFound)
 }

@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/dissent-channel/dissent"
@@ -26,6 +25,8 @@ type Server struct {
 	ready    func(context.Context) error
 	// ClockWarning is shown in a header while the DISSENT_NOW clock is set.
 	clockWarning string
+	auth         *authState   // sign-in, sessions, limits (auth.go)
+	handler      http.Handler // the mux behind the security middleware
 }
 
 // Options configure a Server.
@@ -37,6 +38,8 @@ type Options struct {
 	// ClockWarning, if set, is sent as the X-Dissent-Clock header on every
 	// response (the DISSENT_NOW clock is in effect).
 	ClockWarning string
+	// Auth configures sign-in, sessions and limits (auth.go).
+	Auth AuthOptions
 }
 
 // New returns the HTTP handler for svc.
@@ -48,6 +51,7 @@ func New(svc *dissent.Service, o Options) *Server {
 	if s.ready == nil {
 		s.ready = func(context.Context) error { return nil }
 	}
+	s.initAuth(o.Auth)
 	s.routes()
 	return s
 }
@@ -85,7 +89,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.InfoContext(r.Context(), "request", "request_id", rid, "method", r.Method, "route", r.Pattern,
 			"status", sw.status, "duration_ms", time.Since(start).Milliseconds())
 	}()
-	s.mux.ServeHTTP(sw, r)
+	s.handler.ServeHTTP(sw, r)
 }
 
 type statusWriter struct {
@@ -121,16 +125,10 @@ func requestID(ctx context.Context) string {
 }
 
 // authed wraps a handler that needs a signed-in person: a bearer token in
-// the Authorization header.
+// the Authorization header, or a session.
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request, dissent.Actor)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		auth := r.Header.Get("Authorization")
-		scheme, token, ok := strings.Cut(auth, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			s.writeError(w, r, &dissent.Error{Kind: dissent.KindUnauthenticated, Code: "unauthenticated", Message: "sign in: send Authorization: Bearer <token>"})
-			return
-		}
-		a, err := s.svc.Authenticate(r.Context(), dissent.NewSecret(strings.TrimSpace(token)))
+		a, err := s.authenticate(w, r) // auth.go: bearer token or session, with limits
 		if err != nil {
 			s.writeError(w, r, err)
 			return

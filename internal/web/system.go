@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"html/template"
 	"net/http"
-	"strings"
 
 	"github.com/dissent-channel/dissent"
 )
@@ -44,34 +43,15 @@ type linkRequest struct {
 	Secret string `json:"secret"`
 }
 
-// handleSignInLinkAPI spends a one-time sign-in link and answers with a
-// bearer token (until the sign-in issue brings sessions and passkeys).
-func (s *Server) handleSignInLinkAPI(w http.ResponseWriter, r *http.Request) {
-	var req linkRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	a, tok, err := s.svc.RedeemSignInLink(r.Context(), dissent.NewSecret(req.Secret))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"token": tok.Reveal(), "email": a.Email, "roles": a.Roles})
-}
-
 var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in — Dissent</title></head>
 <body><main>
 <h1>Sign in to Dissent</h1>
-{{if .Token}}
-<p>Signed in as {{.Email}}. This is your API token; it is shown once. Keep it secret.</p>
-<p><code>{{.Token}}</code></p>
-{{else if .Error}}
+{{if .Error}}
 <p role="alert">{{.Error}}</p>
 {{else}}
-<p>This one-time link signs you in. It can be used once.</p>
+<p>This one-time link signs you in to this browser. It can be used once; afterwards, add a passkey.</p>
 <form method="post" action="/signin/link"><input type="hidden" name="secret" value="{{.Secret}}">
 <button type="submit">Sign in</button></form>
 {{end}}
@@ -79,27 +59,13 @@ var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
 `))
 
 type linkPageData struct {
-	Secret, Token, Email, Error string
+	Secret, Error string
 }
 
 // handleSignInLinkPage shows a button rather than spending the link on GET,
 // so that link previews and scanners cannot use it up.
 func (s *Server) handleSignInLinkPage(w http.ResponseWriter, r *http.Request) {
 	s.renderLink(w, http.StatusOK, linkPageData{Secret: r.PathValue("secret")})
-}
-
-func (s *Server) handleSignInLinkForm(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	if err := r.ParseForm(); err != nil {
-		s.renderLink(w, http.StatusBadRequest, linkPageData{Error: "The form could not be read."})
-		return
-	}
-	a, tok, err := s.svc.RedeemSignInLink(r.Context(), dissent.NewSecret(strings.TrimSpace(r.PostForm.Get("secret"))))
-	if err != nil {
-		s.renderLink(w, http.StatusUnauthorized, linkPageData{Error: dissent.AsError(err).Message})
-		return
-	}
-	s.renderLink(w, http.StatusOK, linkPageData{Token: tok.Reveal(), Email: a.Email})
 }
 
 func (s *Server) renderLink(w http.ResponseWriter, status int, d linkPageData) {

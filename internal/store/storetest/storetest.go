@@ -36,6 +36,8 @@ func Run(t *testing.T, open Opener) {
 		{"Rollback", testRollback},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"ConcurrentSignatures", testConcurrentSignatures},
+		{"ConcurrentVersions", testConcurrentVersions},
+		{"ConcurrentOrgs", testConcurrentOrgs},
 		{"NotFound", testNotFound},
 	}
 	for _, tt := range tests {
@@ -332,14 +334,14 @@ func testSignatures(t *testing.T, s dissent.Store) {
 		}
 		return nil
 	})
-	var n int
+	var versions []int
 	update(t, s, func(tx dissent.Tx) error {
 		var err error
-		n, err = tx.WithdrawSignatures(ctx, m.ID, f.other, t0)
+		versions, err = tx.WithdrawSignatures(ctx, m.ID, f.other, t0)
 		return err
 	})
-	if n != 1 {
-		t.Errorf("WithdrawSignatures = %d; want 1", n)
+	if len(versions) != 1 || versions[0] != 1 {
+		t.Errorf("WithdrawSignatures = %v; want [1]", versions)
 	}
 	// After withdrawal the person may sign again.
 	update(t, s, func(tx dissent.Tx) error { return tx.InsertSignature(ctx, sig) })

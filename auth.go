@@ -1,0 +1,636 @@
+package dissent
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file holds sign-in, sessions and API tokens: what the Service knows
+// of credentials. The cryptographic ceremonies (WebAuthn, OIDC) run in
+// internal/auth, which hands the Service only their verified outcome.
+//
+// Security properties:
+//   - Every credential (bearer token, sign-in link secret, session token) is
+//     stored only as its SHA-256; the secrets carry 256 random bits, so a
+//     plain hash is enough and a stolen database holds no usable credential.
+//   - Every sign-in, failed sign-in, sign-out and first use of a token in an
+//     hour is an event, appended in the transaction that acts on it.
+//   - A person acts on their own credentials only: a token or passkey id of
+//     someone else is NotFound.
+
+// AuthTx is the part of Tx that sign-in and sessions need.
+type AuthTx interface {
+	// CreateTokenRecord stores a token's hash with its public id and label.
+	CreateTokenRecord(ctx context.Context, t TokenRecord) error
+	// TokenByHash returns the unrevoked token with this hash and its person.
+	TokenByHash(ctx context.Context, hash []byte) (TokenRecord, Person, error)
+	// TouchToken sets the token's last use.
+	TouchToken(ctx context.Context, hash []byte, at time.Time) error
+	// TokensOf lists a person's tokens, revoked ones included, newest first.
+	TokensOf(ctx context.Context, person PersonID) ([]TokenRecord, error)
+	// RevokeToken revokes the person's unrevoked token with this hash; a
+	// token that is not theirs or already revoked is NotFound.
+	RevokeToken(ctx context.Context, person PersonID, hash []byte, at time.Time) error
+
+	// FindSession returns the data of the unexpired session with this hash.
+	FindSession(ctx context.Context, hash []byte, now time.Time) ([]byte, error)
+	// PutSession inserts a new session, or with existing updates one that
+	// still exists (and does nothing if it was ended meanwhile, so that a
+	// request in flight cannot bring back a session that was signed out).
+	PutSession(ctx context.Context, hash []byte, person PersonID, data []byte, expiry time.Time, existing bool) error
+	DeleteSession(ctx context.Context, hash []byte) error
+	// DeleteSessionsOf ends every session of a person and returns how many.
+	DeleteSessionsOf(ctx context.Context, person PersonID) (int, error)
+	// PurgeSessions deletes sessions that expired before now.
+	PurgeSessions(ctx context.Context, now time.Time) (int, error)
+
+	// WebAuthnHandle returns the person's WebAuthn user handle, or NotFound.
+	WebAuthnHandle(ctx context.Context, person PersonID) ([]byte, error)
+	SetWebAuthnHandle(ctx context.Context, person PersonID, handle []byte) error
+	PersonByWebAuthnHandle(ctx context.Context, handle []byte) (Person, error)
+	AddPasskey(ctx context.Context, p Passkey) error
+	PasskeysOf(ctx context.Context, person PersonID) ([]Passkey, error)
+	// Passkey returns one passkey by credential id.
+	Passkey(ctx context.Context, id []byte) (Passkey, error)
+	UpdatePasskey(ctx context.Context, id, credential []byte, used time.Time) error
+	// RemovePasskey removes the person's passkey; another's is NotFound.
+	RemovePasskey(ctx context.Context, person PersonID, id []byte) error
+
+	SetOIDCProvider(ctx context.Context, p OIDCProvider) error
+	OIDCProviders(ctx context.Context) ([]OIDCProvider, error)
+}
+
+// TokenRecord is an API bearer token as stored: never the token itself.
+type TokenRecord struct {
+	Hash     []byte
+	ID       string // public, shown to the owner; the first 8 bytes of the hash in hex
+	PersonID PersonID
+	Label    string
+	Created  time.Time
+	LastUsed time.Time
+	Revoked  time.Time
+}
+
+// Passkey is a registered WebAuthn credential. Credential is the library's
+// public-key record, opaque to the domain; it holds no secret.
+type Passkey struct {
+	ID         []byte
+	PersonID   PersonID
+	Name       string
+	Credential []byte
+	Created    time.Time
+	LastUsed   time.Time
+}
+
+// OIDCProvider is an organization's identity provider. The client secret
+// is never stored: ClientSecretEnv names the environment variable that
+// holds it (empty for a public client, which relies on PKCE).
+type OIDCProvider struct {
+	OrgID           string
+	Issuer          string
+	ClientID        string
+	ClientSecretEnv string
+	Created         time.Time
+}
+
+// Sign-in methods, as recorded in events.
+const (
+	MethodLink    = "link"
+	MethodPasskey = "passkey"
+	MethodOIDC    = "oidc"
+	MethodToken   = "token"
+)
+
+// MaxTokenLabel bounds a token's label, in characters.
+const MaxTokenLabel = 100
+
+// TokenUseInterval is how often the use of one token is recorded: its first
+// use in each interval is an event, and its last-used time is kept to it.
+const TokenUseInterval = time.Hour
+
+func errBadCredential(code, msg string) *Error {
+	return &Error{Kind: KindUnauthenticated, Code: code, Message: msg}
+}
+
+func tokenID(hash []byte) string { return hex.EncodeToString(hash[:8]) }
+
+// SessionHash is how a session token is stored.
+func SessionHash(token string) []byte {
+	h := sha256.Sum256([]byte("dissent session v1\n" + token))
+	return h[:]
+}
+
+func personDetail(id PersonID) string { return "person " + strconv.FormatInt(int64(id), 10) }
+
+// addrDetail is how a client address appears in events.
+func addrDetail(addr string) string {
+	if addr == "" {
+		return ""
+	}
+	return " from " + addr
+}
+
+// AuthenticateToken returns the person a bearer token belongs to and
+// records the token's first use in each TokenUseInterval. A revoked,
+// unknown or malformed token is Unauthenticated; the three are
+// indistinguishable.
+func (s *Service) AuthenticateToken(ctx context.Context, token Secret, addr string) (Actor, error) {
+	bad := errBadCredential("bad_token", "missing or invalid bearer token")
+	t := token.Reveal()
+	if t == "" || len(t) > 200 || !strings.HasPrefix(t, "dsn_") {
+		return Actor{}, bad
+	}
+	hash := TokenHash(token)
+	var rec TokenRecord
+	var p Person
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		rec, p, err = tx.TokenByHash(ctx, hash)
+		return err
+	})
+	if ErrorKind(err) == KindNotFound {
+		return Actor{}, bad
+	}
+	if err != nil {
+		return Actor{}, err
+	}
+	now := s.now().UTC()
+	if rec.LastUsed.IsZero() || now.Sub(rec.LastUsed) >= TokenUseInterval || now.Before(rec.LastUsed) {
+		err := s.store.Update(ctx, func(tx Tx) error {
+			if _, _, err := tx.TokenByHash(ctx, hash); err != nil {
+				return err // revoked meanwhile
+			}
+			if err := tx.TouchToken(ctx, hash, now); err != nil {
+				return err
+			}
+			return tx.AppendEvent(ctx, Event{At: now, ActorID: p.ID, Kind: "token.used", Detail: "token " + rec.ID + addrDetail(addr)})
+		})
+		if ErrorKind(err) == KindNotFound {
+			return Actor{}, bad
+		}
+		if err != nil {
+			return Actor{}, err
+		}
+	}
+	return Actor{p}, nil
+}
+
+// TokenInfo is what the owner sees of a token.
+type TokenInfo struct {
+	ID       string
+	Label    string
+	Created  time.Time
+	LastUsed time.Time
+	Revoked  time.Time
+}
+
+func (r TokenRecord) info() TokenInfo {
+	return TokenInfo{ID: r.ID, Label: r.Label, Created: r.Created, LastUsed: r.LastUsed, Revoked: r.Revoked}
+}
+
+// CreateToken makes a new API token for the actor and returns it; it is
+// shown once and stored only as its hash.
+func (s *Service) CreateToken(ctx context.Context, a Actor, label string) (TokenInfo, Secret, error) {
+	if a.ID == 0 {
+		return TokenInfo{}, Secret{}, errForbidden("the command line has no tokens; use `dissent user token`")
+	}
+	label = strings.TrimSpace(label)
+	if err := checkText("label", label, MaxTokenLabel, false, false); err != nil {
+		return TokenInfo{}, Secret{}, err
+	}
+	tok := newToken("dsn_")
+	h := TokenHash(tok)
+	rec := TokenRecord{Hash: h, ID: tokenID(h), PersonID: a.ID, Label: label, Created: s.now().UTC()}
+	err := s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.CreateTokenRecord(ctx, rec); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, Event{At: rec.Created, ActorID: a.ID, Kind: "token.created", Detail: "token " + rec.ID})
+	})
+	if err != nil {
+		return TokenInfo{}, Secret{}, err
+	}
+	return rec.info(), tok, nil
+}
+
+// Tokens lists the actor's own tokens.
+func (s *Service) Tokens(ctx context.Context, a Actor) ([]TokenInfo, error) {
+	return s.tokensOf(ctx, a.ID)
+}
+
+func (s *Service) tokensOf(ctx context.Context, id PersonID) ([]TokenInfo, error) {
+	var out []TokenInfo
+	err := s.store.View(ctx, func(tx Tx) error {
+		recs, err := tx.TokensOf(ctx, id)
+		for _, r := range recs {
+			out = append(out, r.info())
+		}
+		return err
+	})
+	return out, err
+}
+
+// RevokeToken revokes one of the actor's own tokens by its public id.
+func (s *Service) RevokeToken(ctx context.Context, a Actor, id string) error {
+	return s.revokeToken(ctx, a, a.ID, id)
+}
+
+// TokensOf lists a person's tokens for an administrator (the command line).
+func (s *Service) TokensOf(ctx context.Context, a Actor, email string) ([]TokenInfo, error) {
+	p, err := s.personForAdmin(ctx, a, email)
+	if err != nil {
+		return nil, err
+	}
+	return s.tokensOf(ctx, p.ID)
+}
+
+// RevokeTokenOf revokes a person's token for an administrator.
+func (s *Service) RevokeTokenOf(ctx context.Context, a Actor, email, id string) error {
+	p, err := s.personForAdmin(ctx, a, email)
+	if err != nil {
+		return err
+	}
+	return s.revokeToken(ctx, a, p.ID, id)
+}
+
+func (s *Service) personForAdmin(ctx context.Context, a Actor, email string) (Person, error) {
+	if !a.Roles.Has(RoleAdmin) {
+		return Person{}, errForbidden("only an administrator may manage the tokens of others")
+	}
+	email, err := NormalizeEmail("email", email)
+	if err != nil {
+		return Person{}, err
+	}
+	var p Person
+	err = s.store.View(ctx, func(tx Tx) error {
+		var err error
+		if p, err = tx.PersonByEmail(ctx, email); err != nil {
+			return errInvalid("email", "unknown_person", "no person %q in the directory", email)
+		}
+		return nil
+	})
+	return p, err
+}
+
+func (s *Service) revokeToken(ctx context.Context, a Actor, owner PersonID, id string) error {
+	id = strings.ToLower(strings.TrimSpace(id))
+	if len(id) != 16 {
+		return ErrNotFound("token")
+	}
+	if _, err := hex.DecodeString(id); err != nil {
+		return ErrNotFound("token")
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		recs, err := tx.TokensOf(ctx, owner)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if r.ID != id || !r.Revoked.IsZero() {
+				continue
+			}
+			now := s.now().UTC()
+			if err := tx.RevokeToken(ctx, owner, r.Hash, now); err != nil {
+				return err
+			}
+			return tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, Kind: "token.revoked", Detail: "token " + id + " of " + personDetail(owner)})
+		}
+		return ErrNotFound("token")
+	})
+}
+
+// --- sessions ---
+
+// Sessions persist the server-side sessions of internal/auth. Their tokens
+// are hashed here, so no caller can store one in clear. Session expiry
+// counts in real time (now is passed by the caller), never on the
+// DISSENT_NOW clock.
+
+// FindSession returns a session's data; found is false for an unknown or
+// expired session.
+func (s *Service) FindSession(ctx context.Context, token string, now time.Time) (data []byte, found bool, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		var err error
+		data, err = tx.FindSession(ctx, SessionHash(token), now)
+		return err
+	})
+	if ErrorKind(err) == KindNotFound {
+		return nil, false, nil
+	}
+	return data, err == nil, err
+}
+
+// CommitSession stores a session's data for the person signed in to it (0
+// for none) until expiry. existing says the token was loaded from the store
+// by this request: such a session is only updated, never recreated, so that
+// a request still in flight when its session was signed out cannot bring it
+// back.
+func (s *Service) CommitSession(ctx context.Context, token string, person PersonID, data []byte, expiry time.Time, existing bool) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		return tx.PutSession(ctx, SessionHash(token), person, data, expiry, existing)
+	})
+}
+
+// DeleteSession ends one session.
+func (s *Service) DeleteSession(ctx context.Context, token string) error {
+	return s.store.Update(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, SessionHash(token)) })
+}
+
+// PurgeSessions deletes expired sessions and returns how many.
+func (s *Service) PurgeSessions(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		n, err = tx.PurgeSessions(ctx, now)
+		return err
+	})
+	return n, err
+}
+
+// SessionActor returns the person signed in to a session.
+func (s *Service) SessionActor(ctx context.Context, id PersonID) (Actor, error) {
+	var p Person
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		p, err = tx.Person(ctx, id)
+		return err
+	})
+	if ErrorKind(err) == KindNotFound {
+		return Actor{}, errBadCredential("signed_out", "your session has ended; sign in again")
+	}
+	return Actor{p}, err
+}
+
+// SignOut records that the actor signed out; with everywhere, it also ends
+// every session of theirs (on every device).
+func (s *Service) SignOut(ctx context.Context, a Actor, everywhere bool, addr string) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		kind := "signout"
+		if everywhere {
+			n, err := tx.DeleteSessionsOf(ctx, a.ID)
+			if err != nil {
+				return err
+			}
+			kind = "signout.everywhere"
+			addr += " (" + strconv.Itoa(n) + " sessions)"
+		}
+		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), ActorID: a.ID, Kind: kind, Detail: personDetail(a.ID) + addrDetail(addr)})
+	})
+}
+
+// RecordFailedSignIn appends a failed sign-in to the audit trail. The
+// caller rate-limits failures per address before they reach here.
+func (s *Service) RecordFailedSignIn(ctx context.Context, method, reason, addr string) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), Kind: "signin.failed", Detail: method + ": " + reason + addrDetail(addr)})
+	})
+}
+
+func (s *Service) signedIn(ctx context.Context, tx Tx, p Person, method, addr string) error {
+	return tx.AppendEvent(ctx, Event{At: s.now().UTC(), ActorID: p.ID, Kind: "signin." + method, Detail: personDetail(p.ID) + addrDetail(addr)})
+}
+
+// SignInWithLink spends a one-time sign-in link and returns its person, for
+// a browser session. A used, expired or unknown link is Unauthenticated,
+// and the three are indistinguishable.
+func (s *Service) SignInWithLink(ctx context.Context, secret Secret, addr string) (Actor, error) {
+	bad := errBadCredential("bad_link", "this sign-in link is invalid, used or expired; ask your administrator for a new one")
+	if !strings.HasPrefix(secret.Reveal(), "dsl_") || len(secret.Reveal()) > 200 {
+		return Actor{}, bad
+	}
+	var p Person
+	err := s.store.Update(ctx, func(tx Tx) error {
+		id, err := tx.UseSignInLink(ctx, TokenHash(secret), s.now().UTC())
+		if ErrorKind(err) == KindNotFound {
+			return bad
+		}
+		if err != nil {
+			return err
+		}
+		if p, err = tx.Person(ctx, id); err != nil {
+			return err
+		}
+		return s.signedIn(ctx, tx, p, MethodLink, addr)
+	})
+	if err != nil {
+		return Actor{}, err
+	}
+	return Actor{p}, nil
+}
+
+// --- passkeys ---
+
+// WebAuthnUser is what a WebAuthn ceremony needs of a person.
+type WebAuthnUser struct {
+	Person   Person
+	Handle   []byte
+	Passkeys []Passkey
+}
+
+// WebAuthnUser returns the actor's WebAuthn handle (made on first use: 32
+// random bytes, never their id or e-mail) and passkeys.
+func (s *Service) WebAuthnUser(ctx context.Context, a Actor) (WebAuthnUser, error) {
+	u := WebAuthnUser{Person: a.Person}
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		if u.Handle, err = tx.WebAuthnHandle(ctx, a.ID); err != nil {
+			return err
+		}
+		u.Passkeys, err = tx.PasskeysOf(ctx, a.ID)
+		return err
+	})
+	if ErrorKind(err) != KindNotFound {
+		return u, err
+	}
+	h := make([]byte, 32)
+	if _, err := rand.Read(h); err != nil {
+		return u, err
+	}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if old, err := tx.WebAuthnHandle(ctx, a.ID); err == nil {
+			h = old
+			return nil
+		}
+		return tx.SetWebAuthnHandle(ctx, a.ID, h)
+	})
+	u.Handle = h
+	return u, err
+}
+
+// WebAuthnUserByHandle returns the person a passkey's user handle names.
+func (s *Service) WebAuthnUserByHandle(ctx context.Context, handle []byte) (WebAuthnUser, error) {
+	var u WebAuthnUser
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		if u.Person, err = tx.PersonByWebAuthnHandle(ctx, handle); err != nil {
+			return err
+		}
+		u.Handle = handle
+		u.Passkeys, err = tx.PasskeysOf(ctx, u.Person.ID)
+		return err
+	})
+	return u, err
+}
+
+// MaxPasskeyName bounds a passkey's name; MaxPasskeys bounds how many one
+// person may hold.
+const (
+	MaxPasskeyName = 100
+	MaxPasskeys    = 20
+)
+
+// AddPasskey stores a passkey the actor has just registered.
+func (s *Service) AddPasskey(ctx context.Context, a Actor, p Passkey) error {
+	p.Name = strings.TrimSpace(p.Name)
+	if p.Name == "" {
+		p.Name = "passkey"
+	}
+	if err := checkText("name", p.Name, MaxPasskeyName, false, false); err != nil {
+		return err
+	}
+	p.PersonID, p.Created = a.ID, s.now().UTC()
+	return s.store.Update(ctx, func(tx Tx) error {
+		have, err := tx.PasskeysOf(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		if len(have) >= MaxPasskeys {
+			return &Error{Kind: KindInvalid, Code: "too_many", Field: "passkeys", Limit: MaxPasskeys, Message: "a person may hold at most " + strconv.Itoa(MaxPasskeys) + " passkeys"}
+		}
+		if err := tx.AddPasskey(ctx, p); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, Event{At: p.Created, ActorID: a.ID, Kind: "passkey.added", Detail: personDetail(a.ID)})
+	})
+}
+
+// Passkeys lists the actor's passkeys.
+func (s *Service) Passkeys(ctx context.Context, a Actor) ([]Passkey, error) {
+	var out []Passkey
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.PasskeysOf(ctx, a.ID)
+		return err
+	})
+	return out, err
+}
+
+// RemovePasskey removes one of the actor's passkeys.
+func (s *Service) RemovePasskey(ctx context.Context, a Actor, id []byte) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.RemovePasskey(ctx, a.ID, id); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), ActorID: a.ID, Kind: "passkey.removed", Detail: personDetail(a.ID)})
+	})
+}
+
+// SignInWithPasskey completes a passkey sign-in that internal/auth has
+// verified: credential is the updated record (its signature counter moved
+// on). The passkey must still exist and belong to the person of the handle.
+func (s *Service) SignInWithPasskey(ctx context.Context, handle, id, credential []byte, addr string) (Actor, error) {
+	var p Person
+	err := s.store.Update(ctx, func(tx Tx) error {
+		pk, err := tx.Passkey(ctx, id)
+		if err != nil {
+			return errBadCredential("bad_passkey", "this passkey is not registered")
+		}
+		if p, err = tx.PersonByWebAuthnHandle(ctx, handle); err != nil || p.ID != pk.PersonID {
+			return errBadCredential("bad_passkey", "this passkey is not registered")
+		}
+		if !bytes.Equal(pk.ID, id) {
+			return errBadCredential("bad_passkey", "this passkey is not registered")
+		}
+		if err := tx.UpdatePasskey(ctx, id, credential, s.now().UTC()); err != nil {
+			return err
+		}
+		return s.signedIn(ctx, tx, p, MethodPasskey, addr)
+	})
+	if err != nil {
+		return Actor{}, err
+	}
+	return Actor{p}, nil
+}
+
+// --- OIDC ---
+
+// SetOIDCProvider configures an organization's identity provider.
+func (s *Service) SetOIDCProvider(ctx context.Context, a Actor, p OIDCProvider) error {
+	if !a.Roles.Has(RoleAdmin) {
+		return errForbidden("only an administrator may configure single sign-on")
+	}
+	if !strings.HasPrefix(p.Issuer, "https://") && !strings.HasPrefix(p.Issuer, "http://localhost") && !strings.HasPrefix(p.Issuer, "http://127.0.0.1") {
+		return errInvalid("issuer", "insecure_issuer", "the issuer must be an https:// URL")
+	}
+	if err := checkText("issuer", p.Issuer, 500, false, true); err != nil {
+		return err
+	}
+	if err := checkText("client_id", p.ClientID, 500, false, true); err != nil {
+		return err
+	}
+	for _, r := range p.ClientSecretEnv {
+		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return errInvalid("client_secret_env", "bad_name", "name an environment variable (A-Z, 0-9, _), not the secret itself")
+		}
+	}
+	p.Created = s.now().UTC()
+	return s.store.Update(ctx, func(tx Tx) error {
+		if _, err := tx.Org(ctx, p.OrgID); err != nil {
+			return errInvalid("org", "unknown_org", "no organization %q", p.OrgID)
+		}
+		if err := tx.SetOIDCProvider(ctx, p); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, Event{At: p.Created, ActorID: a.ID, ActorRole: RoleAdmin, Kind: "oidc.configured", Detail: p.OrgID})
+	})
+}
+
+// OIDCProviders lists the configured identity providers.
+func (s *Service) OIDCProviders(ctx context.Context) ([]OIDCProvider, error) {
+	var out []OIDCProvider
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.OIDCProviders(ctx)
+		return err
+	})
+	return out, err
+}
+
+// OIDCIdentity is what a verified ID token says of its subject.
+type OIDCIdentity struct {
+	OrgID         string
+	Email         string
+	EmailVerified bool
+}
+
+// SignInWithOIDC completes a single sign-on that internal/auth has verified
+// (issuer, audience, expiry, signature, nonce): the person is matched by
+// verified e-mail to the directory, within the provider's organization.
+func (s *Service) SignInWithOIDC(ctx context.Context, id OIDCIdentity, addr string) (Actor, error) {
+	bad := errBadCredential("sso_refused", "single sign-on did not identify a person of this organization in Dissent; ask your administrator")
+	if !id.EmailVerified {
+		return Actor{}, errBadCredential("sso_unverified", "your identity provider has not verified your e-mail address")
+	}
+	email, err := NormalizeEmail("email", id.Email)
+	if err != nil {
+		return Actor{}, bad
+	}
+	var p Person
+	err = s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		if p, err = tx.PersonByEmail(ctx, email); err != nil || p.OrgID != id.OrgID {
+			return bad
+		}
+		return s.signedIn(ctx, tx, p, MethodOIDC, addr)
+	})
+	if err != nil {
+		return Actor{}, err
+	}
+	return Actor{p}, nil
+}

@@ -1,0 +1,449 @@
+// Command cosign measures co-signing throughput over HTTP against the raw
+// speed of durable SQLite inserts on the same disk.
+//
+// It builds ./cmd/dissent, makes a fresh deployment in a temporary directory
+// (`dissent init`, `org add`, `user import --tokens-out`), starts `dissent
+// serve` on a loopback port, drafts the messages and invites the co-signers
+// through the API, and then times -n calls of POST
+// /api/v1/messages/{id}/signatures made by -concurrency clients at once. In
+// the same run, on the same file system, it times single-row durable INSERT
+// transactions (WAL, synchronous=FULL, as internal/store opens SQLite) with
+// database/sql and modernc.org/sqlite: one writer in sequence, and
+// -concurrency goroutines each committing its own transaction. At the end it
+// checks that each message's signature_count is its drafter plus every
+// signature that was answered with success.
+//
+// Run it from the module's root:
+//
+//	go run ./bench/cosign -n 5000
+//
+// Results are recorded in docs/BENCHMARKS.md.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	_ "modernc.org/sqlite" // the raw baseline's driver, the one cmd/dissent links
+)
+
+// A message carries at most 10,000 signatures, its drafter's included.
+const maxCosigners = 9_999
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cosign: error: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	n           int
+	concurrency int
+	signers     int
+	messages    int
+	rawDuration time.Duration
+	bin         string
+	dir         string
+	keep        bool
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	var o options
+	fs := flag.NewFlagSet("cosign", flag.ContinueOnError)
+	fs.IntVar(&o.n, "n", 5000, "total number of co-signatures to make")
+	fs.IntVar(&o.concurrency, "concurrency", 64, "co-signers (HTTP clients, and raw SQLite goroutines) at work at once")
+	fs.IntVar(&o.signers, "signers", 0, "distinct people who co-sign (default -n: everyone signs once)")
+	fs.IntVar(&o.messages, "messages", 0, "messages to sign (default: as few as the 9,999 co-signers a message allows and -signers permit)")
+	fs.DurationVar(&o.rawDuration, "raw-duration", 5*time.Second, "how long to run each raw SQLite baseline (0 skips them)")
+	fs.StringVar(&o.bin, "bin", "", "dissent binary to use (default: build ./cmd/dissent)")
+	fs.StringVar(&o.dir, "dir", "", "parent of the temporary directory (default: the system's); the disk under test")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (data, logs) for inspection")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.n < 1 || o.concurrency < 1 || o.signers < 0 || o.messages < 0 {
+		return errors.New("-n and -concurrency must be positive; -signers and -messages not negative")
+	}
+	if o.signers == 0 {
+		o.signers = o.n
+	}
+	need := max(ceilDiv(o.n, o.signers), ceilDiv(o.n, maxCosigners))
+	if o.messages == 0 {
+		o.messages = need
+	}
+	if o.messages < need {
+		return fmt.Errorf("-n %d signatures need at least %d messages with %d signers (a message takes at most %d co-signers; a person signs a message once)",
+			o.n, need, o.signers, maxCosigners)
+	}
+	if ceilDiv(o.n, o.messages) > maxCosigners {
+		return fmt.Errorf("-n %d over -messages %d exceeds %d co-signers a message", o.n, o.messages, maxCosigners)
+	}
+
+	dir, err := os.MkdirTemp(o.dir, "dissent-cosign-")
+	if err != nil {
+		return fmt.Errorf("make temporary directory: %w", err)
+	}
+	if o.keep {
+		defer fmt.Fprintf(stdout, "\nkept %s\n", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+
+	fmt.Fprintf(stdout, "machine: %s\n", machine(dir))
+	fmt.Fprintf(stdout, "load average at start: %s\n", loadAverage())
+	fmt.Fprintf(stdout, "workload: %d co-signatures on %d message(s) by %d people, %d at once\n\n", o.n, o.messages, o.signers, o.concurrency)
+
+	var rows []row
+	if o.rawDuration > 0 {
+		for _, v := range []struct {
+			name         string
+			writers, cns int
+		}{
+			{"raw SQLite, 1 writer, sequential", 1, 1},
+			{fmt.Sprintf("raw SQLite, %d goroutines, 1 connection", o.concurrency), o.concurrency, 1},
+			{fmt.Sprintf("raw SQLite, %d goroutines, %d connections", o.concurrency, o.concurrency), o.concurrency, o.concurrency},
+		} {
+			fmt.Fprintf(stdout, "running %s for %s...\n", v.name, o.rawDuration)
+			r, err := rawInserts(ctx, dir, v.writers, v.cns, o.rawDuration)
+			if err != nil {
+				return fmt.Errorf("%s: %w", v.name, err)
+			}
+			r.name = v.name
+			rows = append(rows, r)
+		}
+	}
+
+	r, check, err := httpSignatures(ctx, o, dir, stdout)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, r)
+
+	fmt.Fprintln(stdout)
+	printTable(stdout, rows)
+	fmt.Fprintln(stdout)
+	if len(rows) > 1 {
+		for _, raw := range rows[:len(rows)-1] {
+			fmt.Fprintf(stdout, "ours/raw (%s): %.2f\n", raw.name, r.rate()/raw.rate())
+		}
+	}
+	fmt.Fprintf(stdout, "server CPU %.1f s, harness CPU %.1f s during the %.1f s of signing\n", r.serverCPU, r.clientCPU, r.elapsed.Seconds())
+	fmt.Fprintf(stdout, "goal (>= raw sequential rate, p99 < 50 ms): ")
+	switch {
+	case len(rows) == 1:
+		fmt.Fprintln(stdout, "no baseline measured")
+	case r.rate() >= rows[0].rate() && r.p(0.99) < 50*time.Millisecond:
+		fmt.Fprintln(stdout, "met")
+	default:
+		fmt.Fprintln(stdout, "NOT met")
+	}
+	fmt.Fprintf(stdout, "load average at end: %s\n", loadAverage())
+	fmt.Fprintln(stdout, check)
+	if len(r.errors) > 0 || strings.HasPrefix(check, "FAIL") {
+		return errors.New("co-signing produced errors or wrong counts")
+	}
+	return nil
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// row is one line of the results table.
+type row struct {
+	name      string
+	ok        int
+	errors    map[string]int
+	elapsed   time.Duration
+	lat       []time.Duration // sorted
+	serverCPU float64
+	clientCPU float64
+}
+
+func (r row) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
+
+func (r row) p(q float64) time.Duration { return percentile(r.lat, q) }
+
+func printTable(w io.Writer, rows []row) {
+	fmt.Fprintln(w, "| run | ok | errors | seconds | ops/s | p50 ms | p90 ms | p99 ms | max ms |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range rows {
+		nerr := 0
+		for _, n := range r.errors {
+			nerr += n
+		}
+		fmt.Fprintf(w, "| %s | %d | %d | %.2f | %.0f | %s | %s | %s | %s |\n", r.name, r.ok, nerr, r.elapsed.Seconds(), r.rate(),
+			ms(r.p(0.50)), ms(r.p(0.90)), ms(r.p(0.99)), ms(r.p(1)))
+	}
+	for _, r := range rows {
+		if len(r.errors) == 0 {
+			continue
+		}
+		keys := make([]string, 0, len(r.errors))
+		for k := range r.errors {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			fmt.Fprintf(w, "errors in %s: %d × %s\n", r.name, r.errors[k], k)
+		}
+	}
+}
+
+// rawInserts commits one signature-like row per transaction, from writers
+// goroutines sharing a pool of conns connections, for d, in a database of
+// its own under dir, opened with the pragmas internal/store uses.
+func rawInserts(ctx context.Context, dir string, writers, conns int, d time.Duration) (row, error) {
+	path := filepath.Join(dir, fmt.Sprintf("raw-%d-%d.db", writers, conns))
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return row{}, fmt.Errorf("open raw database: %w", err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	// The same shape as the signatures table, with its partial unique index.
+	if _, err := db.ExecContext(ctx, `CREATE TABLE signatures (
+		id            INTEGER PRIMARY KEY,
+		message_id    TEXT NOT NULL,
+		version       INTEGER NOT NULL,
+		person_id     INTEGER NOT NULL,
+		content_hash  TEXT NOT NULL,
+		min_cosigners INTEGER NOT NULL DEFAULT 0,
+		signed        BIGINT NOT NULL,
+		withdrawn     BIGINT);
+		CREATE UNIQUE INDEX signatures_active ON signatures(message_id, version, person_id) WHERE withdrawn IS NULL`); err != nil {
+		return row{}, fmt.Errorf("create raw table: %w", err)
+	}
+	// Open every connection before the clock starts.
+	held := make([]*sql.Conn, conns)
+	for i := range held {
+		if held[i], err = db.Conn(ctx); err != nil {
+			return row{}, fmt.Errorf("open raw connection: %w", err)
+		}
+	}
+	for _, c := range held {
+		c.Close()
+	}
+
+	const msgID = "5f0c3a9e2b7d4e61a8c9f0b1d2e3f4a5"
+	const hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	var next atomic.Int64
+	var mu sync.Mutex
+	r := row{errors: map[string]int{}}
+	var wg sync.WaitGroup
+	start := time.Now()
+	stop := start.Add(d)
+	for range writers {
+		wg.Go(func() {
+			var lat []time.Duration
+			errs := map[string]int{}
+			for time.Now().Before(stop) && ctx.Err() == nil {
+				t := time.Now()
+				err := func() error {
+					tx, err := db.BeginTx(ctx, nil)
+					if err != nil {
+						return err
+					}
+					if _, err := tx.ExecContext(ctx, `INSERT INTO signatures (message_id, version, person_id, content_hash, min_cosigners, signed)
+						VALUES ($1, 1, $2, $3, 0, $4)`, msgID, next.Add(1), hash, t.UnixNano()); err != nil {
+						tx.Rollback()
+						return err
+					}
+					return tx.Commit()
+				}()
+				if err != nil {
+					errs[err.Error()]++
+					continue
+				}
+				lat = append(lat, time.Since(t))
+			}
+			mu.Lock()
+			r.lat = append(r.lat, lat...)
+			for k, v := range errs {
+				r.errors[k] += v
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	r.elapsed = time.Since(start)
+	r.ok = len(r.lat)
+	sortDurations(r.lat)
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM signatures`).Scan(&n); err != nil {
+		return r, fmt.Errorf("count raw rows: %w", err)
+	}
+	if n != r.ok {
+		return r, fmt.Errorf("raw table holds %d rows, %d inserts succeeded", n, r.ok)
+	}
+	return r, nil
+}
+
+// job is one co-signature: person signs message msg.
+type job struct{ msg, person int }
+
+// httpSignatures sets up the deployment, runs the signing load and checks
+// the counts. It returns the results row and a line stating the check.
+func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer) (row, string, error) {
+	bin := o.bin
+	if bin == "" {
+		fmt.Fprintln(stdout, "building ./cmd/dissent...")
+		var err error
+		if bin, err = buildDissent(ctx, dir); err != nil {
+			return row{}, "", err
+		}
+	}
+
+	// Signature i is made by person i mod S on message (i/S + person) mod M:
+	// a person never signs a message twice, and the messages interleave.
+	jobs := make([]job, o.n)
+	per := make([][]int, o.messages) // co-signers of each message
+	for i := range jobs {
+		p := i % o.signers
+		m := (i/o.signers + p) % o.messages
+		jobs[i] = job{m, p}
+		per[m] = append(per[m], p)
+	}
+	people := make([]person, 0, o.messages+o.signers)
+	drafter := func(m int) string { return fmt.Sprintf("drafter%03d@bench.example", m) }
+	signer := func(p int) string { return fmt.Sprintf("signer%05d@bench.example", p) }
+	for m := range o.messages {
+		people = append(people, person{drafter(m), "Drafter " + strconv.Itoa(m), "employee"})
+	}
+	for p := range o.signers {
+		people = append(people, person{signer(p), "Signer " + strconv.Itoa(p), "employee"})
+	}
+	fmt.Fprintf(stdout, "importing %d people...\n", len(people))
+	data := filepath.Join(dir, "data")
+	tokens, err := setUp(ctx, bin, dir, data, people)
+	if err != nil {
+		return row{}, "", err
+	}
+	srv, err := startServer(ctx, bin, data, dir, 0)
+	if err != nil {
+		return row{}, "", err
+	}
+	defer srv.stop()
+
+	client := newClient(o.concurrency * 2)
+	msgs := make([]message, o.messages)
+	for m := range msgs {
+		emails := make([]string, len(per[m]))
+		for i, p := range per[m] {
+			emails[i] = signer(p)
+		}
+		if msgs[m], err = createMessage(ctx, client, srv.url, tokens[drafter(m)], "Load test "+strconv.Itoa(m), emails); err != nil {
+			return row{}, "", err
+		}
+	}
+	bodies := make([][]byte, o.messages)
+	for m, msg := range msgs {
+		bodies[m] = mustJSON(map[string]string{"content_hash": msg.ContentHash})
+	}
+	// Open the clients' connections before the clock starts.
+	var warm sync.WaitGroup
+	for range o.concurrency {
+		warm.Go(func() { _, _ = call(ctx, client, "GET", srv.url+"/healthz", "", nil, nil) })
+	}
+	warm.Wait()
+
+	fmt.Fprintf(stdout, "signing: %d requests from %d clients...\n", o.n, o.concurrency)
+	queue := make(chan job, len(jobs))
+	for _, j := range jobs {
+		queue <- j
+	}
+	close(queue)
+	signed := make([]atomic.Int64, o.messages)
+	var mu sync.Mutex
+	r := row{name: fmt.Sprintf("dissent POST /signatures, %d clients", o.concurrency), errors: map[string]int{}}
+	cpu0, self0 := srv.cpuSeconds(), selfCPUSeconds()
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range o.concurrency {
+		wg.Go(func() {
+			lat := make([]time.Duration, 0, o.n/o.concurrency+1)
+			errs := map[string]int{}
+			for j := range queue {
+				if ctx.Err() != nil {
+					break
+				}
+				t := time.Now()
+				status, err := call(ctx, client, "POST", srv.url+"/api/v1/messages/"+msgs[j.msg].ID+"/signatures", tokens[signer(j.person)], bodies[j.msg], nil)
+				d := time.Since(t)
+				if err != nil {
+					key := "transport error"
+					if status != 0 {
+						key = "HTTP " + strconv.Itoa(status)
+					}
+					errs[key]++
+					continue
+				}
+				lat = append(lat, d)
+				signed[j.msg].Add(1)
+			}
+			mu.Lock()
+			r.lat = append(r.lat, lat...)
+			for k, v := range errs {
+				r.errors[k] += v
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	r.elapsed = time.Since(start)
+	r.serverCPU, r.clientCPU = srv.cpuSeconds()-cpu0, selfCPUSeconds()-self0
+	r.ok = len(r.lat)
+	sortDurations(r.lat)
+	if err := ctx.Err(); err != nil {
+		return r, "", err
+	}
+
+	// Every success is counted, and nothing else.
+	var bad []string
+	for m, msg := range msgs {
+		var got message
+		if _, err := call(ctx, client, "GET", srv.url+"/api/v1/messages/"+msg.ID, tokens[drafter(m)], nil, &got); err != nil {
+			return r, "", fmt.Errorf("read message %d: %w", m, err)
+		}
+		var list signatures
+		if _, err := call(ctx, client, "GET", srv.url+"/api/v1/messages/"+msg.ID+"/signatures", tokens[drafter(m)], nil, &list); err != nil {
+			return r, "", fmt.Errorf("list signatures of message %d: %w", m, err)
+		}
+		want := 1 + int(signed[m].Load())
+		if got.SignatureCount != want || len(list.Signatures) != want {
+			bad = append(bad, fmt.Sprintf("message %d: signature_count %d, %d signatures listed; want %d (drafter + %d successes)",
+				m, got.SignatureCount, len(list.Signatures), want, want-1))
+		}
+	}
+	if len(bad) > 0 {
+		return r, "FAIL: " + strings.Join(bad, "; "), nil
+	}
+	return r, fmt.Sprintf("check: every message's signature_count and signature list = drafter + successful signatures (%d messages, %d signatures)",
+		len(msgs), r.ok+len(msgs)), nil
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver (--db postgres://…)
+
+	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/config"
+	"github.com/dissent-channel/dissent/internal/store"
+)
+
+// openStore opens the database cfg names: the SQLite file in the data
+// directory, or PostgreSQL. The keys stay in the data directory with either
+// backend.
+func openStore(ctx context.Context, cfg config.Config, sealer dissent.Sealer) (*store.DB, error) {
+	if cfg.Backend() != config.BackendPostgres {
+		return store.OpenSQLite(ctx, cfg.SQLitePath(), sealer)
+	}
+	return store.OpenPostgres(ctx, cfg.DatabaseURL, sealer)
+}
+
+// errNotInitializedIn is errNotInitialized, naming where the deployment was
+// looked for.
+func errNotInitializedIn(cfg config.Config) error {
+	if cfg.Backend() == config.BackendPostgres {
+		return fmt.Errorf("%w (the database %s holds none)", errNotInitialized, cfg.RedactedDatabaseURL())
+	}
+	return fmt.Errorf("%w (%s)", errNotInitialized, filepath.Clean(cfg.DataDir))
+}
+
+// initialized reports whether cfg names an existing deployment: for SQLite,
+// the database file exists; for PostgreSQL, the database has an
+// administrator (init made one). It needs no keys.
+func initialized(ctx context.Context, cfg config.Config) (bool, error) {
+	if cfg.Backend() != config.BackendPostgres {
+		_, err := os.Stat(cfg.SQLitePath())
+		if errors.Is(err, os.ErrNotExist) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	db, err := store.OpenPostgres(ctx, cfg.DatabaseURL, noKeys{})
+	if err != nil {
+		return false, err
+	}
+	defer db.Close()
+	return hasAdmin(ctx, db)
+}
+
+func hasAdmin(ctx context.Context, db *store.DB) (bool, error) {
+	var n int
+	err := db.View(ctx, func(tx dissent.Tx) error {
+		var err error
+		n, err = tx.CountPeopleWithRole(ctx, dissent.RoleAdmin)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("read deployment: %w", err)
+	}
+	return n > 0, nil
+}
+
+// noKeys is the sealer of a store opened only to read its directory before
+// the keys are loaded: it seals, opens and tags nothing.
+type noKeys struct{}
+
+var errNoKeys = errors.New("no keys loaded")
+
+func (noKeys) NewDataKey() (dissent.WrappedKey, error)                     { return dissent.WrappedKey{}, errNoKeys }
+func (noKeys) Seal(dissent.WrappedKey, dissent.AD, []byte) ([]byte, error) { return nil, errNoKeys }
+func (noKeys) Open(dissent.WrappedKey, dissent.AD, []byte) ([]byte, error) { return nil, errNoKeys }
+func (noKeys) Rewrap(dissent.WrappedKey) (dissent.WrappedKey, error) {
+	return dissent.WrappedKey{}, errNoKeys
+}
+func (noKeys) ActiveKEK() string           { return "" }
+func (noKeys) Tag(dissent.PersonID) []byte { return nil }

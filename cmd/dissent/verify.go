@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/dissent-channel/dissent/internal/auditlog"
+)
+
+func verifyCmd(e *env) *cobra.Command {
+	var f storeFlags
+	c := &cobra.Command{
+		Use:   "verify",
+		Short: "Check the audit log: every entry, every checkpoint, the checkpoint file, and that the database agrees with the log",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withDeployment(cmd.Context(), e, &f, func(d *deployment) error {
+				var progress auditlog.Progress
+				if bar := newBar(e.stderr, "verifying the log"); bar != nil {
+					progress = func(done, total int64) { bar.ChangeMax64(total); _ = bar.Set64(done) }
+					defer bar.Finish()
+				}
+				rep, err := d.log.Verify(cmd.Context(), progress)
+				if err != nil {
+					return fmt.Errorf("verify: %w", err)
+				}
+				fmt.Fprintf(e.stdout, "The audit log is intact: %d entries, %d checkpoints, %d messages agree with it.\n", rep.Leaves, rep.Checkpoints, rep.Messages)
+				return nil
+			})
+		},
+	}
+	f.add(c)
+	return c
+}
+
+// newBar returns a progress bar when w is a terminal, else nil.
+func newBar(w io.Writer, what string) *progressbar.ProgressBar {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return progressbar.NewOptions64(-1, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+}
+
+func receiptCmd(e *env) *cobra.Command {
+	c := &cobra.Command{Use: "receipt", Short: "Work with signed receipts"}
+	var key, data string
+	v := &cobra.Command{
+		Use:   "verify FILE",
+		Short: "Check a receipt offline with only the log's public key",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := readLimited(args[0], 1<<20)
+			if err != nil {
+				return err
+			}
+			if key == "" {
+				kb, err := os.ReadFile(logDir(configFor(data)) + "/" + logKeyFile)
+				if err != nil {
+					return fmt.Errorf("no --key given and no log key in %s: %w", data, err)
+				}
+				key = string(kb)
+			}
+			r, err := auditlog.VerifyReceipt(b, key)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "Valid receipt: %s %s message %s (version %d, content hash %s) at %s; entry %d of the log.\n",
+				r.Email, r.Act, r.MessageID, r.Version, r.ContentHash, r.At.UTC().Format("2006-01-02T15:04:05Z"), r.LeafIndex)
+			return nil
+		},
+	}
+	v.Flags().StringVar(&key, "key", "", "the log's public key (name+hash+base64), as in DATA/log/key.pub")
+	v.Flags().StringVar(&data, "data", "./dissent-data", "data directory whose log key to use when --key is not given")
+	c.AddCommand(v)
+	return c
+}
+
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return b, nil
+}

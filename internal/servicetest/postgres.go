@@ -1,0 +1,31 @@
+package servicetest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/store"
+	"github.com/dissent-channel/dissent/internal/store/storetest"
+)
+
+// BackendEnv names the variable that selects the store the Service runs on:
+// unset or "sqlite" for a SQLite file in the test's directory; "postgres"
+// for a new database on the server named by DISSENT_TEST_POSTGRES (CI runs
+// the Service's and the API's tests a second time so).
+const BackendEnv = "DISSENT_TEST_BACKEND"
+
+func openStore(t testing.TB, dir string, sealer dissent.Sealer) (*store.DB, error) {
+	t.Helper()
+	switch b := os.Getenv(BackendEnv); b {
+	case "", "sqlite":
+		return store.OpenSQLite(context.Background(), filepath.Join(dir, "dissent.db"), sealer)
+	case "postgres":
+		return store.OpenPostgres(context.Background(), storetest.Postgres(t), sealer)
+	default:
+		t.Fatalf("%s=%q: want sqlite or postgres", BackendEnv, b)
+		return nil, nil
+	}
+}

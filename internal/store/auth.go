@@ -1,0 +1,228 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/dissent-channel/dissent"
+)
+
+// The SQL of sign-in, sessions and API tokens. Credentials are stored only
+// as hashes; the callers in the root package compute them.
+
+func (t *txn) CreateTokenRecord(ctx context.Context, r dissent.TokenRecord) error {
+	return t.exec(ctx, "insert token", `INSERT INTO tokens (hash, person_id, created, public_id, label) VALUES ($1, $2, $3, $4, $5)`,
+		r.Hash, int64(r.PersonID), ns(r.Created), r.ID, r.Label)
+}
+
+const tokenCols = `hash, COALESCE(public_id, ''), person_id, label, created, last_used, revoked`
+
+func scanToken(sc interface{ Scan(...any) error }) (dissent.TokenRecord, error) {
+	var r dissent.TokenRecord
+	var pid int64
+	var created, used, revoked sql.NullInt64
+	if err := sc.Scan(&r.Hash, &r.ID, &pid, &r.Label, &created, &used, &revoked); err != nil {
+		return r, err
+	}
+	if r.ID == "" && len(r.Hash) >= 8 {
+		r.ID = hex.EncodeToString(r.Hash[:8]) // tokens made before public ids
+	}
+	r.PersonID = dissent.PersonID(pid)
+	r.Created, r.LastUsed, r.Revoked = fromNS(created), fromNS(used), fromNS(revoked)
+	return r, nil
+}
+
+func (t *txn) TokenByHash(ctx context.Context, hash []byte) (dissent.TokenRecord, dissent.Person, error) {
+	r, err := scanToken(t.q.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = $1 AND revoked IS NULL`, hash))
+	if err != nil {
+		return r, dissent.Person{}, notFound(err, "token")
+	}
+	p, err := t.Person(ctx, r.PersonID)
+	return r, p, err
+}
+
+func (t *txn) TouchToken(ctx context.Context, hash []byte, at time.Time) error {
+	return t.exec(ctx, "touch token", `UPDATE tokens SET last_used = $1 WHERE hash = $2`, ns(at), hash)
+}
+
+func (t *txn) TokensOf(ctx context.Context, person dissent.PersonID) ([]dissent.TokenRecord, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE person_id = $1 ORDER BY created DESC, hash`, int64(person))
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []dissent.TokenRecord
+	for rows.Next() {
+		r, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan token: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) RevokeToken(ctx context.Context, person dissent.PersonID, hash []byte, at time.Time) error {
+	res, err := t.q.ExecContext(ctx, `UPDATE tokens SET revoked = $1 WHERE hash = $2 AND person_id = $3 AND revoked IS NULL`, ns(at), hash, int64(person))
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return dissent.ErrNotFound("token")
+	}
+	return nil
+}
+
+// --- sessions ---
+
+func (t *txn) FindSession(ctx context.Context, hash []byte, now time.Time) ([]byte, error) {
+	var data []byte
+	err := t.q.QueryRowContext(ctx, `SELECT data FROM sessions WHERE hash = $1 AND expiry > $2`, hash, now.UnixNano()).Scan(&data)
+	if err != nil {
+		return nil, notFound(err, "session")
+	}
+	return data, nil
+}
+
+func (t *txn) PutSession(ctx context.Context, hash []byte, person dissent.PersonID, data []byte, expiry time.Time, existing bool) error {
+	if existing {
+		return t.exec(ctx, "update session", `UPDATE sessions SET person_id = $1, data = $2, expiry = $3 WHERE hash = $4`,
+			nullID(person), data, expiry.UnixNano(), hash)
+	}
+	return t.exec(ctx, "insert session", `INSERT INTO sessions (hash, person_id, data, expiry) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (hash) DO UPDATE SET person_id = excluded.person_id, data = excluded.data, expiry = excluded.expiry`,
+		hash, nullID(person), data, expiry.UnixNano())
+}
+
+func (t *txn) DeleteSession(ctx context.Context, hash []byte) error {
+	return t.exec(ctx, "delete session", `DELETE FROM sessions WHERE hash = $1`, hash)
+}
+
+func (t *txn) DeleteSessionsOf(ctx context.Context, person dissent.PersonID) (int, error) {
+	res, err := t.q.ExecContext(ctx, `DELETE FROM sessions WHERE person_id = $1`, int64(person))
+	if err != nil {
+		return 0, fmt.Errorf("delete sessions: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+func (t *txn) PurgeSessions(ctx context.Context, now time.Time) (int, error) {
+	res, err := t.q.ExecContext(ctx, `DELETE FROM sessions WHERE expiry <= $1`, now.UnixNano())
+	if err != nil {
+		return 0, fmt.Errorf("purge sessions: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// --- passkeys ---
+
+func (t *txn) WebAuthnHandle(ctx context.Context, person dissent.PersonID) ([]byte, error) {
+	var h []byte
+	if err := t.q.QueryRowContext(ctx, `SELECT handle FROM webauthn_handles WHERE person_id = $1`, int64(person)).Scan(&h); err != nil {
+		return nil, notFound(err, "webauthn handle")
+	}
+	return h, nil
+}
+
+func (t *txn) SetWebAuthnHandle(ctx context.Context, person dissent.PersonID, handle []byte) error {
+	return t.exec(ctx, "insert webauthn handle", `INSERT INTO webauthn_handles (person_id, handle) VALUES ($1, $2)`, int64(person), handle)
+}
+
+func (t *txn) PersonByWebAuthnHandle(ctx context.Context, handle []byte) (dissent.Person, error) {
+	return t.scanPerson(ctx, t.q.QueryRowContext(ctx, `SELECT `+personCols+` FROM webauthn_handles h JOIN people p ON p.id = h.person_id WHERE h.handle = $1`, handle))
+}
+
+func (t *txn) AddPasskey(ctx context.Context, p dissent.Passkey) error {
+	_, err := t.q.ExecContext(ctx, `INSERT INTO passkeys (id, person_id, name, credential, created) VALUES ($1, $2, $3, $4, $5)`,
+		p.ID, int64(p.PersonID), p.Name, p.Credential, ns(p.Created))
+	if isUnique(err) {
+		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "passkey", Message: "this passkey is already registered"}
+	}
+	if err != nil {
+		return fmt.Errorf("insert passkey: %w", err)
+	}
+	return nil
+}
+
+const passkeyCols = `id, person_id, name, credential, created, last_used`
+
+func scanPasskey(sc interface{ Scan(...any) error }) (dissent.Passkey, error) {
+	var p dissent.Passkey
+	var pid int64
+	var created, used sql.NullInt64
+	err := sc.Scan(&p.ID, &pid, &p.Name, &p.Credential, &created, &used)
+	p.PersonID, p.Created, p.LastUsed = dissent.PersonID(pid), fromNS(created), fromNS(used)
+	return p, err
+}
+
+func (t *txn) PasskeysOf(ctx context.Context, person dissent.PersonID) ([]dissent.Passkey, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE person_id = $1 ORDER BY created, id`, int64(person))
+	if err != nil {
+		return nil, fmt.Errorf("list passkeys: %w", err)
+	}
+	defer rows.Close()
+	var out []dissent.Passkey
+	for rows.Next() {
+		p, err := scanPasskey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan passkey: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) Passkey(ctx context.Context, id []byte) (dissent.Passkey, error) {
+	p, err := scanPasskey(t.q.QueryRowContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE id = $1`, id))
+	if err != nil {
+		return p, notFound(err, "passkey")
+	}
+	return p, nil
+}
+
+func (t *txn) UpdatePasskey(ctx context.Context, id, credential []byte, used time.Time) error {
+	return t.exec(ctx, "update passkey", `UPDATE passkeys SET credential = $1, last_used = $2 WHERE id = $3`, credential, ns(used), id)
+}
+
+func (t *txn) RemovePasskey(ctx context.Context, person dissent.PersonID, id []byte) error {
+	res, err := t.q.ExecContext(ctx, `DELETE FROM passkeys WHERE id = $1 AND person_id = $2`, id, int64(person))
+	if err != nil {
+		return fmt.Errorf("remove passkey: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return dissent.ErrNotFound("passkey")
+	}
+	return nil
+}
+
+// --- OIDC ---
+
+func (t *txn) SetOIDCProvider(ctx context.Context, p dissent.OIDCProvider) error {
+	return t.exec(ctx, "set oidc provider", `INSERT INTO oidc_providers (org_id, issuer, client_id, client_secret_env, created) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (org_id) DO UPDATE SET issuer = excluded.issuer, client_id = excluded.client_id, client_secret_env = excluded.client_secret_env, created = excluded.created`,
+		p.OrgID, p.Issuer, p.ClientID, p.ClientSecretEnv, ns(p.Created))
+}
+
+func (t *txn) OIDCProviders(ctx context.Context) ([]dissent.OIDCProvider, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT org_id, issuer, client_id, client_secret_env, created FROM oidc_providers ORDER BY org_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list oidc providers: %w", err)
+	}
+	defer rows.Close()
+	var out []dissent.OIDCProvider
+	for rows.Next() {
+		var p dissent.OIDCProvider
+		var created sql.NullInt64
+		if err := rows.Scan(&p.OrgID, &p.Issuer, &p.ClientID, &p.ClientSecretEnv, &created); err != nil {
+			return nil, fmt.Errorf("scan oidc provider: %w", err)
+		}
+		p.Created = fromNS(created)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
