@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(initCmd(e), serveCmd(e), orgCmd(e), unitCmd(e), userCmd(e), verifyCmd(e), receiptCmd(e), keysCmd(e))
+	root.AddCommand(initCmd(e), serveCmd(e), orgCmd(e), unitCmd(e), userCmd(e), verifyCmd(e), receiptCmd(e), keysCmd(e), exposureCmd(e))
 	root.AddCommand(tokenCmd(e), ssoCmd(e)) // auth.go
 	return root.ExecuteContext(ctx)
 }
