@@ -312,11 +312,11 @@ func (e Event) Leaf() LeafRecord {
 // AccessEntry is a read of a message's text or names, as its authors see it.
 type AccessEntry struct {
 	At     time.Time
-	Kind   string // "text" or "names"
+	Kind   string // "text", "title", "names" or "break_glass"
 	Role   Role
 	OrgID  string
 	UnitID string
-	Name   string // only for principals, officers and directors
+	Name   string // only for principals, officers, directors and auditors
 }
 
 // Reply is an answer from the channel office.

@@ -98,6 +98,26 @@ func actionVerb(a Action) string {
 		return "get a receipt for"
 	case ActBreakGlass:
 		return "break the glass on"
+	case ActApproveReply:
+		return "approve replies to"
+	case ActGiveInput:
+		return "give input on"
+	case ActRequestMeeting:
+		return "ask for a meeting on"
+	case ActRecordMeeting:
+		return "record a meeting on"
+	case ActAddCoauthor:
+		return "add co-authors to"
+	case ActAskEndorsement:
+		return "ask for endorsements of"
+	case ActConsult:
+		return "consult reviewers on"
+	case ActDistribute:
+		return "distribute"
+	case ActReply:
+		return "reply to"
+	case ActExtend:
+		return "extend the deadline of"
 	}
 	return a.String()
 }
@@ -401,6 +421,18 @@ func (s *Service) officeCalendar(ctx context.Context, tx Tx) (Calendar, error) {
 		return nil, &Error{Kind: KindUnavailable, Code: "no_calendar", Message: "no working-day calendar configured"}
 	}
 	return s.calendars(loc, closures)
+}
+
+// officeZone is the time zone of the channel office's organization.
+func (s *Service) officeZone(ctx context.Context, tx Tx) (*time.Location, error) {
+	orgs, err := tx.Orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(orgs) == 0 {
+		return nil, &Error{Kind: KindUnavailable, Code: "no_office", Message: "no organization runs the channel office yet"}
+	}
+	return time.LoadLocation(orgs[0].TimeZone)
 }
 
 // Withdraw takes the whole message back; the drafter may do so until the

@@ -77,7 +77,11 @@ func (s *Service) Consult(ctx context.Context, a Actor, id MessageID, email, due
 		if !open(*m) {
 			return "", conflictState(*m, "consult on")
 		}
-		end := d.Add(24*time.Hour - time.Nanosecond)
+		loc, err := s.officeZone(ctx, tx)
+		if err != nil {
+			return "", err
+		}
+		end := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc).Add(-time.Nanosecond)
 		if !end.After(now) {
 			return "", errInvalid("due", "in_past", "due must be a date in the future")
 		}

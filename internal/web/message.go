@@ -36,6 +36,7 @@ func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request, a dis
 	out := make([]messageJSON, len(vs))
 	for i, v := range vs {
 		out[i] = viewOut(v)
+		out[i].Summary, out[i].Body = nil, nil // a list shows titles only
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": out})
 }

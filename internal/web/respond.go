@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -86,24 +87,46 @@ const maxBody = 4 << 20
 // decode reads one JSON object into v: the body must be valid UTF-8, within
 // maxBody, a single object, with no unknown fields.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &dissent.Error{Kind: dissent.KindInvalid, Code: "required", Field: "body", Message: "a JSON object is required"}
+	}
+	return decodeBytes(body, v)
+}
+
+// decodeOptional accepts an empty body, however it is framed, as the zero
+// value.
+func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readBody(w, r)
+	if err != nil || len(bytes.TrimSpace(body)) == 0 {
+		return err
+	}
+	return decodeBytes(body, v)
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, _ := strings.Cut(ct, ";")
 		if strings.TrimSpace(strings.ToLower(mt)) != "application/json" {
-			return &dissent.Error{Kind: dissent.KindInvalid, Code: "unsupported_media_type", Field: "Content-Type", Message: "the request body must be application/json"}
+			return nil, &dissent.Error{Kind: dissent.KindInvalid, Code: "unsupported_media_type", Field: "Content-Type", Message: "the request body must be application/json"}
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return &dissent.Error{Kind: dissent.KindTooLarge, Code: "too_large", Field: "body", Limit: maxBody,
+			return nil, &dissent.Error{Kind: dissent.KindTooLarge, Code: "too_large", Field: "body", Limit: maxBody,
 				Message: "the request body must be at most " + strconv.Itoa(maxBody) + " bytes"}
 		}
-		return &dissent.Error{Kind: dissent.KindInvalid, Code: "unreadable", Field: "body", Message: "could not read the request body"}
+		return nil, &dissent.Error{Kind: dissent.KindInvalid, Code: "unreadable", Field: "body", Message: "could not read the request body"}
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return &dissent.Error{Kind: dissent.KindInvalid, Code: "required", Field: "body", Message: "a JSON object is required"}
-	}
+	return body, nil
+}
+
+func decodeBytes(body []byte, v any) error {
 	if !utf8.Valid(body) {
 		return &dissent.Error{Kind: dissent.KindInvalid, Code: "invalid_utf8", Field: "body", Message: "the request body is not valid UTF-8"}
 	}
@@ -112,21 +135,29 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
-	if dec.More() {
-		return &dissent.Error{Kind: dissent.KindInvalid, Code: "malformed_json", Field: "body", Message: "the request body must hold exactly one JSON object"}
-	}
 	if _, err := dec.Token(); err != io.EOF {
 		return &dissent.Error{Kind: dissent.KindInvalid, Code: "malformed_json", Field: "body", Message: "the request body must hold exactly one JSON object"}
 	}
 	return nil
 }
 
-// decodeOptional accepts an empty body as the zero value.
-func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
-	if r.ContentLength == 0 {
-		return nil
+// jsonKind names a Go kind the way JSON does.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
 	}
-	return decode(w, r, v)
+	return "a value of another type"
 }
 
 func jsonError(err error) error {
@@ -136,7 +167,11 @@ func jsonError(err error) error {
 	case errors.As(err, &syn):
 		return &dissent.Error{Kind: dissent.KindInvalid, Code: "malformed_json", Field: "body", Message: "malformed JSON at byte " + strconv.FormatInt(syn.Offset, 10)}
 	case errors.As(err, &typ):
-		return &dissent.Error{Kind: dissent.KindInvalid, Code: "wrong_type", Field: typ.Field, Message: typ.Field + " must be a JSON " + typ.Type.Kind().String()}
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return &dissent.Error{Kind: dissent.KindInvalid, Code: "wrong_type", Field: field, Message: field + " must be " + jsonKind(typ.Type.Kind())}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &dissent.Error{Kind: dissent.KindInvalid, Code: "unknown_field", Field: f, Message: "unknown field " + strconv.Quote(f)}

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/dissent-channel/dissent"
@@ -89,6 +90,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.InfoContext(r.Context(), "request", "request_id", rid, "method", r.Method, "route", r.Pattern,
 			"status", sw.status, "duration_ms", time.Since(start).Milliseconds())
 	}()
+	// ServeMux answers HEAD with the GET handler, which for the API would
+	// perform (and record) a read whose answer is thrown away.
+	if r.Method == http.MethodHead && strings.HasPrefix(r.URL.Path, "/api/") {
+		sw.Header().Set("Allow", "GET")
+		s.writeError(sw, r, &dissent.Error{Kind: dissent.KindInvalid, Code: "method_not_allowed", Message: "HEAD is not supported by the API; use GET"})
+		return
+	}
 	s.handler.ServeHTTP(sw, r)
 }
 
