@@ -325,20 +325,19 @@ func (s *Service) Sign(ctx context.Context, a Actor, id MessageID, contentHash s
 			}
 			return "", &Error{Kind: KindConflict, Code: "already_signed", Message: "you have already signed this version"}
 		}
-		n, err := tx.CountSignatures(ctx, m.ID, m.Version)
+		mins, err := tx.SignatureMinimums(ctx, m.ID, m.Version)
 		if err != nil {
 			return "", err
 		}
-		if n >= MaxSigners {
+		if len(mins) >= MaxSigners {
 			return "", &Error{Kind: KindConflict, Code: "too_many_signers", Field: "signatures", Limit: MaxSigners,
 				Message: "a message may carry at most " + strconv.Itoa(MaxSigners) + " signatures"}
 		}
 		if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: m.Version, PersonID: a.ID, ContentHash: contentHash, MinCosigners: minCosigners, Signed: now}); err != nil {
 			return "", err
 		}
-		if err := s.recount(ctx, tx, m); err != nil {
-			return "", err
-		}
+		// The new signature plus those read before it: one scan, not two.
+		m.SignatureCount = EffectiveCount(append(mins, minCosigners))
 		return "version " + strconv.Itoa(m.Version) + " " + contentHash, nil
 	})
 }

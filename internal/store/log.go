@@ -41,9 +41,18 @@ func (t *txn) appendLeaf(ctx context.Context, n int64, data []byte) error {
 
 func (t *txn) readHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
-	if len(indexes) == 0 {
-		return out, nil
+	// In chunks: the SQLite driver binds parameters in time quadratic in
+	// their number.
+	for start := 0; start < len(indexes); start += 500 {
+		end := min(start+500, len(indexes))
+		if err := t.readHashChunk(ctx, indexes[start:end], out[start:end]); err != nil {
+			return nil, err
+		}
 	}
+	return out, nil
+}
+
+func (t *txn) readHashChunk(ctx context.Context, indexes []int64, out []tlog.Hash) error {
 	pos := make(map[int64][]int, len(indexes))
 	args := make([]any, 0, len(indexes))
 	ph := make([]string, 0, len(indexes))
@@ -56,7 +65,7 @@ func (t *txn) readHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, err
 	}
 	rows, err := t.q.QueryContext(ctx, `SELECT idx, hash FROM log_hashes WHERE idx IN (`+strings.Join(ph, ",")+`)`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read log hashes: %w", err)
+		return fmt.Errorf("read log hashes: %w", err)
 	}
 	defer rows.Close()
 	found := 0
@@ -64,10 +73,10 @@ func (t *txn) readHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, err
 		var idx int64
 		var h []byte
 		if err := rows.Scan(&idx, &h); err != nil {
-			return nil, fmt.Errorf("scan log hash: %w", err)
+			return fmt.Errorf("scan log hash: %w", err)
 		}
 		if len(h) != tlog.HashSize {
-			return nil, fmt.Errorf("log hash %d has %d bytes", idx, len(h))
+			return fmt.Errorf("log hash %d has %d bytes", idx, len(h))
 		}
 		for _, i := range pos[idx] {
 			copy(out[i][:], h)
@@ -75,12 +84,12 @@ func (t *txn) readHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read log hashes: %w", err)
+		return fmt.Errorf("read log hashes: %w", err)
 	}
 	if found != len(indexes) {
-		return nil, fmt.Errorf("log hashes missing: found %d of %d", found, len(indexes))
+		return fmt.Errorf("log hashes missing: found %d of %d", found, len(indexes))
 	}
-	return out, nil
+	return nil
 }
 
 // ReadLogHashes returns stored hashes by stored-hash index.
