@@ -27,33 +27,26 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	_ "modernc.org/sqlite" // the raw baseline's driver, the one cmd/dissent links
+
+	"github.com/dissent-channel/dissent/bench/internal/harness"
 )
 
 // A message carries at most 10,000 signatures, its drafter's included.
 const maxCosigners = 9_999
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout)
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "cosign: error: %v\n", err)
-		os.Exit(1)
-	}
-}
+func main() { harness.Main("cosign", run) }
 
 type options struct {
 	n           int
@@ -110,8 +103,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		defer os.RemoveAll(dir)
 	}
 
-	fmt.Fprintf(stdout, "machine: %s\n", machine(dir))
-	fmt.Fprintf(stdout, "load average at start: %s\n", loadAverage())
+	fmt.Fprintf(stdout, "machine: %s\n", harness.Machine(dir))
+	fmt.Fprintf(stdout, "load average at start: %s\n", harness.LoadAverage())
 	fmt.Fprintf(stdout, "workload: %d co-signatures on %d message(s) by %d people, %d at once\n\n", o.n, o.messages, o.signers, o.concurrency)
 
 	var rows []row
@@ -158,7 +151,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	default:
 		fmt.Fprintln(stdout, "NOT met")
 	}
-	fmt.Fprintf(stdout, "load average at end: %s\n", loadAverage())
+	fmt.Fprintf(stdout, "load average at end: %s\n", harness.LoadAverage())
 	fmt.Fprintln(stdout, check)
 	if len(r.errors) > 0 || strings.HasPrefix(check, "FAIL") {
 		return errors.New("co-signing produced errors or wrong counts")
@@ -317,7 +310,7 @@ func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer
 	if bin == "" {
 		fmt.Fprintln(stdout, "building ./cmd/dissent...")
 		var err error
-		if bin, err = buildDissent(ctx, dir); err != nil {
+		if bin, err = harness.BuildDissent(ctx, dir); err != nil {
 			return row{}, "", err
 		}
 	}
@@ -332,46 +325,46 @@ func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer
 		jobs[i] = job{m, p}
 		per[m] = append(per[m], p)
 	}
-	people := make([]person, 0, o.messages+o.signers)
+	people := make([]harness.Person, 0, o.messages+o.signers)
 	drafter := func(m int) string { return fmt.Sprintf("drafter%03d@bench.example", m) }
 	signer := func(p int) string { return fmt.Sprintf("signer%05d@bench.example", p) }
 	for m := range o.messages {
-		people = append(people, person{drafter(m), "Drafter " + strconv.Itoa(m), "employee"})
+		people = append(people, harness.Person{Email: drafter(m), Name: "Drafter " + strconv.Itoa(m), Roles: "employee"})
 	}
 	for p := range o.signers {
-		people = append(people, person{signer(p), "Signer " + strconv.Itoa(p), "employee"})
+		people = append(people, harness.Person{Email: signer(p), Name: "Signer " + strconv.Itoa(p), Roles: "employee"})
 	}
 	fmt.Fprintf(stdout, "importing %d people...\n", len(people))
 	data := filepath.Join(dir, "data")
-	tokens, err := setUp(ctx, bin, dir, data, people)
+	tokens, err := harness.SetUp(ctx, bin, dir, data, people)
 	if err != nil {
 		return row{}, "", err
 	}
-	srv, err := startServer(ctx, bin, data, dir, 0)
+	srv, err := harness.StartServer(ctx, bin, data, dir, 0)
 	if err != nil {
 		return row{}, "", err
 	}
-	defer srv.stop()
+	defer srv.Stop()
 
-	client := newClient(o.concurrency * 2)
-	msgs := make([]message, o.messages)
+	client := harness.NewClient(o.concurrency * 2)
+	msgs := make([]harness.Message, o.messages)
 	for m := range msgs {
 		emails := make([]string, len(per[m]))
 		for i, p := range per[m] {
 			emails[i] = signer(p)
 		}
-		if msgs[m], err = createMessage(ctx, client, srv.url, tokens[drafter(m)], "Load test "+strconv.Itoa(m), emails); err != nil {
+		if msgs[m], err = harness.CreateMessage(ctx, client, srv.URL, tokens[drafter(m)], "Load test "+strconv.Itoa(m), emails); err != nil {
 			return row{}, "", err
 		}
 	}
 	bodies := make([][]byte, o.messages)
 	for m, msg := range msgs {
-		bodies[m] = mustJSON(map[string]string{"content_hash": msg.ContentHash})
+		bodies[m] = harness.MustJSON(map[string]string{"content_hash": msg.ContentHash})
 	}
 	// Open the clients' connections before the clock starts.
 	var warm sync.WaitGroup
 	for range o.concurrency {
-		warm.Go(func() { _, _ = call(ctx, client, "GET", srv.url+"/healthz", "", nil, nil) })
+		warm.Go(func() { _, _ = harness.Call(ctx, client, "GET", srv.URL+"/healthz", "", nil, nil) })
 	}
 	warm.Wait()
 	if o.warmTokens {
@@ -385,7 +378,7 @@ func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer
 		for range o.concurrency {
 			warm.Go(func() {
 				for p := range ids {
-					if _, err := call(ctx, client, "GET", srv.url+"/api/v1/me", tokens[signer(p)], nil, nil); err != nil {
+					if _, err := harness.Call(ctx, client, "GET", srv.URL+"/api/v1/me", tokens[signer(p)], nil, nil); err != nil {
 						failed.Add(1)
 					}
 				}
@@ -406,7 +399,7 @@ func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer
 	signed := make([]atomic.Int64, o.messages)
 	var mu sync.Mutex
 	r := row{name: fmt.Sprintf("dissent POST /signatures, %d clients", o.concurrency), errors: map[string]int{}}
-	cpu0, self0 := srv.cpuSeconds(), selfCPUSeconds()
+	cpu0, self0 := srv.CPUSeconds(), harness.SelfCPUSeconds()
 	var wg sync.WaitGroup
 	start := time.Now()
 	for range o.concurrency {
@@ -418,7 +411,7 @@ func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer
 					break
 				}
 				t := time.Now()
-				status, err := call(ctx, client, "POST", srv.url+"/api/v1/messages/"+msgs[j.msg].ID+"/signatures", tokens[signer(j.person)], bodies[j.msg], nil)
+				status, err := harness.Call(ctx, client, "POST", srv.URL+"/api/v1/messages/"+msgs[j.msg].ID+"/signatures", tokens[signer(j.person)], bodies[j.msg], nil)
 				d := time.Since(t)
 				if err != nil {
 					key := "transport error"
@@ -441,7 +434,7 @@ func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer
 	}
 	wg.Wait()
 	r.elapsed = time.Since(start)
-	r.serverCPU, r.clientCPU = srv.cpuSeconds()-cpu0, selfCPUSeconds()-self0
+	r.serverCPU, r.clientCPU = srv.CPUSeconds()-cpu0, harness.SelfCPUSeconds()-self0
 	r.ok = len(r.lat)
 	sortDurations(r.lat)
 	if err := ctx.Err(); err != nil {
@@ -451,12 +444,12 @@ func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer
 	// Every success is counted, and nothing else.
 	var bad []string
 	for m, msg := range msgs {
-		var got message
-		if _, err := call(ctx, client, "GET", srv.url+"/api/v1/messages/"+msg.ID, tokens[drafter(m)], nil, &got); err != nil {
+		var got harness.Message
+		if _, err := harness.Call(ctx, client, "GET", srv.URL+"/api/v1/messages/"+msg.ID, tokens[drafter(m)], nil, &got); err != nil {
 			return r, "", fmt.Errorf("read message %d: %w", m, err)
 		}
-		var list signatures
-		if _, err := call(ctx, client, "GET", srv.url+"/api/v1/messages/"+msg.ID+"/signatures", tokens[drafter(m)], nil, &list); err != nil {
+		var list harness.Signatures
+		if _, err := harness.Call(ctx, client, "GET", srv.URL+"/api/v1/messages/"+msg.ID+"/signatures", tokens[drafter(m)], nil, &list); err != nil {
 			return r, "", fmt.Errorf("list signatures of message %d: %w", m, err)
 		}
 		want := 1 + int(signed[m].Load())
@@ -470,4 +463,23 @@ func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer
 	}
 	return r, fmt.Sprintf("check: every message's signature_count and signature list = drafter + successful signatures (%d messages, %d signatures)",
 		len(msgs), r.ok+len(msgs)), nil
+}
+
+// percentile is the nearest-rank q-quantile of sorted durations.
+func percentile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(q*float64(len(sorted)))) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// ms formats a duration in milliseconds.
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64)
+}
+
+func sortDurations(ds []time.Duration) []time.Duration {
+	slices.Sort(ds)
+	return ds
 }

@@ -33,7 +33,6 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -43,17 +42,11 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // to inspect the database after a restart (-db-check)
+
+	"github.com/dissent-channel/dissent/bench/internal/harness"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout)
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "durability: error: %v\n", err)
-		os.Exit(1)
-	}
-}
+func main() { harness.Main("durability", run) }
 
 type options struct {
 	rounds   int
@@ -97,36 +90,36 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	fmt.Fprintf(stdout, "machine: %s\n", machine(dir))
-	fmt.Fprintf(stdout, "load average at start: %s\n", loadAverage())
+	fmt.Fprintf(stdout, "machine: %s\n", harness.Machine(dir))
+	fmt.Fprintf(stdout, "load average at start: %s\n", harness.LoadAverage())
 	fmt.Fprintf(stdout, "workload: %d rounds; each %d co-signers invited, %d signing at once, SIGKILL after %s..%s (seed %d)\n\n",
 		o.rounds, o.people, o.workers, o.minDelay, o.maxDelay, o.seed)
 
 	bin := o.bin
 	if bin == "" {
 		fmt.Fprintln(stdout, "building ./cmd/dissent...")
-		if bin, err = buildDissent(ctx, dir); err != nil {
+		if bin, err = harness.BuildDissent(ctx, dir); err != nil {
 			return err
 		}
 	}
 	const drafter = "drafter@bench.example"
-	people := []person{{drafter, "Drafter", "employee"}}
+	people := []harness.Person{{Email: drafter, Name: "Drafter", Roles: "employee"}}
 	emails := make([]string, o.people)
 	for i := range emails {
 		emails[i] = fmt.Sprintf("signer%05d@bench.example", i)
-		people = append(people, person{emails[i], "Signer " + strconv.Itoa(i), "employee"})
+		people = append(people, harness.Person{Email: emails[i], Name: "Signer " + strconv.Itoa(i), Roles: "employee"})
 	}
 	fmt.Fprintf(stdout, "importing %d people...\n", len(people))
 	data := filepath.Join(dir, "data")
-	tokens, err := setUp(ctx, bin, dir, data, people)
+	tokens, err := harness.SetUp(ctx, bin, dir, data, people)
 	if err != nil {
 		return err
 	}
-	srv, err := startServer(ctx, bin, data, dir, 0)
+	srv, err := harness.StartServer(ctx, bin, data, dir, 0)
 	if err != nil {
 		return err
 	}
-	defer func() { srv.stop() }()
+	defer func() { srv.Stop() }()
 
 	rng := rand.New(rand.NewPCG(o.seed, 0x6b696c6c))
 	var results []result
@@ -170,7 +163,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "round %d: %s\n", i+1, p)
 		}
 	}
-	fmt.Fprintf(stdout, "load average at end: %s\n", loadAverage())
+	fmt.Fprintf(stdout, "load average at end: %s\n", harness.LoadAverage())
 	if bad > 0 {
 		return fmt.Errorf("%d of %d rounds lost or garbled acknowledged signatures", bad, len(results))
 	}
@@ -211,16 +204,16 @@ const (
 
 // round runs one burst, kills the server, restarts it and checks. It returns
 // the restarted server (nil if it could not be started).
-func round(ctx context.Context, o options, rng *rand.Rand, n int, bin, data, dir string, srv *server,
-	drafter string, emails []string, tokens map[string]string) (result, *server, error) {
+func round(ctx context.Context, o options, rng *rand.Rand, n int, bin, data, dir string, srv *harness.Server,
+	drafter string, emails []string, tokens map[string]string) (result, *harness.Server, error) {
 	var res result
-	client := newClient(o.workers * 2)
+	client := harness.NewClient(o.workers * 2)
 	defer client.CloseIdleConnections()
-	m, err := createMessage(ctx, client, srv.url, tokens[drafter], "Durability round "+strconv.Itoa(n), emails)
+	m, err := harness.CreateMessage(ctx, client, srv.URL, tokens[drafter], "Durability round "+strconv.Itoa(n), emails)
 	if err != nil {
 		return res, nil, err
 	}
-	body := mustJSON(map[string]string{"content_hash": m.ContentHash})
+	body := harness.MustJSON(map[string]string{"content_hash": m.ContentHash})
 	order := rng.Perm(len(emails))
 	res.delay = o.minDelay + time.Duration(rng.Int64N(int64(o.maxDelay-o.minDelay)+1))
 
@@ -241,7 +234,7 @@ func round(ctx context.Context, o options, rng *rand.Rand, n int, bin, data, dir
 					return
 				}
 				state[i].Store(inFlight)
-				status, err := call(ctx, client, "POST", srv.url+"/api/v1/messages/"+m.ID+"/signatures", tokens[emails[i]], body, nil)
+				status, err := harness.Call(ctx, client, "POST", srv.URL+"/api/v1/messages/"+m.ID+"/signatures", tokens[emails[i]], body, nil)
 				switch {
 				case err == nil:
 					state[i].Store(acked)
@@ -268,7 +261,7 @@ func round(ctx context.Context, o options, rng *rand.Rand, n int, bin, data, dir
 	case <-ctx.Done():
 	}
 	killed.Store(true)
-	srv.kill()
+	srv.Kill()
 	<-burst
 	if err := ctx.Err(); err != nil {
 		return res, nil, err
@@ -288,18 +281,18 @@ func round(ctx context.Context, o options, rng *rand.Rand, n int, bin, data, dir
 		res.problems = append(res.problems, fmt.Sprintf("%d requests answered HTTP %d", k, code))
 	}
 
-	next, err := startServer(ctx, bin, data, dir, n)
+	next, err := harness.StartServer(ctx, bin, data, dir, n)
 	if err != nil {
 		return res, nil, fmt.Errorf("restart after kill -9: %w", err)
 	}
-	rc := newClient(2)
+	rc := harness.NewClient(2)
 	defer rc.CloseIdleConnections()
-	var got message
-	if _, err := call(ctx, rc, "GET", next.url+"/api/v1/messages/"+m.ID, tokens[drafter], nil, &got); err != nil {
+	var got harness.Message
+	if _, err := harness.Call(ctx, rc, "GET", next.URL+"/api/v1/messages/"+m.ID, tokens[drafter], nil, &got); err != nil {
 		return res, next, fmt.Errorf("read message after restart: %w", err)
 	}
-	var list signatures
-	if _, err := call(ctx, rc, "GET", next.url+"/api/v1/messages/"+m.ID+"/signatures", tokens[drafter], nil, &list); err != nil {
+	var list harness.Signatures
+	if _, err := harness.Call(ctx, rc, "GET", next.URL+"/api/v1/messages/"+m.ID+"/signatures", tokens[drafter], nil, &list); err != nil {
 		return res, next, fmt.Errorf("list signatures after restart: %w", err)
 	}
 	res.count = got.SignatureCount

@@ -33,7 +33,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
@@ -41,27 +40,19 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	_ "modernc.org/sqlite" // the driver cmd/dissent links
 
 	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/bench/internal/harness"
 	"github.com/dissent-channel/dissent/internal/auditlog"
 	"github.com/dissent-channel/dissent/internal/deadline"
 	"github.com/dissent-channel/dissent/internal/seal"
 	"github.com/dissent-channel/dissent/internal/store"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout)
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "sealcost: error: %v\n", err)
-		os.Exit(1)
-	}
-}
+func main() { harness.Main("sealcost", run) }
 
 type options struct {
 	n           int

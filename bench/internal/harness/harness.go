@@ -1,10 +1,7 @@
-package main
-
-// This file is kept in step with bench/cosign/harness.go: both harnesses
-// build the dissent binary, set up a deployment through its CLI and drive
-// `dissent serve` as a separate process over HTTP. A bench program is a
-// package main of its own, so the helpers are copied rather than shared;
-// this copy leaves out the CPU and latency helpers only cosign uses.
+// Package harness holds what the bench/ harnesses share: building dissent,
+// setting up a deployment through its CLI, running and killing dissent
+// serve, and calling its API.
+package harness
 
 import (
 	"bytes"
@@ -17,16 +14,31 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 )
 
-// moduleRoot is the directory of the go.mod that the current directory
-// belongs to: the harness builds ./cmd/dissent from there.
-func moduleRoot(ctx context.Context) (string, error) {
+// Main runs a harness's run function with os.Args[1:] and os.Stdout, under
+// a context that ends on SIGINT or SIGTERM. If run fails, Main prints
+// "name: error: …" to stderr and exits with status 1.
+func Main(name string, run func(ctx context.Context, args []string, stdout io.Writer) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: error: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+// ModuleRoot is the directory of the go.mod that the current directory
+// belongs to: the harnesses build ./cmd/dissent from there.
+func ModuleRoot(ctx context.Context) (string, error) {
 	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("go env GOMOD: %w", err)
@@ -38,9 +50,9 @@ func moduleRoot(ctx context.Context) (string, error) {
 	return filepath.Dir(mod), nil
 }
 
-// buildDissent builds ./cmd/dissent into dir and returns the binary's path.
-func buildDissent(ctx context.Context, dir string) (string, error) {
-	root, err := moduleRoot(ctx)
+// BuildDissent builds ./cmd/dissent into dir and returns the binary's path.
+func BuildDissent(ctx context.Context, dir string) (string, error) {
+	root, err := ModuleRoot(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -53,8 +65,9 @@ func buildDissent(ctx context.Context, dir string) (string, error) {
 	return bin, nil
 }
 
-// cli runs one dissent subcommand to completion.
-func cli(ctx context.Context, bin string, args ...string) (string, error) {
+// CLI runs one dissent subcommand to completion and returns its combined
+// output.
+func CLI(ctx context.Context, bin string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -63,19 +76,20 @@ func cli(ctx context.Context, bin string, args ...string) (string, error) {
 	return string(out), nil
 }
 
-// person is one row of the import file.
-type person struct {
-	email, name string
-	roles       string
+// Person is one row of the import file.
+type Person struct {
+	Email, Name string
+	Roles       string
 }
 
-// setUp makes a deployment in data with one organization and the people
-// given, and returns their bearer tokens by e-mail.
-func setUp(ctx context.Context, bin, dir, data string, people []person) (map[string]string, error) {
-	if _, err := cli(ctx, bin, "init", "--data", data); err != nil {
+// SetUp makes a deployment in data with one organization and the people
+// given, and returns their bearer tokens by e-mail. It writes its import
+// and token files in dir.
+func SetUp(ctx context.Context, bin, dir, data string, people []Person) (map[string]string, error) {
+	if _, err := CLI(ctx, bin, "init", "--data", data); err != nil {
 		return nil, err
 	}
-	if _, err := cli(ctx, bin, "org", "add", "--data", data, "--id", "bench", "--name", "Bench Agency"); err != nil {
+	if _, err := CLI(ctx, bin, "org", "add", "--data", data, "--id", "bench", "--name", "Bench Agency"); err != nil {
 		return nil, err
 	}
 	csvPath := filepath.Join(dir, "people.csv")
@@ -86,14 +100,14 @@ func setUp(ctx context.Context, bin, dir, data string, people []person) (map[str
 	w := csv.NewWriter(f)
 	_ = w.Write([]string{"email", "name", "org", "unit", "supervisor", "roles"})
 	for _, p := range people {
-		_ = w.Write([]string{p.email, p.name, "bench", "", "", p.roles})
+		_ = w.Write([]string{p.Email, p.Name, "bench", "", "", p.Roles})
 	}
 	w.Flush()
 	if err := errors.Join(w.Error(), f.Close()); err != nil {
 		return nil, fmt.Errorf("write people file: %w", err)
 	}
 	tokPath := filepath.Join(dir, "tokens.csv")
-	if _, err := cli(ctx, bin, "user", "import", "--data", data, csvPath, "--tokens-out", tokPath); err != nil {
+	if _, err := CLI(ctx, bin, "user", "import", "--data", data, csvPath, "--tokens-out", tokPath); err != nil {
 		return nil, err
 	}
 	tf, err := os.Open(tokPath)
@@ -112,24 +126,26 @@ func setUp(ctx context.Context, bin, dir, data string, people []person) (map[str
 		}
 	}
 	for _, p := range people {
-		if tokens[p.email] == "" {
-			return nil, fmt.Errorf("user import wrote no token for %s", p.email)
+		if tokens[p.Email] == "" {
+			return nil, fmt.Errorf("user import wrote no token for %s", p.Email)
 		}
 	}
 	return tokens, nil
 }
 
-// server is one `dissent serve` process.
-type server struct {
+// Server is one `dissent serve` process.
+type Server struct {
+	URL string // base URL, http://127.0.0.1:port
+
 	cmd    *exec.Cmd
-	url    string
 	exited chan struct{} // closed once the process has been reaped
 	log    string        // its stderr (JSON request log)
 }
 
-// startServer starts `dissent serve` on a free loopback port and waits until
-// /healthz answers. n numbers the log files of successive starts.
-func startServer(ctx context.Context, bin, data, logDir string, n int) (*server, error) {
+// StartServer starts `dissent serve` on a free loopback port and waits until
+// /healthz answers. Its output and log go to files in logDir; n numbers the
+// files of successive starts.
+func StartServer(ctx context.Context, bin, data, logDir string, n int) (*Server, error) {
 	outPath := filepath.Join(logDir, fmt.Sprintf("serve-%d.out", n))
 	errPath := filepath.Join(logDir, fmt.Sprintf("serve-%d.log", n))
 	out, err := os.Create(outPath)
@@ -147,17 +163,17 @@ func startServer(ctx context.Context, bin, data, logDir string, n int) (*server,
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start dissent serve: %w", err)
 	}
-	s := &server{cmd: cmd, exited: make(chan struct{}), log: errPath}
+	s := &Server{cmd: cmd, exited: make(chan struct{}), log: errPath}
 	go func() {
 		_ = cmd.Wait()
 		close(s.exited)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
-	for s.url == "" {
+	for s.URL == "" {
 		b, _ := os.ReadFile(outPath)
 		if _, rest, ok := strings.Cut(string(b), "(listening on "); ok {
 			if addr, _, ok := strings.Cut(rest, ")"); ok {
-				s.url = "http://" + addr
+				s.URL = "http://" + addr
 				break
 			}
 		}
@@ -166,7 +182,7 @@ func startServer(ctx context.Context, bin, data, logDir string, n int) (*server,
 		}
 	}
 	for {
-		resp, err := http.Get(s.url + "/healthz")
+		resp, err := http.Get(s.URL + "/healthz")
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
@@ -180,31 +196,34 @@ func startServer(ctx context.Context, bin, data, logDir string, n int) (*server,
 	}
 }
 
-func (s *server) waitStep(ctx context.Context, deadline time.Time) error {
+// waitStep waits a moment during start-up; it fails if the server has
+// exited, ctx is done or deadline has passed (killing the server in the
+// last two cases).
+func (s *Server) waitStep(ctx context.Context, deadline time.Time) error {
 	select {
 	case <-s.exited:
 		tail, _ := os.ReadFile(s.log)
 		return fmt.Errorf("dissent serve exited during start-up: %s; log: %s", s.cmd.ProcessState, lastLines(tail, 5))
 	case <-ctx.Done():
-		s.kill()
+		s.Kill()
 		return ctx.Err()
 	case <-time.After(10 * time.Millisecond):
 	}
 	if time.Now().After(deadline) {
-		s.kill()
+		s.Kill()
 		return errors.New("dissent serve did not become healthy within 20 s")
 	}
 	return nil
 }
 
-// kill sends SIGKILL and reaps the process.
-func (s *server) kill() {
+// Kill sends SIGKILL and reaps the process.
+func (s *Server) Kill() {
 	_ = s.cmd.Process.Signal(syscall.SIGKILL)
 	<-s.exited
 }
 
-// stop asks the server to shut down (SIGTERM) and kills it after 15 s.
-func (s *server) stop() {
+// Stop asks the server to shut down (SIGTERM) and kills it after 15 s.
+func (s *Server) Stop() {
 	select {
 	case <-s.exited:
 		return
@@ -214,18 +233,49 @@ func (s *server) stop() {
 	select {
 	case <-s.exited:
 	case <-time.After(15 * time.Second):
-		s.kill()
+		s.Kill()
 	}
 }
 
+// CPUSeconds is the user+system CPU time the server has used so far, from
+// /proc (Linux); 0 where that is unavailable.
+func (s *Server) CPUSeconds() float64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	k, _ := strconv.ParseFloat(f[12], 64)
+	return (u + k) / 100 // USER_HZ is 100 on every Linux this runs on
+}
+
+// SelfCPUSeconds is the user+system CPU time of this process.
+func SelfCPUSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime) + tv(ru.Stime)
+}
+
+// lastLines is the last n lines of b.
 func lastLines(b []byte, n int) string {
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
-// newClient returns an HTTP client that keeps up to conns connections open
+// NewClient returns an HTTP client that keeps up to conns connections open
 // to one host and never goes through a proxy.
-func newClient(conns int) *http.Client {
+func NewClient(conns int) *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
 			MaxIdleConns:        conns,
@@ -237,18 +287,18 @@ func newClient(conns int) *http.Client {
 	}
 }
 
-// apiError is a non-2xx answer of the API.
-type apiError struct {
-	status int
-	body   string
+// APIError is a non-2xx answer of the API.
+type APIError struct {
+	Status int
+	Body   string
 }
 
-func (e *apiError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.status, e.body) }
+func (e *APIError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.Status, e.Body) }
 
-// call sends one API request with a JSON body (unless body is nil) and
+// Call sends one API request with a JSON body (unless body is nil) and
 // decodes a 2xx answer into out (unless out is nil). It returns the status,
-// or 0 with the transport error.
-func call(ctx context.Context, c *http.Client, method, url, token string, body []byte, out any) (int, error) {
+// or 0 with the transport error; a non-2xx answer is an *APIError.
+func Call(ctx context.Context, c *http.Client, method, url, token string, body []byte, out any) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -271,7 +321,7 @@ func call(ctx context.Context, c *http.Client, method, url, token string, body [
 		return resp.StatusCode, err
 	}
 	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, &apiError{resp.StatusCode, strings.TrimSpace(string(b))}
+		return resp.StatusCode, &APIError{resp.StatusCode, strings.TrimSpace(string(b))}
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
@@ -281,7 +331,8 @@ func call(ctx context.Context, c *http.Client, method, url, token string, body [
 	return resp.StatusCode, nil
 }
 
-func mustJSON(v any) []byte {
+// MustJSON is v encoded as JSON; it panics if v cannot be encoded.
+func MustJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err)
@@ -289,47 +340,48 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// message is the part of a message's JSON the harnesses read.
-type message struct {
+// Message is the part of a message's JSON the harnesses read.
+type Message struct {
 	ID             string `json:"id"`
 	State          string `json:"state"`
 	ContentHash    string `json:"content_hash"`
 	SignatureCount int    `json:"signature_count"`
 }
 
-// signatures is the answer of GET /api/v1/messages/{id}/signatures.
-type signatures struct {
+// Signatures is the answer of GET /api/v1/messages/{id}/signatures.
+type Signatures struct {
 	Signatures []struct {
 		Email string `json:"email"`
 	} `json:"signatures"`
 }
 
-// createMessage drafts a message and invites the co-signers (in requests of
+// CreateMessage drafts a message and invites the co-signers (in requests of
 // at most 5,000 addresses).
-func createMessage(ctx context.Context, c *http.Client, url, token, title string, invite []string) (message, error) {
-	var m message
-	body := mustJSON(map[string]string{"title": title, "summary": "A load test.", "body": "We urge a change of course."})
-	if _, err := call(ctx, c, "POST", url+"/api/v1/messages", token, body, &m); err != nil {
+func CreateMessage(ctx context.Context, c *http.Client, url, token, title string, invite []string) (Message, error) {
+	var m Message
+	body := MustJSON(map[string]string{"title": title, "summary": "A load test.", "body": "We urge a change of course."})
+	if _, err := Call(ctx, c, "POST", url+"/api/v1/messages", token, body, &m); err != nil {
 		return m, fmt.Errorf("create message: %w", err)
 	}
 	for start := 0; start < len(invite); start += 5000 {
 		chunk := invite[start:min(start+5000, len(invite))]
-		if _, err := call(ctx, c, "POST", url+"/api/v1/messages/"+m.ID+"/invitations", token, mustJSON(map[string][]string{"emails": chunk}), nil); err != nil {
+		if _, err := Call(ctx, c, "POST", url+"/api/v1/messages/"+m.ID+"/invitations", token, MustJSON(map[string][]string{"emails": chunk}), nil); err != nil {
 			return m, fmt.Errorf("invite co-signers: %w", err)
 		}
 	}
 	return m, nil
 }
 
-// machine describes where the benchmark ran.
-func machine(dir string) string {
+// Machine describes where the benchmark ran; dir is its temporary directory.
+func Machine(dir string) string {
 	return fmt.Sprintf("%d CPUs (GOMAXPROCS %d), %s %s/%s, temp dir %s", runtime.NumCPU(), runtime.GOMAXPROCS(0),
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, dir)
 }
 
-// loadAverage is the 1, 5 and 15 minute load averages (Linux), to tell
-// whether other work shared the machine during a run.
-func loadAverage() string {
+// LoadAverage is the 1, 5 and 15 minute load averages (Linux), to tell
+// whether other work shared the machine during a run; "unknown" where they
+// cannot be read.
+func LoadAverage() string {
 	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {
 		return "unknown"
