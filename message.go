@@ -401,18 +401,11 @@ func (s *Service) Submit(ctx context.Context, a Actor, id MessageID, contentHash
 // officeCalendar is the calendar of the organization that runs the channel
 // office: the first one created.
 func (s *Service) officeCalendar(ctx context.Context, tx Tx) (Calendar, error) {
-	orgs, err := tx.Orgs(ctx)
+	org, loc, err := officeOrg(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	if len(orgs) == 0 {
-		return nil, &Error{Kind: KindUnavailable, Code: "no_office", Message: "no organization runs the channel office yet"}
-	}
-	loc, err := time.LoadLocation(orgs[0].TimeZone)
-	if err != nil {
-		return nil, err
-	}
-	closures, err := tx.Closures(ctx, orgs[0].ID)
+	closures, err := tx.Closures(ctx, org.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -422,16 +415,17 @@ func (s *Service) officeCalendar(ctx context.Context, tx Tx) (Calendar, error) {
 	return s.calendars(loc, closures)
 }
 
-// officeZone is the time zone of the channel office's organization.
-func (s *Service) officeZone(ctx context.Context, tx Tx) (*time.Location, error) {
+// officeOrg is the organization that runs the channel office, and its zone.
+func officeOrg(ctx context.Context, tx Tx) (Org, *time.Location, error) {
 	orgs, err := tx.Orgs(ctx)
 	if err != nil {
-		return nil, err
+		return Org{}, nil, err
 	}
 	if len(orgs) == 0 {
-		return nil, &Error{Kind: KindUnavailable, Code: "no_office", Message: "no organization runs the channel office yet"}
+		return Org{}, nil, &Error{Kind: KindUnavailable, Code: "no_office", Message: "no organization runs the channel office yet"}
 	}
-	return time.LoadLocation(orgs[0].TimeZone)
+	loc, err := time.LoadLocation(orgs[0].TimeZone)
+	return orgs[0], loc, err
 }
 
 // Withdraw takes the whole message back; the drafter may do so until the

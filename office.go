@@ -77,7 +77,7 @@ func (s *Service) Consult(ctx context.Context, a Actor, id MessageID, email, due
 		if !open(*m) {
 			return "", conflictState(*m, "consult on")
 		}
-		loc, err := s.officeZone(ctx, tx)
+		_, loc, err := officeOrg(ctx, tx)
 		if err != nil {
 			return "", err
 		}
