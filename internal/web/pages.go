@@ -1,13 +1,10 @@
 package web
 
 import (
-	"bytes"
 	"embed"
 	"encoding/base64"
-	"html/template"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/dissent-channel/dissent"
 )
@@ -19,82 +16,7 @@ var static embed.FS
 // no inline script, no other origin, no framing.
 const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-var pages = template.Must(template.New("pages").Funcs(template.FuncMap{
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return "never"
-		}
-		return t.UTC().Format("2006-01-02 15:04 UTC")
-	},
-	"pkid": passkeyID,
-}).Parse(`
-{{define "head"}}<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.}} — Dissent</title><link rel="stylesheet" href="/static/dissent.css">
-<script src="/static/passkey.js" defer></script></head>
-<body><main>{{end}}
-{{define "foot"}}</main></body></html>{{end}}
-
-{{define "signin"}}{{template "head" "Sign in"}}
-<h1>Sign in to Dissent</h1>
-{{if .Error}}<p role="alert" id="error">{{.Error}}</p>{{end}}
-<section>
-<h2>With a passkey</h2>
-<p><button type="button" id="passkey-signin">Sign in with a passkey</button></p>
-<p role="status" id="passkey-status"></p>
-</section>
-{{if .Providers}}<section>
-<h2>With your organization's single sign-on</h2>
-<ul>{{range .Providers}}<li><a id="sso-{{.OrgID}}" href="/signin/oidc/{{.OrgID}}">Sign in through {{.OrgID}}</a></li>{{end}}</ul>
-</section>{{end}}
-<section><h2>First time here?</h2>
-<p>Use the one-time sign-in link your administrator gave you, then add a passkey.</p></section>
-{{template "foot"}}{{end}}
-
-{{define "account"}}{{template "head" "Your account"}}
-<h1>Signed in as {{.Actor.Name}}</h1>
-<p id="who">{{.Actor.Email}} · roles: {{.Actor.Roles}}</p>
-{{if .Error}}<p role="alert" id="error">{{.Error}}</p>{{end}}
-<section><h2>Passkeys</h2>
-{{if .Passkeys}}<ul id="passkeys">{{range .Passkeys}}<li>{{.Name}} — added {{date .Created}}, last used {{date .LastUsed}}
-<form method="post" action="/account/passkeys/{{pkid .ID}}/remove"><button type="submit">Remove</button></form></li>{{end}}</ul>
-{{else}}<p id="no-passkeys">You have no passkey yet. Add one to sign in again later.</p>{{end}}
-<p><label for="passkey-name">Name of the new passkey</label> <input id="passkey-name" maxlength="100" value="passkey">
-<button type="button" id="passkey-register">Add a passkey</button></p>
-<p role="status" id="passkey-status"></p>
-</section>
-<section><h2>API tokens</h2>
-{{if .NewToken}}<p role="status">Your new token (shown once; keep it secret): <code id="new-token">{{.NewToken}}</code></p>{{end}}
-{{if .Tokens}}<table><thead><tr><th scope="col">id</th><th scope="col">label</th><th scope="col">created</th><th scope="col">last used</th><th scope="col">state</th></tr></thead><tbody>
-{{range .Tokens}}<tr><td><code>{{.ID}}</code></td><td>{{.Label}}</td><td>{{date .Created}}</td><td>{{date .LastUsed}}</td>
-<td>{{if .Revoked.IsZero}}<form method="post" action="/account/tokens/{{.ID}}/revoke"><button type="submit">Revoke</button></form>{{else}}revoked {{date .Revoked}}{{end}}</td></tr>{{end}}
-</tbody></table>{{end}}
-<form method="post" action="/account/tokens"><label for="token-label">Label</label> <input id="token-label" name="label" maxlength="100">
-<button type="submit">Create a token</button></form>
-</section>
-<section><h2>Sign out</h2>
-<form method="post" action="/signout"><button type="submit" id="signout">Sign out</button></form>
-<form method="post" action="/signout/everywhere"><button type="submit" id="signout-everywhere">Sign out everywhere</button></form>
-</section>
-{{template "foot"}}{{end}}
-`))
-
-// render writes a page rendered into a buffer first, with the page CSP.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
-	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
-		s.log.ErrorContext(r.Context(), "render page", "request_id", requestID(r.Context()), "page", name, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Security-Policy", pageCSP)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
-}
-
 type signInPage struct {
-	Error     string
 	Providers []dissent.OIDCProvider
 }
 
@@ -103,7 +25,9 @@ func (s *Server) renderSignIn(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		msg = s.safeMessage(r, err)
 	}
-	s.render(w, r, status, "signin", signInPage{Error: msg, Providers: ps})
+	p := s.newPage(r, nil, "Sign in")
+	p.Error, p.Data = msg, signInPage{Providers: ps}
+	s.show(w, r, status, "signin", p)
 }
 
 func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
@@ -132,7 +56,6 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, dissent.Actor))
 }
 
 type accountPage struct {
-	Actor    dissent.Actor
 	Passkeys []dissent.Passkey
 	Tokens   []dissent.TokenInfo
 	NewToken string
@@ -140,7 +63,6 @@ type accountPage struct {
 }
 
 func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p accountPage) {
-	p.Actor = a
 	var err error
 	if p.Passkeys, err = s.svc.Passkeys(r.Context(), a); err == nil {
 		p.Tokens, err = s.svc.Tokens(r.Context(), a)
@@ -148,7 +70,9 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, a dissent
 	if err != nil {
 		p.Error, status = s.safeMessage(r, err), statusFor(err)
 	}
-	s.render(w, r, status, "account", p)
+	pd := s.newPage(r, &a, "Your account")
+	pd.Error, pd.Data = p.Error, p
+	s.show(w, r, status, "account", pd)
 }
 
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request, a dissent.Actor) {

@@ -50,7 +50,12 @@ func (s *Server) routes() {
 
 	s.authRoutes() // sign-in, sessions, tokens: pages.go
 
+	// Web pages (templates/*.html). Each page handler is wrapped in s.page,
+	// which sends a visitor without a session to /signin.
+	m.handle("GET /{$}", s.page(s.handleHome))
+
 	m.handle("/api/", s.handleAPINotFound)
+	m.handle("/", s.handlePageNotFound)
 }
 
 // Routes returns every registered pattern, for tests that walk them all.

@@ -26,6 +26,7 @@ type Server struct {
 	ready    func(context.Context) error
 	// ClockWarning is shown in a header while the DISSENT_NOW clock is set.
 	clockWarning string
+	demo         bool         // a throwaway demo deployment (a banner on every page)
 	auth         *authState   // sign-in, sessions, limits (auth.go)
 	handler      http.Handler // the mux behind the security middleware
 }
@@ -41,11 +42,13 @@ type Options struct {
 	ClockWarning string
 	// Auth configures sign-in, sessions and limits (auth.go).
 	Auth AuthOptions
+	// Demo marks every page with a DEMO banner (dissent serve --demo).
+	Demo bool
 }
 
 // New returns the HTTP handler for svc.
 func New(svc *dissent.Service, o Options) *Server {
-	s := &Server{svc: svc, log: o.Logger, mux: http.NewServeMux(), ready: o.Ready, clockWarning: o.ClockWarning}
+	s := &Server{svc: svc, log: o.Logger, mux: http.NewServeMux(), ready: o.Ready, clockWarning: o.ClockWarning, demo: o.Demo}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -1,0 +1,184 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/dissent-channel/dissent"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pages holds every page template, parsed once at start-up. Each page is a
+// {{define "name"}} that begins with {{template "head" .}} and ends with
+// {{template "foot" .}}, and takes a *pageData.
+var pages = template.Must(template.New("pages").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))
+
+var templateFuncs = template.FuncMap{
+	// date shows an instant in UTC; "never" for the zero time.
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+	// day shows the calendar date of t in its own zone (deadlines are
+	// already in the channel office's zone); "—" for the zero time.
+	"day": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.Format("Mon 2 Jan 2006")
+	},
+	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	// reveal and markdown are the only ways a template can show protected
+	// text; a bare {{.Title}} prints "[redacted]".
+	"reveal":   func(t dissent.Text) string { return t.Reveal() },
+	"markdown": func(t dissent.Text) template.HTML { return renderMarkdown(t.Reveal()) },
+	"pkid":     passkeyID,
+	"has":      func(a *dissent.Actor, r string) bool { return a != nil && a.Roles.Has(dissent.Role(r)) },
+}
+
+// pageData is what every page template receives. Data holds the page's
+// own values.
+type pageData struct {
+	Title   string
+	Actor   *dissent.Actor // nil when nobody is signed in
+	Nav     []navItem
+	Current string // the path of the page, to mark the current nav item
+	Demo    bool   // a throwaway demo deployment: a banner on every page
+	Clock   string // the DISSENT_NOW clock is set: a warning on every page
+	Marking string // classification marking of the message shown, as a banner
+	Flash   string // a notice after a successful POST (from the query, never content)
+	Error   string // an error about the whole page or form
+	// Errors maps a form field to what is wrong with it; Form holds what the
+	// person typed, so that a refused form comes back as they left it.
+	Errors map[string]string
+	Form   url.Values
+	Data   any
+}
+
+// Err is the error of one form field ("" when none).
+func (p *pageData) Err(field string) string { return p.Errors[field] }
+
+// Val is what the person last typed in one form field.
+func (p *pageData) Val(field string) string { return p.Form.Get(field) }
+
+type navItem struct{ Path, Label string }
+
+// nav lists the pages the actor's roles open, in a fixed order.
+func nav(a *dissent.Actor) []navItem {
+	if a == nil {
+		return nil
+	}
+	var items []navItem
+	add := func(r dissent.Role, path, label string) {
+		if a.Roles.Has(r) {
+			items = append(items, navItem{path, label})
+		}
+	}
+	add(dissent.RoleEmployee, "/messages", "My messages")
+	add(dissent.RoleEmployee, "/messages/new", "New message")
+	if a.Roles.Has(dissent.RoleOfficer) || a.Roles.Has(dissent.RoleDirector) {
+		items = append(items, navItem{"/inbox", "Inbox"}, navItem{"/dashboard", "Dashboard"})
+	}
+	add(dissent.RolePrincipal, "/distributed", "Distributed to me")
+	add(dissent.RoleReviewer, "/consultations", "Consultations")
+	add(dissent.RoleMonitor, "/timeliness", "Timeliness")
+	add(dissent.RoleAuditor, "/audit", "Audit")
+	add(dissent.RoleAdmin, "/admin", "Administration")
+	return append(items, navItem{"/account", "Account"})
+}
+
+// newPage starts the data of a page for the actor (nil: signed out).
+func (s *Server) newPage(r *http.Request, a *dissent.Actor, title string) *pageData {
+	return &pageData{Title: title, Actor: a, Nav: nav(a), Current: r.URL.Path, Demo: s.demo, Clock: s.clockWarning,
+		Flash: flashText(r.URL.Query().Get("done"))}
+}
+
+// flashes are the notices a redirect after a POST may ask for, by key, so
+// that nothing a person typed ever travels in a URL.
+var flashes = map[string]string{
+	"saved":        "Draft saved.",
+	"created":      "Draft created.",
+	"invited":      "Invitations sent.",
+	"signed":       "Your signature is recorded.",
+	"unsigned":     "Your signature is withdrawn.",
+	"submitted":    "Submitted to the channel. Your receipt is ready.",
+	"withdrawn":    "The message is withdrawn.",
+	"acknowledged": "Acknowledged.",
+	"assigned":     "Assigned.",
+	"consulted":    "Consultation sent.",
+	"input":        "Your input is recorded.",
+	"replied":      "Reply recorded.",
+	"approved":     "Reply approved and sent.",
+	"extended":     "Reply deadline extended.",
+	"redirected":   "Redirected to the proper channel.",
+	"distributed":  "Distribution updated.",
+	"meeting":      "Meeting recorded.",
+	"requested":    "Meeting requested.",
+	"closed":       "Case closed.",
+	"reopened":     "Case reopened.",
+	"coauthor":     "Co-author added.",
+	"endorse":      "Endorsement requested.",
+	"endorsed":     "Endorsement recorded.",
+	"updated":      "Saved.",
+	"imported":     "People imported.",
+}
+
+func flashText(key string) string { return flashes[key] }
+
+// fail puts err on the page: beside its field when the error names one the
+// form has, and at the top in every case.
+func (s *Server) fail(r *http.Request, p *pageData, err error) int {
+	p.Error = s.safeMessage(r, err)
+	if e := dissent.AsError(err); e.Field != "" {
+		if p.Errors == nil {
+			p.Errors = map[string]string{}
+		}
+		p.Errors[e.Field] = e.Message
+	}
+	return statusFor(err)
+}
+
+// show renders the named page into a buffer and writes it only when the
+// whole page rendered, with the page CSP.
+func (s *Server) show(w http.ResponseWriter, r *http.Request, status int, name string, p *pageData) {
+	var buf bytes.Buffer
+	if err := pages.ExecuteTemplate(&buf, name, p); err != nil {
+		s.log.ErrorContext(r.Context(), "render page", "request_id", requestID(r.Context()), "page", name, "err", err)
+		http.Error(w, "internal error (request "+requestID(r.Context())+")", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Security-Policy", pageCSP)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// done redirects after a successful POST (POST-redirect-GET), with a
+// notice key from flashes.
+func done(w http.ResponseWriter, r *http.Request, path, flash string) {
+	if flash != "" {
+		path += "?done=" + url.QueryEscape(flash)
+	}
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}
+
+// handleHome sends each person to the first page their roles open.
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	items := nav(&a)
+	http.Redirect(w, r, items[0].Path, http.StatusSeeOther)
+}
+
+// handlePageNotFound answers unknown paths outside the API with a page.
+func (s *Server) handlePageNotFound(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, nil, "Not found")
+	p.Error = "There is no page here, or you may not see it."
+	s.show(w, r, http.StatusNotFound, "notfound", p)
+}
