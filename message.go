@@ -270,6 +270,9 @@ func (s *Service) Invite(ctx context.Context, a Actor, id MessageID, emails []st
 		if added, err = tx.AddInvitations(ctx, m.ID, ids, a.ID, now); err != nil {
 			return "", err
 		}
+		if err := s.notify(ctx, tx, NoteInvited, m.ID, ids...); err != nil {
+			return "", err
+		}
 		if m.State == StateDraft {
 			m.State = StateCirculating
 		}
@@ -394,6 +397,9 @@ func (s *Service) Submit(ctx context.Context, a Actor, id MessageID, contentHash
 		m.AcknowledgeBy = cal.Due(now, DefaultAckDays)
 		m.ReplyDays = DefaultReplyDay
 		m.ReplyBy = cal.Due(now, m.ReplyDays)
+		if err := s.notifySigners(ctx, tx, NoteReceiptReady, m); err != nil {
+			return "", err
+		}
 		return "version " + strconv.Itoa(m.Version) + " " + m.ContentHash + " signatures " + strconv.Itoa(m.SignatureCount), nil
 	})
 }

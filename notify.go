@@ -115,6 +115,16 @@ func (s *Service) notify(ctx context.Context, tx Tx, kind string, id MessageID, 
 	return tx.AddNotifications(ctx, Notification{Kind: kind, MessageID: id, Created: s.now().UTC()}, ps)
 }
 
+// notifySigners notifies the drafter and everyone holding an active
+// signature on the message's current version.
+func (s *Service) notifySigners(ctx context.Context, tx Tx, kind string, m *Message) error {
+	ids, err := signerIDs(ctx, tx, m)
+	if err != nil {
+		return err
+	}
+	return s.notify(ctx, tx, kind, m.ID, ids...)
+}
+
 // signerIDs returns the people holding an active signature on the
 // message's current version, the drafter among them.
 func signerIDs(ctx context.Context, tx Tx, m *Message) ([]PersonID, error) {
