@@ -35,8 +35,8 @@ type Message struct {
 
 // Server is an in-process SMTP server.
 type Server struct {
-	Addr     string         // host:port it listens on
-	User     string         // the account it accepts
+	Addr     string // host:port it listens on
+	User     string // the account it accepts
 	Password string
 	Roots    *x509.CertPool // trusts the server's certificate
 
