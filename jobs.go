@@ -55,6 +55,9 @@ type JobTx interface {
 	SweepMessages(ctx context.Context) ([]Message, error)
 	// RoleHolders lists the people who hold a role.
 	RoleHolders(ctx context.Context, r Role) ([]PersonID, error)
+	// ActiveSigners lists the people holding an active signature on a
+	// version.
+	ActiveSigners(ctx context.Context, id MessageID, version int) ([]PersonID, error)
 	// ConditionalSignatures lists the active conditional signatures on a
 	// version, each with an opaque reference that names no one.
 	ConditionalSignatures(ctx context.Context, id MessageID, version int) ([]ConditionalSignature, error)

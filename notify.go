@@ -128,16 +128,11 @@ func (s *Service) notifySigners(ctx context.Context, tx Tx, kind string, m *Mess
 // signerIDs returns the people holding an active signature on the
 // message's current version, the drafter among them.
 func signerIDs(ctx context.Context, tx Tx, m *Message) ([]PersonID, error) {
-	rows, err := tx.Signers(ctx, m.ID, m.Version, 0)
+	ids, err := tx.ActiveSigners(ctx, m.ID, m.Version)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]PersonID, 0, len(rows)+1)
-	ids = append(ids, m.DrafterID)
-	for _, r := range rows {
-		ids = append(ids, r.PersonID)
-	}
-	return ids, nil
+	return append(ids, m.DrafterID), nil
 }
 
 // Notifications returns the actor's notifications, newest first, and how

@@ -181,30 +181,120 @@ func notificationRow(id dissent.MessageID, tag []byte) string {
 	return string(id) + "/" + hex.EncodeToString(tag)
 }
 
+// notifyChunk bounds the rows of one multi-row statement (5 parameters
+// each, well under both backends' limits).
+const notifyChunk = 200
+
+// AddNotifications writes a chunk of people in three statements: who of
+// them turned e-mails off, the notifications, and the e-mails of the rest.
+// (A submission notifies up to 10,000 signers in its transaction.)
 func (t *txn) AddNotifications(ctx context.Context, n dissent.Notification, people []dissent.PersonID) error {
 	if n.MessageID == "" {
 		return fmt.Errorf("add notifications %s: a notification needs a message", n.Kind)
 	}
-	for _, p := range people {
+	for start := 0; start < len(people); start += notifyChunk {
+		if err := t.addNotifications(ctx, n, people[start:min(start+notifyChunk, len(people))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *txn) addNotifications(ctx context.Context, n dissent.Notification, people []dissent.PersonID) error {
+	args := make([]any, 0, len(people))
+	ph := make([]string, len(people))
+	for i, p := range people {
+		args = append(args, int64(p))
+		ph[i] = fmt.Sprintf("$%d", i+1)
+	}
+	rows, err := t.q.QueryContext(ctx, `SELECT person_id FROM notification_prefs WHERE email = 0 AND person_id IN (`+strings.Join(ph, ",")+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("read notification preferences: %w", err)
+	}
+	noMail := map[string]bool{}
+	for rows.Next() {
+		var p dissent.PersonID
+		if err := rows.Scan(&p); err != nil {
+			rows.Close()
+			return fmt.Errorf("scan preference: %w", err)
+		}
+		noMail[string(t.tag(p))] = true
+	}
+	if err := closeRows(rows); err != nil {
+		return fmt.Errorf("read notification preferences: %w", err)
+	}
+	args = args[:0]
+	vals := make([]string, len(people))
+	for i, p := range people {
 		tag := t.tag(p)
 		sealed, err := t.sealPerson(ctx, n.MessageID, "notifications", notificationRow(n.MessageID, tag), "person_sealed", p)
 		if err != nil {
 			return err
 		}
-		var nid int64
-		if err := t.q.QueryRowContext(ctx, `INSERT INTO notifications (person_tag, person_sealed, kind, message_id, created)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id`, tag, sealed, n.Kind, string(n.MessageID), ns(n.Created)).Scan(&nid); err != nil {
-			return fmt.Errorf("insert notification: %w", err)
+		k := len(args)
+		vals[i] = fmt.Sprintf("($%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5)
+		args = append(args, tag, sealed, n.Kind, string(n.MessageID), ns(n.Created))
+	}
+	rows, err = t.q.QueryContext(ctx, `INSERT INTO notifications (person_tag, person_sealed, kind, message_id, created)
+		VALUES `+strings.Join(vals, ", ")+` RETURNING id, person_tag`, args...)
+	if err != nil {
+		return fmt.Errorf("insert notifications: %w", err)
+	}
+	var mail []int64
+	for rows.Next() {
+		var id int64
+		var tag []byte
+		if err := rows.Scan(&id, &tag); err != nil {
+			rows.Close()
+			return fmt.Errorf("scan notification: %w", err)
 		}
-		// The e-mail is queued unless the person turned e-mails off; the
-		// outbox row names the notification, never an address.
-		if err := t.exec(ctx, "queue e-mail", `INSERT INTO outbox (notification_id, created, next_attempt)
-			SELECT $1, $2, $2 WHERE NOT EXISTS (SELECT 1 FROM notification_prefs WHERE person_id = $3 AND email = 0)`,
-			nid, ns(n.Created), int64(p)); err != nil {
-			return err
+		if !noMail[string(tag)] {
+			mail = append(mail, id)
 		}
 	}
-	return nil
+	if err := closeRows(rows); err != nil {
+		return fmt.Errorf("insert notifications: %w", err)
+	}
+	if len(mail) == 0 {
+		return nil
+	}
+	// The outbox rows name notifications, never an address.
+	args = append(args[:0], ns(n.Created))
+	vals = vals[:0]
+	for _, id := range mail {
+		args = append(args, id)
+		vals = append(vals, fmt.Sprintf("($%d, $1, $1)", len(args)))
+	}
+	return t.exec(ctx, "queue e-mails", `INSERT INTO outbox (notification_id, created, next_attempt) VALUES `+strings.Join(vals, ", "), args...)
+}
+
+// ActiveSigners opens the signers of a version without reading the
+// directory.
+func (t *txn) ActiveSigners(ctx context.Context, id dissent.MessageID, version int) ([]dissent.PersonID, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT signer_tag, signer_sealed FROM signatures
+		WHERE message_id = $1 AND version = $2 AND withdrawn IS NULL ORDER BY id`, string(id), version)
+	if err != nil {
+		return nil, fmt.Errorf("list signers: %w", err)
+	}
+	var tags, sealed [][]byte
+	for rows.Next() {
+		var tag, s []byte
+		if err := rows.Scan(&tag, &s); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan signer: %w", err)
+		}
+		tags, sealed = append(tags, tag), append(sealed, s)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("list signers: %w", err)
+	}
+	out := make([]dissent.PersonID, len(tags))
+	for i := range tags {
+		if out[i], err = t.openPerson(ctx, id, "signatures", signatureRow(id, version, tags[i]), "signer_sealed", sealed[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (t *txn) Notifications(ctx context.Context, person dissent.PersonID, limit int) ([]dissent.Notification, error) {
