@@ -55,6 +55,9 @@ type JobTx interface {
 	SweepMessages(ctx context.Context) ([]Message, error)
 	// RoleHolders lists the people who hold a role.
 	RoleHolders(ctx context.Context, r Role) ([]PersonID, error)
+	// ConditionalMessages lists the circulating and submitted messages that
+	// hold an active conditional signature on their current version.
+	ConditionalMessages(ctx context.Context) ([]MessageID, error)
 	// ActiveSigners lists the people holding an active signature on a
 	// version.
 	ActiveSigners(ctx context.Context, id MessageID, version int) ([]PersonID, error)

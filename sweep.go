@@ -86,10 +86,18 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (SweepResult, error)
 	var msgs []Message
 	var expired []Consultation
 	var cal Calendar
+	conditional := map[MessageID]bool{}
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
 		if msgs, err = tx.SweepMessages(ctx); err != nil {
 			return err
+		}
+		ids, err := tx.ConditionalMessages(ctx)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			conditional[id] = true
 		}
 		if expired, err = tx.ExpiredConsultations(ctx, now); err != nil {
 			return err
@@ -105,7 +113,10 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (SweepResult, error)
 	}
 	for _, m := range msgs {
 		items := periodItems(cal, m, now)
-		if m.State.Editable() || m.State == StateSubmitted || m.State == StateAcknowledged {
+		// Signatures freeze at submission, so a quorum is met, if ever, by
+		// then; a submitted message is looked at once more in case the
+		// last signature met one since the previous sweep.
+		if conditional[m.ID] {
 			q, err := s.quorumItems(ctx, m)
 			if err != nil {
 				return res, err

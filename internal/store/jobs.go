@@ -268,6 +268,25 @@ func (t *txn) addNotifications(ctx context.Context, n dissent.Notification, peop
 	return t.exec(ctx, "queue e-mails", `INSERT INTO outbox (notification_id, created, next_attempt) VALUES `+strings.Join(vals, ", "), args...)
 }
 
+func (t *txn) ConditionalMessages(ctx context.Context) ([]dissent.MessageID, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT m.id FROM messages m WHERE m.state IN ('circulating', 'submitted')
+		AND EXISTS (SELECT 1 FROM signatures s WHERE s.message_id = m.id AND s.version = m.version AND s.withdrawn IS NULL AND s.min_cosigners > 0)
+		ORDER BY m.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list messages with conditional signatures: %w", err)
+	}
+	defer rows.Close()
+	var out []dissent.MessageID
+	for rows.Next() {
+		var id dissent.MessageID
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("scan message: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
 // ActiveSigners opens the signers of a version without reading the
 // directory.
 func (t *txn) ActiveSigners(ctx context.Context, id dissent.MessageID, version int) ([]dissent.PersonID, error) {

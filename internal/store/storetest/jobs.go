@@ -22,6 +22,7 @@ var jobTests = []struct {
 	{"Notifications", testNotifications},
 	{"Outbox", testOutbox},
 	{"ConcurrentOutbox", testConcurrentOutbox},
+	{"SweepReads", testSweepReads},
 }
 
 // testLeases: a free lease is taken; another holder cannot take it until it
@@ -362,4 +363,75 @@ func testConcurrentOutbox(t *testing.T, s dissent.Store) {
 	if len(seen) != 2*msgs {
 		t.Errorf("claimed %d e-mails; want %d", len(seen), 2*msgs)
 	}
+}
+
+// testSweepReads: the sweeper's reads see open messages with their
+// deadlines, conditional signatures with their signers, role holders and
+// expired consultations, and nothing else.
+func testSweepReads(t *testing.T, s dissent.Store) {
+	ctx := context.Background()
+	f := seed(t, s)
+	loc, _ := time.LoadLocation("America/New_York")
+	ackBy := time.Date(2023, 11, 7, 23, 59, 59, 999999999, loc)
+	open := newMessage(t, s, f.drafter, mid(1))  // will be submitted, with a conditional signature
+	draft := newMessage(t, s, f.drafter, mid(2)) // stays a draft
+	closed := newMessage(t, s, f.drafter, mid(3))
+	update(t, s, func(tx dissent.Tx) error {
+		if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: open.ID, Version: 1, PersonID: f.other, ContentHash: open.ContentHash, MinCosigners: 1, Signed: t0}); err != nil {
+			return err
+		}
+		if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: draft.ID, Version: 1, PersonID: f.other, ContentHash: draft.ContentHash, MinCosigners: 1, Signed: t0}); err != nil {
+			return err
+		}
+		open.State, open.SubmittedAt, open.AcknowledgeBy, open.ReplyBy = dissent.StateSubmitted, t0, ackBy, ackBy.AddDate(0, 1, 0)
+		closed.State = dissent.StateClosed
+		for _, m := range []dissent.Message{open, closed} {
+			if err := tx.UpdateMessage(ctx, m); err != nil {
+				return err
+			}
+		}
+		for _, c := range []dissent.Consultation{
+			{MessageID: open.ID, ReviewerID: f.sup, RequestBy: f.boss, Due: t0.Add(time.Hour), Created: t0},
+			{MessageID: open.ID, ReviewerID: f.sup, RequestBy: f.boss, Due: t0.Add(48 * time.Hour), Created: t0},
+		} {
+			if _, err := tx.InsertConsultation(ctx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, s, func(tx dissent.Tx) error {
+		ms, err := tx.SweepMessages(ctx)
+		if err != nil {
+			return err
+		}
+		if len(ms) != 1 || ms[0].ID != open.ID || !ms[0].AcknowledgeBy.Equal(ackBy) || ms[0].AcknowledgeBy.Location().String() == "UTC" ||
+			!ms[0].SubmittedAt.Equal(t0) || ms[0].ReplyDays != 30 || ms[0].Title.Len() != 0 {
+			t.Errorf("SweepMessages = %+v; want the submitted message's metadata, deadlines in their zone, no text", ms)
+		}
+		ids, err := tx.ConditionalMessages(ctx)
+		if err != nil || !slices.Equal(ids, []dissent.MessageID{open.ID}) {
+			t.Errorf("ConditionalMessages = %v, %v; want only the submitted one (drafts are not swept)", ids, err)
+		}
+		cs, err := tx.ConditionalSignatures(ctx, open.ID, 1)
+		if err != nil || len(cs) != 1 || cs[0].PersonID != f.other || cs[0].MinCosigners != 1 || cs[0].Ref == 0 {
+			t.Errorf("ConditionalSignatures = %+v, %v", cs, err)
+		}
+		signers, err := tx.ActiveSigners(ctx, open.ID, 1)
+		slices.Sort(signers)
+		want := []dissent.PersonID{f.drafter, f.other}
+		slices.Sort(want)
+		if err != nil || !slices.Equal(signers, want) {
+			t.Errorf("ActiveSigners = %v, %v; want %v", signers, err, want)
+		}
+		officers, err := tx.RoleHolders(ctx, dissent.RoleOfficer)
+		if err != nil || !slices.Equal(officers, []dissent.PersonID{f.sup}) {
+			t.Errorf("RoleHolders(officer) = %v, %v; want [%d]", officers, err, f.sup)
+		}
+		exp, err := tx.ExpiredConsultations(ctx, t0.Add(time.Hour))
+		if err != nil || len(exp) != 1 || exp[0].ReviewerID != f.sup || exp[0].RequestBy != f.boss || exp[0].MessageID != open.ID {
+			t.Errorf("ExpiredConsultations(+1h) = %+v, %v; want the first one", exp, err)
+		}
+		return nil
+	})
 }
