@@ -301,7 +301,7 @@ func killHolder(t *testing.T, insts []*instance) {
 		h, err := other.svc.LeaseHolder(ctx, "sweeper", time.Now())
 		if err == nil && h != "" && h != victim.name {
 			t.Logf("killed %s; %s took the sweeper's lease %v later (interval %v, lease %v)", victim.name, h,
-				time.Since(killed).Round(time.Millisecond), sweepEvery, sweepEvery+sweepEvery/2)
+				time.Since(killed).Round(time.Millisecond), sweepEvery, sweepEvery*2/3)
 			wg.Wait()
 			return
 		}

@@ -13,14 +13,17 @@ import (
 const LeaseName = "sweeper"
 
 // Sweeper runs dissent.Service.Sweep every Interval, on one instance at a
-// time: before each sweep it takes (or renews) the database lease
-// LeaseName for TTL, and sweeps only when it holds it. When the instance
-// holding the lease dies, the lease lapses after at most TTL and the next
-// instance to try takes it over; a sweep the dead instance would have run
-// is thus run at most TTL+Interval late. The lease only saves work: what
-// is told exactly once is guaranteed by Sweep's unique keys, so two sweeps
-// that overlap (a slow holder whose lease lapsed) still tell each thing
-// once.
+// time. Every instance tries the database lease LeaseName three times an
+// Interval; the holder renews it for TTL (two thirds of an Interval by
+// default) each time, and sweeps when it holds it and an Interval has
+// passed since its last sweep, or at once when it has just taken the lease.
+// When the holder dies its lease lapses within TTL, and another instance
+// takes it at its next try and sweeps at once: the work passes to another
+// instance within one Interval of the death.
+//
+// The lease only saves work: what is told exactly once is guaranteed by
+// Sweep's unique keys, so two sweeps that overlap (a holder too slow to
+// renew in time) still tell each thing once.
 //
 // Run is called once, by the goroutine that owns the sweeper; it returns
 // when ctx ends, after the sweep under way, and gives the lease up so that
@@ -29,9 +32,9 @@ type Sweeper struct {
 	Svc      *dissent.Service
 	Interval time.Duration // how often to try; default one minute
 	Holder   string        // this instance's name in the lease, unique among instances
-	// TTL is how long a lease lasts unless renewed; default Interval plus a
-	// half, so that the holder's renewal, due every Interval, comes before
-	// it lapses.
+	// TTL is how long a lease lasts unless renewed; default two thirds of
+	// Interval, so that the renewal, due every third of an Interval, comes
+	// before it lapses.
 	TTL time.Duration
 	// Now is the clock of the lease, which all instances must share within
 	// a small fraction of TTL; default time.Now. The sweep itself is at the
@@ -53,8 +56,9 @@ func (s *Sweeper) Run(ctx context.Context) error {
 		interval = time.Minute
 	}
 	if ttl <= 0 {
-		ttl = interval + interval/2
+		ttl = interval * 2 / 3
 	}
+	try := interval / 3
 	if now == nil {
 		now = time.Now
 	}
@@ -62,6 +66,7 @@ func (s *Sweeper) Run(ctx context.Context) error {
 		log = slog.Default()
 	}
 	held := false
+	var last time.Time // of this instance's last sweep, on the lease's clock
 	defer func() {
 		if !held {
 			return
@@ -73,17 +78,18 @@ func (s *Sweeper) Run(ctx context.Context) error {
 			log.Warn("sweeper: release lease", "holder", s.Holder, "err", err)
 		}
 	}()
-	t := time.NewTicker(interval)
+	t := time.NewTicker(try)
 	defer t.Stop()
 	for {
 		ok, err := s.Svc.AcquireLease(ctx, LeaseName, s.Holder, now(), ttl)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Warn("sweeper: acquire lease", "holder", s.Holder, "err", err)
-		case ok:
+		case ok && (!held || now().Sub(last) >= interval-try/2):
 			if !held {
 				log.Info("sweeper: lease taken", "holder", s.Holder)
 			}
+			last = now()
 			res, err := s.Svc.Sweep(ctx, s.Svc.Now())
 			if err != nil && ctx.Err() == nil {
 				log.Warn("sweeper: sweep", "holder", s.Holder, "err", err)
@@ -92,7 +98,9 @@ func (s *Sweeper) Run(ctx context.Context) error {
 				s.Observe(res, err)
 			}
 		}
-		held = ok && err == nil
+		if err == nil { // an interrupted try leaves the lease as it was
+			held = ok
+		}
 		select {
 		case <-ctx.Done():
 			return nil
