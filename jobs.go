@@ -58,6 +58,10 @@ type JobTx interface {
 	// ConditionalMessages lists the circulating and submitted messages that
 	// hold an active conditional signature on their current version.
 	ConditionalMessages(ctx context.Context) ([]MessageID, error)
+	// Uninvited returns those of people not yet invited to co-sign the
+	// message, in their order (so that a repeated invitation notifies only
+	// the new invitees).
+	Uninvited(ctx context.Context, id MessageID, people []PersonID) ([]PersonID, error)
 	// ActiveSigners lists the people holding an active signature on a
 	// version.
 	ActiveSigners(ctx context.Context, id MessageID, version int) ([]PersonID, error)

@@ -267,10 +267,14 @@ func (s *Service) Invite(ctx context.Context, a Actor, id MessageID, emails []st
 			}
 			ids = append(ids, p.ID)
 		}
+		fresh, err := tx.Uninvited(ctx, m.ID, ids)
+		if err != nil {
+			return "", err
+		}
 		if added, err = tx.AddInvitations(ctx, m.ID, ids, a.ID, now); err != nil {
 			return "", err
 		}
-		if err := s.notify(ctx, tx, NoteInvited, m.ID, ids...); err != nil {
+		if err := s.notify(ctx, tx, NoteInvited, m.ID, fresh...); err != nil {
 			return "", err
 		}
 		if m.State == StateDraft {

@@ -74,6 +74,7 @@ func TestNotificationsOfChanges(t *testing.T) {
 	p, s := e.Cast(t, 3)
 	dr, off, dir, rev := p["drafter@state.example"], p["officer@state.example"], p["director@state.example"], p["reviewer@state.example"]
 	m := draft(t, e, dr, s[1], s[2])
+	must(e.Svc.Invite(ctx, dr.Actor, m.ID, []string{s[2], s[1]})) // again: nobody new, nobody told
 	must(e.Svc.Sign(ctx, p[s[1]].Actor, m.ID, m.ContentHash, 0))
 	if _, err := e.Svc.Submit(ctx, dr.Actor, m.ID, "0000000000000000000000000000000000000000000000000000000000000000"); err == nil {
 		t.Fatal("Submit with a wrong hash succeeded")

@@ -287,6 +287,41 @@ func (t *txn) ConditionalMessages(ctx context.Context) ([]dissent.MessageID, err
 	return out, rows.Err()
 }
 
+func (t *txn) Uninvited(ctx context.Context, id dissent.MessageID, people []dissent.PersonID) ([]dissent.PersonID, error) {
+	invited := map[string]bool{}
+	for start := 0; start < len(people); start += 500 {
+		chunk := people[start:min(start+500, len(people))]
+		args := []any{string(id)}
+		ph := make([]string, len(chunk))
+		for i, p := range chunk {
+			args = append(args, t.tag(p))
+			ph[i] = fmt.Sprintf("$%d", i+2)
+		}
+		rows, err := t.q.QueryContext(ctx, `SELECT person_tag FROM invitations WHERE message_id = $1 AND person_tag IN (`+strings.Join(ph, ",")+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("read invitations: %w", err)
+		}
+		for rows.Next() {
+			var tag []byte
+			if err := rows.Scan(&tag); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("scan invitation: %w", err)
+			}
+			invited[string(tag)] = true
+		}
+		if err := closeRows(rows); err != nil {
+			return nil, fmt.Errorf("read invitations: %w", err)
+		}
+	}
+	var out []dissent.PersonID
+	for _, p := range people {
+		if !invited[string(t.tag(p))] {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
 // ActiveSigners opens the signers of a version without reading the
 // directory.
 func (t *txn) ActiveSigners(ctx context.Context, id dissent.MessageID, version int) ([]dissent.PersonID, error) {

@@ -385,6 +385,9 @@ func testSweepReads(t *testing.T, s dissent.Store) {
 		}
 		open.State, open.SubmittedAt, open.AcknowledgeBy, open.ReplyBy = dissent.StateSubmitted, t0, ackBy, ackBy.AddDate(0, 1, 0)
 		closed.State = dissent.StateClosed
+		if _, err := tx.AddInvitations(ctx, draft.ID, []dissent.PersonID{f.sup}, f.drafter, t0); err != nil {
+			return err
+		}
 		for _, m := range []dissent.Message{open, closed} {
 			if err := tx.UpdateMessage(ctx, m); err != nil {
 				return err
@@ -427,6 +430,10 @@ func testSweepReads(t *testing.T, s dissent.Store) {
 		officers, err := tx.RoleHolders(ctx, dissent.RoleOfficer)
 		if err != nil || !slices.Equal(officers, []dissent.PersonID{f.sup}) {
 			t.Errorf("RoleHolders(officer) = %v, %v; want [%d]", officers, err, f.sup)
+		}
+		fresh, err := tx.Uninvited(ctx, draft.ID, []dissent.PersonID{f.other, f.sup, f.boss})
+		if err != nil || !slices.Equal(fresh, []dissent.PersonID{f.other, f.boss}) {
+			t.Errorf("Uninvited = %v, %v; want [%d %d]", fresh, err, f.other, f.boss)
 		}
 		exp, err := tx.ExpiredConsultations(ctx, t0.Add(time.Hour))
 		if err != nil || len(exp) != 1 || exp[0].ReviewerID != f.sup || exp[0].RequestBy != f.boss || exp[0].MessageID != open.ID {
