@@ -23,6 +23,7 @@ type Store interface {
 // returns an *Error of KindNotFound for a missing object, never (zero, nil).
 type Tx interface {
 	AuthTx
+	DirectoryTx // directory.go: the administrator's and auditor's pages
 
 	CreateOrg(ctx context.Context, o Org) error
 	Org(ctx context.Context, id string) (Org, error)
