@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/config"
+	"github.com/dissent-channel/dissent/internal/web"
+)
+
+// TestDemo builds the demo on a temporary directory and checks that it has
+// a message in every state and a person in every role, that /demo lists
+// them all, that one click signs a person in, and that the log verifies.
+func TestDemo(t *testing.T) {
+	ctx := context.Background()
+	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
+	clk := newDemoClock()
+	e.clock = clk.Now
+	cfg := config.Default()
+	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	if err := setUpDemo(ctx, e, cfg, clk); err != nil {
+		t.Fatalf("setUpDemo: %v", err)
+	}
+	d, err := open(ctx, e, cfg, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+
+	states := map[dissent.State]int{}
+	if err := d.db.View(ctx, func(tx dissent.Tx) error {
+		ms, err := tx.MessageStates(ctx)
+		for _, m := range ms {
+			states[m.State]++
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []dissent.State{dissent.StateDraft, dissent.StateCirculating, dissent.StateSubmitted, dissent.StateAcknowledged,
+		dissent.StateReplied, dissent.StateClosed, dissent.StateWithdrawn, dissent.StateRedirected} {
+		if states[st] == 0 {
+			t.Errorf("the demo has no message in state %s (states: %v)", st, states)
+		}
+	}
+	if rep, err := d.log.Verify(ctx, nil); err != nil {
+		t.Errorf("the demo's audit log does not verify: %v (%+v)", err, rep)
+	}
+
+	srv := httptest.NewServer(web.New(d.svc, web.Options{Demo: true, Logger: discardLog()}))
+	defer srv.Close()
+	page := get(t, srv.Client(), srv.URL+"/demo", http.StatusOK)
+	if !strings.Contains(page, `id="demo-banner"`) {
+		t.Error("/demo has no DEMO banner")
+	}
+	var emma dissent.PersonID
+	for _, r := range dissent.AllRoles {
+		pg, err := d.svc.SearchPeople(ctx, dissent.System, dissent.PeopleQuery{Role: r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pg.People) == 0 {
+			t.Errorf("the demo has nobody with the role %s", r)
+		}
+		if !strings.Contains(page, `id="role-`+string(r)+`"`) {
+			t.Errorf("/demo has no section for the role %s", r)
+		}
+		for _, p := range pg.People {
+			if !strings.Contains(page, `action="/demo/signin/`+strconv.FormatInt(int64(p.ID), 10)+`"`) {
+				t.Errorf("/demo lists no sign-in button for %s", p.Email)
+			}
+			if p.Email == "emma@state.example" {
+				emma = p.ID
+			}
+		}
+	}
+
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Post(srv.URL+"/demo/signin/"+strconv.FormatInt(int64(emma), 10), "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	me := get(t, c, srv.URL+"/api/v1/me", http.StatusOK)
+	if !strings.Contains(me, "emma@state.example") {
+		t.Errorf("after one click, /api/v1/me = %s; want Emma", me)
+	}
+	list := get(t, c, srv.URL+"/api/v1/messages", http.StatusOK)
+	if !strings.Contains(list, `"state":"replied"`) || !strings.Contains(list, `"state":"circulating"`) {
+		t.Errorf("Emma's messages lack the replied one she drafted or the circulating one she signed: %s", list)
+	}
+	resp, err = c.Post(srv.URL+"/demo/signin/999999", "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("sign-in as nobody: %d; want 404", resp.StatusCode)
+	}
+
+	// Without demo mode, the routes do not exist.
+	plain := httptest.NewServer(web.New(d.svc, web.Options{Logger: discardLog()}))
+	defer plain.Close()
+	get(t, plain.Client(), plain.URL+"/demo", http.StatusNotFound)
+	resp, err = plain.Client().Post(plain.URL+"/demo/signin/"+strconv.FormatInt(int64(emma), 10), "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || len(resp.Cookies()) > 0 {
+		t.Errorf("POST /demo/signin outside demo mode: %d with cookies %v; want 404 and none", resp.StatusCode, resp.Cookies())
+	}
+}
+
+func get(t *testing.T, c *http.Client, url string, want int) string {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Errorf("GET %s: %d; want %d", url, resp.StatusCode, want)
+	}
+	return string(b)
+}
+
+func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
