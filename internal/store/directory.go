@@ -31,12 +31,6 @@ func (t *txn) Units(ctx context.Context, orgID string) ([]dissent.Unit, error) {
 	return out, rows.Err()
 }
 
-// likePrefix escapes s for LIKE … ESCAPE '\' and appends the wildcard.
-func likePrefix(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s) + "%"
-}
-
 func (t *txn) SearchPeople(ctx context.Context, q dissent.PeopleQuery) ([]dissent.Person, error) {
 	if q.Limit <= 0 || q.Limit > 1000 {
 		q.Limit = 1000
@@ -51,22 +45,21 @@ func (t *txn) SearchPeople(ctx context.Context, q dissent.PeopleQuery) ([]dissen
 		where = append(where, "p.email > "+arg(q.After))
 	}
 	if q.Prefix != "" {
-		// Emails are stored lowercase, so the e-mail side is an index range
-		// scan; names are folded (ASCII on SQLite).
-		// scan on SQLite (binary collation); PostgreSQL's collation may not
-		// keep a prefix contiguous, so there it is a LIKE.
-		like := arg(likePrefix(strings.ToLower(q.Prefix)))
-		email := "p.email LIKE " + like + ` ESCAPE '\'`
-		if t.d == SQLite {
-			email = "p.email >= " + arg(q.Prefix) + " AND p.email < " + arg(q.Prefix+"\U0010FFFF")
+		// Two index range scans (migration 00007): the e-mail or the name,
+		// folded, begins with the prefix. Both backends compare in binary
+		// order, in which the strings with a prefix form one range.
+		email, name := "lower(p.email)", "lower(p.name)"
+		if t.d == Postgres {
+			email, name = `(lower(p.email) COLLATE "C")`, `(lower(p.name) COLLATE "C")`
 		}
-		where = append(where, "(("+email+") OR lower(p.name) LIKE "+like+` ESCAPE '\')`)
+		lo, hi := arg(q.Prefix), arg(q.Prefix+"\U0010FFFF")
+		where = append(where, "(("+email+" >= "+lo+" AND "+email+" < "+hi+") OR ("+name+" >= "+lo+" AND "+name+" < "+hi+"))")
 	}
 	if q.OrgID != "" {
 		where = append(where, "p.org_id = "+arg(q.OrgID))
 	}
 	if q.Role != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id AND r.role = "+arg(string(q.Role))+")")
+		where = append(where, "p.id IN (SELECT r.person_id FROM person_roles r WHERE r.role = "+arg(string(q.Role))+")")
 	}
 	query := `SELECT ` + personCols + ` FROM people p`
 	if len(where) > 0 {
