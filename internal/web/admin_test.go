@@ -430,6 +430,11 @@ func TestAdminImport(t *testing.T) {
 	if !strings.Contains(body, `value="tokens" checked`) {
 		t.Error("the credentials choice was not kept")
 	}
+	// What the file says is shown escaped.
+	resp, body = upload(t, c, u, "email,name,org,unit,supervisor,roles\nx@state.example,X,state,,,<script>alert(1)</script>\n", "none")
+	if resp.StatusCode != 400 || strings.Contains(body, "<script>alert") || !strings.Contains(body, "&lt;script&gt;") {
+		t.Errorf("a role with markup: %d; want 400 and the markup escaped", resp.StatusCode)
+	}
 	// A line the Service refuses (unknown organization) is named by line.
 	resp, body = upload(t, c, u, "email,name,org,unit,supervisor,roles\nok@state.example,Ok,state,,,employee\n\nmars@mars.example,M,mars,,,employee\n", "none")
 	if resp.StatusCode != 400 || !strings.Contains(body, "Line 4, column <strong>org</strong>") {
