@@ -12,19 +12,31 @@ import (
 
 type demoRole struct {
 	Role   dissent.Role
+	Label  string
 	About  string
 	People []dissent.Person
 }
 
-var demoRoleAbout = map[dissent.Role]string{
-	dissent.RoleEmployee:  "Drafts messages, invites co-signers, signs, gets receipts and sees who read their messages.",
-	dissent.RoleOfficer:   "Works the channel inbox: acknowledges, assigns, consults reviewers, drafts replies, redirects, closes.",
-	dissent.RoleDirector:  "Everything an officer does, and approves replies and extends deadlines.",
-	dissent.RolePrincipal: "Leadership: reads the messages distributed to them, with names, and may ask for a meeting.",
-	dissent.RoleReviewer:  "Reads the text of messages they are consulted on, without any names, and gives input.",
-	dissent.RoleMonitor:   "Sees every message's metadata and timeliness, never text or names.",
-	dissent.RoleAuditor:   "Reads and verifies the audit log.",
-	dissent.RoleAdmin:     "Manages organizations, units, people, roles and calendars; never reads messages.",
+var demoRoleText = map[dissent.Role][2]string{
+	dissent.RoleEmployee:  {"Employees", "Draft messages, invite co-signers, sign, get receipts and see who read their messages."},
+	dissent.RoleOfficer:   {"Channel officers", "Work the channel inbox: acknowledge, assign, consult reviewers, draft replies, redirect, close."},
+	dissent.RoleDirector:  {"Channel director", "Everything an officer does, and approves replies and extends deadlines."},
+	dissent.RolePrincipal: {"Principals", "Leadership: read the messages distributed to them, with names, and may ask for a meeting."},
+	dissent.RoleReviewer:  {"Reviewers", "Read the text of messages they are consulted on, without any names, and give input."},
+	dissent.RoleMonitor:   {"Compliance monitor", "Sees every message's metadata and timeliness, never text or names."},
+	dissent.RoleAuditor:   {"Auditor (inspector general)", "Reads and verifies the audit log."},
+	dissent.RoleAdmin:     {"Administrators", "Manage organizations, units, people, roles and calendars; never read messages."},
+}
+
+// demoPrimary is the role a person is listed under: their first role
+// other than employee, or employee.
+func demoPrimary(p dissent.Person) dissent.Role {
+	for _, r := range p.Roles {
+		if r != dissent.RoleEmployee {
+			return r
+		}
+	}
+	return dissent.RoleEmployee
 }
 
 // demoRoutes registers the demo's pages; call only in demo mode.
@@ -37,16 +49,28 @@ func (s *Server) demoRoutes() {
 // It reads the directory as the deployment itself (dissent.System): in
 // demo mode the cast is public by design.
 func (s *Server) handleDemo(w http.ResponseWriter, r *http.Request) {
-	var roles []demoRole
-	for _, role := range dissent.AllRoles {
-		pg, err := s.svc.SearchPeople(r.Context(), dissent.System, dissent.PeopleQuery{Role: role, Limit: dissent.MaxPageSize})
+	groups := map[dissent.Role][]dissent.Person{}
+	q := dissent.PeopleQuery{Limit: dissent.MaxPageSize}
+	for range 10 { // a demo has a few dozen people; stop at 2,000
+		pg, err := s.svc.SearchPeople(r.Context(), dissent.System, q)
 		if err != nil {
 			p := s.newPage(r, nil, "Demo")
 			p.Error = s.safeMessage(r, err)
 			s.show(w, r, statusFor(err), "demo", p)
 			return
 		}
-		roles = append(roles, demoRole{Role: role, About: demoRoleAbout[role], People: pg.People})
+		for _, person := range pg.People {
+			groups[demoPrimary(person)] = append(groups[demoPrimary(person)], person)
+		}
+		if pg.Next == "" {
+			break
+		}
+		q.After = pg.Next
+	}
+	var roles []demoRole
+	for _, role := range dissent.AllRoles {
+		t := demoRoleText[role]
+		roles = append(roles, demoRole{Role: role, Label: t[0], About: t[1], People: groups[role]})
 	}
 	p := s.newPage(r, nil, "Demo: sign in as anyone")
 	p.Data = roles
