@@ -52,8 +52,8 @@ type OrgSummary struct {
 	Office bool // runs the channel office (the first organization)
 }
 
-// Orgs lists the organizations for an administrator.
-func (s *Service) Orgs(ctx context.Context, a Actor) ([]OrgSummary, error) {
+// ListOrgs lists the organizations for an administrator.
+func (s *Service) ListOrgs(ctx context.Context, a Actor) ([]OrgSummary, error) {
 	if err := requireAdmin(a); err != nil {
 		return nil, err
 	}
@@ -93,8 +93,8 @@ type OrgDetail struct {
 	Closures []Closure
 }
 
-// Org returns one organization's detail for an administrator.
-func (s *Service) Org(ctx context.Context, a Actor, id string) (OrgDetail, error) {
+// GetOrg returns one organization's detail for an administrator.
+func (s *Service) GetOrg(ctx context.Context, a Actor, id string) (OrgDetail, error) {
 	if err := requireAdmin(a); err != nil {
 		return OrgDetail{}, err
 	}

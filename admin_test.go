@@ -17,10 +17,10 @@ func TestDirectoryNotFoundForOthers(t *testing.T) {
 	ctx := context.Background()
 	for _, email := range []string{"drafter@state.example", "officer@state.example", "auditor@state.example", "monitor@state.example"} {
 		a := people[email].Actor
-		_, err := e.Svc.Orgs(ctx, a)
-		wantKind(t, email+" Orgs", err, dissent.KindNotFound)
-		_, err = e.Svc.Org(ctx, a, "state")
-		wantKind(t, email+" Org", err, dissent.KindNotFound)
+		_, err := e.Svc.ListOrgs(ctx, a)
+		wantKind(t, email+" ListOrgs", err, dissent.KindNotFound)
+		_, err = e.Svc.GetOrg(ctx, a, "state")
+		wantKind(t, email+" GetOrg", err, dissent.KindNotFound)
 		_, err = e.Svc.SearchPeople(ctx, a, dissent.PeopleQuery{})
 		wantKind(t, email+" SearchPeople", err, dissent.KindNotFound)
 		_, err = e.Svc.PersonDetail(ctx, a, a.ID)

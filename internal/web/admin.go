@@ -88,7 +88,7 @@ type adminHome struct {
 }
 
 func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	orgs, err := s.svc.Orgs(r.Context(), a)
+	orgs, err := s.svc.ListOrgs(r.Context(), a)
 	var pg dissent.PeoplePage
 	if err == nil {
 		pg, err = s.svc.SearchPeople(r.Context(), a, dissent.PeopleQuery{Limit: 1})
@@ -108,7 +108,7 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request, a dissent.A
 // --- organizations ---
 
 func (s *Server) renderOrgs(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData) {
-	orgs, err := s.svc.Orgs(r.Context(), a)
+	orgs, err := s.svc.ListOrgs(r.Context(), a)
 	if err != nil {
 		if s.adminNotFound(w, r, err) {
 			return
@@ -145,7 +145,7 @@ func (s *Server) handleAdminOrgCreate(w http.ResponseWriter, r *http.Request, a 
 }
 
 func (s *Server) renderOrg(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData) {
-	d, err := s.svc.Org(r.Context(), a, r.PathValue("id"))
+	d, err := s.svc.GetOrg(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		if s.adminNotFound(w, r, err) {
 			return
@@ -201,7 +201,7 @@ func (s *Server) handleAdminZone(w http.ResponseWriter, r *http.Request, a disse
 
 func (s *Server) handleAdminClosureCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
 	s.orgPost(w, r, a, "closure_added", func(org string) error {
-		if _, err := s.svc.Org(r.Context(), a, org); err != nil {
+		if _, err := s.svc.GetOrg(r.Context(), a, org); err != nil {
 			return err
 		}
 		return s.svc.AddClosure(r.Context(), a, org, strings.TrimSpace(r.PostForm.Get("date")), strings.TrimSpace(r.PostForm.Get("reason")))
@@ -246,7 +246,7 @@ func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, a dissent.
 	qv := r.URL.Query()
 	q := dissent.PeopleQuery{Prefix: qv.Get("q"), OrgID: qv.Get("org"), Role: dissent.Role(qv.Get("role")), After: qv.Get("after")}
 	d := adminPeople{Query: q, Roles: dissent.AllRoles, Checked: checkedRoles(p.Form, dissent.Roles{dissent.RoleEmployee})}
-	orgs, err := s.svc.Orgs(r.Context(), a)
+	orgs, err := s.svc.ListOrgs(r.Context(), a)
 	if err == nil {
 		d.Orgs = orgs
 		d.PeoplePage, err = s.svc.SearchPeople(r.Context(), a, q)
@@ -466,7 +466,7 @@ type importedPerson struct {
 }
 
 func (s *Server) handleAdminImport(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	if _, err := s.svc.Orgs(r.Context(), a); err != nil {
+	if _, err := s.svc.ListOrgs(r.Context(), a); err != nil {
 		if !s.adminNotFound(w, r, err) {
 			p := s.newPage(r, &a, "Import people")
 			s.show(w, r, s.fail(r, p, err), "admin_import", p)
@@ -499,7 +499,7 @@ func (s *Server) handleAdminImportUpload(w http.ResponseWriter, r *http.Request,
 		p.Data = d
 		s.show(w, r, status, "admin_import", p)
 	}
-	if _, err := s.svc.Orgs(r.Context(), a); err != nil {
+	if _, err := s.svc.ListOrgs(r.Context(), a); err != nil {
 		fail(err)
 		return
 	}
