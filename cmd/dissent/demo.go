@@ -19,6 +19,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -441,6 +443,22 @@ func setUpDemo(ctx context.Context, e *env, cfg config.Config, clock *demoClock)
 	}
 	if _, err := d.log.Checkpoint(ctx); err != nil {
 		return fmt.Errorf("demo: checkpoint: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(cfg.DataDir, demoMarker), []byte("a throwaway demo deployment made by dissent serve --demo\n"), 0o600); err != nil {
+		return fmt.Errorf("demo: mark the data directory: %w", err)
+	}
+	return nil
+}
+
+// demoMarker marks a data directory that serve --demo made. serve --demo
+// refuses any other deployment: its one-click sign-ins would let anyone
+// act as anyone.
+const demoMarker = "DEMO"
+
+func checkDemo(cfg config.Config) error {
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, demoMarker)); err != nil {
+		return &dissent.Error{Kind: dissent.KindConflict, Code: "not_demo",
+			Message: "--demo serves only a deployment that serve --demo made, and " + cfg.DataDir + " holds another; its one-click sign-ins would let anyone act as anyone"}
 	}
 	return nil
 }

@@ -193,3 +193,18 @@ func TestServeDemo(t *testing.T) {
 		t.Errorf("the temporary directory %s is still there after serve stopped (%v)", m[1], err)
 	}
 }
+
+// TestServeDemoRefusesARealDeployment: --demo on a data directory that
+// `dissent init` made would offer one-click sign-ins into it; it refuses.
+func TestServeDemoRefusesARealDeployment(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	var out, errb syncBuffer
+	getenv := func(string) string { return "" }
+	if err := run(context.Background(), []string{"init", "--data", data}, strings.NewReader(""), &out, &errb, getenv); err != nil {
+		t.Fatalf("init: %v", err)
+	}
+	err := run(context.Background(), []string{"serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb, getenv)
+	if err == nil || !strings.Contains(err.Error(), "--demo serves only a deployment that serve --demo made") {
+		t.Errorf("serve --demo on a real deployment = %v; want a refusal", err)
+	}
+}

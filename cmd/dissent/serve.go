@@ -56,6 +56,10 @@ func serveCmd(e *env) *cobra.Command {
 				if err := setUpDemo(ctx, e, cfg, demoClk); err != nil {
 					return err
 				}
+			} else if demo {
+				if err := checkDemo(cfg); err != nil {
+					return err
+				}
 			} else if !ok {
 				if err := initialize(ctx, e, cfg, "admin@localhost"); err != nil {
 					return err
