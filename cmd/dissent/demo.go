@@ -139,7 +139,7 @@ func seedDemo(ctx context.Context, svc *dissent.Service, clock *demoClock) error
 	if err != nil {
 		return err
 	}
-	d := &demoSeed{svc: svc, clock: clock, now: time.Now(), loc: loc, people: map[string]dissent.Actor{},
+	d := &demoSeed{svc: svc, clock: clock, now: clock.real(), loc: loc, people: map[string]dissent.Actor{},
 		msgs: map[string]dissent.MessageID{}, last: map[string]time.Time{}}
 	clock.Set(d.day(90, 9))
 	sys := dissent.System

@@ -208,3 +208,41 @@ func TestServeDemoRefusesARealDeployment(t *testing.T) {
 		t.Errorf("serve --demo on a real deployment = %v; want a refusal", err)
 	}
 }
+
+// TestDemoSeedAnyDay: the seed works whatever day it runs: on a weekend,
+// on a holiday, around the new year.
+func TestDemoSeedAnyDay(t *testing.T) {
+	for _, day := range []string{"2024-11-28T15:00:00Z", "2024-12-29T03:00:00Z", "2025-01-06T13:00:00Z", "2025-07-05T23:00:00Z"} {
+		t.Run(day, func(t *testing.T) {
+			now, err := time.Parse(time.RFC3339, day)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			clk := newDemoClock()
+			clk.real = func() time.Time { return now.Add(time.Since(start)) }
+			e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }, clock: clk.Now}
+			cfg := config.Default()
+			cfg.DataDir = filepath.Join(t.TempDir(), "data")
+			if err := setUpDemo(context.Background(), e, cfg, clk); err != nil {
+				t.Fatalf("seed on %s: %v", day, err)
+			}
+			d, err := open(context.Background(), e, cfg, false, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			states := map[dissent.State]bool{}
+			err = d.db.View(context.Background(), func(tx dissent.Tx) error {
+				ms, err := tx.MessageStates(context.Background())
+				for _, m := range ms {
+					states[m.State] = true
+				}
+				return err
+			})
+			if err != nil || len(states) != 8 {
+				t.Errorf("seeded on %s: states %v, %v; want all 8", day, states, err)
+			}
+		})
+	}
+}
