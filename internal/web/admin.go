@@ -425,14 +425,14 @@ func baseURL(r *http.Request) string {
 
 func (s *Server) handleAdminSignInLink(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
 	s.personPost(w, r, a, "", func(d dissent.PersonDetail) (adminPerson, error) {
-		sec, err := s.svc.IssueSignInLink(r.Context(), a, d.Email)
+		sec, err := s.svc.IssueSignInLinkFor(r.Context(), a, d.ID)
 		return adminPerson{NewLink: baseURL(r) + "/signin/link/" + sec.Reveal()}, err
 	})
 }
 
 func (s *Server) handleAdminTokenCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
 	s.personPost(w, r, a, "", func(d dissent.PersonDetail) (adminPerson, error) {
-		tok, err := s.svc.IssueToken(r.Context(), a, d.Email)
+		tok, err := s.svc.IssueTokenFor(r.Context(), a, d.ID)
 		return adminPerson{NewToken: tok.Reveal()}, err
 	})
 }
@@ -572,7 +572,7 @@ func (s *Server) handleAdminImportUpload(w http.ResponseWriter, r *http.Request,
 	for _, np := range ps {
 		ip := importedPerson{ID: np.ID, Email: np.Email, Name: np.Name, OrgID: np.OrgID, Roles: np.Roles, Token: np.Token.Reveal()}
 		if d.Creds == "links" {
-			sec, err := s.svc.IssueSignInLink(r.Context(), a, np.Email)
+			sec, err := s.svc.IssueSignInLinkFor(r.Context(), a, np.ID)
 			if err != nil {
 				p.Error = "The people were imported, but issuing sign-in links failed: " + s.safeMessage(r, err)
 				break
