@@ -24,6 +24,7 @@ type Store interface {
 type Tx interface {
 	AuthTx
 	JobTx // jobs.go: leases, notifications, the e-mail outbox, the sweeper's reads
+	DirectoryTx // directory.go: the administrator's and auditor's pages
 
 	CreateOrg(ctx context.Context, o Org) error
 	Org(ctx context.Context, id string) (Org, error)

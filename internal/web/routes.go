@@ -51,6 +51,7 @@ func (s *Server) routes() {
 	s.authRoutes() // sign-in, sessions, tokens: pages.go
 
 	s.opsRoutes() // notifications, preferences and GET /metrics: notifications.go, metrics.go
+	s.adminRoutes() // administration, audit, and the demo's sign-ins: admin.go
 
 	// Web pages (templates/*.html). Each page handler is wrapped in s.page,
 	// which sends a visitor without a session to /signin.

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentVersions", testConcurrentVersions},
 		{"ConcurrentOrgs", testConcurrentOrgs},
 		{"NotFound", testNotFound},
+		{"Directory", testDirectory}, // directory.go
 	}
 	tests = append(tests, jobTests...) // jobs.go
 	for _, tt := range tests {
