@@ -403,9 +403,14 @@ func (s *Service) ReviewerConsultations(ctx context.Context, a Actor) ([]Consult
 		if err != nil {
 			return err
 		}
+		_, loc, err := officeOrg(ctx, tx)
+		if err != nil {
+			return err
+		}
 		out = out[:0]
 		var items []InboxItem
 		for _, c := range cs {
+			c.Due = c.Due.In(loc)
 			m, err := tx.Message(ctx, c.MessageID)
 			if err != nil {
 				return err

@@ -1,0 +1,108 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/servicetest"
+	"github.com/dissent-channel/dissent/internal/web"
+)
+
+// officeFixture submits two messages, acknowledges one, distributes it to
+// the principal and consults the reviewer on it, and moves the clock on so
+// that the other is overdue.
+func officeFixture(t *testing.T, e *authEnv) (overdue, acked dissent.Message) {
+	t.Helper()
+	ctx := context.Background()
+	drafter, officer := e.people["drafter@state.example"].Actor, e.people["officer@state.example"].Actor
+	mk := func(title string) dissent.Message {
+		m, err := e.Svc.CreateMessage(ctx, drafter, dissent.Draft{Title: title, Body: "Body of " + title})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m, err = e.Svc.Submit(ctx, drafter, m.ID, m.ContentHash); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	overdue, acked = mk("Overdue dissent"), mk("Acknowledged dissent")
+	if _, err := e.Svc.Acknowledge(ctx, officer, acked.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Svc.Distribute(ctx, officer, acked.ID, []string{"principal@state.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Consult(ctx, officer, acked.ID, "reviewer@state.example", "2023-11-30"); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Set(servicetest.SeedTime.Add(5 * 24 * time.Hour)) // Wednesday 8 November
+	return overdue, acked
+}
+
+func TestOfficePages(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	overdue, acked := officeFixture(t, e)
+	tests := []struct {
+		who, path string
+		status    int
+		want      []string
+		not       []string
+	}{
+		{"officer@state.example", "/inbox", 200,
+			[]string{"Overdue dissent", "Acknowledged dissent", "Overdue 1 working day", `href="/messages/` + string(overdue.ID) + `"`, `aria-current="page"`},
+			[]string{"Name of drafter"}},
+		{"officer@state.example", "/inbox?due=overdue", 200, []string{"Overdue dissent"}, []string{"Acknowledged dissent"}},
+		{"officer@state.example", "/inbox?state=bogus", 400, []string{"state must be one of", `class="field-error"`}, nil},
+		{"officer@state.example", "/inbox?page=x", 400, []string{"page must be a whole number"}, nil},
+		{"officer@state.example", "/inbox?page=9", 200, []string{"There are only 1 pages"}, nil},
+		{"officer@state.example", "/dashboard", 200,
+			[]string{"<svg", `role="img"`, "<title id=\"chart-timeliness-title\">", "Data table: Timeliness", "Acknowledged within 2 working days", "Overdue 1 working day"},
+			[]string{"Overdue dissent", "Acknowledged dissent", "Name of drafter"}},
+		{"officer@state.example", "/dashboard?from=nope", 400, []string{"from must be a date"}, nil},
+		{"monitor@state.example", "/timeliness", 200, []string{"Deadlines met", "Overdue 1 working day", string(overdue.ID)[:8]},
+			[]string{"Overdue dissent", "Acknowledged dissent", "Name of drafter"}},
+		{"monitor@state.example", "/inbox", 403, []string{"only the channel office"}, []string{"Overdue dissent"}},
+		{"principal@state.example", "/distributed", 200, []string{"Acknowledged dissent", `href="/messages/` + string(acked.ID) + `"`}, []string{"Overdue dissent"}},
+		{"principal@state.example", "/dashboard", 403, nil, []string{"<svg"}},
+		{"reviewer@state.example", "/consultations", 200, []string{"Acknowledged dissent", "Thu 30 Nov 2023"}, []string{"Overdue dissent", "Name of drafter"}},
+		{"drafter@state.example", "/consultations", 403, nil, nil},
+		{"drafter@state.example", "/distributed", 403, nil, nil},
+		{"drafter@state.example", "/timeliness", 403, nil, []string{"<svg"}},
+	}
+	clients := map[string]*http.Client{}
+	for _, tt := range tests {
+		c := clients[tt.who]
+		if c == nil {
+			c = browser(t)
+			e.signInWithLink(t, c, tt.who)
+			clients[tt.who] = c
+		}
+		resp, body := do(t, c, "GET", e.base+tt.path, nil)
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s GET %s = %d; want %d", tt.who, tt.path, resp.StatusCode, tt.status)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s GET %s: page lacks %q", tt.who, tt.path, w)
+			}
+		}
+		for _, n := range append(tt.not, "style=", "<script>") {
+			if strings.Contains(body, n) {
+				t.Errorf("%s GET %s: page contains %q", tt.who, tt.path, n)
+			}
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+			t.Errorf("%s GET %s: CSP %q", tt.who, tt.path, csp)
+		}
+	}
+	// Signed out: to the sign-in page.
+	for _, path := range []string{"/inbox", "/dashboard", "/timeliness", "/distributed", "/consultations"} {
+		if resp, _ := do(t, browser(t), "GET", e.base+path, nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin" {
+			t.Errorf("signed out GET %s = %d %s; want 303 to /signin", path, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+}
