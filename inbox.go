@@ -284,9 +284,27 @@ func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, err
 		out.Pages = max(1, (out.Total+InboxPageSize-1)/InboxPageSize)
 		lo := min((f.Page-1)*InboxPageSize, out.Total)
 		out.Items = out.Items[lo:min(lo+InboxPageSize, out.Total)]
+		_, loc, err := officeOrg(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for i := range out.Items {
+			out.Items[i].MessageMeta = inZone(out.Items[i].MessageMeta, loc)
+		}
 		return s.openTitles(ctx, tx, a, now, out.Items)
 	})
 	return out, err
+}
+
+// inZone gives m's instants in the channel office's zone, so that pages
+// show the dates people there would name.
+func inZone(m MessageMeta, loc *time.Location) MessageMeta {
+	for _, t := range []*time.Time{&m.Created, &m.SubmittedAt, &m.AcknowledgedAt, &m.RepliedAt, &m.ClosedAt, &m.DistributedAt} {
+		if !t.IsZero() {
+			*t = t.In(loc)
+		}
+	}
+	return m
 }
 
 // compareUrgency orders by urgency level, then the earlier deadline (the

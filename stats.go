@@ -184,7 +184,7 @@ func Summarize(metas []MessageMeta, cal Calendar, loc *time.Location, now time.T
 			} else {
 				tl.OverdueReply++
 			}
-			st.Overdue = append(st.Overdue, InboxItem{MessageMeta: m, Urgency: u})
+			st.Overdue = append(st.Overdue, InboxItem{MessageMeta: inZone(m, loc), Urgency: u})
 		}
 	}
 	tl.MedianAckDays, tl.MedianReplyDays = median(ackDays), median(replyDays)

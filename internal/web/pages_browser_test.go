@@ -66,15 +66,15 @@ type pagesEnv struct {
 // email of the person who plays role in the fixture.
 func roleEmail(role string) string { return role + "@office.example" }
 
-// newPagesEnv builds the deployment: units and people named from texts in
+// newPagesEnv builds the deployment: units and people named from names in
 // turn, and one submitted message per text (title, summary, body, reply,
 // reviewer input), in every state of the channel.
-func newPagesEnv(t *testing.T, texts []string) *pagesEnv {
+func newPagesEnv(t *testing.T, texts, names []string) *pagesEnv {
 	t.Helper()
 	e := newAuthEnv(t, web.Limits{})
 	ctx := context.Background()
-	name := func(i int) string { return texts[i%len(texts)] }
-	for i := range min(len(texts), 80) {
+	name := func(i int) string { return names[i%len(names)] }
+	for i := range min(len(names), 80) {
 		if _, err := e.Svc.AddUnit(ctx, dissent.System, dissent.UnitInput{ID: "unit-" + strconv.Itoa(i), OrgID: "state", Name: name(i)}); err != nil {
 			t.Fatalf("unit %d: %v", i, err)
 		}
@@ -83,7 +83,7 @@ func newPagesEnv(t *testing.T, texts []string) *pagesEnv {
 		dissent.RoleMonitor, dissent.RoleAuditor, dissent.RoleAdmin}
 	var in []dissent.PersonInput
 	for i, r := range roles {
-		in = append(in, dissent.PersonInput{Email: roleEmail(string(r)), Name: name(i), OrgID: "state", UnitID: "unit-" + strconv.Itoa(i%min(len(texts), 80)), Roles: []dissent.Role{r}})
+		in = append(in, dissent.PersonInput{Email: roleEmail(string(r)), Name: name(i), OrgID: "state", UnitID: "unit-" + strconv.Itoa(i%min(len(names), 80)), Roles: []dissent.Role{r}})
 	}
 	in = append(in, dissent.PersonInput{Email: "cosigner@office.example", Name: name(len(roles)), OrgID: "usaid", Roles: []dissent.Role{dissent.RoleEmployee}})
 	added, err := e.Svc.AddPeople(ctx, dissent.System, in)
@@ -231,6 +231,9 @@ var ordinaryTexts = []string{
 	"Keep the consulate open", "The trade deal ignores labour rights",
 }
 
+var ordinaryNames = []string{"Dana Whitfield", "Omar Haddad", "Mei Lin Zhou", "Tomás Ortega", "Grace Okafor",
+	"Ingrid Larsen", "Samuel Mensah", "Priya Raman", "Jonas Becker"}
+
 // axeSource reads axe-core, installed by npm. Without it the test skips
 // (fails under DISSENT_REQUIRE_E2E=1).
 func axeSource(t *testing.T) string {
@@ -263,7 +266,7 @@ const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then(r => r.vio
 // serious or critical violation (WCAG 2.2 AA rules and best practices).
 func TestBrowserAccessibility(t *testing.T) {
 	axe := axeSource(t)
-	pe := newPagesEnv(t, ordinaryTexts)
+	pe := newPagesEnv(t, ordinaryTexts, ordinaryNames)
 	ctx := chromium(t)
 	runAxe := func(where string) []axeViolation {
 		var vs []axeViolation
@@ -411,7 +414,7 @@ func xssCheck(ctx context.Context, t *testing.T, w *xssWatch, where string) {
 // another origin.
 func TestBrowserXSS(t *testing.T) {
 	payloads := loadPayloads(t)
-	pe := newPagesEnv(t, payloads)
+	pe := newPagesEnv(t, payloads, payloads)
 	ctx := chromium(t)
 
 	// First, that the detectors catch an injection: a page that is
@@ -459,7 +462,7 @@ var screenshots = flag.Bool("screenshots", false, "write PNGs of the main pages 
 // 1280 px, in the light scheme. With -screenshots it writes them into
 // docs/screenshots; without, it checks each page renders something.
 func TestBrowserScreenshots(t *testing.T) {
-	pe := newPagesEnv(t, ordinaryTexts)
+	pe := newPagesEnv(t, ordinaryTexts, ordinaryNames)
 	ctx := chromium(t)
 	dir := filepath.Join("..", "..", "docs", "screenshots")
 	if *screenshots {
