@@ -31,7 +31,8 @@ type InboxTx interface {
 type MetaQuery struct {
 	Reader      PersonID // whose relation to each message to fill in
 	Now         time.Time
-	Distributed bool // only the messages distributed to Reader
+	Distributed bool    // only the messages distributed to Reader
+	States      []State // only messages in these states; every state when empty
 }
 
 // MessageMeta is a message without its text: state, organization, counts
@@ -40,16 +41,13 @@ type MessageMeta struct {
 	ID             MessageID
 	OrgID          string
 	State          State
-	Version        int
 	SignatureCount int
-	Created        time.Time
 	SubmittedAt    time.Time
 	AcknowledgeBy  time.Time
 	ReplyBy        time.Time
 	ReplyDays      int
 	AcknowledgedAt time.Time
 	RepliedAt      time.Time
-	ClosedAt       time.Time
 	// The reader's relation: Facts (Drafter and Submitted included), whether
 	// the message is assigned to the reader, and when it was distributed to
 	// the reader (zero if it was not).
@@ -225,7 +223,7 @@ type Inbox struct {
 	Items   []InboxItem
 	Total   int // messages matching the filter
 	Pages   int
-	Orgs    []string // organizations of the messages the reader may see, for the filter
+	Orgs    []string // the organizations of the deployment, for the filter
 	Overdue int      // open messages the reader may see that are overdue, whatever the filter
 	DueSoon int      // open messages due today or soon, whatever the filter
 }
@@ -253,17 +251,26 @@ func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, err
 		if err != nil {
 			return err
 		}
-		metas, err := tx.SubmittedMeta(ctx, MetaQuery{Reader: a.ID, Now: now})
+		// Only open messages have a running clock, so the counts of overdue
+		// and soon-due ones need no more than the open ones; other states
+		// are read only when the filter asks for them.
+		q := MetaQuery{Reader: a.ID, Now: now, States: []State{StateSubmitted, StateAcknowledged}}
+		switch f.State {
+		case "open":
+		case "all":
+			q.States = nil
+		default:
+			q.States = append(q.States, State(f.State))
+		}
+		metas, err := tx.SubmittedMeta(ctx, q)
 		if err != nil {
 			return err
 		}
 		out.Items, out.Orgs, out.Overdue, out.DueSoon = nil, nil, 0, 0
-		orgs := map[string]bool{}
 		for _, m := range metas {
 			if !Decide(a.Roles, ActSee, m.Facts) || !Decide(a.Roles, ActAcknowledge, m.Facts) {
 				continue
 			}
-			orgs[m.OrgID] = true
 			u := urgencyOf(cal, m, now)
 			switch {
 			case u.Level == UrgencyOverdue:
@@ -275,15 +282,28 @@ func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, err
 				out.Items = append(out.Items, InboxItem{MessageMeta: m, Urgency: u})
 			}
 		}
-		for o := range orgs {
-			out.Orgs = append(out.Orgs, o)
+		// The organizations are the directory's, which is not secret.
+		orgs, err := tx.Orgs(ctx)
+		if err != nil {
+			return err
 		}
-		slices.Sort(out.Orgs)
-		slices.SortFunc(out.Items, compareUrgency)
+		for _, o := range orgs {
+			out.Orgs = append(out.Orgs, o.ID)
+		}
+		// Sort positions rather than the items themselves, which are large.
+		order := make([]int32, len(out.Items))
+		for i := range order {
+			order[i] = int32(i)
+		}
+		slices.SortFunc(order, func(x, y int32) int { return compareUrgency(&out.Items[x], &out.Items[y]) })
 		out.Total = len(out.Items)
 		out.Pages = max(1, (out.Total+InboxPageSize-1)/InboxPageSize)
 		lo := min((f.Page-1)*InboxPageSize, out.Total)
-		out.Items = out.Items[lo:min(lo+InboxPageSize, out.Total)]
+		page := make([]InboxItem, 0, InboxPageSize)
+		for _, i := range order[lo:min(lo+InboxPageSize, out.Total)] {
+			page = append(page, out.Items[i])
+		}
+		out.Items = page
 		_, loc, err := officeOrg(ctx, tx)
 		if err != nil {
 			return err
@@ -299,7 +319,7 @@ func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, err
 // inZone gives m's instants in the channel office's zone, so that pages
 // show the dates people there would name.
 func inZone(m MessageMeta, loc *time.Location) MessageMeta {
-	for _, t := range []*time.Time{&m.Created, &m.SubmittedAt, &m.AcknowledgedAt, &m.RepliedAt, &m.ClosedAt, &m.DistributedAt} {
+	for _, t := range []*time.Time{&m.SubmittedAt, &m.AcknowledgedAt, &m.RepliedAt, &m.DistributedAt} {
 		if !t.IsZero() {
 			*t = t.In(loc)
 		}
@@ -309,7 +329,7 @@ func inZone(m MessageMeta, loc *time.Location) MessageMeta {
 
 // compareUrgency orders by urgency level, then the earlier deadline (the
 // longest overdue first), then the earlier submission, then the id.
-func compareUrgency(x, y InboxItem) int {
+func compareUrgency(x, y *InboxItem) int {
 	if c := int(x.Urgency.Level) - int(y.Urgency.Level); c != 0 {
 		return c
 	}

@@ -127,6 +127,7 @@ func Summarize(metas []MessageMeta, cal Calendar, loc *time.Location, now time.T
 	ages := make([]int, len(ageBuckets))
 	signers := make([]int, len(signerBuckets))
 	var ackDays, replyDays []int
+	dues := map[int][3]time.Time{}
 	tl := &st.Timeliness
 	for _, m := range metas {
 		if m.SubmittedAt.IsZero() {
@@ -147,7 +148,15 @@ func Summarize(metas []MessageMeta, cal Calendar, loc *time.Location, now time.T
 			ages[bucket(ageBuckets, cal.WorkingDaysBetween(m.SubmittedAt, now))]++
 		}
 
-		ackBy := cal.Due(m.SubmittedAt, DefaultAckDays)
+		// Due depends only on the day of submission, which many messages
+		// share.
+		y, mo, dd := m.SubmittedAt.In(loc).Date()
+		due, ok := dues[y*10000+int(mo)*100+dd]
+		if !ok {
+			due = [3]time.Time{cal.Due(m.SubmittedAt, DefaultAckDays), cal.Due(m.SubmittedAt, DefaultReplyDay), cal.Due(m.SubmittedAt, MaxReplyDays)}
+			dues[y*10000+int(mo)*100+dd] = due
+		}
+		ackBy := due[0]
 		switch {
 		case !m.AcknowledgedAt.IsZero():
 			tl.AckDue++
@@ -160,10 +169,10 @@ func Summarize(metas []MessageMeta, cal Calendar, loc *time.Location, now time.T
 			tl.AckDue++
 		}
 		for _, r := range []struct {
-			days    int
+			by      time.Time
 			due, ok *int
-		}{{DefaultReplyDay, &tl.Reply30Due, &tl.Reply30}, {MaxReplyDays, &tl.Reply60Due, &tl.Reply60}} {
-			by := cal.Due(m.SubmittedAt, r.days)
+		}{{due[1], &tl.Reply30Due, &tl.Reply30}, {due[2], &tl.Reply60Due, &tl.Reply60}} {
+			by := r.by
 			switch {
 			case !m.RepliedAt.IsZero():
 				*r.due++
@@ -208,7 +217,7 @@ func Summarize(metas []MessageMeta, cal Calendar, loc *time.Location, now time.T
 		st.Signers = append(st.Signers, Count{b.label, signers[i]})
 	}
 	st.ByMonth = months(byMonth)
-	slices.SortFunc(st.Overdue, compareUrgency)
+	slices.SortFunc(st.Overdue, func(x, y InboxItem) int { return compareUrgency(&x, &y) })
 	if len(st.Overdue) > StatsOverdueMax {
 		st.Overdue = st.Overdue[:StatsOverdueMax]
 	}

@@ -102,7 +102,8 @@ func testInbox(t *testing.T, s dissent.Store) {
 					}
 					if m.State != full.State || m.OrgID != full.OrgID || m.SignatureCount != full.SignatureCount ||
 						!m.SubmittedAt.Equal(full.SubmittedAt) || !m.AcknowledgeBy.Equal(full.AcknowledgeBy) ||
-						!m.ReplyBy.Equal(full.ReplyBy) || m.ReplyDays != full.ReplyDays || m.Version != full.Version {
+						!m.ReplyBy.Equal(full.ReplyBy) || m.ReplyDays != full.ReplyDays ||
+						!m.AcknowledgedAt.Equal(full.AcknowledgedAt) || !m.RepliedAt.Equal(full.RepliedAt) {
 						t.Errorf("SubmittedMeta: message %s = %+v; want the metadata of %+v", m.ID, m, full)
 					}
 					if wantAssigned := p == f.sup && m.ID == m2.ID; m.Assigned != wantAssigned {
@@ -124,6 +125,17 @@ func testInbox(t *testing.T, s dissent.Store) {
 		}
 		if metas, err = tx.SubmittedMeta(ctx, dissent.MetaQuery{Reader: f.other, Now: t0, Distributed: true}); err != nil || len(metas) != 0 {
 			t.Errorf("SubmittedMeta(other, distributed) = %+v, %v; want none", metas, err)
+		}
+		if metas, err = tx.SubmittedMeta(ctx, dissent.MetaQuery{Reader: f.boss, Now: t0, Distributed: true, States: []dissent.State{dissent.StateSubmitted}}); err != nil || len(metas) != 1 {
+			t.Errorf("SubmittedMeta(boss, distributed, submitted) = %+v, %v; want m1", metas, err)
+		}
+		for _, states := range [][]dissent.State{{dissent.StateClosed}, {dissent.StateAcknowledged, dissent.StateReplied}} {
+			if metas, err = tx.SubmittedMeta(ctx, dissent.MetaQuery{Now: t0, States: states}); err != nil || len(metas) != 0 {
+				t.Errorf("SubmittedMeta(states %v) = %+v, %v; want none", states, metas, err)
+			}
+		}
+		if metas, err = tx.SubmittedMeta(ctx, dissent.MetaQuery{Now: t0, States: []dissent.State{dissent.StateClosed, dissent.StateSubmitted}}); err != nil || len(metas) != 2 {
+			t.Errorf("SubmittedMeta(closed or submitted) = %+v, %v; want both", metas, err)
 		}
 
 		titles, err := tx.Titles(ctx, []dissent.MessageID{m2.ID, m1.ID})
