@@ -175,17 +175,22 @@ func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent
 		return d, err
 	}
 	out := make([]dissent.MessageMeta, 0, n)
+	// One set of destinations for every row: Scan's pointers would
+	// otherwise move each row's variables to the heap.
+	var (
+		id                         string
+		org, state, ackBy, replyBy sql.RawBytes
+		signatures, replyDays      int
+		submitted, acked, replied  sql.NullInt64
+	)
+	dest := []any{&id, &org, &state, &signatures, &submitted, &ackBy, &replyBy, &replyDays, &acked, &replied}
 	for rows.Next() {
-		var m dissent.MessageMeta
-		var id string
-		var org, state, ackBy, replyBy sql.RawBytes
-		var submitted, acked, replied sql.NullInt64
-		if err := rows.Scan(&id, &org, &state, &m.SignatureCount, &submitted, &ackBy,
-			&replyBy, &m.ReplyDays, &acked, &replied); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan message metadata: %w", err)
 		}
-		m.ID, m.OrgID, m.State = dissent.MessageID(id), intern(org), dissent.State(intern(state))
+		m := dissent.MessageMeta{ID: dissent.MessageID(id), OrgID: intern(org), State: dissent.State(intern(state)),
+			SignatureCount: signatures, ReplyDays: replyDays}
 		m.SubmittedAt, m.AcknowledgedAt, m.RepliedAt = fromNS(submitted), fromNS(acked), fromNS(replied)
 		if m.AcknowledgeBy, err = parse(ackBy); err == nil {
 			m.ReplyBy, err = parse(replyBy)
