@@ -267,7 +267,11 @@ func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, err
 			return err
 		}
 		out.Items, out.Orgs, out.Overdue, out.DueSoon = nil, nil, 0, 0
-		for _, m := range metas {
+		// Keep positions into metas rather than copies: with every state
+		// shown there are thousands, and only one page is built.
+		urgency := make([]Urgency, len(metas))
+		var kept []int32
+		for i, m := range metas {
 			if !Decide(a.Roles, ActSee, m.Facts) || !Decide(a.Roles, ActAcknowledge, m.Facts) {
 				continue
 			}
@@ -279,7 +283,8 @@ func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, err
 				out.DueSoon++
 			}
 			if f.keep(m, u) {
-				out.Items = append(out.Items, InboxItem{MessageMeta: m, Urgency: u})
+				urgency[i] = u
+				kept = append(kept, int32(i))
 			}
 		}
 		// The organizations are the directory's, which is not secret.
@@ -290,20 +295,15 @@ func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, err
 		for _, o := range orgs {
 			out.Orgs = append(out.Orgs, o.ID)
 		}
-		// Sort positions rather than the items themselves, which are large.
-		order := make([]int32, len(out.Items))
-		for i := range order {
-			order[i] = int32(i)
-		}
-		slices.SortFunc(order, func(x, y int32) int { return compareUrgency(&out.Items[x], &out.Items[y]) })
-		out.Total = len(out.Items)
+		slices.SortFunc(kept, func(x, y int32) int {
+			return compareUrgency(&metas[x], urgency[x], &metas[y], urgency[y])
+		})
+		out.Total = len(kept)
 		out.Pages = max(1, (out.Total+InboxPageSize-1)/InboxPageSize)
 		lo := min((f.Page-1)*InboxPageSize, out.Total)
-		page := make([]InboxItem, 0, InboxPageSize)
-		for _, i := range order[lo:min(lo+InboxPageSize, out.Total)] {
-			page = append(page, out.Items[i])
+		for _, i := range kept[lo:min(lo+InboxPageSize, out.Total)] {
+			out.Items = append(out.Items, InboxItem{MessageMeta: metas[i], Urgency: urgency[i]})
 		}
-		out.Items = page
 		_, loc, err := officeOrg(ctx, tx)
 		if err != nil {
 			return err
@@ -329,11 +329,11 @@ func inZone(m MessageMeta, loc *time.Location) MessageMeta {
 
 // compareUrgency orders by urgency level, then the earlier deadline (the
 // longest overdue first), then the earlier submission, then the id.
-func compareUrgency(x, y *InboxItem) int {
-	if c := int(x.Urgency.Level) - int(y.Urgency.Level); c != 0 {
+func compareUrgency(x *MessageMeta, ux Urgency, y *MessageMeta, uy Urgency) int {
+	if c := int(ux.Level) - int(uy.Level); c != 0 {
 		return c
 	}
-	if c := x.Urgency.Due.Compare(y.Urgency.Due); c != 0 {
+	if c := ux.Due.Compare(uy.Due); c != 0 {
 		return c
 	}
 	if c := x.SubmittedAt.Compare(y.SubmittedAt); c != 0 {

@@ -217,7 +217,7 @@ func Summarize(metas []MessageMeta, cal Calendar, loc *time.Location, now time.T
 		st.Signers = append(st.Signers, Count{b.label, signers[i]})
 	}
 	st.ByMonth = months(byMonth)
-	slices.SortFunc(st.Overdue, func(x, y InboxItem) int { return compareUrgency(&x, &y) })
+	slices.SortFunc(st.Overdue, func(x, y InboxItem) int { return compareUrgency(&x.MessageMeta, x.Urgency, &y.MessageMeta, y.Urgency) })
 	if len(st.Overdue) > StatsOverdueMax {
 		st.Overdue = st.Overdue[:StatsOverdueMax]
 	}
