@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"syscall"
@@ -106,27 +105,6 @@ func seedBulk(b *testing.B, e *servicetest.Env, officer dissent.PersonID, now ti
 	return ids
 }
 
-// benchSession signs email in through a one-time link and returns the
-// session cookie.
-func benchSession(b *testing.B, e *servicetest.Env, srv http.Handler, email string) *http.Cookie {
-	b.Helper()
-	sec, err := e.Svc.IssueSignInLink(context.Background(), dissent.System, email)
-	if err != nil {
-		b.Fatal(err)
-	}
-	req := httptest.NewRequest("POST", "http://localhost/signin/link", strings.NewReader(url.Values{"secret": {sec.Reveal()}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	rec := httptest.NewRecorder()
-	srv.ServeHTTP(rec, req)
-	for _, c := range rec.Result().Cookies() {
-		if c.Name == "dissent_session" {
-			return c
-		}
-	}
-	b.Fatalf("sign in as %s: %d, no session cookie", email, rec.Code)
-	return nil
-}
-
 // BenchmarkPages measures the server-side time of the main pages with
 // benchMessages submitted messages in the store (SQLite), from the request
 // entering the handler chain to the last byte of the answer in memory.
@@ -141,9 +119,9 @@ func BenchmarkPages(b *testing.B) {
 	now := time.Date(2024, 6, 5, 16, 0, 0, 0, time.UTC) // a Wednesday
 	ids := seedBulk(b, e, cast["officer@state.example"].ID, now, benchMessages)
 	e.Clock.Set(now)
-	srv := web.New(e.Svc, web.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: web.AuthOptions{PublicURL: "http://localhost"}})
-	officer := benchSession(b, e, srv, "officer@state.example")
-	monitor := benchSession(b, e, srv, "monitor@state.example")
+	srv := web.New(e.Svc, web.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: web.AuthOptions{PublicURL: "http://localhost", Limits: unlimited}})
+	officer := pageSession(b, e, srv, "officer@state.example")
+	monitor := pageSession(b, e, srv, "monitor@state.example")
 	newest := ids[len(ids)-1]
 	cases := []struct {
 		name, path string

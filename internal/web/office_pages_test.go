@@ -2,7 +2,11 @@ package web_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -15,10 +19,10 @@ import (
 // officeFixture submits two messages, acknowledges one, distributes it to
 // the principal and consults the reviewer on it, and moves the clock on so
 // that the other is overdue.
-func officeFixture(t *testing.T, e *authEnv) (overdue, acked dissent.Message) {
+func officeFixture(t testing.TB, e *servicetest.Env, people map[string]servicetest.Actor) (overdue, acked dissent.Message) {
 	t.Helper()
 	ctx := context.Background()
-	drafter, officer := e.people["drafter@state.example"].Actor, e.people["officer@state.example"].Actor
+	drafter, officer := people["drafter@state.example"].Actor, people["officer@state.example"].Actor
 	mk := func(title string) dissent.Message {
 		m, err := e.Svc.CreateMessage(ctx, drafter, dissent.Draft{Title: title, Body: "Body of " + title})
 		if err != nil {
@@ -45,7 +49,7 @@ func officeFixture(t *testing.T, e *authEnv) (overdue, acked dissent.Message) {
 
 func TestOfficePages(t *testing.T) {
 	e := newAuthEnv(t, web.Limits{})
-	overdue, acked := officeFixture(t, e)
+	overdue, acked := officeFixture(t, e.Env, e.people)
 	tests := []struct {
 		who, path string
 		status    int
@@ -105,4 +109,60 @@ func TestOfficePages(t *testing.T) {
 			t.Errorf("signed out GET %s = %d %s; want 303 to /signin", path, resp.StatusCode, resp.Header.Get("Location"))
 		}
 	}
+}
+
+// unlimited lifts the per-person request limits for tests that send many
+// requests as one person.
+var unlimited = web.Limits{RequestsPerPerson: web.Rate{Every: time.Microsecond, Burst: 1 << 20},
+	WritesPerPerson: web.Rate{Every: time.Microsecond, Burst: 1 << 20}}
+
+// FuzzOfficeQueries: whatever the query string of the office pages, the
+// answer is a page (200, or 400 naming the field), never an error of the
+// server, and the input never comes back unescaped.
+func FuzzOfficeQueries(f *testing.F) {
+	for _, s := range []string{"", "state=all", "state=bogus", "org=usaid&due=soon&mine=1&page=2", "page=-1", "page=99999999999999999999",
+		"from=2023-11-01&to=2023-10-01", "org=%3Cscript%3E", "state=%00", "due=%E2%80%AE", "page=1&page=2", "%zz", "org=" + strings.Repeat("a", 100)} {
+		f.Add(s)
+	}
+	e := servicetest.New(f)
+	people, _ := e.Cast(f, 2)
+	officeFixture(f, e, people)
+	srv := web.New(e.Svc, web.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: web.AuthOptions{PublicURL: "http://localhost", Limits: unlimited}})
+	officer := pageSession(f, e, srv, "officer@state.example")
+	f.Fuzz(func(t *testing.T, q string) {
+		for _, path := range []string{"/inbox", "/dashboard", "/timeliness"} {
+			req := httptest.NewRequest("GET", "http://localhost"+path, nil)
+			req.URL.RawQuery = q
+			req.AddCookie(officer)
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK && rec.Code != http.StatusBadRequest {
+				t.Fatalf("GET %s?%s = %d", path, q, rec.Code)
+			}
+			if body := rec.Body.String(); strings.Contains(body, "<script>") {
+				t.Fatalf("GET %s?%s: the page holds an unescaped <script>", path, q)
+			}
+		}
+	})
+}
+
+// pageSession signs email in through a one-time link and returns the
+// session cookie.
+func pageSession(b testing.TB, e *servicetest.Env, srv http.Handler, email string) *http.Cookie {
+	b.Helper()
+	sec, err := e.Svc.IssueSignInLink(context.Background(), dissent.System, email)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := httptest.NewRequest("POST", "http://localhost/signin/link", strings.NewReader(url.Values{"secret": {sec.Reveal()}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == "dissent_session" {
+			return c
+		}
+	}
+	b.Fatalf("sign in as %s: %d, no session cookie", email, rec.Code)
+	return nil
 }
