@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
+	"encoding/csv"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/dissent-channel/dissent"
@@ -102,6 +105,7 @@ type statsPage struct {
 	Charts     []chart
 	Orgs       []option
 	Action     string // the page the filter form goes to
+	CSV        string // the same statistics as a CSV file
 }
 
 type timelinessRow struct {
@@ -151,6 +155,16 @@ func newStatsPage(st dissent.Stats, action string, all bool) statsPage {
 			countChart("chart-signers", "Signatures per message", "Messages by the number of signatures on the submitted version.", st.Signers),
 		)
 	}
+	q := url.Values{}
+	for k, v := range map[string]string{"org": st.Filter.Org, "from": st.Filter.From, "to": st.Filter.To} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	d.CSV = "/statistics.csv"
+	if len(q) > 0 {
+		d.CSV += "?" + q.Encode()
+	}
 	d.Orgs = append(d.Orgs, option{"", "All organizations", st.Filter.Org == ""})
 	for _, o := range st.Orgs {
 		d.Orgs = append(d.Orgs, option{o, o, o == st.Filter.Org})
@@ -196,4 +210,40 @@ func (s *Server) handleDashboardPage(w http.ResponseWriter, r *http.Request, a d
 // every message, no text, no names.
 func (s *Server) handleTimelinessPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
 	s.statsPage(w, r, a, "Timeliness", "timeliness", "/timeliness", false)
+}
+
+// handleStatisticsCSV exports the statistics of the dashboard as CSV:
+// section, label, value (counts and shares only; no text, no names).
+func (s *Server) handleStatisticsCSV(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	q := r.URL.Query()
+	st, err := s.svc.Statistics(r.Context(), a, dissent.StatsFilter{Org: q.Get("org"), From: q.Get("from"), To: q.Get("to")})
+	if err != nil {
+		s.showOfficeError(w, r, a, "Statistics", err)
+		return
+	}
+	d := newStatsPage(st, "", true)
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	rows := [][]string{{"section", "label", "value", "due"}, {"as_of", "", st.AsOf.UTC().Format("2006-01-02T15:04:05Z"), ""}}
+	for _, x := range d.Summary {
+		rows = append(rows, []string{"summary", x.Label, x.Value, ""})
+	}
+	for _, x := range d.Rows {
+		rows = append(rows, []string{"timeliness", x.Measure, strconv.Itoa(x.OnTime), strconv.Itoa(x.Due)})
+	}
+	for _, sec := range []struct {
+		name string
+		cs   []dissent.Count
+	}{{"by_month", st.ByMonth}, {"by_org", st.ByOrg}, {"by_state", st.ByState}, {"open_by_age_working_days", st.OpenByAge}, {"signatures", st.Signers}} {
+		for _, c := range sec.cs {
+			rows = append(rows, []string{sec.name, c.Label, strconv.Itoa(c.N), ""})
+		}
+	}
+	if err := cw.WriteAll(rows); err != nil {
+		s.showOfficeError(w, r, a, "Statistics", err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="dissent-statistics.csv"`)
+	_, _ = buf.WriteTo(w)
 }

@@ -15,6 +15,7 @@ func (s *Server) officePageRoutes() {
 	m.handle("GET /inbox", s.page(s.handleInboxPage))
 	m.handle("GET /dashboard", s.page(s.handleDashboardPage))
 	m.handle("GET /timeliness", s.page(s.handleTimelinessPage))
+	m.handle("GET /statistics.csv", s.page(s.handleStatisticsCSV))
 	m.handle("GET /distributed", s.page(s.handleDistributedPage))
 	m.handle("GET /consultations", s.page(s.handleConsultationsPage))
 }

@@ -77,6 +77,19 @@ func TestOfficePages(t *testing.T) {
 		{"drafter@state.example", "/distributed", 403, nil, nil},
 		{"drafter@state.example", "/timeliness", 403, nil, []string{"<svg"}},
 	}
+	// The same statistics as CSV.
+	mc := browser(t)
+	e.signInWithLink(t, mc, "monitor@state.example")
+	resp, body := do(t, mc, "GET", e.base+"/statistics.csv?org=state", nil)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
+		!strings.Contains(body, "timeliness,Acknowledged within 2 working days,1,2\n") || !strings.Contains(body, "by_org,state,2,\n") ||
+		strings.Contains(body, "dissent") {
+		t.Errorf("GET /statistics.csv = %d %s:\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	if resp, _ := do(t, mc, "GET", e.base+"/statistics.csv?from=x", nil); resp.StatusCode != 400 {
+		t.Errorf("GET /statistics.csv?from=x = %d; want 400", resp.StatusCode)
+	}
+
 	clients := map[string]*http.Client{}
 	for _, tt := range tests {
 		c := clients[tt.who]
@@ -104,7 +117,7 @@ func TestOfficePages(t *testing.T) {
 		}
 	}
 	// Signed out: to the sign-in page.
-	for _, path := range []string{"/inbox", "/dashboard", "/timeliness", "/distributed", "/consultations"} {
+	for _, path := range []string{"/inbox", "/dashboard", "/timeliness", "/distributed", "/consultations", "/statistics.csv"} {
 		if resp, _ := do(t, browser(t), "GET", e.base+path, nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin" {
 			t.Errorf("signed out GET %s = %d %s; want 303 to /signin", path, resp.StatusCode, resp.Header.Get("Location"))
 		}
