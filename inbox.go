@@ -33,6 +33,8 @@ type MetaQuery struct {
 	Now         time.Time
 	Distributed bool    // only the messages distributed to Reader
 	States      []State // only messages in these states; every state when empty
+	// IDs, when set, lists the only messages wanted (at most a few hundred).
+	IDs []MessageID
 }
 
 // MessageMeta is a message without its text: state, organization, counts
@@ -244,8 +246,11 @@ func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, err
 	if err := f.validate(); err != nil {
 		return Inbox{}, err
 	}
+	// The listing is read in a read-only transaction, so that it holds no
+	// writer; only the page's titles are opened, and their reads recorded,
+	// in a write transaction that checks each message again.
 	out := Inbox{Filter: f}
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.store.View(ctx, func(tx Tx) error {
 		now := s.now().UTC()
 		cal, err := s.officeCalendar(ctx, tx)
 		if err != nil {
@@ -310,6 +315,37 @@ func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, err
 		}
 		for i := range out.Items {
 			out.Items[i].MessageMeta = inZone(out.Items[i].MessageMeta, loc)
+		}
+		return nil
+	})
+	if err != nil || len(out.Items) == 0 {
+		return out, err
+	}
+	listed := out.Items
+	err = s.store.Update(ctx, func(tx Tx) error {
+		now := s.now().UTC()
+		ids := make([]MessageID, len(listed))
+		for i, it := range listed {
+			ids[i] = it.ID
+		}
+		metas, err := tx.SubmittedMeta(ctx, MetaQuery{Reader: a.ID, Now: now, IDs: ids})
+		if err != nil {
+			return err
+		}
+		fresh := make(map[MessageID]Facts, len(metas))
+		for _, m := range metas {
+			if Decide(a.Roles, ActSee, m.Facts) && Decide(a.Roles, ActAcknowledge, m.Facts) {
+				fresh[m.ID] = m.Facts
+			}
+		}
+		// A message the actor may no longer see since the listing was read
+		// leaves the page.
+		out.Items = make([]InboxItem, 0, len(listed))
+		for _, it := range listed {
+			if f, ok := fresh[it.ID]; ok {
+				it.Facts = f
+				out.Items = append(out.Items, it)
+			}
 		}
 		return s.openTitles(ctx, tx, a, now, out.Items)
 	})

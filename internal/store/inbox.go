@@ -137,6 +137,15 @@ func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent
 		args = append(args, int64(q.Reader))
 		query += ` AND id IN (SELECT message_id FROM distribution WHERE person_id = $1)`
 	}
+	if len(q.IDs) > 0 {
+		if len(q.IDs) > inChunk {
+			return nil, fmt.Errorf("list message metadata: %d ids; at most %d", len(q.IDs), inChunk)
+		}
+		query += ` AND id IN (` + placeholders(len(args)+1, len(q.IDs)) + `)`
+		for _, id := range q.IDs {
+			args = append(args, string(id))
+		}
+	}
 	if len(q.States) > 0 {
 		query += ` AND state IN (` + placeholders(len(args)+1, len(q.States)) + `)`
 		for _, st := range q.States {

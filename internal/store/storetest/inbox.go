@@ -134,6 +134,12 @@ func testInbox(t *testing.T, s dissent.Store) {
 				t.Errorf("SubmittedMeta(states %v) = %+v, %v; want none", states, metas, err)
 			}
 		}
+		if metas, err = tx.SubmittedMeta(ctx, dissent.MetaQuery{Reader: f.sup, Now: t0, IDs: []dissent.MessageID{m2.ID, m3.ID}}); err != nil || len(metas) != 1 || metas[0].ID != m2.ID || !metas[0].Assigned {
+			t.Errorf("SubmittedMeta(sup, ids m2 and the draft m3) = %+v, %v; want m2 only, assigned", metas, err)
+		}
+		if metas, err = tx.SubmittedMeta(ctx, dissent.MetaQuery{Now: t0, IDs: []dissent.MessageID{m1.ID}, States: []dissent.State{dissent.StateClosed}}); err != nil || len(metas) != 0 {
+			t.Errorf("SubmittedMeta(id m1, closed) = %+v, %v; want none", metas, err)
+		}
 		if metas, err = tx.SubmittedMeta(ctx, dissent.MetaQuery{Now: t0, States: []dissent.State{dissent.StateClosed, dissent.StateSubmitted}}); err != nil || len(metas) != 2 {
 			t.Errorf("SubmittedMeta(closed or submitted) = %+v, %v; want both", metas, err)
 		}
