@@ -20,8 +20,8 @@ type StatsFilter struct {
 	To   string // YYYY-MM-DD or ""
 }
 
-// Count is one bar of a chart.
-type Count struct {
+// StatsCount is one bar of a chart.
+type StatsCount struct {
 	Label string
 	N     int
 }
@@ -61,11 +61,11 @@ type Stats struct {
 	Filter     StatsFilter
 	AsOf       time.Time
 	Submitted  int
-	ByMonth    []Count // month of submission, "2006-01", oldest first, at most StatsMonths
-	ByOrg      []Count
-	ByState    []Count // the outcome so far
-	OpenByAge  []Count // open cases by working days since submission
-	Signers    []Count // signature counts
+	ByMonth    []StatsCount // month of submission, "2006-01", oldest first, at most StatsMonths
+	ByOrg      []StatsCount
+	ByState    []StatsCount // the outcome so far
+	OpenByAge  []StatsCount // open cases by working days since submission
+	Signers    []StatsCount // signature counts
 	Timeliness Timeliness
 	// Overdue lists open messages past a deadline, longest overdue first,
 	// at most StatsOverdueMax: ids and clocks only.
@@ -204,17 +204,17 @@ func Summarize(metas []MessageMeta, cal Calendar, loc *time.Location, now time.T
 	slices.Sort(st.Orgs)
 	for _, o := range st.Orgs {
 		if n := byOrg[o]; n > 0 {
-			st.ByOrg = append(st.ByOrg, Count{o, n})
+			st.ByOrg = append(st.ByOrg, StatsCount{o, n})
 		}
 	}
 	for _, s := range outcomeStates {
-		st.ByState = append(st.ByState, Count{string(s), byState[s]})
+		st.ByState = append(st.ByState, StatsCount{string(s), byState[s]})
 	}
 	for i, b := range ageBuckets {
-		st.OpenByAge = append(st.OpenByAge, Count{b.label, ages[i]})
+		st.OpenByAge = append(st.OpenByAge, StatsCount{b.label, ages[i]})
 	}
 	for i, b := range signerBuckets {
-		st.Signers = append(st.Signers, Count{b.label, signers[i]})
+		st.Signers = append(st.Signers, StatsCount{b.label, signers[i]})
 	}
 	st.ByMonth = months(byMonth)
 	slices.SortFunc(st.Overdue, func(x, y InboxItem) int { return compareUrgency(&x.MessageMeta, x.Urgency, &y.MessageMeta, y.Urgency) })
@@ -226,7 +226,7 @@ func Summarize(metas []MessageMeta, cal Calendar, loc *time.Location, now time.T
 
 // months lists every month from the first to the last with a count, zeros
 // included, keeping the latest StatsMonths.
-func months(by map[string]int) []Count {
+func months(by map[string]int) []StatsCount {
 	if len(by) == 0 {
 		return nil
 	}
@@ -237,10 +237,10 @@ func months(by map[string]int) []Count {
 	slices.Sort(keys)
 	first, _ := time.Parse("2006-01", keys[0])
 	last, _ := time.Parse("2006-01", keys[len(keys)-1])
-	var out []Count
+	var out []StatsCount
 	for t := first; !t.After(last); t = t.AddDate(0, 1, 0) {
 		k := t.Format("2006-01")
-		out = append(out, Count{k, by[k]})
+		out = append(out, StatsCount{k, by[k]})
 	}
 	if len(out) > StatsMonths {
 		out = out[len(out)-StatsMonths:]

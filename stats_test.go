@@ -60,31 +60,31 @@ func statsFixture(t *testing.T) ([]dissent.MessageMeta, *deadline.Calendar, *tim
 
 func TestSummarize(t *testing.T) {
 	metas, cal, ny, now := statsFixture(t)
-	states := func(s, a, r, c, red, w int) []dissent.Count {
-		return []dissent.Count{{"submitted", s}, {"acknowledged", a}, {"replied", r}, {"closed", c}, {"redirected", red}, {"withdrawn", w}}
+	states := func(s, a, r, c, red, w int) []dissent.StatsCount {
+		return []dissent.StatsCount{{"submitted", s}, {"acknowledged", a}, {"replied", r}, {"closed", c}, {"redirected", red}, {"withdrawn", w}}
 	}
-	ages := func(a, b, c, d, e int) []dissent.Count {
-		return []dissent.Count{{"0–2", a}, {"3–10", b}, {"11–30", c}, {"31–60", d}, {"over 60", e}}
+	ages := func(a, b, c, d, e int) []dissent.StatsCount {
+		return []dissent.StatsCount{{"0–2", a}, {"3–10", b}, {"11–30", c}, {"31–60", d}, {"over 60", e}}
 	}
-	signers := func(a, b, c, d, e, f int) []dissent.Count {
-		return []dissent.Count{{"1", a}, {"2–4", b}, {"5–9", c}, {"10–49", d}, {"50–99", e}, {"100 or more", f}}
+	signers := func(a, b, c, d, e, f int) []dissent.StatsCount {
+		return []dissent.StatsCount{{"1", a}, {"2–4", b}, {"5–9", c}, {"10–49", d}, {"50–99", e}, {"100 or more", f}}
 	}
 	tests := []struct {
 		name      string
 		filter    dissent.StatsFilter
 		submitted int
-		byMonth   []dissent.Count
-		byOrg     []dissent.Count
-		byState   []dissent.Count
-		openByAge []dissent.Count
-		signers   []dissent.Count
+		byMonth   []dissent.StatsCount
+		byOrg     []dissent.StatsCount
+		byState   []dissent.StatsCount
+		openByAge []dissent.StatsCount
+		signers   []dissent.StatsCount
 		tl        dissent.Timeliness
 		overdue   []string // ids, then labels
 	}{
 		{
 			name: "all", submitted: 7,
-			byMonth:   []dissent.Count{{"2023-11", 3}, {"2023-12", 1}, {"2024-01", 3}},
-			byOrg:     []dissent.Count{{"state", 5}, {"usaid", 2}},
+			byMonth:   []dissent.StatsCount{{"2023-11", 3}, {"2023-12", 1}, {"2024-01", 3}},
+			byOrg:     []dissent.StatsCount{{"state", 5}, {"usaid", 2}},
 			byState:   states(2, 1, 1, 1, 1, 1),
 			openByAge: ages(1, 1, 0, 1, 0),
 			signers:   signers(2, 2, 1, 1, 0, 1),
@@ -94,8 +94,8 @@ func TestSummarize(t *testing.T) {
 		},
 		{
 			name: "one organization", filter: dissent.StatsFilter{Org: "usaid"}, submitted: 2,
-			byMonth:   []dissent.Count{{"2023-11", 1}, {"2023-12", 0}, {"2024-01", 1}},
-			byOrg:     []dissent.Count{{"usaid", 2}},
+			byMonth:   []dissent.StatsCount{{"2023-11", 1}, {"2023-12", 0}, {"2024-01", 1}},
+			byOrg:     []dissent.StatsCount{{"usaid", 2}},
 			byState:   states(1, 0, 1, 0, 0, 0),
 			openByAge: ages(0, 1, 0, 0, 0),
 			signers:   signers(0, 0, 1, 0, 0, 1),
@@ -105,8 +105,8 @@ func TestSummarize(t *testing.T) {
 		},
 		{
 			name: "a period", filter: dissent.StatsFilter{From: "2023-11-03", To: "2023-12-31"}, submitted: 3,
-			byMonth:   []dissent.Count{{"2023-11", 2}, {"2023-12", 1}},
-			byOrg:     []dissent.Count{{"state", 2}, {"usaid", 1}},
+			byMonth:   []dissent.StatsCount{{"2023-11", 2}, {"2023-12", 1}},
+			byOrg:     []dissent.StatsCount{{"state", 2}, {"usaid", 1}},
 			byState:   states(0, 0, 1, 1, 1, 0),
 			openByAge: ages(0, 0, 0, 0, 0),
 			signers:   signers(1, 1, 1, 0, 0, 0),
@@ -126,7 +126,7 @@ func TestSummarize(t *testing.T) {
 			}
 			for _, c := range []struct {
 				name      string
-				got, want []dissent.Count
+				got, want []dissent.StatsCount
 			}{{"ByMonth", st.ByMonth, tt.byMonth}, {"ByOrg", st.ByOrg, tt.byOrg}, {"ByState", st.ByState, tt.byState},
 				{"OpenByAge", st.OpenByAge, tt.openByAge}, {"Signers", st.Signers, tt.signers}} {
 				if !reflect.DeepEqual(c.got, c.want) {

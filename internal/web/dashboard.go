@@ -84,7 +84,7 @@ func max0(a, b int) int {
 	return b
 }
 
-func countChart(id, title, desc string, cs []dissent.Count) chart {
+func countChart(id, title, desc string, cs []dissent.StatsCount) chart {
 	labels := make([]string, len(cs))
 	values := make([]float64, len(cs))
 	printed := make([]string, len(cs))
@@ -233,7 +233,7 @@ func (s *Server) handleStatisticsCSV(w http.ResponseWriter, r *http.Request, a d
 	}
 	for _, sec := range []struct {
 		name string
-		cs   []dissent.Count
+		cs   []dissent.StatsCount
 	}{{"by_month", st.ByMonth}, {"by_org", st.ByOrg}, {"by_state", st.ByState}, {"open_by_age_working_days", st.OpenByAge}, {"signatures", st.Signers}} {
 		for _, c := range sec.cs {
 			rows = append(rows, []string{sec.name, c.Label, strconv.Itoa(c.N), ""})
