@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentOrgs", testConcurrentOrgs},
 		{"NotFound", testNotFound},
 		{"Directory", testDirectory}, // directory.go
+		{"Inbox", testInbox},
 	}
 	tests = append(tests, jobTests...) // jobs.go
 	for _, tt := range tests {
