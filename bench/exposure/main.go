@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -45,6 +46,8 @@ type config struct {
 	noPara      bool
 	verbose     bool
 	checkTarget bool
+	cpuprofile  string
+	memprofile  string
 }
 
 func run(args []string, stdout io.Writer) error {
@@ -60,6 +63,8 @@ func run(args []string, stdout io.Writer) error {
 	fs.BoolVar(&cfg.noPara, "no-paraphrase", false, "turn the paraphrase pass off")
 	fs.BoolVar(&cfg.verbose, "v", false, "print every missed case and false detection")
 	fs.BoolVar(&cfg.checkTarget, "check", false, "exit with an error when a target is missed")
+	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the throughput run's matching to this file")
+	fs.StringVar(&cfg.memprofile, "memprofile", "", "write a heap profile after the throughput run's index is built")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -349,11 +354,35 @@ func throughput(cfg config, c *corpus, w io.Writer) error {
 	ix := exposure.NewIndex(msgs, exposure.Options{Public: c.background, NoParaphrase: cfg.noPara})
 	build := time.Since(start)
 
+	if cfg.memprofile != "" {
+		f, err := os.Create(cfg.memprofile)
+		if err != nil {
+			return err
+		}
+		runtime.GC()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			return err
+		}
+		f.Close()
+	}
+	if cfg.cpuprofile != "" {
+		f, err := os.Create(cfg.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	start = time.Now()
 	for _, a := range arts {
 		ix.Match(a)
 	}
 	one := time.Since(start)
+	if cfg.cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
 
 	procs := runtime.GOMAXPROCS(0)
 	start = time.Now()

@@ -51,6 +51,7 @@ type sentence struct {
 // candidates; maxPostings bounds its occurrences. More frequent n-grams are
 // boilerplate.
 const (
+	maxRareDF   = 32
 	maxSeedDF   = 12
 	maxPostings = 24
 )
@@ -354,8 +355,10 @@ func (ix *Index) buildSentences() {
 		ix.sents[i].norm = ix.norm(ix.sents[i].stems)
 	}
 	// Rare stems: those in few sentences. Common ones still count in the
-	// similarity, but do not propose candidates.
-	maxDF := int32(max(8, len(ix.sents)/200))
+	// similarity, but do not propose candidates. The bound is absolute, not
+	// a share of the sentences, so that the work per article sentence does
+	// not grow with the number of messages indexed.
+	maxDF := int32(maxRareDF)
 	counts := make(map[uint64]uint32)
 	for _, s := range ix.sents {
 		for _, st := range s.stems {

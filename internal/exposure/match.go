@@ -19,6 +19,7 @@ const (
 	minPiece     = 3    // least words matched by one piece of a split passage
 	nearUnits    = 5    // a piece this long makes its message a paraphrase candidate
 	maxCells     = 4 << 20
+	minChainHits = 2 // least n-gram hits of a chain worth aligning
 )
 
 // cells is the size of an alignment's dynamic programme.
@@ -189,6 +190,11 @@ func (ix *Index) alignHits(mt *matcher, toks []token, hits []hit, depth int) ([]
 	for len(chains) > 0 {
 		c := chains[0]
 		chains = chains[1:]
+		if depth == 0 && len(c.hits) < minChainHits {
+			// One n-gram shared by chance: most chains of a clean article.
+			// A quote long enough to report shares several.
+			continue
+		}
 		if cells(c.a1-c.a0+n+2*alignPad, c.m1-c.m0+n+2*alignPad) > maxCells && len(c.hits) > 1 {
 			// Too big to align at once (an article pasting a long stretch
 			// with many cuts): align the two halves.
