@@ -655,6 +655,20 @@ func (ix *Index) findings(article string, toks []token, cands []cand) []Finding 
 		j := i
 		miss := 1.0
 		f := Finding{Article: article, Message: ix.msgs[cands[i].msg].name}
+		alone, shared, words := true, int32(0), int32(0)
+		for k := i; k < len(cands) && cands[k].msg == cands[i].msg; k++ {
+			alone = alone && cands[k].paraphrase
+			shared += cands[k].matched
+			words += cands[k].a1 - cands[k].a0 + 1
+		}
+		if alone && (shared < paraAloneShared || words < paraAloneWords) {
+			// A restatement with nothing quoted must be long: short ones
+			// are what articles on the same topic say anyway.
+			for i < len(cands) && cands[i].msg == cands[j].msg {
+				i++
+			}
+			continue
+		}
 		for ; j < len(cands) && cands[j].msg == cands[i].msg; j++ {
 			c := &cands[j]
 			m := &ix.msgs[c.msg]
