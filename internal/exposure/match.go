@@ -91,7 +91,7 @@ func (ix *Index) Match(article Document) []Finding {
 	n := ix.opts.NGram
 	mt.hits = mt.hits[:0]
 	forGrams(mt.at, n, func(p int, g uint64) {
-		s, ok := ix.grams[g]
+		s, ok := ix.table.get(g)
 		if !ok {
 			return
 		}
