@@ -443,7 +443,9 @@ func throughput(cfg config, c *corpus, w io.Writer) error {
 	fmt.Fprintf(w, "  %-16s %7s %7s %12s %10s %6s %7s %7s %7s\n", "articles", "n", "MB", "tokenize/s", "match/s", "ratio", "p50 ms", "p99 ms", "max ms")
 	line := func(name string, n, bytes int, tok, match time.Duration, lat []time.Duration) {
 		slices.Sort(lat)
-		q := func(f float64) float64 { return float64(lat[min(len(lat)-1, int(f*float64(len(lat))))].Microseconds()) / 1e3 }
+		q := func(f float64) float64 {
+			return float64(lat[min(len(lat)-1, int(f*float64(len(lat))))].Microseconds()) / 1e3
+		}
 		fmt.Fprintf(w, "  %-16s %7d %7.1f %12.0f %10.0f %6.2f %7.2f %7.2f %7.2f\n", name, n, float64(bytes)/1e6,
 			float64(n)/tok.Seconds(), float64(n)/match.Seconds(), tok.Seconds()/match.Seconds(), q(0.5), q(0.99), q(1))
 	}
