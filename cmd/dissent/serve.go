@@ -20,6 +20,7 @@ func serveCmd(e *env) *cobra.Command {
 	var f storeFlags
 	var addr, publicURL string
 	var sf securityFlags
+	var xf exposureFlags
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web UI and the JSON API (sets up ./dissent-data on first run)",
@@ -69,7 +70,8 @@ func serveCmd(e *env) *cobra.Command {
 			go purgeSessions(pctx, d.svc, 10*time.Minute, log)
 			cpDone := make(chan struct{})
 			go func() { defer close(cpDone); checkpointEvery(pctx, d.log, 5*time.Second, log) }()
-			defer func() { stopPurge(); <-cpDone }()
+			xDone := startExposure(pctx, d.svc, xf, log)
+			defer func() { stopPurge(); <-cpDone; <-xDone }()
 			srv := web.New(d.svc, web.Options{
 				Auth:         authOpts,
 				Logger:       log,
@@ -85,6 +87,7 @@ func serveCmd(e *env) *cobra.Command {
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "HOST:PORT to listen on")
 	c.Flags().StringVar(&publicURL, "public-url", "", "URL people reach the service at (default from --addr)")
 	sf.add(c)
+	xf.add(c)
 	return c
 }
 

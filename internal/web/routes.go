@@ -48,7 +48,8 @@ func (s *Server) routes() {
 	m.handle("GET /api/v1/messages/{id}/access-log", s.authed(s.handleAccessLog))
 	m.handle("GET /api/v1/messages/{id}/receipt", s.authed(s.handleReceipt))
 
-	s.authRoutes() // sign-in, sessions, tokens: pages.go
+	s.authRoutes()     // sign-in, sessions, tokens: pages.go
+	s.exposureRoutes() // articles, findings, feeds: exposure.go
 
 	// Web pages (templates/*.html). Each page handler is wrapped in s.page,
 	// which sends a visitor without a session to /signin.
