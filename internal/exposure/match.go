@@ -40,6 +40,7 @@ type matcher struct {
 	buf   []uint64
 	aw    []float64 // squared weights of buf's stems
 	union []uint64
+	hot   []stemSent // stems of the sentences of the messages already hit, sorted
 }
 
 type hit struct {

@@ -31,6 +31,12 @@ const (
 	paraAloneWords  = 10   // least article words they span
 )
 
+// stemSent is one stem of one message sentence.
+type stemSent struct {
+	stem uint64
+	sid  int32
+}
+
 type paraMatch struct {
 	as         int // article sentence number
 	t0, t1     int // its token range
@@ -70,6 +76,16 @@ func (ix *Index) paraphrase(mt *matcher, toks []token, cands []cand) []cand {
 		hitList = append(hitList, m)
 	}
 	slices.Sort(hitList)
+	mt.hot = mt.hot[:0]
+	for _, m := range hitList {
+		msg := &ix.msgs[m]
+		for sid := msg.sent0; sid < msg.sent0+msg.nsent; sid++ {
+			for _, st := range ix.sents[sid].stems {
+				mt.hot = append(mt.hot, stemSent{st, sid})
+			}
+		}
+	}
+	slices.SortFunc(mt.hot, func(x, y stemSent) int { return cmp.Or(cmp.Compare(x.stem, y.stem), cmp.Compare(x.sid, y.sid)) })
 
 	if cap(mt.acc) < len(ix.sents) {
 		mt.acc = make([]float32, len(ix.sents))
@@ -150,10 +166,12 @@ func (ix *Index) paraphrase(mt *matcher, toks []token, cands []cand) []cand {
 				acc[sid] += w2
 			}
 		}
-		for _, m := range hitList {
-			msg := &ix.msgs[m]
-			for sid := msg.sent0; sid < msg.sent0+msg.nsent; sid++ {
-				if acc[sid] == 0 {
+		// Sentences of the messages already hit that share a stem with
+		// this one; the others have a similarity of 0.
+		for _, st := range stems {
+			k, _ := slices.BinarySearchFunc(mt.hot, st, func(x stemSent, st uint64) int { return cmp.Compare(x.stem, st) })
+			for ; k < len(mt.hot) && mt.hot[k].stem == st; k++ {
+				if sid := mt.hot[k].sid; acc[sid] == 0 {
 					mt.touch = append(mt.touch, sid)
 					acc[sid] = -1 // mark as touched
 				}
