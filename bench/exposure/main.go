@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"flag"
@@ -49,6 +50,7 @@ type config struct {
 	cpuprofile  string
 	memprofile  string
 	clean       int
+	ambiguity   bool
 }
 
 func run(args []string, stdout io.Writer) error {
@@ -65,6 +67,7 @@ func run(args []string, stdout io.Writer) error {
 	fs.BoolVar(&cfg.verbose, "v", false, "print every missed case and false detection")
 	fs.BoolVar(&cfg.checkTarget, "check", false, "exit with an error when a target is missed")
 	fs.IntVar(&cfg.clean, "clean", 0, "clean same-topic articles matched against the throughput run's index, for false alerts per million")
+	fs.BoolVar(&cfg.ambiguity, "ambiguity", false, "count, for the short quotes missed against the throughput run's index, the messages that hold the same words (slow)")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the throughput run's matching to this file")
 	fs.StringVar(&cfg.memprofile, "memprofile", "", "write a heap profile after the throughput run's index is built")
 	if err := fs.Parse(args); err != nil {
@@ -519,6 +522,9 @@ func throughput(cfg config, c *corpus, w io.Writer) error {
 	fmt.Fprintln(w, "  (ratio: the CPU time of tokenizing alone over that of matching: the share of the limit reached)")
 
 	rep := evaluate(c, findings, false, io.Discard)
+	if cfg.ambiguity {
+		ambiguity(c, msgs, findings, w)
+	}
 	share := 0.0
 	if rep.mixedChars > 0 {
 		share = 100 * float64(rep.wrongChars) / float64(rep.mixedChars)
@@ -534,6 +540,47 @@ func throughput(cfg config, c *corpus, w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// ambiguity reports, for the verbatim 8-15 word quotes, whether the quoted
+// words occur in other messages of the larger index: a passage that several
+// messages hold cannot be attributed to one of them, and the engine is
+// right not to.
+func ambiguity(c *corpus, msgs []exposure.Document, findings []exposure.Finding, w io.Writer) {
+	text := map[string]string{}
+	for _, m := range c.messages {
+		text[m.name] = m.text
+	}
+	var found, missed [3]int // by number of other messages holding the words: 0, 1, 2+
+	for _, a := range c.articles {
+		if a.category != catVerbatim || a.bucket != "8-15" {
+			continue
+		}
+		for _, cs := range a.cases {
+			quote := text[cs.Message][cs.MessageStart:cs.MessageEnd]
+			others := 0
+			for _, m := range msgs {
+				if m.Name != cs.Message && bytes.Contains(m.Text, []byte(quote)) {
+					others++
+				}
+			}
+			hit := false
+			for _, f := range findings {
+				for _, p := range f.Passages {
+					d := pan.Annotation{Article: f.Article, ArticleStart: p.ArticleStart, ArticleEnd: p.ArticleEnd,
+						Message: f.Message, MessageStart: p.MessageStart, MessageEnd: p.MessageEnd}
+					hit = hit || pan.Overlaps(cs.Annotation, d)
+				}
+			}
+			k := min(others, 2)
+			if hit {
+				found[k]++
+			} else {
+				missed[k]++
+			}
+		}
+	}
+	fmt.Fprintf(w, "verbatim 8-15 word quotes by other messages holding the same words (0 / 1 / 2+): found %v, missed %v\n", found, missed)
 }
 
 // cpuTime is the CPU time the process has used, user and system, on every
