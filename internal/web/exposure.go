@@ -141,9 +141,10 @@ type excerpt struct {
 const excerptContext = 160
 
 // makeExcerpt cuts text[start:end] with context, at word boundaries, never
-// inside a UTF-8 sequence. Offsets out of range give an empty excerpt.
+// inside a UTF-8 sequence. Offsets out of range or inside a character give
+// an empty excerpt.
 func makeExcerpt(text string, start, end int) excerpt {
-	if start < 0 || end > len(text) || start > end {
+	if start < 0 || end > len(text) || start > end || !runeBoundary(text, start) || !runeBoundary(text, end) {
 		return excerpt{}
 	}
 	lo, hi := max(0, start-excerptContext), min(len(text), end+excerptContext)
@@ -165,6 +166,8 @@ func makeExcerpt(text string, start, end int) excerpt {
 	}
 	return excerpt{Before: text[lo:start], Mark: text[start:end], After: text[end:hi], Cut0: lo > 0, Cut1: hi < len(text)}
 }
+
+func runeBoundary(s string, i int) bool { return i == len(s) || utf8.RuneStart(s[i]) }
 
 type passageRow struct {
 	N                int
