@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/dissent-channel/dissent"
 )
 
 func TestMakeExcerpt(t *testing.T) {
@@ -59,4 +61,38 @@ func FuzzMakeExcerpt(f *testing.F) {
 			t.Fatalf("excerpt %+v is not a piece of the text", e)
 		}
 	})
+}
+
+// TestOpenAPIArticleSchemas: the documented article shapes have exactly the
+// fields the handler decodes and encodes, and the domain's limits.
+func TestOpenAPIArticleSchemas(t *testing.T) {
+	doc := loadOpenAPI(t)
+	for _, tt := range []struct {
+		schema        string
+		value         any
+		checkRequired bool
+	}{
+		{"ArticleRequest", articleRequest{}, false},
+		{"Article", articleJSON{}, true},
+	} {
+		props, required := schemaFields(t, doc, tt.schema)
+		all, always := jsonFields(tt.value)
+		if missing, extra := setDiff(all, props), setDiff(props, all); len(missing)+len(extra) > 0 {
+			t.Errorf("schema %s: properties missing %v and extra %v", tt.schema, missing, extra)
+		}
+		if tt.checkRequired {
+			if missing, extra := setDiff(always, required), setDiff(required, always); len(missing)+len(extra) > 0 {
+				t.Errorf("schema %s: required lacks %v and holds %v", tt.schema, missing, extra)
+			}
+		}
+	}
+	for ref, want := range map[string]int{
+		"#/components/schemas/ArticleRequest/properties/title/maxLength": dissent.MaxArticleTitle,
+		"#/components/schemas/ArticleRequest/properties/url/maxLength":   dissent.MaxURL,
+		"#/components/schemas/ArticleRequest/properties/body/maxLength":  dissent.MaxArticleBody,
+	} {
+		if got, ok := pointer(doc, ref).(float64); !ok || int(got) != want {
+			t.Errorf("%s = %v; want %d", ref, pointer(doc, ref), want)
+		}
+	}
 }
