@@ -10,9 +10,16 @@ import (
 )
 
 // submitted drafts and submits a message by the drafter, titled title.
+// submitted drafts a message titled title and submits it.
 func submitted(t *testing.T, e *servicetest.Env, drafter servicetest.Actor, title string) dissent.Message {
 	t.Helper()
-	m := must(e.Svc.CreateMessage(ctx, drafter.Actor, dissent.Draft{Title: title, Body: "Body of " + title}))
+	return submitDraft(t, e, drafter, dissent.Draft{Title: title, Body: "Body of " + title})
+}
+
+// submitDraft drafts d and submits it at once.
+func submitDraft(t *testing.T, e *servicetest.Env, drafter servicetest.Actor, d dissent.Draft) dissent.Message {
+	t.Helper()
+	m := must(e.Svc.CreateMessage(ctx, drafter.Actor, d))
 	return must(e.Svc.Submit(ctx, drafter.Actor, m.ID, m.ContentHash))
 }
 

@@ -33,6 +33,9 @@ const (
 	ActReadAccessLog                // see who read the message
 	ActReceipt                      // get one's own receipt
 	ActBreakGlass                   // an auditor's recorded emergency read
+	ActSeeExposure                  // see the exposure findings on the message, with its passages beside the article's
+	ActAddArticle                   // add a press article to the exposure monitor (about no message: Facts are ignored)
+	ActManageFeeds                  // add the RSS/Atom feeds the monitor polls (about no message: Facts are ignored)
 	numActions
 )
 
@@ -44,7 +47,8 @@ var actionNames = [...]string{
 	ActReply: "reply", ActApproveReply: "approve_reply", ActExtend: "extend", ActRedirect: "redirect",
 	ActDistribute: "distribute", ActRecordMeeting: "record_meeting", ActRequestMeeting: "request_meeting",
 	ActClose: "close", ActReopen: "reopen", ActReadAccessLog: "read_access_log", ActReceipt: "receipt",
-	ActBreakGlass: "break_glass",
+	ActBreakGlass: "break_glass", ActSeeExposure: "see_exposure", ActAddArticle: "add_article",
+	ActManageFeeds: "manage_feeds",
 }
 
 func (a Action) String() string {
@@ -107,6 +111,13 @@ func Decide(roles Roles, action Action, f Facts) bool {
 }
 
 func roleAllows(r Role, a Action, f Facts) bool {
+	switch a {
+	case ActAddArticle:
+		// Articles are public press; the channel office feeds the monitor.
+		return r == RoleOfficer || r == RoleDirector
+	case ActManageFeeds:
+		return r == RoleOfficer || r == RoleDirector || r == RoleAdmin
+	}
 	switch r {
 	case RoleEmployee:
 		return employeeAllows(a, f)
@@ -154,6 +165,9 @@ func employeeAllows(a Action, f Facts) bool {
 		return f.author()
 	case ActAddCoauthor, ActSubmit, ActWithdraw:
 		return f.Drafter
+	case ActSeeExposure:
+		// The authors learn where their message leaked; signers do not.
+		return f.author()
 	case ActSign:
 		return f.author() || f.Invitee
 	case ActUnsign:
@@ -167,7 +181,7 @@ func employeeAllows(a Action, f Facts) bool {
 func officerAllows(a Action) bool {
 	switch a {
 	case ActSee, ActReadText, ActReadNames, ActAcknowledge, ActAssign, ActConsult, ActReply,
-		ActRedirect, ActDistribute, ActRecordMeeting, ActClose:
+		ActRedirect, ActDistribute, ActRecordMeeting, ActClose, ActSeeExposure:
 		return true
 	}
 	return false

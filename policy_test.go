@@ -36,10 +36,18 @@ var policyWant = []string{
 	"employee sign drafter,coauthor,invitee *",
 	"employee unsign signer *",
 	"employee endorse endorser *",
+	// Authors see the exposure findings on their own messages.
+	"employee see_exposure drafter,coauthor *",
 	// The channel office sees only submitted messages, and is recused from
 	// messages it takes part in or whose signers it supervises.
-	"officer see,read_text,read_names,acknowledge,assign,consult,reply,redirect,distribute,record_meeting,close none,consulted,distributed submitted",
-	"director see,read_text,read_names,acknowledge,assign,consult,reply,redirect,distribute,record_meeting,close,approve_reply,extend,reopen none,consulted,distributed submitted",
+	"officer see,read_text,read_names,acknowledge,assign,consult,reply,redirect,distribute,record_meeting,close,see_exposure none,consulted,distributed submitted",
+	"director see,read_text,read_names,acknowledge,assign,consult,reply,redirect,distribute,record_meeting,close,approve_reply,extend,reopen,see_exposure none,consulted,distributed submitted",
+	// Press articles and feeds concern no message: the office adds them
+	// whatever its relation to any one message; the administrator
+	// configures feeds too.
+	"officer add_article,manage_feeds " + allRelations + " *",
+	"director add_article,manage_feeds " + allRelations + " *",
+	"admin manage_feeds " + allRelations + " *",
 	// Principals read what is distributed to them, even from within a
 	// signer's chain (the names they supervise are withheld elsewhere).
 	"principal see,read_text,read_names,request_meeting distributed,chain+distributed submitted",
@@ -48,8 +56,10 @@ var policyWant = []string{
 	// The monitor sees metadata of every submitted message.
 	"monitor see none,drafter,coauthor,signer,invitee,endorser,consulted,distributed,chain,chain+consulted,chain+distributed submitted",
 	"auditor see,break_glass none,consulted,distributed submitted",
-	// The administrator: nothing at all.
+	// The administrator: no message at all.
 }
+
+const allRelations = "none,drafter,coauthor,signer,invitee,endorser,consulted,distributed,chain,chain+consulted,chain+distributed"
 
 func TestDecideTable(t *testing.T) {
 	allowed := map[string]bool{}

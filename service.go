@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -21,6 +22,9 @@ type Service struct {
 	calendars CalendarFunc
 	audit     AuditLog
 	log       *slog.Logger
+
+	exposureMu sync.Mutex     // guards exposure (exposure.go)
+	exposure   *exposureState // nil until SetExposureEngine
 }
 
 // ServiceConfig wires a Service.

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"flag"
@@ -18,9 +19,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
-	"sync"
+	"syscall"
 	"time"
 
 	"github.com/dissent-channel/dissent/bench/exposure/pan"
@@ -45,6 +47,10 @@ type config struct {
 	noPara      bool
 	verbose     bool
 	checkTarget bool
+	cpuprofile  string
+	memprofile  string
+	clean       int
+	ambiguity   bool
 }
 
 func run(args []string, stdout io.Writer) error {
@@ -60,6 +66,10 @@ func run(args []string, stdout io.Writer) error {
 	fs.BoolVar(&cfg.noPara, "no-paraphrase", false, "turn the paraphrase pass off")
 	fs.BoolVar(&cfg.verbose, "v", false, "print every missed case and false detection")
 	fs.BoolVar(&cfg.checkTarget, "check", false, "exit with an error when a target is missed")
+	fs.IntVar(&cfg.clean, "clean", 0, "clean same-topic articles matched against the throughput run's index, for false alerts per million")
+	fs.BoolVar(&cfg.ambiguity, "ambiguity", false, "count, for the short quotes missed against the throughput run's index, the messages that hold the same words (slow)")
+	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the throughput run's matching to this file")
+	fs.StringVar(&cfg.memprofile, "memprofile", "", "write a heap profile after the throughput run's index is built")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -87,6 +97,8 @@ type report struct {
 	cleanArts  int
 	cleanHit   int
 	cleanFinds int
+	alerts     pan.Alerts
+	summaries  [2]int // summary articles alerted on their message, summary articles
 }
 
 func (r *report) failedTargets() []string {
@@ -104,6 +116,12 @@ func (r *report) failedTargets() []string {
 	}
 	if p := r.byCategory[catParaphrase]; p.Plagdet < 0.80 {
 		out = append(out, fmt.Sprintf("paraphrase plagdet %.3f < 0.80", p.Plagdet))
+	}
+	if p := r.alerts.Articles.Precision(); p < 0.99 {
+		out = append(out, fmt.Sprintf("article alerts precision %.4f < 0.99", p))
+	}
+	if rc := r.alerts.Articles.Recall(); rc < 0.97 {
+		out = append(out, fmt.Sprintf("article alerts recall %.4f < 0.97", rc))
 	}
 	return out
 }
@@ -162,6 +180,43 @@ func bench(cfg config, stdout io.Writer) (*report, error) {
 		fmt.Fprintln(stdout, "targets met: quotes ≥ 8 words plagdet ≥ 0.93 (each length), wrong-message share ≤ 1%, paraphrase plagdet ≥ 0.80")
 	}
 	return rep, nil
+}
+
+// alerts computes the article-level measures over the articles that are
+// clean or expose messages by quotes, unquoted reuse or paraphrase; articles
+// that only summarize a message are counted apart (summaries: alerted on
+// their message, total).
+func alerts(c *corpus, findings []exposure.Finding) (pan.Alerts, [2]int) {
+	found := map[string][]string{}
+	for _, f := range findings {
+		if !slices.Contains(found[f.Article], f.Message) {
+			found[f.Article] = append(found[f.Article], f.Message)
+		}
+	}
+	truth := map[string][]string{}
+	var names []string
+	var summaries [2]int
+	for _, a := range c.articles {
+		var msgs []string
+		for _, cs := range a.cases {
+			if !slices.Contains(msgs, cs.Message) {
+				msgs = append(msgs, cs.Message)
+			}
+		}
+		if a.category == catSummary {
+			summaries[1]++
+			for _, m := range found[a.name] {
+				if slices.Contains(msgs, m) {
+					summaries[0]++
+					break
+				}
+			}
+			continue
+		}
+		truth[a.name] = msgs
+		names = append(names, a.name)
+	}
+	return pan.EvaluateAlerts(names, truth, found), summaries
 }
 
 // expectedKind is the kind a detection of a case of the category should
@@ -286,6 +341,7 @@ func evaluate(c *corpus, findings []exposure.Finding, verbose bool, w io.Writer)
 			}
 		}
 	}
+	rep.alerts, rep.summaries = alerts(c, findings)
 	for _, cat := range leakCategories {
 		rep.byCategory[cat] = pan.Evaluate(casesOf[cat], detsOf[cat])
 	}
@@ -330,55 +386,212 @@ func printTable(w io.Writer, rep *report) {
 	fmt.Fprintf(w, "two-message articles: %d detected characters, %d (%.2f%%) attributed to the wrong message, %d to the right one\n",
 		rep.mixedChars, rep.wrongChars, share, rep.rightChars)
 	fmt.Fprintf(w, "clean articles: %d, with findings: %d, false passages: %d\n", rep.cleanArts, rep.cleanHit, rep.cleanFinds)
+	a := rep.alerts
+	fmt.Fprintf(w, "article-level alerts (summary articles excluded): %d true, %d false, %d missed: precision %.4f, recall %.4f\n",
+		a.Articles.True, a.Articles.False, a.Articles.Missed, a.Articles.Precision(), a.Articles.Recall())
+	fmt.Fprintf(w, "(article, message) alerts: %d true, %d false, %d missed: precision %.4f, recall %.4f\n",
+		a.Pairs.True, a.Pairs.False, a.Pairs.Missed, a.Pairs.Precision(), a.Pairs.Recall())
+	fmt.Fprintf(w, "summary articles: %d, alerted on their message: %d\n", rep.summaries[1], rep.summaries[0])
 }
 
-// throughput indexes a larger corpus and times Match over the articles,
-// on one goroutine and on all processors.
+// throughput indexes a larger corpus (the evaluation's messages are its
+// first ones) and times Match, one article at a time on one goroutine, over
+// the evaluation's articles and over cfg.clean clean same-topic articles,
+// beside the time of tokenizing the same texts alone. It also evaluates the
+// evaluation's articles against the larger index, and counts the clean
+// articles with findings. Run it with GOMAXPROCS=1 for a figure per core
+// (the garbage collector then shares the one processor too).
 func throughput(cfg config, c *corpus, w io.Writer) error {
 	big := generate(cfg.seed, cfg.tmessages, 0, 0)
 	msgs, _ := docs(big)
-	_, arts := docs(c)
-	var msgBytes, artBytes int
+	big = nil
+	var msgBytes int
 	for _, m := range msgs {
 		msgBytes += len(m.Text)
 	}
-	for _, a := range arts {
-		artBytes += len(a.Text)
-	}
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
 	start := time.Now()
 	ix := exposure.NewIndex(msgs, exposure.Options{Public: c.background, NoParaphrase: cfg.noPara})
 	build := time.Since(start)
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	heap := int64(m1.HeapAlloc) - int64(m0.HeapAlloc)
+	fmt.Fprintf(w, "\nthroughput, GOMAXPROCS=%d: %d messages (%.1f MB) indexed in %v; index heap %.0f MB (%.0f bytes a message, %.1f× the text)\n",
+		runtime.GOMAXPROCS(0), len(msgs), float64(msgBytes)/1e6, build.Round(time.Millisecond),
+		float64(heap)/1e6, float64(heap)/float64(len(msgs)), float64(heap)/float64(msgBytes))
 
+	if cfg.memprofile != "" {
+		f, err := os.Create(cfg.memprofile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			return err
+		}
+		f.Close()
+	}
+	if cfg.cpuprofile != "" {
+		f, err := os.Create(cfg.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+
+	fmt.Fprintf(w, "  %-12s %7s %6s %11s %10s %11s %10s %6s %7s %7s %7s\n", "articles", "n", "MB", "tokenize/s", "match/s",
+		"tokenize/s", "match/s", "ratio", "p50 ms", "p99 ms", "max ms")
+	fmt.Fprintf(w, "  %-12s %7s %6s %22s %22s %6s %23s\n", "", "", "", "per CPU-second", "per wall second", "", "wall time per article")
+	line := func(name string, n, bytes int, tokCPU, matchCPU, tok, match time.Duration, lat []time.Duration) {
+		slices.Sort(lat)
+		q := func(f float64) float64 {
+			return float64(lat[min(len(lat)-1, int(f*float64(len(lat))))].Microseconds()) / 1e3
+		}
+		fmt.Fprintf(w, "  %-12s %7d %6.1f %11.0f %10.0f %11.0f %10.0f %6.2f %7.2f %7.2f %7.2f\n", name, n, float64(bytes)/1e6,
+			float64(n)/tokCPU.Seconds(), float64(n)/matchCPU.Seconds(), float64(n)/tok.Seconds(), float64(n)/match.Seconds(),
+			tokCPU.Seconds()/matchCPU.Seconds(), q(0.5), q(0.99), q(1))
+	}
+
+	// The evaluation's articles.
+	_, arts := docs(c)
+	var tk exposure.Tokenizer
+	var artBytes int
+	c0 := cpuTime()
 	start = time.Now()
 	for _, a := range arts {
-		ix.Match(a)
+		artBytes += len(a.Text)
+		tk.Count(a.Text)
 	}
-	one := time.Since(start)
+	tok := time.Since(start)
+	tokCPU := cpuTime() - c0
+	lat := make([]time.Duration, len(arts))
+	var findings []exposure.Finding
+	var total time.Duration
+	c0 = cpuTime()
+	for i, a := range arts {
+		t0 := time.Now()
+		f := ix.Match(a)
+		lat[i] = time.Since(t0)
+		total += lat[i]
+		findings = append(findings, f...)
+	}
+	matchCPU := cpuTime() - c0
+	line("evaluation", len(arts), artBytes, tokCPU, matchCPU, tok, total, lat)
 
-	procs := runtime.GOMAXPROCS(0)
-	start = time.Now()
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range procs {
-		wg.Go(func() {
-			for i := range next {
-				ix.Match(arts[i])
+	// Clean same-topic articles, generated one at a time; only tokenizing
+	// and matching are timed.
+	var cleanHit, cleanFinds, cleanBytes int
+	var cleanTok, cleanMatch, cleanTokCPU, cleanMatchCPU time.Duration
+	var cleanLat []time.Duration
+	var examples []string
+	for i := range cfg.clean {
+		a := c.newsOnly(rng(cfg.seed, 4, i), fmt.Sprintf("clean-%06d.txt", i))
+		text := []byte(a.text)
+		cleanBytes += len(text)
+		c0 := cpuTime()
+		t0 := time.Now()
+		tk.Count(text)
+		t1 := time.Now()
+		c1 := cpuTime()
+		f := ix.Match(exposure.Document{Name: a.name, Text: text})
+		d := time.Since(t1)
+		cleanMatchCPU += cpuTime() - c1
+		cleanTokCPU += c1 - c0
+		cleanTok += t1.Sub(t0)
+		cleanMatch += d
+		cleanLat = append(cleanLat, d)
+		if len(f) > 0 {
+			cleanHit++
+			for _, x := range f {
+				cleanFinds += len(x.Passages)
+				if len(examples) < 5 {
+					p := x.Passages[0]
+					examples = append(examples, fmt.Sprintf("%s %s %s %q", a.name, x.Message, p.Kind, a.text[p.ArticleStart:p.ArticleEnd]))
+				}
 			}
-		})
+		}
 	}
-	for i := range arts {
-		next <- i
+	if cfg.clean > 0 {
+		line("clean", cfg.clean, cleanBytes, cleanTokCPU, cleanMatchCPU, cleanTok, cleanMatch, cleanLat)
 	}
-	close(next)
-	wg.Wait()
-	all := time.Since(start)
+	fmt.Fprintln(w, "  (ratio: the CPU time of tokenizing alone over that of matching: the share of the limit reached)")
 
-	mb := float64(artBytes) / 1e6
-	fmt.Fprintf(w, "\nthroughput: %d messages (%.1f MB) indexed in %v; %d articles (%.1f MB)\n",
-		len(msgs), float64(msgBytes)/1e6, build.Round(time.Millisecond), len(arts), mb)
-	fmt.Fprintf(w, "  1 goroutine:  %7.0f articles/s %6.2f MB/s\n", float64(len(arts))/one.Seconds(), mb/one.Seconds())
-	fmt.Fprintf(w, "  %d goroutines: %7.0f articles/s %6.2f MB/s\n", procs, float64(len(arts))/all.Seconds(), mb/all.Seconds())
+	rep := evaluate(c, findings, false, io.Discard)
+	if cfg.ambiguity {
+		ambiguity(c, msgs, findings, w)
+	}
+	share := 0.0
+	if rep.mixedChars > 0 {
+		share = 100 * float64(rep.wrongChars) / float64(rep.mixedChars)
+	}
+	fmt.Fprintf(w, "evaluation articles against this index: quotes plagdet %.3f (8-15 %.3f, 16-40 %.3f, 41+ %.3f), paraphrase plagdet %.3f, wrong-message share %.2f%%, article alerts precision %.4f recall %.4f\n",
+		rep.quotes.Plagdet, rep.byBucket["8-15"].Plagdet, rep.byBucket["16-40"].Plagdet, rep.byBucket["41+"].Plagdet,
+		rep.byCategory[catParaphrase].Plagdet, share, rep.alerts.Articles.Precision(), rep.alerts.Articles.Recall())
+	if cfg.clean > 0 {
+		fmt.Fprintf(w, "clean same-topic articles: %d, with findings: %d (%.0f per million), false passages: %d\n",
+			cfg.clean, cleanHit, 1e6*float64(cleanHit)/float64(cfg.clean), cleanFinds)
+		for _, e := range examples {
+			fmt.Fprintln(w, "  FALSE", e)
+		}
+	}
 	return nil
+}
+
+// ambiguity reports, for the verbatim 8-15 word quotes, whether the quoted
+// words occur in other messages of the larger index: a passage that several
+// messages hold cannot be attributed to one of them, and the engine is
+// right not to.
+func ambiguity(c *corpus, msgs []exposure.Document, findings []exposure.Finding, w io.Writer) {
+	text := map[string]string{}
+	for _, m := range c.messages {
+		text[m.name] = m.text
+	}
+	var found, missed [3]int // by number of other messages holding the words: 0, 1, 2+
+	for _, a := range c.articles {
+		if a.category != catVerbatim || a.bucket != "8-15" {
+			continue
+		}
+		for _, cs := range a.cases {
+			quote := text[cs.Message][cs.MessageStart:cs.MessageEnd]
+			others := 0
+			for _, m := range msgs {
+				if m.Name != cs.Message && bytes.Contains(m.Text, []byte(quote)) {
+					others++
+				}
+			}
+			hit := false
+			for _, f := range findings {
+				for _, p := range f.Passages {
+					d := pan.Annotation{Article: f.Article, ArticleStart: p.ArticleStart, ArticleEnd: p.ArticleEnd,
+						Message: f.Message, MessageStart: p.MessageStart, MessageEnd: p.MessageEnd}
+					hit = hit || pan.Overlaps(cs.Annotation, d)
+				}
+			}
+			k := min(others, 2)
+			if hit {
+				found[k]++
+			} else {
+				missed[k]++
+			}
+		}
+	}
+	fmt.Fprintf(w, "verbatim 8-15 word quotes by other messages holding the same words (0 / 1 / 2+): found %v, missed %v\n", found, missed)
+}
+
+// cpuTime is the CPU time the process has used, user and system, on every
+// thread: the garbage collector's work counts too. On a shared machine it
+// measures the cost per core where wall time measures the contention.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // writeCorpus writes messages and articles as files, and the true cases

@@ -24,6 +24,7 @@ func serveCmd(e *env) *cobra.Command {
 	var sf securityFlags
 	var bf backgroundFlags
 	var demo bool
+	var xf exposureFlags
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web UI and the JSON API (sets up ./dissent-data on first run)",
@@ -103,7 +104,8 @@ func serveCmd(e *env) *cobra.Command {
 			go purgeSessions(pctx, d.svc, 10*time.Minute, log)
 			cpDone := make(chan struct{})
 			go func() { defer close(cpDone); checkpointEvery(pctx, d.log, 5*time.Second, log) }()
-			defer func() { stopPurge(); <-cpDone }()
+			xDone := startExposure(pctx, d.svc, xf, log)
+			defer func() { stopPurge(); <-cpDone; <-xDone }()
 			met := newMetrics()
 			bg, err := startBackground(context.WithoutCancel(ctx), backgroundConfig{svc: d.svc, clock: d.clock, holder: instanceName(),
 				sweep: bf.sweepInterval, mail: mailCfg, mailDue: bf.mailEvery, metrics: met, log: log})
@@ -136,6 +138,7 @@ func serveCmd(e *env) *cobra.Command {
 	c.Flags().BoolVar(&demo, "demo", false, "serve a throwaway demo deployment (in a temporary directory unless --data is given) with people in every role, sample messages and one-click sign-ins at /demo")
 	sf.add(c)
 	bf.add(c)
+	xf.add(c)
 	return c
 }
 

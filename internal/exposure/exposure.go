@@ -201,3 +201,12 @@ func MatchAll(messages, articles []Document, opts Options) []Finding {
 func passageScore(words int, fidelity float64) float64 {
 	return math.Max(0, math.Min(1, fidelity)) * (1 - math.Exp(-float64(words)/10))
 }
+
+// Tokenizer splits texts into words exactly as NewIndex and Match do,
+// reusing its buffers, and nothing more. It exists to measure the cost of
+// tokenizing alone, the bound on Match's speed. It is not safe for
+// concurrent use; the zero value is ready to use.
+type Tokenizer struct{ tz tokenizer }
+
+// Count tokenizes text and returns its number of words.
+func (t *Tokenizer) Count(text []byte) int { return len(t.tz.tokenize(text, false)) }

@@ -13,7 +13,8 @@ import (
 type Index struct {
 	opts  Options
 	msgs  []message
-	grams map[uint64]span // n-gram hash -> postings[span]
+	grams map[uint64]span // n-gram hash -> postings[span], while building
+	table gramTable       // the same, once built
 	posts []posting
 
 	// Paraphrase pass: sentences of all messages, and an inverted index
@@ -51,6 +52,7 @@ type sentence struct {
 // candidates; maxPostings bounds its occurrences. More frequent n-grams are
 // boilerplate.
 const (
+	maxRareDF   = 32
 	maxSeedDF   = 12
 	maxPostings = 24
 )
@@ -186,7 +188,54 @@ func (ix *Index) rebuildPostings() []posting {
 			delete(ix.grams, g)
 		}
 	}
+	ix.table = newGramTable(ix.grams)
+	ix.grams = nil
 	return out
+}
+
+// gramTable maps n-gram hashes to postings: an open-addressing hash table
+// in one flat slice, so that a lookup costs one cache line in most cases,
+// where a Go map of tens of millions of entries costs two or three misses.
+type gramTable struct {
+	slots []gramSlot
+	mask  uint64
+}
+
+type gramSlot struct {
+	key uint64 // n-gram hash; 0 marks an empty slot (hash 0 is stored as 1)
+	span
+}
+
+func newGramTable(m map[uint64]span) gramTable {
+	size := uint64(16)
+	for size < 2*uint64(len(m)) {
+		size *= 2
+	}
+	t := gramTable{slots: make([]gramSlot, size), mask: size - 1}
+	for k, v := range m {
+		k = max(k, 1)
+		i := (k ^ k>>29) & t.mask
+		for t.slots[i].key != 0 {
+			i = (i + 1) & t.mask
+		}
+		t.slots[i] = gramSlot{k, v}
+	}
+	return t
+}
+
+func (t *gramTable) get(k uint64) (span, bool) {
+	if len(t.slots) == 0 {
+		return span{}, false
+	}
+	k = max(k, 1)
+	for i := (k ^ k>>29) & t.mask; ; i = (i + 1) & t.mask {
+		switch t.slots[i].key {
+		case k:
+			return t.slots[i].span, true
+		case 0:
+			return span{}, false
+		}
+	}
 }
 
 // forGrams calls f with the start and hash of every n-gram of toks that
@@ -354,8 +403,10 @@ func (ix *Index) buildSentences() {
 		ix.sents[i].norm = ix.norm(ix.sents[i].stems)
 	}
 	// Rare stems: those in few sentences. Common ones still count in the
-	// similarity, but do not propose candidates.
-	maxDF := int32(max(8, len(ix.sents)/200))
+	// similarity, but do not propose candidates. The bound is absolute, not
+	// a share of the sentences, so that the work per article sentence does
+	// not grow with the number of messages indexed.
+	maxDF := int32(maxRareDF)
 	counts := make(map[uint64]uint32)
 	for _, s := range ix.sents {
 		for _, st := range s.stems {

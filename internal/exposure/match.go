@@ -19,6 +19,7 @@ const (
 	minPiece     = 3    // least words matched by one piece of a split passage
 	nearUnits    = 5    // a piece this long makes its message a paraphrase candidate
 	maxCells     = 4 << 20
+	minChainHits = 2 // least n-gram hits of a chain worth aligning
 )
 
 // cells is the size of an alignment's dynamic programme.
@@ -39,6 +40,7 @@ type matcher struct {
 	buf   []uint64
 	aw    []float64 // squared weights of buf's stems
 	union []uint64
+	hot   []stemSent // stems of the sentences of the messages already hit, sorted
 }
 
 type hit struct {
@@ -90,7 +92,7 @@ func (ix *Index) Match(article Document) []Finding {
 	n := ix.opts.NGram
 	mt.hits = mt.hits[:0]
 	forGrams(mt.at, n, func(p int, g uint64) {
-		s, ok := ix.grams[g]
+		s, ok := ix.table.get(g)
 		if !ok {
 			return
 		}
@@ -189,6 +191,11 @@ func (ix *Index) alignHits(mt *matcher, toks []token, hits []hit, depth int) ([]
 	for len(chains) > 0 {
 		c := chains[0]
 		chains = chains[1:]
+		if depth == 0 && len(c.hits) < minChainHits {
+			// One n-gram shared by chance: most chains of a clean article.
+			// A quote long enough to report shares several.
+			continue
+		}
 		if cells(c.a1-c.a0+n+2*alignPad, c.m1-c.m0+n+2*alignPad) > maxCells && len(c.hits) > 1 {
 			// Too big to align at once (an article pasting a long stretch
 			// with many cuts): align the two halves.
@@ -649,6 +656,20 @@ func (ix *Index) findings(article string, toks []token, cands []cand) []Finding 
 		j := i
 		miss := 1.0
 		f := Finding{Article: article, Message: ix.msgs[cands[i].msg].name}
+		alone, shared, words := true, int32(0), int32(0)
+		for k := i; k < len(cands) && cands[k].msg == cands[i].msg; k++ {
+			alone = alone && cands[k].paraphrase
+			shared += cands[k].matched
+			words += cands[k].a1 - cands[k].a0 + 1
+		}
+		if alone && (shared < paraAloneShared || words < paraAloneWords) {
+			// A restatement with nothing quoted must be long: short ones
+			// are what articles on the same topic say anyway.
+			for i < len(cands) && cands[i].msg == cands[j].msg {
+				i++
+			}
+			continue
+		}
 		for ; j < len(cands) && cands[j].msg == cands[i].msg; j++ {
 			c := &cands[j]
 			m := &ix.msgs[c.msg]

@@ -2,7 +2,6 @@ package exposure
 
 import (
 	"cmp"
-	"maps"
 	"math"
 	"slices"
 )
@@ -16,6 +15,8 @@ const (
 	paraMinStems    = 4    // least content stems in an article sentence
 	paraThetaHit    = 0.42 // similarity bar for messages already hit
 	paraThetaCold   = 0.70 // similarity bar for other messages
+	paraThetaWarm   = 0.55 // similarity bar for messages with an unreported piece
+	paraSharedWarm  = 6    // least shared stems, those messages
 	paraSharedHit   = 4    // least shared stems, messages already hit
 	paraSharedCold  = 6    // least shared stems, other messages
 	paraMinContain  = 0.6  // share of the message sentence's stems needed when few are shared
@@ -26,7 +27,15 @@ const (
 	paraMaxSentGap  = 2    // message sentences this close may join one passage
 	paraEdgeSlack   = 5    // article words before the first match still taken in
 	paraMergeTokens = 6    // passages of one message this close are merged
+	paraAloneShared = 6    // least stems shared by the paraphrases of a message found without a quote
+	paraAloneWords  = 10   // least article words they span
 )
+
+// stemSent is one stem of one message sentence.
+type stemSent struct {
+	stem uint64
+	sid  int32
+}
 
 type paraMatch struct {
 	as         int // article sentence number
@@ -48,7 +57,13 @@ func (ix *Index) paraphrase(mt *matcher, toks []token, cands []cand) []cand {
 	quoted := make([]bool, len(toks))
 	// Messages already hit: those with a passage, and those with a piece
 	// of alignment too short to report, which a restatement often keeps.
-	hitMsgs := maps.Clone(mt.near)
+	// Messages with a piece too short to report are warm: a piece of five
+	// words happens by chance against many messages, so they get a bar
+	// between the two.
+	hitMsgs := make(map[int32]bool, len(mt.near))
+	for m := range mt.near {
+		hitMsgs[m] = false
+	}
 	for _, c := range cands {
 		for k := c.a0; k <= c.a1; k++ {
 			covered[k] = c.msg + 1
@@ -61,6 +76,16 @@ func (ix *Index) paraphrase(mt *matcher, toks []token, cands []cand) []cand {
 		hitList = append(hitList, m)
 	}
 	slices.Sort(hitList)
+	mt.hot = mt.hot[:0]
+	for _, m := range hitList {
+		msg := &ix.msgs[m]
+		for sid := msg.sent0; sid < msg.sent0+msg.nsent; sid++ {
+			for _, st := range ix.sents[sid].stems {
+				mt.hot = append(mt.hot, stemSent{st, sid})
+			}
+		}
+	}
+	slices.SortFunc(mt.hot, func(x, y stemSent) int { return cmp.Or(cmp.Compare(x.stem, y.stem), cmp.Compare(x.sid, y.sid)) })
 
 	if cap(mt.acc) < len(ix.sents) {
 		mt.acc = make([]float32, len(ix.sents))
@@ -141,10 +166,12 @@ func (ix *Index) paraphrase(mt *matcher, toks []token, cands []cand) []cand {
 				acc[sid] += w2
 			}
 		}
-		for _, m := range hitList {
-			msg := &ix.msgs[m]
-			for sid := msg.sent0; sid < msg.sent0+msg.nsent; sid++ {
-				if acc[sid] == 0 {
+		// Sentences of the messages already hit that share a stem with
+		// this one; the others have a similarity of 0.
+		for _, st := range stems {
+			k, _ := slices.BinarySearchFunc(mt.hot, st, func(x stemSent, st uint64) int { return cmp.Compare(x.stem, st) })
+			for ; k < len(mt.hot) && mt.hot[k].stem == st; k++ {
+				if sid := mt.hot[k].sid; acc[sid] == 0 {
 					mt.touch = append(mt.touch, sid)
 					acc[sid] = -1 // mark as touched
 				}
@@ -157,15 +184,18 @@ func (ix *Index) paraphrase(mt *matcher, toks []token, cands []cand) []cand {
 			if only >= 0 && s.msg != only {
 				continue
 			}
-			hot := hitMsgs[s.msg]
+			hot, warm := hitMsgs[s.msg]
 			// Cheap bound: the rare stems alone cannot reach the bar
 			// unless the common ones help; skip hopeless cold candidates.
-			if !hot && float64(acc[sid]) < 0.15*na*s.norm {
+			if !warm && float64(acc[sid]) < 0.15*na*s.norm {
 				continue
 			}
 			theta, minShared := paraThetaCold, paraSharedCold
-			if hot {
+			switch {
+			case hot:
 				theta, minShared = paraThetaHit, paraSharedHit
+			case warm:
+				theta, minShared = paraThetaWarm, paraSharedWarm
 			}
 			try := func(sid0, sid1 int, cos float64, shared, window int) {
 				// Few shared words must make most of the message sentence.

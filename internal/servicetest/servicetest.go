@@ -16,6 +16,7 @@ import (
 	"github.com/dissent-channel/dissent"
 	"github.com/dissent-channel/dissent/internal/auditlog"
 	"github.com/dissent-channel/dissent/internal/deadline"
+	"github.com/dissent-channel/dissent/internal/exposure"
 	"github.com/dissent-channel/dissent/internal/seal"
 	"github.com/dissent-channel/dissent/internal/store"
 )
@@ -78,6 +79,7 @@ func New(t testing.TB) *Env {
 			return deadline.New(loc, closures)
 		},
 	})
+	svc.SetExposureEngine(exposure.Engine(exposure.Options{}))
 	return &Env{Svc: svc, DB: db, Log: alog, Ring: ring, Clock: clock, Dir: dir}
 }
 

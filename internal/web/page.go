@@ -86,7 +86,9 @@ func nav(a *dissent.Actor) []navItem {
 	add(dissent.RoleEmployee, "/messages", "My messages")
 	add(dissent.RoleEmployee, "/messages/new", "New message")
 	if a.Roles.Has(dissent.RoleOfficer) || a.Roles.Has(dissent.RoleDirector) {
-		items = append(items, navItem{"/inbox", "Inbox"}, navItem{"/dashboard", "Dashboard"})
+		items = append(items, navItem{"/inbox", "Inbox"}, navItem{"/dashboard", "Dashboard"}, navItem{"/exposure", "Exposure"})
+	} else if a.Roles.Has(dissent.RoleEmployee) {
+		items = append(items, navItem{"/exposure", "Exposure"}) // findings on their own messages only
 	}
 	add(dissent.RolePrincipal, "/distributed", "Distributed to me")
 	add(dissent.RoleReviewer, "/consultations", "Consultations")

@@ -159,3 +159,73 @@ func unionLen(ss []span) int {
 	}
 	return n
 }
+
+// Alerts are the article-level measures: what a reader of the alerts sees,
+// one alert per article that has any finding, and one per (article,
+// message) pair named.
+type Alerts struct {
+	// Articles: an article alerts when it has a finding. It is a true
+	// alert when it exposes a message and the finding names one of the
+	// messages it exposes; an alert naming only other messages is false
+	// (the office would look at the wrong message) and the article counts
+	// as missed.
+	Articles Counts
+	// Pairs: every (article, message) pair named by a finding, against
+	// every pair exposed.
+	Pairs Counts
+}
+
+// Counts of alerts.
+type Counts struct {
+	True, False, Missed int
+}
+
+// Precision is the share of alerts that are true; 1 when there are none.
+func (c Counts) Precision() float64 {
+	if c.True+c.False == 0 {
+		return 1
+	}
+	return float64(c.True) / float64(c.True+c.False)
+}
+
+// Recall is the share of exposures alerted; 1 when there are none.
+func (c Counts) Recall() float64 {
+	if c.True+c.Missed == 0 {
+		return 1
+	}
+	return float64(c.True) / float64(c.True+c.Missed)
+}
+
+// EvaluateAlerts computes the article-level measures over the given
+// articles. truth maps an article to the messages it exposes (none for a
+// clean article); found maps it to the messages its findings name.
+// Articles found but absent from articles are ignored, so that the caller
+// chooses which articles count.
+func EvaluateAlerts(articles []string, truth, found map[string][]string) Alerts {
+	var r Alerts
+	for _, a := range articles {
+		want, got := truth[a], found[a]
+		right := 0
+		for _, m := range got {
+			if slices.Contains(want, m) {
+				right++
+			}
+		}
+		r.Pairs.True += right
+		r.Pairs.False += len(got) - right
+		r.Pairs.Missed += len(want) - right
+		switch {
+		case len(got) == 0 && len(want) > 0:
+			r.Articles.Missed++
+		case len(got) == 0:
+		case right > 0:
+			r.Articles.True++
+		case len(want) > 0:
+			r.Articles.False++
+			r.Articles.Missed++
+		default:
+			r.Articles.False++
+		}
+	}
+	return r
+}

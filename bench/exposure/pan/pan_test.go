@@ -96,3 +96,33 @@ func TestUnionLen(t *testing.T) {
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+func TestEvaluateAlerts(t *testing.T) {
+	// Six articles, counted by hand:
+	//   clean1: clean, no alert            -> nothing
+	//   clean2: clean, alert naming m1     -> article false; pair false
+	//   leak1:  exposes m1, alert m1       -> article true; pair true
+	//   leak2:  exposes m1 and m2, alert m2 and m3
+	//                                      -> article true; pairs: true m2, false m3, missed m1
+	//   leak3:  exposes m2, alert m1       -> article false and missed; pair false, pair missed
+	//   leak4:  exposes m3, no alert       -> article missed; pair missed
+	// Articles: true 2, false 2, missed 2. Pairs: true 2, false 3, missed 3.
+	articles := []string{"clean1", "clean2", "leak1", "leak2", "leak3", "leak4"}
+	truth := map[string][]string{"leak1": {"m1"}, "leak2": {"m1", "m2"}, "leak3": {"m2"}, "leak4": {"m3"}}
+	found := map[string][]string{"clean2": {"m1"}, "leak1": {"m1"}, "leak2": {"m2", "m3"}, "leak3": {"m1"},
+		"other": {"m9"}} // not among the articles: ignored
+	got := EvaluateAlerts(articles, truth, found)
+	want := Alerts{Articles: Counts{True: 2, False: 2, Missed: 2}, Pairs: Counts{True: 2, False: 3, Missed: 3}}
+	if got != want {
+		t.Fatalf("EvaluateAlerts = %+v; want %+v", got, want)
+	}
+	if p, r := got.Articles.Precision(), got.Articles.Recall(); p != 0.5 || r != 0.5 {
+		t.Errorf("article precision, recall = %v, %v; want 0.5, 0.5", p, r)
+	}
+	if p, r := got.Pairs.Precision(), got.Pairs.Recall(); p != 0.4 || r != 0.4 {
+		t.Errorf("pair precision, recall = %v, %v; want 0.4, 0.4", p, r)
+	}
+	if p, r := (Counts{}).Precision(), (Counts{}).Recall(); p != 1 || r != 1 {
+		t.Errorf("empty counts: precision, recall = %v, %v; want 1, 1", p, r)
+	}
+}

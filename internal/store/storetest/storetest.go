@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"NotFound", testNotFound},
 		{"Directory", testDirectory}, // directory.go
 		{"Inbox", testInbox},
+		{"Exposure", testExposure},
 	}
 	tests = append(tests, jobTests...) // jobs.go
 	for _, tt := range tests {
