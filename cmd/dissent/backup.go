@@ -18,6 +18,7 @@ import (
 	"github.com/dissent-channel/dissent/internal/backup"
 	"github.com/dissent-channel/dissent/internal/config"
 	"github.com/dissent-channel/dissent/internal/seal"
+	"github.com/dissent-channel/dissent/internal/store"
 )
 
 // Keys in a backup. The archive holds the keyring file as it is on disk
@@ -93,9 +94,24 @@ func parseRecipients(list []string, file string) ([]age.Recipient, error) {
 }
 
 func runBackup(ctx context.Context, e *env, cfg config.Config, out string, rcpts []age.Recipient) error {
-	if ok, err := initialized(ctx, cfg); err != nil {
+	// The database is opened read-only and not migrated: a backup made with
+	// a newer binary must not change the schema under the running service.
+	dialect, dsn := store.SQLite, cfg.SQLitePath()
+	if cfg.Backend() == config.BackendPostgres {
+		dialect, dsn = store.Postgres, cfg.DatabaseURL
+	}
+	if _, err := os.Stat(filepath.Join(keysDir(cfg), seal.RingFile)); dialect == store.SQLite && err != nil {
+		return errNotInitializedIn(cfg)
+	}
+	db, err := store.OpenReadOnly(ctx, dialect, dsn)
+	if errors.Is(err, os.ErrNotExist) {
+		return errNotInitializedIn(cfg)
+	}
+	if err != nil {
 		return err
-	} else if !ok {
+	}
+	defer db.Close()
+	if ok, err := hasAdmin(ctx, db); err != nil || !ok {
 		return errNotInitializedIn(cfg)
 	}
 	if _, err := os.Lstat(out); err == nil {
@@ -126,13 +142,6 @@ func runBackup(ctx context.Context, e *env, cfg config.Config, out string, rcpts
 		}
 		rcpts = []age.Recipient{id.Recipient()}
 	}
-	// The database alone; the dump needs no keys.
-	db, err := openStore(ctx, cfg, noKeys{})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-
 	tmp, err := os.OpenFile(out+".partial", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("create the archive: %w", err)

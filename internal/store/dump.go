@@ -35,6 +35,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -44,6 +46,8 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/dissent-channel/dissent"
 )
 
 // versionTable is goose's table of applied migrations, which is not dumped.
@@ -900,3 +904,62 @@ func PostgresHasTables(ctx context.Context, url string) (bool, error) {
 	}
 	return n > 0, nil
 }
+
+// OpenReadOnly opens an existing database only to read it (Dump, View),
+// without migrating it: a backup taken by a newer binary must not change the
+// schema under the running service. dsn is the SQLite file's path or the
+// PostgreSQL URL. Update fails.
+func OpenReadOnly(ctx context.Context, d Dialect, dsn string) (*DB, error) {
+	var open func() (*sql.DB, error)
+	switch d {
+	case SQLite:
+		q := url.Values{}
+		for _, p := range []string{"busy_timeout(10000)", "foreign_keys(1)", "query_only(1)"} {
+			q.Add("_pragma", p)
+		}
+		if _, err := os.Stat(dsn); err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		open = func() (*sql.DB, error) { return sql.Open("sqlite", "file:"+dsn+"?"+q.Encode()) }
+	case Postgres:
+		open = func() (*sql.DB, error) { return sql.Open(PostgresDriver, dsn) }
+	default:
+		return nil, fmt.Errorf("open database: unknown dialect %q", d)
+	}
+	r, err := open()
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	w, err := open()
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	r.SetMaxOpenConns(4)
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		w.Close()
+		if d == Postgres {
+			return nil, fmt.Errorf("connect to database %s: %w", redactURL(dsn), err)
+		}
+		return nil, fmt.Errorf("open database %s: %w", dsn, err)
+	}
+	db := &DB{dialect: d, sealer: noSealer{}, write: w, read: r, reqs: make(chan *writeReq), quit: make(chan struct{})}
+	db.closeOne.Do(func() { close(db.quit) }) // Update fails at once: nothing writes through this DB
+	return db, nil
+}
+
+// noSealer is the sealer of a read-only store: a dump copies sealed values
+// as they are and opens none.
+type noSealer struct{}
+
+var errReadOnly = errors.New("store opened read-only, without keys")
+
+func (noSealer) NewDataKey() (dissent.WrappedKey, error)                     { return dissent.WrappedKey{}, errReadOnly }
+func (noSealer) Seal(dissent.WrappedKey, dissent.AD, []byte) ([]byte, error) { return nil, errReadOnly }
+func (noSealer) Open(dissent.WrappedKey, dissent.AD, []byte) ([]byte, error) { return nil, errReadOnly }
+func (noSealer) Rewrap(dissent.WrappedKey) (dissent.WrappedKey, error) {
+	return dissent.WrappedKey{}, errReadOnly
+}
+func (noSealer) ActiveKEK() string           { return "" }
+func (noSealer) Tag(dissent.PersonID) []byte { return nil }
