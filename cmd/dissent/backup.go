@@ -151,6 +151,9 @@ func runBackup(ctx context.Context, e *env, cfg config.Config, out string, rcpts
 		if !done {
 			tmp.Close()
 			os.Remove(tmp.Name())
+			if idFile != "" {
+				os.Remove(idFile) // it decrypts nothing that exists
+			}
 		}
 	}()
 	w, err := backup.NewWriter(tmp, rcpts...)
