@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"filippo.io/age"
 	"github.com/spf13/cobra"
@@ -24,7 +25,7 @@ import (
 
 func restoreCmd(e *env) *cobra.Command {
 	var f storeFlags
-	var in, identity string
+	var in, identity, logKey string
 	c := &cobra.Command{
 		Use:   "restore",
 		Short: "Restore a backup archive into a new deployment, after checking the archive and its audit log",
@@ -55,10 +56,11 @@ check fails, it removes what it wrote.`,
 			if err != nil {
 				return err
 			}
-			return runRestore(cmd.Context(), e, cfg, in, ids)
+			return runRestore(cmd.Context(), e, cfg, in, ids, logKey)
 		},
 	}
 	f.add(c)
+	c.Flags().StringVar(&logKey, "log-key", "", "the audit log's public key you published, or a file holding it (DATA/log/key.pub): refuse an archive of another log")
 	c.Flags().StringVar(&in, "in", "", "archive to restore")
 	c.Flags().StringVar(&identity, "identity", "", "age identity file that decrypts the archive")
 	return c
@@ -121,13 +123,18 @@ func verifyArchive(e *env, in string, ids []age.Identity) (*backup.Manifest, err
 	return m, nil
 }
 
-func runRestore(ctx context.Context, e *env, cfg config.Config, in string, ids []age.Identity) (err error) {
+func runRestore(ctx context.Context, e *env, cfg config.Config, in string, ids []age.Identity, logKey string) (err error) {
 	if err := checkTarget(ctx, cfg); err != nil {
 		return err
 	}
 	m, err := verifyArchive(e, in, ids)
 	if err != nil {
 		return err
+	}
+	if logKey != "" {
+		if err := checkLogKey(in, m, ids, logKey); err != nil {
+			return err
+		}
 	}
 	if m.Keyring == "passphrase" && e.getenv("DISSENT_KEY_PASSPHRASE") == "" {
 		return errors.New("the archive's keyring is protected by a passphrase: set DISSENT_KEY_PASSPHRASE (nothing was written)")
@@ -319,4 +326,32 @@ func (l lineBar) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// checkLogKey refuses an archive whose log key is not the one expected:
+// age does not tell who made an archive, the log's key does.
+func checkLogKey(in string, m *backup.Manifest, ids []age.Identity, want string) error {
+	if !strings.Contains(want, "+") {
+		b, err := readLimited(want, 4096)
+		if err != nil {
+			return fmt.Errorf("--log-key: neither a key (name+hash+base64) nor a file holding one: %w", err)
+		}
+		want = string(b)
+	}
+	if _, err := auditlog.ParseVerifierKey(want); err != nil {
+		return fmt.Errorf("--log-key: %w", err)
+	}
+	fh, err := os.Open(in)
+	if err != nil {
+		return fmt.Errorf("--in: %w", err)
+	}
+	defer fh.Close()
+	rd, err := backup.Open(fh, m, ids...)
+	if err != nil {
+		return err
+	}
+	if got := strings.TrimSpace(string(rd.File(backup.LogKeyEntry))); got != strings.TrimSpace(want) {
+		return fmt.Errorf("the archive is of another audit log (its key is %s, not the --log-key given); nothing was written", got)
+	}
+	return nil
 }
