@@ -132,6 +132,9 @@ func NewWriter(w io.Writer, rcpts ...age.Recipient) (*Writer, error) {
 }
 
 func (w *Writer) entry(name string, data []byte) error {
+	if len(data) > maxEntry {
+		return fmt.Errorf("backup: %s would be %d bytes; a reader accepts at most %d (one row is too large)", name, len(data), maxEntry)
+	}
 	h := &tar.Header{Name: name, Mode: 0o600, Size: int64(len(data)), ModTime: w.started, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
 	if err := w.tw.WriteHeader(h); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
