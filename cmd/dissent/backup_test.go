@@ -37,6 +37,7 @@ func TestBackupScripts(t *testing.T) {
 		"truncatefile": cmdTruncate,
 		"swapentries":  cmdSwapEntries,
 		"forgeleaf":    cmdForgeLeaf,
+		"swapkeys":     cmdSwapKeys,
 	}})
 }
 
@@ -130,6 +131,30 @@ func forgeLeaf(path, identity string) error {
 		}
 		return nil, false, errors.New("no log_leaves entry")
 	})
+}
+
+// swapkeys FILE IDENTITY DATADIR puts another deployment's keyring and
+// key identity in the archive (keeping its log key file) and rewrites the
+// manifest to match.
+func cmdSwapKeys(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: swapkeys FILE IDENTITY DATADIR")
+	}
+	ring, err := os.ReadFile(filepath.Join(ts.MkAbs(args[2]), "keys", "keyring.age"))
+	ts.Check(err)
+	id, err := os.ReadFile(filepath.Join(ts.MkAbs(args[2]), "keys", "identity.age"))
+	ts.Check(err)
+	ts.Check(rewriteArchive(ts.MkAbs(args[0]), ts.MkAbs(args[1]), func(es []tarEntry) ([]tarEntry, bool, error) {
+		for i := range es {
+			switch es[i].name {
+			case backup.KeyringEntry:
+				es[i].data = ring
+			case backup.IdentityEntry:
+				es[i].data = id
+			}
+		}
+		return es, true, nil
+	}))
 }
 
 type tarEntry struct {

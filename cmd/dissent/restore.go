@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -208,6 +209,16 @@ func runRestore(ctx context.Context, e *env, cfg config.Config, in string, ids [
 	if err != nil {
 		return fmt.Errorf("open the restored keyring: %w", err)
 	}
+	// The log key in the keyring must be the one the archive names (and
+	// --log-key checked): checkpoints are verified with the keyring's.
+	name, key := ring.LogKey()
+	vkey, err := auditlog.VerifierKey(name, key.Public().(ed25519.PublicKey))
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(string(rd.File(backup.LogKeyEntry))) != vkey {
+		return errors.New("the archive's keyring holds another log key than its log/key.pub names")
+	}
 	for _, k := range m.KEKs {
 		if !slices.Contains(ring.KEKs(), k) {
 			return fmt.Errorf("the data keys are wrapped under key-encryption key %s, which the archive's keyring lacks", k)
@@ -242,7 +253,6 @@ func runRestore(ctx context.Context, e *env, cfg config.Config, in string, ids [
 	}
 
 	// The checks of `dissent verify`, and the log against the manifest.
-	name, key := ring.LogKey()
 	alog, err := auditlog.New(db, name, key, logDir(cfg), clockOf(cfg))
 	if err != nil {
 		return err
