@@ -1,5 +1,6 @@
 // Command cosign measures co-signing throughput over HTTP against the raw
-// speed of durable SQLite inserts on the same disk.
+// speed of durable SQLite inserts on the same disk, and on PostgreSQL with
+// one and with two instances.
 //
 // It builds ./cmd/dissent, makes a fresh deployment in a temporary directory
 // (`dissent init`, `org add`, `user import --tokens-out`), starts `dissent
@@ -13,9 +14,16 @@
 // checks that each message's signature_count is its drafter plus every
 // signature that was answered with success.
 //
+// With -postgres URL (a server whose user may create databases) it then
+// runs the same load twice more, each on a fresh database it creates on
+// that server: with one `dissent serve` instance, and with two instances on
+// one database, the requests alternating between them; it prints all three
+// rows and their ratios (issue 6).
+//
 // Run it from the module's root:
 //
 //	go run ./bench/cosign -n 5000
+//	go run ./bench/cosign -n 3000 -concurrency 32 -postgres postgres://postgres@127.0.0.1:5432/postgres
 //
 // Results are recorded in docs/BENCHMARKS.md.
 package main
