@@ -50,8 +50,8 @@ import (
 	"github.com/dissent-channel/dissent"
 )
 
-// versionTable is goose's table of applied migrations, which is not dumped.
-const versionTable = goose.DefaultTablename
+// gooseTable is goose's table of applied migrations, which is not dumped.
+const gooseTable = goose.DefaultTablename
 
 // Snapshot describes a dump: what it holds and the state of the audit log
 // in it, all read in the one transaction the dump was read in.
@@ -84,21 +84,21 @@ type DumpReader interface {
 	Next() (name string, r io.Reader, err error)
 }
 
-var tableName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+var dumpTableName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
-func quote(name string) string { return `"` + name + `"` }
+func quoteIdent(name string) string { return `"` + name + `"` }
 
-type column struct {
+type dumpColumn struct {
 	name  string
 	class string // int, text, blob, real, bool, time or other
 	pk    int    // position in the primary key, from 1; 0 if not in it
 }
 
-type foreignKey struct {
+type dumpFK struct {
 	from, fromCol, to, toCol string
 }
 
-func classOf(typ string) string {
+func dumpClass(typ string) string {
 	t := strings.ToLower(typ)
 	switch {
 	case strings.Contains(t, "int"):
@@ -118,7 +118,7 @@ func classOf(typ string) string {
 }
 
 // catalog lists the tables of the database (without goose's).
-func catalog(ctx context.Context, q querier, d Dialect) ([]string, error) {
+func dumpTables(ctx context.Context, q querier, d Dialect) ([]string, error) {
 	query := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`
 	if d == Postgres {
 		query = `SELECT table_name FROM information_schema.tables
@@ -135,10 +135,10 @@ func catalog(ctx context.Context, q querier, d Dialect) ([]string, error) {
 		if err := rows.Scan(&n); err != nil {
 			return nil, fmt.Errorf("list tables: %w", err)
 		}
-		if n == versionTable {
+		if n == gooseTable {
 			continue
 		}
-		if !tableName.MatchString(n) {
+		if !dumpTableName.MatchString(n) {
 			return nil, fmt.Errorf("table %q: only lowercase names of letters, digits and _ are dumped", n)
 		}
 		out = append(out, n)
@@ -146,7 +146,7 @@ func catalog(ctx context.Context, q querier, d Dialect) ([]string, error) {
 	return out, rows.Err()
 }
 
-func columns(ctx context.Context, q querier, d Dialect, table string) ([]column, error) {
+func dumpColumnsOf(ctx context.Context, q querier, d Dialect, table string) ([]dumpColumn, error) {
 	query := `SELECT name, type, pk FROM pragma_table_info($1) ORDER BY cid`
 	if d == Postgres {
 		query = `SELECT c.column_name, c.data_type,
@@ -161,14 +161,14 @@ func columns(ctx context.Context, q querier, d Dialect, table string) ([]column,
 		return nil, fmt.Errorf("columns of %s: %w", table, err)
 	}
 	defer rows.Close()
-	var out []column
+	var out []dumpColumn
 	for rows.Next() {
-		var c column
+		var c dumpColumn
 		var typ string
 		if err := rows.Scan(&c.name, &typ, &c.pk); err != nil {
 			return nil, fmt.Errorf("columns of %s: %w", table, err)
 		}
-		c.class = classOf(typ)
+		c.class = dumpClass(typ)
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
@@ -180,12 +180,12 @@ func columns(ctx context.Context, q querier, d Dialect, table string) ([]column,
 	return out, nil
 }
 
-func foreignKeys(ctx context.Context, q querier, d Dialect, tables []string) ([]foreignKey, error) {
-	var out []foreignKey
+func dumpForeignKeys(ctx context.Context, q querier, d Dialect, tables []string) ([]dumpFK, error) {
+	var out []dumpFK
 	scan := func(rows *sql.Rows, from string) error {
 		defer rows.Close()
 		for rows.Next() {
-			var fk foreignKey
+			var fk dumpFK
 			var to sql.NullString
 			if from == "" {
 				if err := rows.Scan(&fk.from, &fk.fromCol, &fk.to, &to); err != nil {
@@ -234,7 +234,7 @@ func foreignKeys(ctx context.Context, q querier, d Dialect, tables []string) ([]
 
 // insertOrder sorts tables so that each comes after the tables it
 // references; ties by name.
-func insertOrder(tables []string, fks []foreignKey) ([]string, error) {
+func dumpOrder(tables []string, fks []dumpFK) ([]string, error) {
 	deps := map[string]map[string]bool{}
 	for _, fk := range fks {
 		if fk.from == fk.to {
@@ -283,22 +283,22 @@ func (db *DB) Dump(ctx context.Context, w DumpWriter) (Snapshot, error) {
 	}
 	defer tx.Rollback()
 	// The first statement fixes the snapshot.
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM `+versionTable).Scan(&snap.Schema); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM `+gooseTable).Scan(&snap.Schema); err != nil {
 		return snap, fmt.Errorf("read schema version: %w", err)
 	}
-	tables, err := catalog(ctx, tx, db.dialect)
+	tables, err := dumpTables(ctx, tx, db.dialect)
 	if err != nil {
 		return snap, err
 	}
-	fks, err := foreignKeys(ctx, tx, db.dialect, tables)
+	fks, err := dumpForeignKeys(ctx, tx, db.dialect, tables)
 	if err != nil {
 		return snap, err
 	}
-	if tables, err = insertOrder(tables, fks); err != nil {
+	if tables, err = dumpOrder(tables, fks); err != nil {
 		return snap, err
 	}
 	for _, t := range tables {
-		var self []foreignKey
+		var self []dumpFK
 		for _, fk := range fks {
 			if fk.from == t && fk.to == t {
 				self = append(self, fk)
@@ -352,26 +352,26 @@ type dumpHeader struct {
 	Columns []string `json:"columns"`
 }
 
-func dumpTable(ctx context.Context, q querier, d Dialect, table string, self []foreignKey, w io.Writer) (int64, error) {
-	cols, err := columns(ctx, q, d, table)
+func dumpTable(ctx context.Context, q querier, d Dialect, table string, self []dumpFK, w io.Writer) (int64, error) {
+	cols, err := dumpColumnsOf(ctx, q, d, table)
 	if err != nil {
 		return 0, err
 	}
 	names := make([]string, len(cols))
 	quoted := make([]string, len(cols))
-	var pk []column
+	var pk []dumpColumn
 	for i, c := range cols {
-		names[i], quoted[i] = c.name, quote(c.name)
+		names[i], quoted[i] = c.name, quoteIdent(c.name)
 		if c.pk > 0 {
 			pk = append(pk, c)
 		}
 	}
-	slices.SortFunc(pk, func(a, b column) int { return cmp.Compare(a.pk, b.pk) })
-	query := `SELECT ` + strings.Join(quoted, ", ") + ` FROM ` + quote(table)
+	slices.SortFunc(pk, func(a, b dumpColumn) int { return cmp.Compare(a.pk, b.pk) })
+	query := `SELECT ` + strings.Join(quoted, ", ") + ` FROM ` + quoteIdent(table)
 	if len(pk) > 0 {
 		var order []string
 		for _, c := range pk {
-			order = append(order, quote(c.name))
+			order = append(order, quoteIdent(c.name))
 		}
 		query += ` ORDER BY ` + strings.Join(order, ", ")
 	}
@@ -402,15 +402,15 @@ func dumpTable(ctx context.Context, q querier, d Dialect, table string, self []f
 		}
 		row := make([]any, len(vals))
 		for i, v := range vals {
-			if row[i], err = encodeValue(v); err != nil {
-				return n, fmt.Errorf("column %s: %w", names[i], err)
+			if row[i], err = encodeDumpValue(v); err != nil {
+				return n, fmt.Errorf("dumpColumn %s: %w", names[i], err)
 			}
 		}
 		if len(self) > 0 {
 			held = append(held, row)
 			continue
 		}
-		if err := writeRow(w, enc, &line, row); err != nil {
+		if err := writeDumpRow(w, enc, &line, row); err != nil {
 			return n, err
 		}
 		n++
@@ -424,7 +424,7 @@ func dumpTable(ctx context.Context, q querier, d Dialect, table string, self []f
 			return n, err
 		}
 		for _, row := range ordered {
-			if err := writeRow(w, enc, &line, row); err != nil {
+			if err := writeDumpRow(w, enc, &line, row); err != nil {
 				return n, err
 			}
 			n++
@@ -433,7 +433,7 @@ func dumpTable(ctx context.Context, q querier, d Dialect, table string, self []f
 	return n, nil
 }
 
-func writeRow(w io.Writer, enc *json.Encoder, line *bytes.Buffer, row []any) error {
+func writeDumpRow(w io.Writer, enc *json.Encoder, line *bytes.Buffer, row []any) error {
 	line.Reset()
 	if err := enc.Encode(row); err != nil {
 		return err
@@ -444,18 +444,18 @@ func writeRow(w io.Writer, enc *json.Encoder, line *bytes.Buffer, row []any) err
 
 // parentsFirst orders the rows of a table that references itself so that
 // a row comes after the rows it references.
-func parentsFirst(rows [][]any, names []string, self []foreignKey) ([][]any, error) {
+func parentsFirst(rows [][]any, names []string, self []dumpFK) ([][]any, error) {
 	key := func(v any) string { b, _ := json.Marshal(v); return string(b) }
 	type link struct{ from, to int }
 	var links []link
 	for _, fk := range self {
 		l := link{slices.Index(names, fk.fromCol), slices.Index(names, fk.toCol)}
 		if l.from < 0 || l.to < 0 {
-			return nil, fmt.Errorf("self reference %s → %s: column not found", fk.fromCol, fk.toCol)
+			return nil, fmt.Errorf("self reference %s → %s: dumpColumn not found", fk.fromCol, fk.toCol)
 		}
 		links = append(links, l)
 	}
-	emitted := map[int]map[string]bool{} // by referenced column: values emitted
+	emitted := map[int]map[string]bool{} // by referenced dumpColumn: values emitted
 	present := map[int]map[string]bool{}
 	for _, l := range links {
 		emitted[l.to], present[l.to] = map[string]bool{}, map[string]bool{}
@@ -495,7 +495,7 @@ func parentsFirst(rows [][]any, names []string, self []foreignKey) ([][]any, err
 	return out, nil
 }
 
-func encodeValue(v any) (any, error) {
+func encodeDumpValue(v any) (any, error) {
 	switch x := v.(type) {
 	case nil, int64, bool:
 		return x, nil
@@ -520,10 +520,10 @@ func encodeValue(v any) (any, error) {
 	return nil, fmt.Errorf("values of type %T are not dumped", v)
 }
 
-// decodeValue turns a dumped value into one to bind for a column of class.
+// decodeValue turns a dumped value into one to bind for a dumpColumn of class.
 // SQLite keeps what was dumped (its columns hold any type, as they did when
-// the row was first written); PostgreSQL gets the column's type.
-func decodeValue(raw json.RawMessage, class string, d Dialect) (any, error) {
+// the row was first written); PostgreSQL gets the dumpColumn's type.
+func decodeDumpValue(raw json.RawMessage, class string, d Dialect) (any, error) {
 	raw = bytes.TrimSpace(raw)
 	var v any
 	switch {
@@ -608,13 +608,13 @@ func decodeValue(raw json.RawMessage, class string, d Dialect) (any, error) {
 // Empty reports whether the database holds no rows in any table but
 // goose's, and names the first table that does hold some.
 func (db *DB) Empty(ctx context.Context) (bool, string, error) {
-	tables, err := catalog(ctx, db.read, db.dialect)
+	tables, err := dumpTables(ctx, db.read, db.dialect)
 	if err != nil {
 		return false, "", err
 	}
 	for _, t := range tables {
 		var one int
-		err := db.read.QueryRowContext(ctx, `SELECT 1 FROM `+quote(t)+` LIMIT 1`).Scan(&one)
+		err := db.read.QueryRowContext(ctx, `SELECT 1 FROM `+quoteIdent(t)+` LIMIT 1`).Scan(&one)
 		if err == nil {
 			return false, t, nil
 		}
@@ -625,7 +625,7 @@ func (db *DB) Empty(ctx context.Context) (bool, string, error) {
 	return true, "", nil
 }
 
-func (db *DB) provider() (*goose.Provider, error) {
+func (db *DB) migrationProvider() (*goose.Provider, error) {
 	sub, err := fs.Sub(migrations, "migrations/"+string(db.dialect))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
@@ -662,7 +662,7 @@ func (db *DB) Load(ctx context.Context, schema int64, r DumpReader) (map[string]
 	} else if !ok {
 		return nil, fmt.Errorf("%w (table %s holds rows)", ErrNotEmpty, t)
 	}
-	p, err := db.provider()
+	p, err := db.migrationProvider()
 	if err != nil {
 		return nil, err
 	}
@@ -694,7 +694,7 @@ func (db *DB) load(ctx context.Context, r DumpReader) (map[string]int64, error) 
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
 	defer tx.Rollback()
-	tables, err := catalog(ctx, tx, db.dialect)
+	tables, err := dumpTables(ctx, tx, db.dialect)
 	if err != nil {
 		return nil, err
 	}
@@ -730,10 +730,10 @@ func (db *DB) load(ctx context.Context, r DumpReader) (map[string]int64, error) 
 	return counts, nil
 }
 
-// loadBatch bounds the rows of one INSERT and its parameters (the SQLite
+// loadBatchRows bounds the rows of one INSERT and its parameters (the SQLite
 // driver binds many parameters slowly).
 const (
-	loadBatch     = 64
+	loadBatchRows = 64
 	loadMaxParams = 900
 )
 
@@ -746,31 +746,31 @@ func (db *DB) loadTable(ctx context.Context, tx *sql.Tx, table string, in io.Rea
 	if h.Table != table || len(h.Columns) == 0 {
 		return 0, fmt.Errorf("header names table %q with %d columns", h.Table, len(h.Columns))
 	}
-	cols, err := columns(ctx, tx, db.dialect, table)
+	cols, err := dumpColumnsOf(ctx, tx, db.dialect, table)
 	if err != nil {
 		return 0, err
 	}
 	classes := make([]string, len(h.Columns))
 	quoted := make([]string, len(h.Columns))
 	for i, name := range h.Columns {
-		j := slices.IndexFunc(cols, func(c column) bool { return c.name == name })
+		j := slices.IndexFunc(cols, func(c dumpColumn) bool { return c.name == name })
 		if j < 0 {
-			return 0, fmt.Errorf("the dump has column %s, which the schema lacks", name)
+			return 0, fmt.Errorf("the dump has dumpColumn %s, which the schema lacks", name)
 		}
 		if slices.Contains(h.Columns[:i], name) {
-			return 0, fmt.Errorf("column %s appears twice", name)
+			return 0, fmt.Errorf("dumpColumn %s appears twice", name)
 		}
-		classes[i], quoted[i] = cols[j].class, quote(name)
+		classes[i], quoted[i] = cols[j].class, quoteIdent(name)
 	}
 	if db.dialect == Postgres {
 		// Rows go in as they were: triggers that assign values (orgs.seq)
 		// must not rewrite them. Foreign keys stay checked.
-		if _, err := tx.ExecContext(ctx, `ALTER TABLE `+quote(table)+` DISABLE TRIGGER USER`); err != nil {
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE `+quoteIdent(table)+` DISABLE TRIGGER USER`); err != nil {
 			return 0, fmt.Errorf("disable triggers: %w", err)
 		}
 	}
-	per := max(1, min(loadBatch, loadMaxParams/len(h.Columns)))
-	prefix := `INSERT INTO ` + quote(table) + ` (` + strings.Join(quoted, ", ") + `) VALUES `
+	per := max(1, min(loadBatchRows, loadMaxParams/len(h.Columns)))
+	prefix := `INSERT INTO ` + quoteIdent(table) + ` (` + strings.Join(quoted, ", ") + `) VALUES `
 	var args []any
 	rowsIn := 0
 	flush := func() error {
@@ -812,9 +812,9 @@ func (db *DB) loadTable(ctx context.Context, tx *sql.Tx, table string, in io.Rea
 			return n, fmt.Errorf("row %d has %d values; the header names %d columns", n+1, len(row), len(h.Columns))
 		}
 		for i, raw := range row {
-			v, err := decodeValue(raw, classes[i], db.dialect)
+			v, err := decodeDumpValue(raw, classes[i], db.dialect)
 			if err != nil {
-				return n, fmt.Errorf("row %d, column %s: %w", n+1, h.Columns[i], err)
+				return n, fmt.Errorf("row %d, dumpColumn %s: %w", n+1, h.Columns[i], err)
 			}
 			args = append(args, v)
 		}
@@ -830,14 +830,14 @@ func (db *DB) loadTable(ctx context.Context, tx *sql.Tx, table string, in io.Rea
 		return n, err
 	}
 	if db.dialect == Postgres {
-		if _, err := tx.ExecContext(ctx, `ALTER TABLE `+quote(table)+` ENABLE TRIGGER USER`); err != nil {
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE `+quoteIdent(table)+` ENABLE TRIGGER USER`); err != nil {
 			return n, fmt.Errorf("enable triggers: %w", err)
 		}
 	}
 	return n, nil
 }
 
-// resetSequences moves every sequence that feeds a column (identities,
+// resetSequences moves every sequence that feeds a dumpColumn (identities,
 // orgs.seq) past the largest value loaded, so that new rows do not collide.
 func resetSequences(ctx context.Context, tx *sql.Tx, tables []string) error {
 	for _, t := range tables {
@@ -864,7 +864,7 @@ func resetSequences(ctx context.Context, tx *sql.Tx, tables []string) error {
 			return fmt.Errorf("sequences of %s: %w", t, err)
 		}
 		for _, s := range seqs {
-			if _, err := tx.ExecContext(ctx, `SELECT setval($1, COALESCE((SELECT MAX(`+quote(s.col)+`) FROM `+quote(t)+`), 0) + 1, false)`, s.name); err != nil {
+			if _, err := tx.ExecContext(ctx, `SELECT setval($1, COALESCE((SELECT MAX(`+quoteIdent(s.col)+`) FROM `+quoteIdent(t)+`), 0) + 1, false)`, s.name); err != nil {
 				return fmt.Errorf("reset sequence %s: %w", s.name, err)
 			}
 		}
@@ -876,15 +876,15 @@ func resetSequences(ctx context.Context, tx *sql.Tx, tables []string) error {
 // undoing the migrations: it undoes a restore that failed its checks, in a
 // database that was empty before. Nobody else may use the database.
 func (db *DB) Unload(ctx context.Context) error {
-	p, err := db.provider()
+	p, err := db.migrationProvider()
 	if err != nil {
 		return err
 	}
 	if _, err := p.DownTo(ctx, 0); err != nil {
 		return fmt.Errorf("undo the migrations: %w", err)
 	}
-	if _, err := db.write.ExecContext(ctx, `DROP TABLE IF EXISTS `+versionTable); err != nil {
-		return fmt.Errorf("drop %s: %w", versionTable, err)
+	if _, err := db.write.ExecContext(ctx, `DROP TABLE IF EXISTS `+gooseTable); err != nil {
+		return fmt.Errorf("drop %s: %w", gooseTable, err)
 	}
 	return nil
 }
@@ -944,22 +944,28 @@ func OpenReadOnly(ctx context.Context, d Dialect, dsn string) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open database %s: %w", dsn, err)
 	}
-	db := &DB{dialect: d, sealer: noSealer{}, write: w, read: r, reqs: make(chan *writeReq), quit: make(chan struct{})}
+	db := &DB{dialect: d, sealer: readOnlySealer{}, write: w, read: r, reqs: make(chan *writeReq), quit: make(chan struct{})}
 	db.closeOne.Do(func() { close(db.quit) }) // Update fails at once: nothing writes through this DB
 	return db, nil
 }
 
-// noSealer is the sealer of a read-only store: a dump copies sealed values
+// readOnlySealer is the sealer of a read-only store: a dump copies sealed values
 // as they are and opens none.
-type noSealer struct{}
+type readOnlySealer struct{}
 
-var errReadOnly = errors.New("store opened read-only, without keys")
+var errReadOnlyStore = errors.New("store opened read-only, without keys")
 
-func (noSealer) NewDataKey() (dissent.WrappedKey, error)                     { return dissent.WrappedKey{}, errReadOnly }
-func (noSealer) Seal(dissent.WrappedKey, dissent.AD, []byte) ([]byte, error) { return nil, errReadOnly }
-func (noSealer) Open(dissent.WrappedKey, dissent.AD, []byte) ([]byte, error) { return nil, errReadOnly }
-func (noSealer) Rewrap(dissent.WrappedKey) (dissent.WrappedKey, error) {
-	return dissent.WrappedKey{}, errReadOnly
+func (readOnlySealer) NewDataKey() (dissent.WrappedKey, error) {
+	return dissent.WrappedKey{}, errReadOnlyStore
 }
-func (noSealer) ActiveKEK() string           { return "" }
-func (noSealer) Tag(dissent.PersonID) []byte { return nil }
+func (readOnlySealer) Seal(dissent.WrappedKey, dissent.AD, []byte) ([]byte, error) {
+	return nil, errReadOnlyStore
+}
+func (readOnlySealer) Open(dissent.WrappedKey, dissent.AD, []byte) ([]byte, error) {
+	return nil, errReadOnlyStore
+}
+func (readOnlySealer) Rewrap(dissent.WrappedKey) (dissent.WrappedKey, error) {
+	return dissent.WrappedKey{}, errReadOnlyStore
+}
+func (readOnlySealer) ActiveKEK() string           { return "" }
+func (readOnlySealer) Tag(dissent.PersonID) []byte { return nil }

@@ -19,17 +19,17 @@ func TestValueRoundTrip(t *testing.T) {
 	}
 	for _, d := range []Dialect{SQLite, Postgres} {
 		for _, v := range tests {
-			enc, err := encodeValue(v)
+			enc, err := encodeDumpValue(v)
 			if err != nil {
-				t.Fatalf("encodeValue(%#v): %v", v, err)
+				t.Fatalf("encodeDumpValue(%#v): %v", v, err)
 			}
 			raw, err := json.Marshal(enc)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := decodeValue(raw, "other", d)
+			got, err := decodeDumpValue(raw, "other", d)
 			if err != nil {
-				t.Fatalf("decodeValue(%s): %v", raw, err)
+				t.Fatalf("decodeDumpValue(%s): %v", raw, err)
 			}
 			if tv, ok := v.(time.Time); ok {
 				if gt, ok := got.(time.Time); !ok || !gt.Equal(tv) {
@@ -48,12 +48,12 @@ func TestValueRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if _, err := encodeValue(struct{}{}); err == nil {
-		t.Error("encodeValue(struct{}{}) = nil error; want a refusal")
+	if _, err := encodeDumpValue(struct{}{}); err == nil {
+		t.Error("encodeDumpValue(struct{}{}) = nil error; want a refusal")
 	}
 }
 
-// TestValueCoercion: PostgreSQL gets the column's type for values SQLite
+// TestValueCoercion: PostgreSQL gets the dumpColumn's type for values SQLite
 // kept loosely typed.
 func TestValueCoercion(t *testing.T) {
 	tests := []struct {
@@ -68,14 +68,14 @@ func TestValueCoercion(t *testing.T) {
 		{`7`, "bool", SQLite, int64(7)},
 	}
 	for _, tt := range tests {
-		got, err := decodeValue(json.RawMessage(tt.raw), tt.class, tt.d)
+		got, err := decodeDumpValue(json.RawMessage(tt.raw), tt.class, tt.d)
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("decodeValue(%s, %s, %s) = %#v, %v; want %#v", tt.raw, tt.class, tt.d, got, err, tt.want)
+			t.Errorf("decodeDumpValue(%s, %s, %s) = %#v, %v; want %#v", tt.raw, tt.class, tt.d, got, err, tt.want)
 		}
 	}
 	for _, bad := range []string{``, `{}`, `{"b":1}`, `{"b":"!!"}`, `{"x":"y"}`, `{"b":"","s":""}`, `1.5`, `[1]`, `{"t":"yesterday"}`, `99999999999999999999`} {
-		if _, err := decodeValue(json.RawMessage(bad), "other", SQLite); err == nil {
-			t.Errorf("decodeValue(%q) = nil error; want a refusal", bad)
+		if _, err := decodeDumpValue(json.RawMessage(bad), "other", SQLite); err == nil {
+			t.Errorf("decodeDumpValue(%q) = nil error; want a refusal", bad)
 		}
 	}
 }
@@ -87,16 +87,16 @@ func FuzzDecodeValue(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		v, err := decodeValue(json.RawMessage(raw), "other", SQLite)
+		v, err := decodeDumpValue(json.RawMessage(raw), "other", SQLite)
 		if err != nil {
 			return
 		}
-		enc, err := encodeValue(v)
+		enc, err := encodeDumpValue(v)
 		if err != nil {
-			t.Fatalf("decodeValue(%q) gave %#v, which encodeValue refuses: %v", raw, v, err)
+			t.Fatalf("decodeDumpValue(%q) gave %#v, which encodeValue refuses: %v", raw, v, err)
 		}
 		b, _ := json.Marshal(enc)
-		again, err := decodeValue(b, "other", SQLite)
+		again, err := decodeDumpValue(b, "other", SQLite)
 		if err != nil {
 			t.Fatalf("re-encoded %s does not decode: %v", b, err)
 		}
