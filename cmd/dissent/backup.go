@@ -137,7 +137,7 @@ func runBackup(ctx context.Context, e *env, cfg config.Config, out string, rcpts
 		}
 		idFile = out + ".identity"
 		content := fmt.Sprintf("# identity that decrypts the Dissent backup %s\n# public key: %s\n%s\n", filepath.Base(out), id.Recipient(), id)
-		if err := writeNew(idFile, []byte(content), 0o600); err != nil {
+		if err := writeNewFile(idFile, []byte(content), 0o600); err != nil {
 			return fmt.Errorf("write the identity: %w", err)
 		}
 		rcpts = []age.Recipient{id.Recipient()}
@@ -187,7 +187,7 @@ func runBackup(ctx context.Context, e *env, cfg config.Config, out string, rcpts
 		return errors.New("backup: the keys were rotated while the backup ran; run it again")
 	}
 	m := backup.Manifest{
-		Created:       clockOf(cfg)().UTC(),
+		Created:       deploymentClock(cfg)().UTC(),
 		SourceDialect: string(snap.Dialect),
 		Schema:        snap.Schema,
 		Log:           backup.Log{Size: snap.LogSize, Root: hex.EncodeToString(snap.LogRoot[:]), Checkpoint: string(snap.Checkpoint)},
@@ -225,7 +225,7 @@ func runBackup(ctx context.Context, e *env, cfg config.Config, out string, rcpts
 }
 
 // clockOf is the deployment's clock (DISSENT_NOW moves it).
-func clockOf(cfg config.Config) func() time.Time {
+func deploymentClock(cfg config.Config) func() time.Time {
 	if cfg.Now.IsZero() {
 		return time.Now
 	}
@@ -233,7 +233,7 @@ func clockOf(cfg config.Config) func() time.Time {
 }
 
 // writeNew writes a file that must not exist yet, and syncs it.
-func writeNew(path string, data []byte, mode os.FileMode) error {
+func writeNewFile(path string, data []byte, mode os.FileMode) error {
 	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err

@@ -242,7 +242,7 @@ func rewriteArchive(path, identity string, edit func([]tarEntry) ([]tarEntry, bo
 }
 
 // cli runs the CLI in-process and returns its output.
-func cli(t testing.TB, getenv func(string) string, args ...string) (string, error) {
+func backupCLI(t testing.TB, getenv func(string) string, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
 	if getenv == nil {
@@ -260,11 +260,11 @@ func cli(t testing.TB, getenv func(string) string, args ...string) (string, erro
 func TestBackupIdentityFile(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
-	if out, err := cli(t, nil, "init", "--data", data); err != nil {
+	if out, err := backupCLI(t, nil, "init", "--data", data); err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
 	}
 	arch := filepath.Join(dir, "b.age")
-	if out, err := cli(t, nil, "backup", "--data", data, "--out", arch); err != nil {
+	if out, err := backupCLI(t, nil, "backup", "--data", data, "--out", arch); err != nil {
 		t.Fatalf("backup: %v\n%s", err, out)
 	}
 	for _, p := range []string{arch, arch + ".identity"} {
@@ -319,7 +319,7 @@ func cosignDuringBackup(t *testing.T, db string) burst {
 		store = append(store, "--db", db)
 	}
 	for _, args := range [][]string{{"init"}, {"org", "add", "--id", "state", "--name", "State"}} {
-		if out, err := cli(t, nil, append(args, store...)...); err != nil {
+		if out, err := backupCLI(t, nil, append(args, store...)...); err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, out)
 		}
 	}
@@ -337,7 +337,7 @@ func cosignDuringBackup(t *testing.T, db string) burst {
 	if err := os.WriteFile(people, []byte(csv.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := cli(t, nil, append([]string{"user", "import", people, "--tokens-out", tokFile}, store...)...); err != nil {
+	if out, err := backupCLI(t, nil, append([]string{"user", "import", people, "--tokens-out", tokFile}, store...)...); err != nil {
 		t.Fatalf("user import: %v\n%s", err, out)
 	}
 	tokens := readTokens(t, tokFile)
@@ -422,7 +422,7 @@ func cosignDuringBackup(t *testing.T, db string) burst {
 	}
 	<-quarter
 	began := time.Now()
-	out, berr := cli(t, nil, append([]string{"backup", "--out", b.archive}, store...)...)
+	out, berr := backupCLI(t, nil, append([]string{"backup", "--out", b.archive}, store...)...)
 	ended := time.Now()
 	wg.Wait()
 	if berr != nil {
@@ -469,10 +469,10 @@ func checkRestored(t *testing.T, b burst, data, db string) {
 	if db != "" {
 		args = append(args, "--db", db)
 	}
-	if out, err := cli(t, nil, append([]string{"restore", "--in", b.archive, "--identity", b.identity}, args...)...); err != nil {
+	if out, err := backupCLI(t, nil, append([]string{"restore", "--in", b.archive, "--identity", b.identity}, args...)...); err != nil {
 		t.Fatalf("restore: %v\n%s", err, out)
 	}
-	out, err := cli(t, nil, append([]string{"verify"}, args...)...)
+	out, err := backupCLI(t, nil, append([]string{"verify"}, args...)...)
 	if err != nil || !strings.Contains(out, "The audit log is intact") {
 		t.Fatalf("verify of the restored deployment: %v\n%s", err, out)
 	}
@@ -536,7 +536,7 @@ func TestRestoreSQLiteToPostgres(t *testing.T) {
 	pgData := filepath.Join(t.TempDir(), "restored")
 	checkRestored(t, b, pgData, db)
 	// A used database is refused, and left as it was.
-	if out, err := cli(t, nil, "restore", "--in", b.archive, "--identity", b.identity, "--data", filepath.Join(t.TempDir(), "x"), "--db", db); err == nil || !strings.Contains(out, "already holds tables") {
+	if out, err := backupCLI(t, nil, "restore", "--in", b.archive, "--identity", b.identity, "--data", filepath.Join(t.TempDir(), "x"), "--db", db); err == nil || !strings.Contains(out, "already holds tables") {
 		t.Errorf("restore into a used database: %v, %q; want a refusal", err, out)
 	}
 	// A forged archive that fails the log's checks leaves the new database
@@ -545,7 +545,7 @@ func TestRestoreSQLiteToPostgres(t *testing.T) {
 	if raw, err := os.ReadFile(b.archive); err != nil || os.WriteFile(forged, raw, 0o600) != nil || forgeLeaf(forged, b.identity) != nil {
 		t.Fatalf("forge an archive: %v", err)
 	}
-	out, err := cli(t, nil, "restore", "--in", forged, "--identity", b.identity, "--data", filepath.Join(t.TempDir(), "f"), "--db", target)
+	out, err := backupCLI(t, nil, "restore", "--in", forged, "--identity", b.identity, "--data", filepath.Join(t.TempDir(), "f"), "--db", target)
 	if err == nil || !strings.Contains(out, "what restore wrote has been removed") {
 		t.Errorf("restore of a forged archive into PostgreSQL: %v, %q; want a refusal that removes what it wrote", err, out)
 	}
@@ -554,7 +554,7 @@ func TestRestoreSQLiteToPostgres(t *testing.T) {
 	}
 	back := burst{archive: filepath.Join(t.TempDir(), "pg.age"), messages: b.messages, drafterTokens: b.drafterTokens, ackedBefore: b.ackedBefore, succeeded: b.succeeded}
 	back.identity = back.archive + ".identity"
-	if out, err := cli(t, nil, "backup", "--data", pgData, "--db", db, "--out", back.archive); err != nil {
+	if out, err := backupCLI(t, nil, "backup", "--data", pgData, "--db", db, "--out", back.archive); err != nil {
 		t.Fatalf("backup of the PostgreSQL deployment: %v\n%s", err, out)
 	}
 	checkRestored(t, back, filepath.Join(t.TempDir(), "again"), "")

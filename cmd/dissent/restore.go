@@ -195,13 +195,13 @@ func runRestore(ctx context.Context, e *env, cfg config.Config, in string, ids [
 	}
 	for _, f := range files {
 		if b := rd.File(f.entry); b != nil {
-			if err := writeNew(f.path, b, f.mode); err != nil {
+			if err := writeNewFile(f.path, b, f.mode); err != nil {
 				return fmt.Errorf("write %s: %w", f.path, err)
 			}
 		}
 	}
 	if m.Log.Checkpoint != "" {
-		if err := writeNew(filepath.Join(logDir(cfg), auditlog.CheckpointFile), []byte(m.Log.Checkpoint), 0o644); err != nil {
+		if err := writeNewFile(filepath.Join(logDir(cfg), auditlog.CheckpointFile), []byte(m.Log.Checkpoint), 0o644); err != nil {
 			return fmt.Errorf("write the checkpoint file: %w", err)
 		}
 	}
@@ -253,7 +253,7 @@ func runRestore(ctx context.Context, e *env, cfg config.Config, in string, ids [
 	}
 
 	// The checks of `dissent verify`, and the log against the manifest.
-	alog, err := auditlog.New(db, name, key, logDir(cfg), clockOf(cfg))
+	alog, err := auditlog.New(db, name, key, logDir(cfg), deploymentClock(cfg))
 	if err != nil {
 		return err
 	}
