@@ -23,6 +23,7 @@ type Store interface {
 // returns an *Error of KindNotFound for a missing object, never (zero, nil).
 type Tx interface {
 	AuthTx
+	JobTx // jobs.go: leases, notifications, the e-mail outbox, the sweeper's reads
 
 	CreateOrg(ctx context.Context, o Org) error
 	Org(ctx context.Context, id string) (Org, error)

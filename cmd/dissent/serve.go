@@ -20,6 +20,7 @@ func serveCmd(e *env) *cobra.Command {
 	var f storeFlags
 	var addr, publicURL string
 	var sf securityFlags
+	var bf backgroundFlags
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web UI and the JSON API (sets up ./dissent-data on first run)",
@@ -64,13 +65,33 @@ func serveCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			mailCfg, err := bf.mailConfig(e, base)
+			if err != nil {
+				return err
+			}
+			// Shutdown order (the defers run in reverse): listenAndServe
+			// stops taking requests and drains those in flight; then the
+			// background work stops (the sweeper ends its sweep and gives
+			// up its lease, the mailer ends its batch); then the session
+			// purge and the last checkpoint; then the store closes.
 			pctx, stopPurge := context.WithCancel(ctx)
 			defer stopPurge()
 			go purgeSessions(pctx, d.svc, 10*time.Minute, log)
 			cpDone := make(chan struct{})
 			go func() { defer close(cpDone); checkpointEvery(pctx, d.log, 5*time.Second, log) }()
 			defer func() { stopPurge(); <-cpDone }()
+			met := newMetrics()
+			bg, err := startBackground(context.WithoutCancel(ctx), backgroundConfig{svc: d.svc, clock: d.clock, holder: instanceName(),
+				sweep: bf.sweepInterval, mail: mailCfg, mailDue: bf.mailEvery, metrics: met, log: log})
+			if err != nil {
+				return err
+			}
+			defer bg.Stop()
+			if mailCfg == nil {
+				log.Warn("no SMTP server configured (--smtp or DISSENT_SMTP_URL): notifications are shown in the web UI only")
+			}
 			srv := web.New(d.svc, web.Options{
+				Metrics:      met,
 				Auth:         authOpts,
 				Logger:       log,
 				ClockWarning: warn,
@@ -85,6 +106,7 @@ func serveCmd(e *env) *cobra.Command {
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "HOST:PORT to listen on")
 	c.Flags().StringVar(&publicURL, "public-url", "", "URL people reach the service at (default from --addr)")
 	sf.add(c)
+	bf.add(c)
 	return c
 }
 

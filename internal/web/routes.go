@@ -50,6 +50,8 @@ func (s *Server) routes() {
 
 	s.authRoutes() // sign-in, sessions, tokens: pages.go
 
+	s.opsRoutes() // notifications, preferences and GET /metrics: notifications.go, metrics.go
+
 	// Web pages (templates/*.html). Each page handler is wrapped in s.page,
 	// which sends a visitor without a session to /signin.
 	m.handle("GET /{$}", s.page(s.handleHome))
