@@ -111,7 +111,9 @@ func runBackup(ctx context.Context, e *env, cfg config.Config, out string, rcpts
 		return err
 	}
 	defer db.Close()
-	if ok, err := hasAdmin(ctx, db); err != nil || !ok {
+	if ok, err := hasAdmin(ctx, db); err != nil {
+		return fmt.Errorf("%w: %v", errNotInitializedIn(cfg), err)
+	} else if !ok {
 		return errNotInitializedIn(cfg)
 	}
 	if _, err := os.Lstat(out); err == nil {
