@@ -1,5 +1,6 @@
 // Command cosign measures co-signing throughput over HTTP against the raw
-// speed of durable SQLite inserts on the same disk.
+// speed of durable SQLite inserts on the same disk, and on PostgreSQL with
+// one and with two instances.
 //
 // It builds ./cmd/dissent, makes a fresh deployment in a temporary directory
 // (`dissent init`, `org add`, `user import --tokens-out`), starts `dissent
@@ -13,9 +14,16 @@
 // checks that each message's signature_count is its drafter plus every
 // signature that was answered with success.
 //
+// With -postgres URL (a server whose user may create databases) it then
+// runs the same load twice more, each on a fresh database it creates on
+// that server: with one `dissent serve` instance, and with two instances on
+// one database, the requests alternating between them; it prints all three
+// rows and their ratios (issue 6).
+//
 // Run it from the module's root:
 //
 //	go run ./bench/cosign -n 5000
+//	go run ./bench/cosign -n 3000 -concurrency 32 -postgres postgres://postgres@127.0.0.1:5432/postgres
 //
 // Results are recorded in docs/BENCHMARKS.md.
 package main
@@ -58,6 +66,15 @@ type options struct {
 	dir         string
 	keep        bool
 	warmTokens  bool
+	postgres    string
+}
+
+// target is one configuration the signing load runs against.
+type target struct {
+	name      string
+	postgres  bool   // a fresh database on -postgres, else SQLite in the data directory
+	db        string // its URL, once made
+	instances int    // `dissent serve` processes sharing the database; requests alternate between them
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
@@ -71,6 +88,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&o.bin, "bin", "", "dissent binary to use (default: build ./cmd/dissent)")
 	fs.StringVar(&o.dir, "dir", "", "parent of the temporary directory (default: the system's); the disk under test")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (data, logs) for inspection")
+	fs.StringVar(&o.postgres, "postgres", "", "PostgreSQL server URL (postgres://USER@HOST:PORT/DB, a user who may create databases): also run\nthe load on PostgreSQL with one and with two `dissent serve` instances, each on a fresh database,\nright after SQLite in the same run")
 	fs.BoolVar(&o.warmTokens, "warm-tokens", false, "use every co-signer's token once (GET /api/v1/me) before the clock starts, so that the\nserver's once-an-hour record of a token's use (a write with an audit-log leaf) falls outside the measurement")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -127,33 +145,74 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 
-	r, check, err := httpSignatures(ctx, o, dir, stdout)
-	if err != nil {
-		return err
+	raws := len(rows)
+	if o.bin == "" {
+		fmt.Fprintln(stdout, "building ./cmd/dissent...")
+		if o.bin, err = harness.BuildDissent(ctx, dir); err != nil {
+			return err
+		}
 	}
-	rows = append(rows, r)
+	targets := []target{{name: "SQLite", instances: 1}}
+	if o.postgres != "" {
+		targets = append(targets, target{name: "PostgreSQL, 1 instance", postgres: true, instances: 1},
+			target{name: "PostgreSQL, 2 instances", postgres: true, instances: 2})
+	}
+	var checks []string
+	for i, tg := range targets {
+		if tg.postgres {
+			url, drop, err := harness.NewPostgresDatabase(ctx, o.postgres)
+			if err != nil {
+				return err
+			}
+			if !o.keep {
+				defer drop()
+			}
+			tg.db = url
+		}
+		fmt.Fprintf(stdout, "\n== %s ==\n", tg.name)
+		r, check, err := httpSignatures(ctx, o, dir, stdout, tg, i)
+		if err != nil {
+			return fmt.Errorf("%s: %w", tg.name, err)
+		}
+		rows = append(rows, r)
+		checks = append(checks, tg.name+": "+check)
+	}
 
 	fmt.Fprintln(stdout)
 	printTable(stdout, rows)
 	fmt.Fprintln(stdout)
-	if len(rows) > 1 {
-		for _, raw := range rows[:len(rows)-1] {
-			fmt.Fprintf(stdout, "ours/raw (%s): %.2f\n", raw.name, r.rate()/raw.rate())
-		}
+	ours := rows[raws:]
+	sqlite := ours[0]
+	for _, raw := range rows[:raws] {
+		fmt.Fprintf(stdout, "ours/raw (%s): %.2f\n", raw.name, sqlite.rate()/raw.rate())
 	}
-	fmt.Fprintf(stdout, "server CPU %.1f s, harness CPU %.1f s during the %.1f s of signing\n", r.serverCPU, r.clientCPU, r.elapsed.Seconds())
-	fmt.Fprintf(stdout, "goal (>= raw sequential rate, p99 < 50 ms): ")
+	for _, r := range ours[1:] {
+		fmt.Fprintf(stdout, "%s vs SQLite: throughput %.2f×, p99 %.2f×\n", r.name, r.rate()/sqlite.rate(), float64(r.p(0.99))/float64(sqlite.p(0.99)))
+	}
+	if len(ours) == 3 {
+		fmt.Fprintf(stdout, "PostgreSQL, 2 instances vs 1: throughput %.2f×, p99 %.2f×\n", ours[2].rate()/ours[1].rate(), float64(ours[2].p(0.99))/float64(ours[1].p(0.99)))
+	}
+	for _, r := range ours {
+		fmt.Fprintf(stdout, "%s: server CPU %.1f s, harness CPU %.1f s during the %.1f s of signing\n", r.name, r.serverCPU, r.clientCPU, r.elapsed.Seconds())
+	}
+	fmt.Fprintf(stdout, "goal (SQLite >= raw sequential rate, p99 < 50 ms): ")
 	switch {
-	case len(rows) == 1:
+	case raws == 0:
 		fmt.Fprintln(stdout, "no baseline measured")
-	case r.rate() >= rows[0].rate() && r.p(0.99) < 50*time.Millisecond:
+	case sqlite.rate() >= rows[0].rate() && sqlite.p(0.99) < 50*time.Millisecond:
 		fmt.Fprintln(stdout, "met")
 	default:
 		fmt.Fprintln(stdout, "NOT met")
 	}
 	fmt.Fprintf(stdout, "load average at end: %s\n", harness.LoadAverage())
-	fmt.Fprintln(stdout, check)
-	if len(r.errors) > 0 || strings.HasPrefix(check, "FAIL") {
+	failed := false
+	for i, check := range checks {
+		fmt.Fprintln(stdout, check)
+		if len(ours[i].errors) > 0 || strings.Contains(check, "FAIL") {
+			failed = true
+		}
+	}
+	if failed {
 		return errors.New("co-signing produced errors or wrong counts")
 	}
 	return nil
@@ -305,15 +364,8 @@ type job struct{ msg, person int }
 
 // httpSignatures sets up the deployment, runs the signing load and checks
 // the counts. It returns the results row and a line stating the check.
-func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer) (row, string, error) {
+func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer, tg target, n int) (row, string, error) {
 	bin := o.bin
-	if bin == "" {
-		fmt.Fprintln(stdout, "building ./cmd/dissent...")
-		var err error
-		if bin, err = harness.BuildDissent(ctx, dir); err != nil {
-			return row{}, "", err
-		}
-	}
 
 	// Signature i is made by person i mod S on message (i/S + person) mod M:
 	// a person never signs a message twice, and the messages interleave.
@@ -335,16 +387,33 @@ func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer
 		people = append(people, harness.Person{Email: signer(p), Name: "Signer " + strconv.Itoa(p), Roles: "employee"})
 	}
 	fmt.Fprintf(stdout, "importing %d people...\n", len(people))
-	data := filepath.Join(dir, "data")
-	tokens, err := harness.SetUp(ctx, bin, dir, data, people)
+	data := filepath.Join(dir, fmt.Sprintf("data-%d", n))
+	tokens, err := harness.SetUpOn(ctx, bin, dir, data, tg.db, people)
 	if err != nil {
 		return row{}, "", err
 	}
-	srv, err := harness.StartServer(ctx, bin, data, dir, 0)
-	if err != nil {
-		return row{}, "", err
+	var servers []*harness.Server
+	defer func() {
+		for _, s := range servers {
+			s.Stop()
+		}
+	}()
+	for i := range tg.instances {
+		s, err := harness.StartServerOn(ctx, bin, data, tg.db, dir, n*10+i)
+		if err != nil {
+			return row{}, "", err
+		}
+		servers = append(servers, s)
 	}
-	defer srv.Stop()
+	srv := servers[0]
+	cpu := func() float64 {
+		var sum float64
+		for _, s := range servers {
+			sum += s.CPUSeconds()
+		}
+		return sum
+	}
+	var turn atomic.Int64 // requests alternate between the instances
 
 	client := harness.NewClient(o.concurrency * 2)
 	msgs := make([]harness.Message, o.messages)
@@ -398,8 +467,8 @@ func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer
 	close(queue)
 	signed := make([]atomic.Int64, o.messages)
 	var mu sync.Mutex
-	r := row{name: fmt.Sprintf("dissent POST /signatures, %d clients", o.concurrency), errors: map[string]int{}}
-	cpu0, self0 := srv.CPUSeconds(), harness.SelfCPUSeconds()
+	r := row{name: fmt.Sprintf("dissent POST /signatures, %d clients, %s", o.concurrency, tg.name), errors: map[string]int{}}
+	cpu0, self0 := cpu(), harness.SelfCPUSeconds()
 	var wg sync.WaitGroup
 	start := time.Now()
 	for range o.concurrency {
@@ -411,7 +480,8 @@ func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer
 					break
 				}
 				t := time.Now()
-				status, err := harness.Call(ctx, client, "POST", srv.URL+"/api/v1/messages/"+msgs[j.msg].ID+"/signatures", tokens[signer(j.person)], bodies[j.msg], nil)
+				to := servers[int(turn.Add(1))%len(servers)]
+				status, err := harness.Call(ctx, client, "POST", to.URL+"/api/v1/messages/"+msgs[j.msg].ID+"/signatures", tokens[signer(j.person)], bodies[j.msg], nil)
 				d := time.Since(t)
 				if err != nil {
 					key := "transport error"
@@ -434,7 +504,7 @@ func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer
 	}
 	wg.Wait()
 	r.elapsed = time.Since(start)
-	r.serverCPU, r.clientCPU = srv.CPUSeconds()-cpu0, harness.SelfCPUSeconds()-self0
+	r.serverCPU, r.clientCPU = cpu()-cpu0, harness.SelfCPUSeconds()-self0
 	r.ok = len(r.lat)
 	sortDurations(r.lat)
 	if err := ctx.Err(); err != nil {

@@ -48,7 +48,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(initCmd(e), serveCmd(e), orgCmd(e), unitCmd(e), userCmd(e), verifyCmd(e), receiptCmd(e), keysCmd(e), exposureCmd(e))
-	root.AddCommand(tokenCmd(e), ssoCmd(e)) // auth.go
+	root.AddCommand(tokenCmd(e), ssoCmd(e))      // auth.go
+	root.AddCommand(backupCmd(e), restoreCmd(e)) // backup.go, restore.go
 	return root.ExecuteContext(ctx)
 }
 

@@ -86,10 +86,20 @@ type Person struct {
 // given, and returns their bearer tokens by e-mail. It writes its import
 // and token files in dir.
 func SetUp(ctx context.Context, bin, dir, data string, people []Person) (map[string]string, error) {
-	if _, err := CLI(ctx, bin, "init", "--data", data); err != nil {
+	return SetUpOn(ctx, bin, dir, data, "", people)
+}
+
+// SetUpOn is SetUp with the database at db (--db; "" for the SQLite file
+// in data).
+func SetUpOn(ctx context.Context, bin, dir, data, db string, people []Person) (map[string]string, error) {
+	store := []string{"--data", data}
+	if db != "" {
+		store = append(store, "--db", db)
+	}
+	if _, err := CLI(ctx, bin, append([]string{"init"}, store...)...); err != nil {
 		return nil, err
 	}
-	if _, err := CLI(ctx, bin, "org", "add", "--data", data, "--id", "bench", "--name", "Bench Agency"); err != nil {
+	if _, err := CLI(ctx, bin, append([]string{"org", "add", "--id", "bench", "--name", "Bench Agency"}, store...)...); err != nil {
 		return nil, err
 	}
 	csvPath := filepath.Join(dir, "people.csv")
@@ -107,7 +117,7 @@ func SetUp(ctx context.Context, bin, dir, data string, people []Person) (map[str
 		return nil, fmt.Errorf("write people file: %w", err)
 	}
 	tokPath := filepath.Join(dir, "tokens.csv")
-	if _, err := CLI(ctx, bin, "user", "import", "--data", data, csvPath, "--tokens-out", tokPath); err != nil {
+	if _, err := CLI(ctx, bin, append([]string{"user", "import", csvPath, "--tokens-out", tokPath}, store...)...); err != nil {
 		return nil, err
 	}
 	tf, err := os.Open(tokPath)
@@ -146,6 +156,12 @@ type Server struct {
 // /healthz answers. Its output and log go to files in logDir; n numbers the
 // files of successive starts.
 func StartServer(ctx context.Context, bin, data, logDir string, n int) (*Server, error) {
+	return StartServerOn(ctx, bin, data, "", logDir, n)
+}
+
+// StartServerOn is StartServer with the database at db (--db; "" for the
+// SQLite file in data).
+func StartServerOn(ctx context.Context, bin, data, db, logDir string, n int) (*Server, error) {
 	outPath := filepath.Join(logDir, fmt.Sprintf("serve-%d.out", n))
 	errPath := filepath.Join(logDir, fmt.Sprintf("serve-%d.log", n))
 	out, err := os.Create(outPath)
@@ -158,7 +174,11 @@ func StartServer(ctx context.Context, bin, data, logDir string, n int) (*Server,
 		return nil, fmt.Errorf("create server log: %w", err)
 	}
 	defer errf.Close()
-	cmd := exec.Command(bin, "serve", "--data", data, "--addr", "127.0.0.1:0")
+	args := []string{"serve", "--data", data, "--addr", "127.0.0.1:0"}
+	if db != "" {
+		args = append(args, "--db", db)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = out, errf
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start dissent serve: %w", err)
