@@ -58,6 +58,13 @@ func chromium(t *testing.T) context.Context {
 	return ctx
 }
 
+// scriptsReady waits until the page's deferred scripts have run, so that a
+// click on a button they wire up is not lost (a button is visible as soon as
+// it is parsed, before the scripts run).
+func scriptsReady() chromedp.Action {
+	return chromedp.Poll(`document.readyState === "complete"`, nil, chromedp.WithPollingInterval(20*time.Millisecond))
+}
+
 func text(ctx context.Context, t *testing.T, sel string) string {
 	t.Helper()
 	var s string
@@ -100,6 +107,7 @@ func TestBrowserPasskey(t *testing.T) {
 	}
 	err = chromedp.Run(ctx,
 		chromedp.SetValue(`#passkey-name`, "virtual key", chromedp.ByQuery),
+		scriptsReady(),
 		chromedp.Click(`#passkey-register`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#passkeys`, chromedp.ByQuery),
 	)
@@ -125,6 +133,7 @@ func TestBrowserPasskey(t *testing.T) {
 		chromedp.WaitVisible(`#passkey-signin`, chromedp.ByQuery),
 		chromedp.Navigate(e.base+"/account"),
 		chromedp.WaitVisible(`#passkey-signin`, chromedp.ByQuery), // signed out: back to the sign-in page
+		scriptsReady(),
 		chromedp.Click(`#passkey-signin`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#who`, chromedp.ByQuery),
 	)

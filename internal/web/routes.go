@@ -50,11 +50,9 @@ func (s *Server) routes() {
 
 	s.authRoutes()       // sign-in, sessions, tokens: pages.go
 	s.officePageRoutes() // inbox, dashboards, principals' and reviewers' lists: office_pages.go
-
-	s.opsRoutes()   // notifications, preferences and GET /metrics: notifications.go, metrics.go
-	s.adminRoutes() // administration, audit, and the demo's sign-ins: admin.go
-	s.authRoutes()     // sign-in, sessions, tokens: pages.go
-	s.exposureRoutes() // articles, findings, feeds: exposure.go
+	s.opsRoutes()        // notifications, preferences and GET /metrics: notifications.go, metrics.go
+	s.adminRoutes()      // administration, audit, and the demo's sign-ins: admin.go
+	s.exposureRoutes()   // articles, findings, feeds: exposure.go
 
 	// Web pages (templates/*.html). Each page handler is wrapped in s.page,
 	// which sends a visitor without a session to /signin.
