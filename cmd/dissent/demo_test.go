@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -147,44 +146,13 @@ func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard,
 // temporary directory, prints where to go, serves /demo with the banner,
 // and removes the directory when it stops.
 func TestServeDemo(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	srv := startServe(t, nil, "--demo")
+	code, _, body := srv.get("/demo")
+	if code != 200 || !strings.Contains(body, `id="demo-banner"`) || !strings.Contains(body, "emma@state.example") {
+		t.Errorf("GET /demo = %d; want the cast under a DEMO banner", code)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--demo", "--addr", addr}, strings.NewReader(""), &stdout, &stderr, func(string) string { return "" })
-	}()
-	var resp *http.Response
-	for range 200 {
-		if resp, err = http.Get("http://" + addr + "/demo"); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err != nil {
-		cancel()
-		t.Fatalf("serve --demo did not answer: %v; stderr: %s", err, stderr.String())
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(b), `id="demo-banner"`) || !strings.Contains(string(b), "emma@state.example") {
-		t.Errorf("GET /demo = %d; want the cast under a DEMO banner", resp.StatusCode)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve --demo returned %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve --demo did not stop after its context ended")
-	}
-	out := stdout.String()
+	srv.stop(t)
+	out := srv.stdout.String()
 	m := regexp.MustCompile(`DEMO deployment in (\S+) `).FindStringSubmatch(out)
 	if m == nil || !strings.Contains(out, "/demo to sign in") {
 		t.Fatalf("serve --demo printed %q; want the directory and the /demo address", out)

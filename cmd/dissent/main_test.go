@@ -2,15 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -28,49 +24,18 @@ func TestScripts(t *testing.T) {
 // prints the administrator's link, answers /healthz and /readyz, warns about
 // DISSENT_NOW, and shuts down when its context ends.
 func TestServe(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	data := filepath.Join(t.TempDir(), "data")
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	env := map[string]string{"DISSENT_NOW": "2023-11-03T10:00:00-04:00"}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--data", data, "--addr", addr}, strings.NewReader(""), &stdout, &stderr, func(k string) string { return env[k] })
-	}()
-	var resp *http.Response
-	for i := 0; i < 100; i++ {
-		if resp, err = http.Get("http://" + addr + "/readyz"); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
+	srv := startServe(t, map[string]string{"DISSENT_NOW": "2023-11-03T10:00:00-04:00"}, "--data", data)
+	if code, h, _ := srv.get("/readyz"); code != 200 || h.Get("X-Dissent-Clock") == "" {
+		t.Errorf("/readyz: %d, clock warning %q", code, h.Get("X-Dissent-Clock"))
 	}
-	if err != nil {
-		t.Fatalf("serve did not answer: %v; stderr: %s", err, stderr.String())
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Header.Get("X-Dissent-Clock") == "" {
-		t.Errorf("/readyz: %d, clock warning %q", resp.StatusCode, resp.Header.Get("X-Dissent-Clock"))
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve returned %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop after its context ended")
-	}
-	out := stdout.String()
+	srv.stop(t)
+	out := srv.stdout.String()
 	if !strings.Contains(out, "/signin/link/dsl_") || !strings.Contains(out, "Dissent is serving on") {
 		t.Errorf("serve's first run printed %q; want the administrator's one-time link and the address", out)
 	}
-	if !strings.Contains(stderr.String(), "DISSENT_NOW") {
-		t.Errorf("no warning about DISSENT_NOW in the log: %s", stderr.String())
+	if !strings.Contains(srv.stderr.String(), "DISSENT_NOW") {
+		t.Errorf("no warning about DISSENT_NOW in the log: %s", srv.stderr.String())
 	}
 	if fi, err := os.Stat(filepath.Join(data, "dissent.db")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("database file: %v, mode %v; want 0600", err, fi.Mode().Perm())

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"net"
-	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,34 +15,11 @@ import (
 // names a path's values; a bad SMTP URL stops serve with an error that does
 // not repeat its password.
 func TestServeMetrics(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	data := filepath.Join(t.TempDir(), "data")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--data", data, "--addr", addr, "--sweep-interval", "20ms"}, strings.NewReader(""), &stdout, &stderr, func(string) string { return "" })
-	}()
+	srv := startServe(t, nil, "--data", data, "--sweep-interval", "20ms")
 	get := func(path string) (int, string) {
-		resp, err := http.Get("http://" + addr + path)
-		if err != nil {
-			return 0, err.Error()
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	for i := 0; i < 100; i++ {
-		if code, _ := get("/readyz"); code == 200 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
+		code, _, body := srv.get(path)
+		return code, body
 	}
 	get("/api/v1/messages/0123456789abcdef0123456789abcdef") // 401: no token
 	swept := regexp.MustCompile(`dissent_sweeps_total\{outcome="ok"\} [1-9]`)
@@ -74,15 +49,12 @@ func TestServeMetrics(t *testing.T) {
 	if strings.Contains(body, "0123456789abcdef") {
 		t.Error("/metrics holds a message id")
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("serve: %v", err)
-	}
-	if !strings.Contains(stderr.String(), "no SMTP server configured") {
+	srv.stop(t)
+	if !strings.Contains(srv.stderr.String(), "no SMTP server configured") {
 		t.Errorf("no warning about the missing SMTP server in the log")
 	}
 
-	err = run(context.Background(), []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--smtp", "smtp://u:hunter2@mail.example:99999"},
+	err := run(context.Background(), []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--smtp", "smtp://u:hunter2@mail.example:99999"},
 		strings.NewReader(""), io.Discard, io.Discard, func(string) string { return "" })
 	if err == nil || !strings.Contains(err.Error(), "port") || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("serve with a bad SMTP URL: %v; want an error about the port, without the password", err)

@@ -1,24 +1,15 @@
 package main
 
 import (
-	"context"
 	"database/sql"
-	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
 
 // TestServeArticlesDir: serve picks up the files of --articles-dir, once.
 func TestServeArticlesDir(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	tmp := t.TempDir()
 	data, articles := filepath.Join(tmp, "data"), filepath.Join(tmp, "articles")
 	if err := os.Mkdir(articles, 0o755); err != nil {
@@ -33,14 +24,7 @@ func TestServeArticlesDir(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--data", data, "--addr", addr, "--articles-dir", articles, "--exposure-interval", "1s"},
-			strings.NewReader(""), &stdout, &stderr, func(string) string { return "" })
-	}()
+	srv := startServe(t, nil, "--data", data, "--articles-dir", articles, "--exposure-interval", "1s")
 	count := func() int {
 		db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "dissent.db")+"?mode=ro")
 		if err != nil {
@@ -61,15 +45,7 @@ func TestServeArticlesDir(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if n != 2 {
-		t.Errorf("%d articles from the directory; want 2 (two texts, three files); stderr: %s", n, stderr.String())
+		t.Errorf("%d articles from the directory; want 2 (two texts, three files); stderr: %s", n, srv.stderr.String())
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve returned %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop after its context ended")
-	}
+	srv.stop(t)
 }
