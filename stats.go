@@ -287,6 +287,12 @@ func (s *Service) Statistics(ctx context.Context, a Actor, f StatsFilter) (Stats
 	if !mayMonitor(a) {
 		return Stats{}, errForbidden("only the channel office and the compliance monitor see the statistics")
 	}
+	return s.statistics(ctx, a, f)
+}
+
+// statistics computes the statistics over what a may see; for the System
+// actor (the command line, for the public report), over every message.
+func (s *Service) statistics(ctx context.Context, a Actor, f StatsFilter) (Stats, error) {
 	if err := f.validate(); err != nil {
 		return Stats{}, err
 	}
@@ -307,7 +313,7 @@ func (s *Service) Statistics(ctx context.Context, a Actor, f StatsFilter) (Stats
 		}
 		visible := metas[:0]
 		for _, m := range metas {
-			if Decide(a.Roles, ActSee, m.Facts) {
+			if a.ID == System.ID || Decide(a.Roles, ActSee, m.Facts) {
 				visible = append(visible, m)
 			}
 		}

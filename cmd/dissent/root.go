@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.AddCommand(initCmd(e), serveCmd(e), orgCmd(e), unitCmd(e), userCmd(e), verifyCmd(e), receiptCmd(e), keysCmd(e), exposureCmd(e))
 	root.AddCommand(tokenCmd(e), ssoCmd(e))      // auth.go
 	root.AddCommand(backupCmd(e), restoreCmd(e)) // backup.go, restore.go
+	root.AddCommand(reportCmd(e))                // report.go
 	return root.ExecuteContext(ctx)
 }
 
