@@ -68,7 +68,7 @@ func (s *Service) loadView(ctx context.Context, tx Tx, a Actor, id MessageID, no
 	if err != nil {
 		return MessageView{}, false, err
 	}
-	v := MessageView{Message: m, Facts: f}
+	v := MessageView{Message: m, Facts: f, Can: can(a.Roles, f)}
 	v.Text = breakGlass || Decide(a.Roles, ActReadText, f)
 	if !v.Text {
 		v.Title, v.Summary, v.Body, v.ExtensionNote, v.RedirectNote = Text{}, Text{}, Text{}, Text{}, Text{}

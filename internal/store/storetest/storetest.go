@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentVersions", testConcurrentVersions},
 		{"ConcurrentOrgs", testConcurrentOrgs},
 		{"NotFound", testNotFound},
+		{"UnitMembers", testUnitMembers},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
