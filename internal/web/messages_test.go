@@ -1,0 +1,276 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/web"
+)
+
+// postForm sends a form as a same-origin browser would not need to: a
+// plain client, which CrossOriginProtection lets through.
+func postForm(t *testing.T, c *http.Client, u string, v url.Values) (*http.Response, string) {
+	t.Helper()
+	body, k, val := form(v)
+	return do(t, c, "POST", u, body, k, val)
+}
+
+var hashInPage = regexp.MustCompile(`name="content_hash" value="([0-9a-f]{64})"`)
+
+// pageHash is the content hash in a page's signing or submitting form.
+func pageHash(t *testing.T, page string) string {
+	t.Helper()
+	m := hashInPage.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no content_hash field in the page:\n%s", page)
+	}
+	return m[1]
+}
+
+// msgSignedIn is a browser signed in as email.
+func (e *authEnv) msgSignedIn(t *testing.T, email string) *http.Client {
+	t.Helper()
+	c := browser(t)
+	if resp := e.signInWithLink(t, c, email); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in %s: %d", email, resp.StatusCode)
+	}
+	return c
+}
+
+// msgCreate drafts a message through the editor and returns its id.
+func (e *authEnv) msgCreate(t *testing.T, c *http.Client, title, body string) string {
+	t.Helper()
+	resp, page := postForm(t, c, e.base+"/messages", url.Values{"title": {title}, "summary": {"In short."}, "body": {body}, "action": {"save"}})
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/messages/") {
+		t.Fatalf("create: %d %s\n%s", resp.StatusCode, loc, page)
+	}
+	id, _, _ := strings.Cut(strings.TrimPrefix(loc, "/messages/"), "?")
+	return id
+}
+
+func mustContain(t *testing.T, what, page string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(page, w) {
+			t.Errorf("%s does not contain %q", what, w)
+		}
+	}
+}
+
+// TestMessagePagesStory walks the seed story through the pages, without
+// JavaScript: draft, invite by e-mail and by unit, sign (one
+// conditionally), submit, acknowledge, reply, and the drafter's receipt,
+// access log, print view and versions.
+func TestMessagePagesStory(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	ctx := context.Background()
+	if _, err := e.Svc.AddUnit(ctx, dissent.System, dissent.UnitInput{ID: "pm", OrgID: "state", Name: "Political-Military Affairs"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.AddPeople(ctx, dissent.System, []dissent.PersonInput{
+		{Email: "pm1@state.example", Name: "Pat Unit", OrgID: "state", UnitID: "pm", Roles: []dissent.Role{dissent.RoleEmployee}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	drafter := e.msgSignedIn(t, "drafter@state.example")
+	id := e.msgCreate(t, drafter, "Reassessing our posture", "We recommend a **ceasefire**.\n\n<script>alert(1)</script>")
+	msg := e.base + "/messages/" + id
+
+	_, page := do(t, drafter, "GET", msg+"?done=created", nil)
+	mustContain(t, "the new draft's page", page, "Reassessing our posture", "<strong>ceasefire</strong>", "Draft created.", `id="state">draft`)
+	if strings.Contains(page, "<script>alert") {
+		t.Error("the case page renders raw HTML from the body")
+	}
+	_, page = do(t, drafter, "GET", e.base+"/messages", nil)
+	mustContain(t, "my messages", page, "Reassessing our posture", "/messages/"+id)
+
+	// Edit: a new version, and the page says earlier signers sign again.
+	_, page = do(t, drafter, "GET", msg+"/edit", nil)
+	mustContain(t, "the edit page", page, "version 1", "must sign again")
+	if resp, page := postForm(t, drafter, msg+"/edit", url.Values{"title": {"Reassessing our posture"}, "summary": {"In short."}, "body": {"We recommend an immediate **ceasefire**."}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d\n%s", resp.StatusCode, page)
+	}
+	_, page = do(t, drafter, "GET", msg+"/versions?from=1&to=2", nil)
+	mustContain(t, "the versions page", page, "<del>a </del>", "<ins>an immediate </ins>")
+
+	resp, page := postForm(t, drafter, msg+"/invite", url.Values{"form": {"invite"}, "emails": {"signer0000@usaid.example, signer0001@state.example\nnobody@state.example"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("invite with an unknown address: %d; want 422", resp.StatusCode)
+	}
+	mustContain(t, "the refused invitation", page, "nobody@state.example", `id="invite-emails-err"`, " open>")
+	if resp, page := postForm(t, drafter, msg+"/invite", url.Values{"form": {"invite"}, "emails": {"signer0000@usaid.example, signer0001@state.example"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("invite: %d\n%s", resp.StatusCode, page)
+	}
+	if resp, page := postForm(t, drafter, msg+"/invite-unit", url.Values{"form": {"invite_unit"}, "unit": {"pm"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("invite a unit: %d\n%s", resp.StatusCode, page)
+	}
+
+	// Three co-signers sign on the signing page; one conditionally.
+	for i, who := range []string{"signer0000@usaid.example", "signer0001@state.example", "pm1@state.example"} {
+		c := e.msgSignedIn(t, who)
+		_, page := do(t, c, "GET", msg+"/sign", nil)
+		mustContain(t, "the signing page", page, "an immediate", "version 2")
+		v := url.Values{"content_hash": {pageHash(t, page)}}
+		if i == 2 {
+			v.Set("conditional", "1")
+			v.Set("min_cosigners", "2")
+		}
+		if resp, page := postForm(t, c, msg+"/sign", v); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s signs: %d\n%s", who, resp.StatusCode, page)
+		}
+	}
+	_, page = do(t, drafter, "GET", msg+"/submit", nil)
+	mustContain(t, "the submit page", page, `id="submit-count">4<`, "What happens next", "Name of signer0000@usaid.example")
+	if resp, page := postForm(t, drafter, msg+"/submit", url.Values{"content_hash": {pageHash(t, page)}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submit: %d\n%s", resp.StatusCode, page)
+	}
+
+	officer := e.msgSignedIn(t, "officer@state.example")
+	_, page = do(t, officer, "GET", msg, nil)
+	mustContain(t, "the officer's case page", page, "Acknowledge receipt", "Tue 7 Nov 2023", "Show the names of the 4 signers")
+	if strings.Contains(page, "Name of signer0000") {
+		t.Error("the officer's page shows names before they are asked for")
+	}
+	if resp, _ := postForm(t, officer, msg+"/acknowledge", url.Values{"form": {"acknowledge"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("acknowledge: %d", resp.StatusCode)
+	}
+	resp, page = postForm(t, officer, msg+"/consult", url.Values{"form": {"consult"}, "email": {"reviewer@state.example"}, "due": {"2023-11-01"}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("consult with a due date in the past: %d; want 400", resp.StatusCode)
+	}
+	mustContain(t, "the refused consultation", page, `id="consult-due-err"`, `value="reviewer@state.example"`)
+
+	director := e.msgSignedIn(t, "director@state.example")
+	if resp, page := postForm(t, director, msg+"/reply", url.Values{"form": {"reply"}, "body": {"Thank you. We will **reconsider**."}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reply: %d\n%s", resp.StatusCode, page)
+	}
+
+	_, page = do(t, drafter, "GET", msg, nil)
+	mustContain(t, "the drafter's page after the reply", page, `id="state">replied`, "<strong>reconsider</strong>", "Your receipt", "Who read it")
+	_, page = do(t, drafter, "GET", msg+"/receipt", nil)
+	mustContain(t, "the receipt page", page, `id="receipt-act">submitted`, "dissent-receipt-v1", "/api/v1/messages/"+id+"/receipt")
+	if resp, _ := do(t, drafter, "GET", e.base+"/api/v1/messages/"+id+"/receipt", nil); resp.StatusCode != 200 {
+		t.Errorf("the receipt's JSON with the session: %d", resp.StatusCode)
+	}
+	_, page = do(t, drafter, "GET", msg+"/print", nil)
+	mustContain(t, "the print view", page, `class="watermark"`, "Name of drafter@state.example &lt;drafter@state.example&gt;", "2023-11-03")
+	_, page = do(t, drafter, "GET", msg+"/access-log", nil)
+	mustContain(t, "the access log", page, "officer", "director", "print")
+}
+
+// TestEditorRefusedKeepsInput: a refused draft comes back with everything
+// typed and the error, naming the limit, beside the field.
+func TestEditorRefusedKeepsInput(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	c := e.msgSignedIn(t, "drafter@state.example")
+	body := "A long body that must survive <b>intact</b>."
+	resp, page := postForm(t, c, e.base+"/messages", url.Values{"title": {strings.Repeat("t", 201)}, "summary": {"S"}, "body": {body}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("title of 201 characters: %d; want 400", resp.StatusCode)
+	}
+	mustContain(t, "the refused editor", page, `id="title-err"`, "at most 200", `aria-invalid="true"`, "A long body that must survive &lt;b&gt;intact&lt;/b&gt;.", strings.Repeat("t", 201))
+	// Preview saves nothing and shows sanitized Markdown.
+	resp, page = postForm(t, c, e.base+"/messages", url.Values{"title": {"T"}, "body": {"*x* <img src=x onerror=alert(1)>"}, "action": {"preview"}})
+	if resp.StatusCode != 200 {
+		t.Fatalf("preview: %d", resp.StatusCode)
+	}
+	mustContain(t, "the preview", page, "<em>x</em>", `id="preview"`)
+	if strings.Contains(page, "<img") {
+		t.Error("the preview renders an image tag")
+	}
+	if _, list := do(t, c, "GET", e.base+"/messages", nil); strings.Contains(list, "/messages/new\"") && strings.Count(list, "<tbody>") > 0 {
+		t.Errorf("preview saved a draft:\n%s", list)
+	}
+}
+
+// TestMessagePagesRefuse: cross-origin posts, oversized bodies, someone
+// else's message, a stale content hash, an ended session.
+func TestMessagePagesRefuse(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	drafter := e.msgSignedIn(t, "drafter@state.example")
+	id := e.msgCreate(t, drafter, "Title", "Body")
+	msg := e.base + "/messages/" + id
+
+	t.Run("cross-origin", func(t *testing.T) {
+		body, k, v := form(url.Values{"title": {"x"}, "body": {"y"}})
+		resp, _ := do(t, drafter, "POST", msg+"/edit", body, k, v, "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("cross-site edit: %d; want 403", resp.StatusCode)
+		}
+		_, page := do(t, drafter, "GET", msg, nil)
+		mustContain(t, "the page after a cross-site edit", page, `id="version">1<`)
+	})
+	t.Run("oversized", func(t *testing.T) {
+		resp, page := postForm(t, drafter, e.base+"/messages", url.Values{"title": {"T"}, "body": {strings.Repeat("x", 5<<20)}})
+		if resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("a 5 MiB form: %d; want 413", resp.StatusCode)
+		}
+		mustContain(t, "the refused large form", page, "at most")
+	})
+	t.Run("someone else's message", func(t *testing.T) {
+		other := e.msgSignedIn(t, "outsider@state.example")
+		for _, p := range []string{"", "/edit", "/sign", "/submit", "/receipt", "/access-log", "/print", "/versions"} {
+			if resp, page := do(t, other, "GET", msg+p, nil); resp.StatusCode != http.StatusNotFound || strings.Contains(page, "Body") {
+				t.Errorf("outsider GET %s: %d; want 404", p, resp.StatusCode)
+			}
+		}
+		for _, p := range []string{"/edit", "/invite", "/sign", "/submit", "/withdraw", "/acknowledge"} {
+			resp, _ := postForm(t, other, msg+p, url.Values{"title": {"pwned"}, "body": {"x"}, "emails": {"outsider@state.example"}, "content_hash": {strings.Repeat("a", 64)}, "confirm": {"1"}})
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("outsider POST %s: %d; want 404", p, resp.StatusCode)
+			}
+		}
+		if resp, _ := do(t, other, "GET", e.base+"/messages/not-an-id", nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("malformed id: %d; want 404", resp.StatusCode)
+		}
+	})
+	t.Run("stale hash", func(t *testing.T) {
+		postForm(t, drafter, msg+"/invite", url.Values{"form": {"invite"}, "emails": {"signer0001@state.example"}})
+		signer := e.msgSignedIn(t, "signer0001@state.example")
+		_, page := do(t, signer, "GET", msg+"/sign", nil)
+		old := pageHash(t, page)
+		if resp, _ := postForm(t, drafter, msg+"/edit", url.Values{"title": {"Title"}, "body": {"Body, changed"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("edit: %d", resp.StatusCode)
+		}
+		resp, page := postForm(t, signer, msg+"/sign", url.Values{"content_hash": {old}})
+		if resp.StatusCode != http.StatusConflict {
+			t.Fatalf("signing a stale hash: %d; want 409", resp.StatusCode)
+		}
+		mustContain(t, "the stale signing page", page, "The text changed after you opened this page", "Body, changed", `id="stale"`)
+		if got := pageHash(t, page); got == old {
+			t.Error("the form offers the stale hash again")
+		}
+	})
+	t.Run("session ended", func(t *testing.T) {
+		resp, page := postForm(t, browser(t), e.base+"/messages", url.Values{"title": {"Kept title"}, "body": {"Kept body"}})
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("save without a session: %d; want 401", resp.StatusCode)
+		}
+		mustContain(t, "the editor after the session ended", page, "Kept title", "Kept body", "session has ended")
+	})
+	t.Run("autosave", func(t *testing.T) {
+		c := e.msgSignedIn(t, "drafter@state.example")
+		id2 := e.msgCreate(t, c, "Autosaved", "v1")
+		resp, _ := postForm(t, c, e.base+"/messages/"+id2+"/autosave", url.Values{"title": {"Autosaved"}, "body": {"v2"}})
+		if resp.StatusCode != http.StatusNoContent {
+			t.Errorf("autosave a draft: %d; want 204", resp.StatusCode)
+		}
+		resp, body := postForm(t, c, e.base+"/messages/"+id2+"/autosave", url.Values{"title": {strings.Repeat("t", 201)}})
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `"field":"title"`) {
+			t.Errorf("autosave a long title: %d %s; want 400 on title", resp.StatusCode, body)
+		}
+		resp, _ = postForm(t, c, msg+"/autosave", url.Values{"title": {"Title"}, "body": {"x"}})
+		if resp.StatusCode != http.StatusConflict {
+			t.Errorf("autosave a circulating message: %d; want 409", resp.StatusCode)
+		}
+		if resp, _ := postForm(t, browser(t), e.base+"/messages/"+id2+"/autosave", url.Values{"title": {"x"}}); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("autosave without a session: %d; want 401", resp.StatusCode)
+		}
+	})
+}
