@@ -26,6 +26,7 @@ type casePage struct {
 	Pending      int    // replies awaiting the director's approval
 	Today        string // for date inputs
 	MaxReplyDays int
+	ClearDraft   string // the editor's copy in the browser tab to forget: the text is saved
 }
 
 // Open reports whether the message is still with the channel office
@@ -185,6 +186,12 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, a dissent.Ac
 		if ok {
 			c.Can[act.String()] = true
 		}
+	}
+	switch r.URL.Query().Get("done") {
+	case "created":
+		c.ClearDraft = "new"
+	case "saved":
+		c.ClearDraft = string(v.ID)
 	}
 	now := s.svc.Now()
 	c.AckBadge = deadlineBadge(v.AcknowledgeBy, v.AcknowledgedAt, now)
