@@ -274,3 +274,81 @@ func TestMessagePagesRefuse(t *testing.T) {
 		}
 	})
 }
+
+// TestCasePageRoles: each role sees the forms its policy allows and no
+// more; the reviewer reads without names; the monitor without text; the
+// auditor's break-glass read is refused without a reason, and shown to the
+// authors when given one.
+func TestCasePageRoles(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	drafter := e.msgSignedIn(t, "drafter@state.example")
+	id := e.msgCreate(t, drafter, "Title of the dissent", "Body of the dissent")
+	msg := e.base + "/messages/" + id
+	_, page := do(t, drafter, "GET", msg+"/submit", nil)
+	if resp, page := postForm(t, drafter, msg+"/submit", url.Values{"content_hash": {pageHash(t, page)}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submit: %d\n%s", resp.StatusCode, page)
+	}
+	officer := e.msgSignedIn(t, "officer@state.example")
+	for _, step := range []struct {
+		path string
+		v    url.Values
+	}{
+		{"/acknowledge", url.Values{"form": {"acknowledge"}}},
+		{"/consult", url.Values{"form": {"consult"}, "email": {"reviewer@state.example"}, "due": {"2023-11-20"}}},
+		{"/distribute", url.Values{"form": {"distribute"}, "emails": {"principal@state.example"}}},
+	} {
+		if resp, page := postForm(t, officer, msg+step.path, step.v); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("officer %s: %d\n%s", step.path, resp.StatusCode, page)
+		}
+	}
+	tests := []struct {
+		who       string
+		want, not []string
+	}{
+		{"officer@state.example", []string{"Assign an officer", "Consult a reviewer", "Draft a reply for the director", "Redirect to another channel", "Show the names"},
+			[]string{"Extend the reply deadline", "Break-glass", "Invite co-signers"}},
+		{"director@state.example", []string{"Extend the reply deadline", "Send the reply"}, []string{"Break-glass"}},
+		{"reviewer@state.example", []string{"Body of the dissent", "Give your input"}, []string{"Name of drafter", "Signers", "acknowledge-button"}},
+		{"principal@state.example", []string{"Body of the dissent", "Ask for a meeting", "Show the names"}, []string{"Assign an officer", "Give your input"}},
+		{"monitor@state.example", []string{"Nothing for you to do", `id="no-text"`}, []string{"Body of the dissent", "Title of the dissent"}},
+		{"auditor@state.example", []string{"Break-glass read", `id="no-text"`}, []string{"Body of the dissent"}},
+		{"supervisor@state.example", nil, nil}, // in the drafter's chain, and no office role: 404
+	}
+	for _, tt := range tests {
+		c := e.msgSignedIn(t, tt.who)
+		resp, page := do(t, c, "GET", msg, nil)
+		if tt.want == nil {
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s: %d; want 404", tt.who, resp.StatusCode)
+			}
+			continue
+		}
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", tt.who, resp.StatusCode)
+		}
+		mustContain(t, tt.who+"'s case page", page, tt.want...)
+		for _, n := range tt.not {
+			if strings.Contains(page, n) {
+				t.Errorf("%s's case page contains %q", tt.who, n)
+			}
+		}
+	}
+	// The principal asks for names: shown, and the read is recorded.
+	principal := e.msgSignedIn(t, "principal@state.example")
+	_, page = do(t, principal, "GET", msg+"?names=1", nil)
+	mustContain(t, "the principal's names", page, "Name of drafter@state.example", `id="signer-table"`)
+
+	auditor := e.msgSignedIn(t, "auditor@state.example")
+	resp, page := postForm(t, auditor, msg+"/break-glass", url.Values{"form": {"break_glass"}, "reason": {""}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("break-glass without a reason: %d; want 400", resp.StatusCode)
+	}
+	mustContain(t, "the refused break-glass", page, `id="break_glass-reason-err"`, " open>")
+	resp, page = postForm(t, auditor, msg+"/break-glass", url.Values{"form": {"break_glass"}, "reason": {"IG case 42"}})
+	if resp.StatusCode != 200 {
+		t.Fatalf("break-glass: %d", resp.StatusCode)
+	}
+	mustContain(t, "the break-glass page", page, "Body of the dissent", "Name of drafter@state.example", `id="break-glass-note"`)
+	_, page = do(t, drafter, "GET", msg+"/access-log", nil)
+	mustContain(t, "the drafter's access log", page, "break_glass", "names", "reviewer", "Name of principal@state.example")
+}
