@@ -85,3 +85,24 @@ func FuzzWordDiff(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkWordDiff: two versions of a 100,000-character body that differ
+// in one sentence in the middle (the common case: a small edit), and two
+// unrelated 5,000-character bodies (a full LCS table of about 2 million cells).
+func BenchmarkWordDiff(b *testing.B) {
+	para := "We recommend that the Department reassess its posture and open talks without delay. "
+	long := strings.Repeat(para, 100_000/len(para))
+	edited := long[:len(long)/2] + "We add one sentence here. " + long[len(long)/2:]
+	b.Run("small-edit-100k", func(b *testing.B) {
+		for b.Loop() {
+			wordDiff(long, edited)
+		}
+	})
+	x := strings.Repeat("alpha beta gamma ", 5_000/17)
+	y := strings.Repeat("delta alpha epsilon ", 5_000/20)
+	b.Run("unrelated-5k", func(b *testing.B) {
+		for b.Loop() {
+			wordDiff(x, y)
+		}
+	})
+}
