@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -217,3 +218,73 @@ func TestBrowserSeedStory(t *testing.T) { msgBrowserStory(t, false) }
 // TestBrowserKeyboardOnly: the same story with Tab, Enter, the arrow keys
 // and typing only; every control reached shows a visible focus.
 func TestBrowserKeyboardOnly(t *testing.T) { msgBrowserStory(t, true) }
+
+// TestBrowserDraftSurvivesSessionEnd: the editor autosaves a draft; when
+// the session ends, autosave says so and the tab keeps the text; after
+// signing in again, the editor restores it, and saving stores it.
+func TestBrowserDraftSurvivesSessionEnd(t *testing.T) {
+	ctx := chromium(t)
+	e := newAuthEnv(t, web.Limits{})
+	c := e.msgSignedIn(t, "drafter@state.example")
+	id := e.msgCreate(t, c, "Autosaved title", "First text.")
+	edit := e.base + "/messages/" + id + "/edit"
+	waitStatus := func(want string) chromedp.Action {
+		return chromedp.Poll(fmt.Sprintf(`document.querySelector("#autosave-status").textContent.includes(%q)`, want), nil, chromedp.WithPollingTimeout(15*time.Second))
+	}
+	typeAtEnd := func(text string) chromedp.Action {
+		return chromedp.Tasks{
+			chromedp.Evaluate(`(() => { const b = document.querySelector("#body"); b.focus(); b.setSelectionRange(b.value.length, b.value.length); })()`, nil),
+			chromedp.KeyEvent(text),
+		}
+	}
+	msgBrowserSignIn(ctx, t, e, "drafter@state.example", false)
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(edit),
+		chromedp.WaitVisible(`#body`, chromedp.ByQuery),
+		typeAtEnd(" Autosaved words."),
+		waitStatus("Saved automatically"),
+	)
+	if err != nil {
+		t.Fatalf("autosave: %v", err)
+	}
+	v, err := e.Svc.GetMessage(context.Background(), dissent.Actor{Person: e.people["drafter@state.example"].Person}, dissent.MessageID(id))
+	if err != nil || v.Body.Reveal() != "First text. Autosaved words." {
+		t.Fatalf("after autosave the server holds %q, %v", v.Body.Reveal(), err)
+	}
+	// The session ends (the browser loses it, as after a timeout).
+	err = chromedp.Run(ctx,
+		network.ClearBrowserCookies(),
+		typeAtEnd(" Typed after the end."),
+		waitStatus("session has ended"),
+	)
+	if err != nil {
+		t.Fatalf("autosave after the session ended: %v", err)
+	}
+	msgBrowserSignIn(ctx, t, e, "drafter@state.example", false)
+	var body string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(edit),
+		waitStatus("Restored the text"),
+		chromedp.Value(`#body`, &body, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("restore: %v", err)
+	}
+	if body != "First text. Autosaved words. Typed after the end." {
+		t.Fatalf("restored body = %q", body)
+	}
+	err = chromedp.Run(ctx, chromedp.Click(`#save`, chromedp.ByQuery), chromedp.WaitVisible(`#flash`, chromedp.ByQuery))
+	if err != nil {
+		t.Fatalf("save: %v", err)
+	}
+	v, err = e.Svc.GetMessage(context.Background(), dissent.Actor{Person: e.people["drafter@state.example"].Person}, dissent.MessageID(id))
+	if err != nil || v.Body.Reveal() != body {
+		t.Errorf("after saving the restored text the server holds %q, %v", v.Body.Reveal(), err)
+	}
+	// The tab's copy is gone once saved: the editor shows no restore.
+	var status string
+	err = chromedp.Run(ctx, chromedp.Navigate(edit), chromedp.WaitVisible(`#body`, chromedp.ByQuery), chromedp.Text(`#autosave-status`, &status, chromedp.ByQuery))
+	if err != nil || strings.Contains(status, "Restored") {
+		t.Errorf("after saving, the editor still restores: %q, %v", status, err)
+	}
+}
