@@ -352,3 +352,59 @@ func TestCasePageRoles(t *testing.T) {
 	_, page = do(t, drafter, "GET", msg+"/access-log", nil)
 	mustContain(t, "the drafter's access log", page, "break_glass", "names", "reviewer", "Name of principal@state.example")
 }
+
+// TestCaseReplyApprovalAndExtension: an officer's reply waits for the
+// director, who approves it; the extension's reason and the redirect's
+// channel reach the authors; refused forms name the field and the limit.
+func TestCaseReplyApprovalAndExtension(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	drafter := e.msgSignedIn(t, "drafter@state.example")
+	officer := e.msgSignedIn(t, "officer@state.example")
+	director := e.msgSignedIn(t, "director@state.example")
+	submit := func(title string) string {
+		id := e.msgCreate(t, drafter, title, "Body")
+		_, page := do(t, drafter, "GET", e.base+"/messages/"+id+"/submit", nil)
+		if resp, _ := postForm(t, drafter, e.base+"/messages/"+id+"/submit", url.Values{"content_hash": {pageHash(t, page)}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("submit: %d", resp.StatusCode)
+		}
+		return e.base + "/messages/" + id
+	}
+	msg := submit("One")
+	postForm(t, officer, msg+"/acknowledge", url.Values{"form": {"acknowledge"}})
+	if resp, _ := postForm(t, officer, msg+"/reply", url.Values{"form": {"reply"}, "body": {"Officer's draft reply."}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("officer's reply: %d", resp.StatusCode)
+	}
+	if _, page := do(t, drafter, "GET", msg, nil); strings.Contains(page, "Officer's draft reply") {
+		t.Error("the authors see a reply before the director approves it")
+	}
+	resp, page := postForm(t, director, msg+"/extend", url.Values{"form": {"extend"}, "working_days": {"61"}, "reason": {"Interagency review."}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("extend to 61 days: %d; want 400", resp.StatusCode)
+	}
+	mustContain(t, "the refused extension", page, `id="extend-working_days-err"`, "60", "Interagency review.")
+	if resp, _ := postForm(t, director, msg+"/extend", url.Values{"form": {"extend"}, "working_days": {"45"}, "reason": {"Interagency review."}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("extend: %d", resp.StatusCode)
+	}
+	_, page = do(t, director, "GET", msg, nil)
+	m := regexp.MustCompile(`action="(/messages/[0-9a-f]{32}/replies/\d+/approve)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the director's page has no approve form:\n%s", page)
+	}
+	if resp, _ := postForm(t, director, e.base+m[1], url.Values{"form": {"approve"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve: %d", resp.StatusCode)
+	}
+	_, page = do(t, drafter, "GET", msg, nil)
+	mustContain(t, "the drafter's page", page, "Officer&#39;s draft reply.", "Interagency review.", "(45 working days)", `id="state">replied`)
+
+	other := submit("Two")
+	resp, page = postForm(t, officer, other+"/redirect", url.Values{"form": {"redirect"}, "channel": {strings.Repeat("c", 201)}, "reason": {"Personnel matter."}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("redirect with a 201-character channel: %d; want 400", resp.StatusCode)
+	}
+	mustContain(t, "the refused redirect", page, `id="redirect-channel-err"`, "at most 200")
+	if resp, _ := postForm(t, officer, other+"/redirect", url.Values{"form": {"redirect"}, "channel": {"Office of Civil Rights"}, "reason": {"Personnel matter."}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("redirect: %d", resp.StatusCode)
+	}
+	_, page = do(t, drafter, "GET", other, nil)
+	mustContain(t, "the redirected message", page, "Office of Civil Rights", "Personnel matter.", `id="state">redirected`)
+}

@@ -1,0 +1,35 @@
+package web
+
+import (
+	"testing"
+	"time"
+)
+
+func TestDeadlineBadge(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no time zone data")
+	}
+	due := time.Date(2023, 11, 7, 23, 59, 59, 0, ny) // end of Tuesday in Washington
+	tests := []struct {
+		name     string
+		met, now time.Time
+		want     string
+	}{
+		{"days ahead", time.Time{}, time.Date(2023, 11, 3, 14, 0, 0, 0, time.UTC), "on time"},
+		{"within three days", time.Time{}, time.Date(2023, 11, 6, 12, 0, 0, 0, time.UTC), "due soon"},
+		{"the same day in Washington", time.Time{}, time.Date(2023, 11, 7, 15, 0, 0, 0, time.UTC), "due today"},
+		{"evening in Washington, already the 8th in UTC", time.Time{}, time.Date(2023, 11, 8, 3, 0, 0, 0, time.UTC), "due today"},
+		{"past", time.Time{}, time.Date(2023, 11, 8, 5, 0, 0, 0, time.UTC), "overdue"},
+		{"met in time", time.Date(2023, 11, 6, 0, 0, 0, 0, time.UTC), time.Date(2023, 12, 1, 0, 0, 0, 0, time.UTC), "met"},
+		{"met late", time.Date(2023, 11, 9, 0, 0, 0, 0, time.UTC), time.Date(2023, 12, 1, 0, 0, 0, 0, time.UTC), "met late"},
+	}
+	for _, tt := range tests {
+		if got := deadlineBadge(due, tt.met, tt.now).Label; got != tt.want {
+			t.Errorf("%s: deadlineBadge(%v, met %v, now %v) = %q; want %q", tt.name, due, tt.met, tt.now, got, tt.want)
+		}
+	}
+	if got := deadlineBadge(time.Time{}, time.Time{}, time.Now()); got.Label != "" {
+		t.Errorf("no deadline: badge %q; want none", got.Label)
+	}
+}
