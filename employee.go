@@ -7,11 +7,15 @@ import (
 	"time"
 )
 
-// InviteTx is what inviting a whole unit needs of the store.
+// InviteTx is what inviting a whole unit, and showing a co-signer their own
+// signature, need of the store.
 type InviteTx interface {
 	// UnitMembers lists, in ID order, the people of the unit itself (not of
 	// its sub-units) who hold role.
 	UnitMembers(ctx context.Context, unitID string, role Role) ([]PersonID, error)
+	// OwnSignature returns the newest version on which the person holds an
+	// active signature, and its MinCosigners; version 0 when none.
+	OwnSignature(ctx context.Context, id MessageID, person PersonID) (version, minCosigners int, err error)
 }
 
 // Can reports the actions the reader may take on the message, as the one

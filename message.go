@@ -36,6 +36,9 @@ type MessageView struct {
 	// Can holds the actions the reader may take, as Decide answers them
 	// (employee.go); absent actions are denied.
 	Can map[Action]bool
+	// MySignedVersion is the newest version the reader holds an active
+	// signature on (0: none), and MyMinCosigners its condition.
+	MySignedVersion, MyMinCosigners int
 }
 
 // eventRole is the role under which an actor takes an action, for the record.

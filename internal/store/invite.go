@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/dissent-channel/dissent"
@@ -27,4 +29,19 @@ func (t *txn) UnitMembers(ctx context.Context, unitID string, role dissent.Role)
 		return nil, fmt.Errorf("list unit members: %w", err)
 	}
 	return out, nil
+}
+
+// OwnSignature finds the person's newest active signature on the message.
+func (t *txn) OwnSignature(ctx context.Context, id dissent.MessageID, person dissent.PersonID) (int, int, error) {
+	var version, minimum int
+	err := t.q.QueryRowContext(ctx, `SELECT version, min_cosigners FROM signatures
+		WHERE message_id = $1 AND signer_tag = $2 AND withdrawn IS NULL ORDER BY version DESC LIMIT 1`,
+		string(id), t.tag(person)).Scan(&version, &minimum)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("read own signature: %w", err)
+	}
+	return version, minimum, nil
 }

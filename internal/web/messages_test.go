@@ -124,6 +124,14 @@ func TestMessagePagesStory(t *testing.T) {
 		if resp, page := postForm(t, c, msg+"/sign", v); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("%s signs: %d\n%s", who, resp.StatusCode, page)
 		}
+		_, page = do(t, c, "GET", msg, nil)
+		mustContain(t, who+"'s page after signing", page, `id="my-signature"`, "You signed version 2")
+		if strings.Contains(page, `id="sign-link"`) {
+			t.Errorf("%s is offered to sign again", who)
+		}
+		if i == 2 {
+			mustContain(t, "the conditional signer's page", page, "at least 2 others")
+		}
 	}
 	_, page = do(t, drafter, "GET", msg+"/submit", nil)
 	mustContain(t, "the submit page", page, `id="submit-count">4<`, "What happens next", "Name of signer0000@usaid.example")

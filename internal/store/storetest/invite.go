@@ -61,3 +61,39 @@ func testUnitMembers(t *testing.T, s dissent.Store) {
 		return nil
 	})
 }
+
+// testOwnSignature: a person's newest active signature on a message.
+func testOwnSignature(t *testing.T, s dissent.Store) {
+	ctx := context.Background()
+	f := seed(t, s)
+	m := newMessage(t, s, f.drafter, mid(1))
+	check := func(what string, person dissent.PersonID, wantV, wantMin int) {
+		t.Helper()
+		view(t, s, func(tx dissent.Tx) error {
+			v, min, err := tx.OwnSignature(ctx, m.ID, person)
+			if err != nil || v != wantV || min != wantMin {
+				t.Errorf("%s: OwnSignature = %d, %d, %v; want %d, %d", what, v, min, err, wantV, wantMin)
+			}
+			return nil
+		})
+	}
+	check("the drafter", f.drafter, 1, 0)
+	check("someone who never signed", f.other, 0, 0)
+	update(t, s, func(tx dissent.Tx) error {
+		return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: f.other, ContentHash: m.ContentHash, MinCosigners: 3, Signed: t0})
+	})
+	check("a conditional signer", f.other, 1, 3)
+	h2 := dissent.ContentHash("t2", "", "b2")
+	update(t, s, func(tx dissent.Tx) error {
+		if err := tx.AddVersion(ctx, dissent.Version{MessageID: m.ID, Number: 2, Title: dissent.NewText("t2"), Body: dissent.NewText("b2"), ContentHash: h2, AuthorID: f.drafter, Created: t0}); err != nil {
+			return err
+		}
+		return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 2, PersonID: f.other, ContentHash: h2, Signed: t0})
+	})
+	check("after signing version 2", f.other, 2, 0)
+	update(t, s, func(tx dissent.Tx) error {
+		_, err := tx.WithdrawSignatures(ctx, m.ID, f.other, t0)
+		return err
+	})
+	check("after withdrawing", f.other, 0, 0)
+}

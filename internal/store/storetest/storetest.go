@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentOrgs", testConcurrentOrgs},
 		{"NotFound", testNotFound},
 		{"UnitMembers", testUnitMembers},
+		{"OwnSignature", testOwnSignature},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
