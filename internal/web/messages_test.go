@@ -416,3 +416,42 @@ func TestCaseReplyApprovalAndExtension(t *testing.T) {
 	_, page = do(t, drafter, "GET", other, nil)
 	mustContain(t, "the redirected message", page, "Office of Civil Rights", "Personnel matter.", `id="state">redirected`)
 }
+
+var (
+	handlerAttr = regexp.MustCompile(`<[a-zA-Z][^>]*\son[a-z]+\s*=`)
+	quotedAttr  = regexp.MustCompile(`"[^"]*"`)
+)
+
+// TestMessagePagesEscape: hostile text in every field comes out inert on
+// every page that shows it.
+func TestMessagePagesEscape(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	c := e.msgSignedIn(t, "drafter@state.example")
+	title := `<img src=x onerror=alert(1)>"'`
+	resp, page := postForm(t, c, e.base+"/messages", url.Values{"title": {title}, "summary": {"<script>alert(2)</script>"},
+		"body": {"[click](javascript:alert(3)) <iframe src=//evil.example></iframe> ![i](https://evil.example/t.png)\n\n<script>alert(4)</script>"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", resp.StatusCode, page)
+	}
+	id, _, _ := strings.Cut(strings.TrimPrefix(resp.Header.Get("Location"), "/messages/"), "?")
+	postForm(t, c, e.base+"/messages/"+id+"/edit", url.Values{"title": {title + " v2"}, "body": {"<b onmouseover=alert(5)>x</b>"}})
+	for _, p := range []string{"/messages", "/messages/" + id, "/messages/" + id + "/edit", "/messages/" + id + "/print", "/messages/" + id + "/versions?from=1&to=2", "/messages/" + id + "/submit"} {
+		resp, page := do(t, c, "GET", e.base+p, nil)
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d", p, resp.StatusCode)
+			continue
+		}
+		for _, bad := range []string{"<img", "<script>alert", `href="javascript:`, "<iframe"} {
+			if strings.Contains(page, bad) {
+				t.Errorf("GET %s contains %q", p, bad)
+			}
+		}
+		// Quoted attribute values are text; look for handlers outside them.
+		if m := handlerAttr.FindString(quotedAttr.ReplaceAllString(page, `""`)); m != "" {
+			t.Errorf("GET %s has an event handler in a tag: %q", p, m)
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("GET %s: CSP %q", p, csp)
+		}
+	}
+}
