@@ -291,13 +291,18 @@ func (s *Server) editorPost(h func(http.ResponseWriter, *http.Request, dissent.A
 			p := s.newPage(r, nil, "Your session has ended")
 			_ = readForm(r)
 			p.Form = r.PostForm
+			status := http.StatusUnauthorized
 			p.Error = "Your session has ended, so this text was not saved. It is still in the form below: open Sign in in a new tab, sign in, then come back and save again."
+			if dissent.ErrorKind(err) != dissent.KindUnauthenticated {
+				p.Title, status = "Not saved", statusFor(err)
+				p.Error = s.safeMessage(r, err) + " Your text was not saved; it is still in the form below."
+			}
 			e := newEditor("")
 			if id, err := dissent.ParseMessageID(r.PathValue("id")); err == nil {
 				e = newEditor(id)
 			}
-			e.Expired = true
-			s.showEditor(w, r, nil, http.StatusUnauthorized, p, e)
+			e.Expired = status == http.StatusUnauthorized
+			s.showEditor(w, r, nil, status, p, e)
 			return
 		}
 		h(w, r, a)
