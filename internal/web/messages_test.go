@@ -169,7 +169,7 @@ func TestMessagePagesStory(t *testing.T) {
 	_, page = do(t, drafter, "GET", msg+"/print", nil)
 	mustContain(t, "the print view", page, `class="watermark"`, "Name of drafter@state.example &lt;drafter@state.example&gt;", "2023-11-03")
 	_, page = do(t, drafter, "GET", msg+"/access-log", nil)
-	mustContain(t, "the access log", page, "officer", "director", "print")
+	mustContain(t, "the access log", page, "officer", "director", "a printout")
 }
 
 // TestEditorRefusedKeepsInput: a refused draft comes back with everything
@@ -358,7 +358,7 @@ func TestCasePageRoles(t *testing.T) {
 	}
 	mustContain(t, "the break-glass page", page, "Body of the dissent", "Name of drafter@state.example", `id="break-glass-note"`)
 	_, page = do(t, drafter, "GET", msg+"/access-log", nil)
-	mustContain(t, "the drafter's access log", page, "break_glass", "names", "reviewer", "Name of principal@state.example")
+	mustContain(t, "the drafter's access log", page, "break-glass (auditor)", "the signers' names", "reviewer", "Name of principal@state.example")
 }
 
 // TestCaseReplyApprovalAndExtension: an officer's reply waits for the
