@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -32,4 +33,37 @@ func TestDeadlineBadge(t *testing.T) {
 	if got := deadlineBadge(time.Time{}, time.Time{}, time.Now()); got.Label != "" {
 		t.Errorf("no deadline: badge %q; want none", got.Label)
 	}
+}
+
+func TestSplitList(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"a@x.example", []string{"a@x.example"}},
+		{"a@x.example, b@x.example;c@x.example\r\nd@x.example\te@x.example", []string{"a@x.example", "b@x.example", "c@x.example", "d@x.example", "e@x.example"}},
+		{" ,;\n ", nil},
+	}
+	for _, tt := range tests {
+		got := splitList(tt.in)
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
+			t.Errorf("splitList(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzSplitList(f *testing.F) {
+	f.Add("a@x.example, b@x.example\nc@x.example")
+	f.Add(";;,\t")
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, item := range splitList(s) {
+			if item == "" || strings.ContainsAny(item, ",; \n\r\t") {
+				t.Fatalf("splitList(%q) has the item %q", s, item)
+			}
+			if !strings.Contains(s, item) {
+				t.Fatalf("splitList(%q) made up %q", s, item)
+			}
+		}
+	})
 }
