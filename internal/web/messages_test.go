@@ -183,6 +183,20 @@ func TestEditorRefusedKeepsInput(t *testing.T) {
 		t.Fatalf("title of 201 characters: %d; want 400", resp.StatusCode)
 	}
 	mustContain(t, "the refused editor", page, `id="title-err"`, "at most 200", `aria-invalid="true"`, "A long body that must survive &lt;b&gt;intact&lt;/b&gt;.", strings.Repeat("t", 201))
+	// Invalid UTF-8 and control characters are refused by field.
+	for _, bad := range []struct{ field, value, want string }{
+		{"title", "bad \xff byte", "not valid UTF-8"},
+		{"title", "bell \a", "control character"},
+		{"body", "nul \x00 byte", "control character"},
+	} {
+		v := url.Values{"title": {"T"}, "body": {"B"}}
+		v.Set(bad.field, bad.value)
+		resp, page := postForm(t, c, e.base+"/messages", v)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s = %q: %d; want 400", bad.field, bad.value, resp.StatusCode)
+		}
+		mustContain(t, "the editor refusing "+bad.field, page, `id="`+bad.field+`-err"`, bad.want)
+	}
 	// Preview saves nothing and shows sanitized Markdown.
 	resp, page = postForm(t, c, e.base+"/messages", url.Values{"title": {"T"}, "body": {"*x* <img src=x onerror=alert(1)>"}, "action": {"preview"}})
 	if resp.StatusCode != 200 {
