@@ -18,7 +18,7 @@ type InviteTx interface {
 	OwnSignature(ctx context.Context, id MessageID, person PersonID) (version, minCosigners int, err error)
 }
 
-// Can reports the actions the reader may take on the message, as the one
+// can lists the actions the reader may take on the message, as the one
 // policy (Decide) answers them with the Facts the view was loaded with. The
 // web pages show a form only for what the reader may do; the Service still
 // decides every act again in its own transaction.
