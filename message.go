@@ -283,7 +283,14 @@ func (s *Service) Invite(ctx context.Context, a Actor, id MessageID, emails []st
 			}
 			ids = append(ids, p.ID)
 		}
+		fresh, err := tx.Uninvited(ctx, m.ID, ids)
+		if err != nil {
+			return "", err
+		}
 		if added, err = tx.AddInvitations(ctx, m.ID, ids, a.ID, now); err != nil {
+			return "", err
+		}
+		if err := s.notify(ctx, tx, NoteInvited, m.ID, fresh...); err != nil {
 			return "", err
 		}
 		if m.State == StateDraft {
@@ -410,6 +417,9 @@ func (s *Service) Submit(ctx context.Context, a Actor, id MessageID, contentHash
 		m.AcknowledgeBy = cal.Due(now, DefaultAckDays)
 		m.ReplyDays = DefaultReplyDay
 		m.ReplyBy = cal.Due(now, m.ReplyDays)
+		if err := s.notifySigners(ctx, tx, NoteReceiptReady, m); err != nil {
+			return "", err
+		}
 		return "version " + strconv.Itoa(m.Version) + " " + m.ContentHash + " signatures " + strconv.Itoa(m.SignatureCount), nil
 	})
 }

@@ -90,6 +90,9 @@ func (s *Service) Consult(ctx context.Context, a Actor, id MessageID, email, due
 			return "", err
 		}
 		cid, err = tx.InsertConsultation(ctx, Consultation{MessageID: m.ID, ReviewerID: p.ID, RequestBy: a.ID, Due: end, Created: now})
+		if err == nil {
+			err = s.notify(ctx, tx, NoteConsultation, m.ID, p.ID)
+		}
 		return "consultation " + strconv.FormatInt(cid, 10) + " person " + strconv.Itoa(int(p.ID)) + " due " + due, err
 	})
 	return cid, err
@@ -142,6 +145,9 @@ func (s *Service) Reply(ctx context.Context, a Actor, id MessageID, body string)
 		if direct {
 			m.State = StateReplied
 			m.RepliedAt = now
+			if err := s.notifySigners(ctx, tx, NoteReplySent, m); err != nil {
+				return "", err
+			}
 			return "reply " + strconv.FormatInt(r.ID, 10) + " sent", nil
 		}
 		return "reply " + strconv.FormatInt(r.ID, 10) + " awaiting approval", nil
@@ -160,6 +166,9 @@ func (s *Service) ApproveReply(ctx context.Context, a Actor, id MessageID, reply
 		}
 		m.State = StateReplied
 		m.RepliedAt = now
+		if err := s.notifySigners(ctx, tx, NoteReplySent, m); err != nil {
+			return "", err
+		}
 		return "reply " + strconv.FormatInt(replyID, 10), nil
 	})
 }

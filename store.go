@@ -23,6 +23,9 @@ type Store interface {
 // returns an *Error of KindNotFound for a missing object, never (zero, nil).
 type Tx interface {
 	AuthTx
+	JobTx       // jobs.go: leases, notifications, the e-mail outbox, the sweeper's reads
+	DirectoryTx // directory.go: the administrator's and auditor's pages
+	InboxTx
 
 	CreateOrg(ctx context.Context, o Org) error
 	Org(ctx context.Context, id string) (Org, error)
@@ -155,6 +158,9 @@ type SignerRow struct {
 type Calendar interface {
 	// Due returns the end of the nth working day after the day of t.
 	Due(t time.Time, n int) time.Time
+	// WorkingDaysBetween counts the working days strictly after the day of
+	// from up to and including the day of to; 0 when to's day is not later.
+	WorkingDaysBetween(from, to time.Time) int
 }
 
 // CalendarFunc builds the calendar of an organization from its zone and its

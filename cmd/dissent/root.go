@@ -31,6 +31,7 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	clock          func() time.Time // overrides the service's clock (serve --demo); nil: real time or DISSENT_NOW
 }
 
 // run parses args and runs one subcommand.
@@ -131,6 +132,9 @@ func open(ctx context.Context, e *env, cfg config.Config, create bool, log *slog
 	clock := time.Now
 	if !cfg.Now.IsZero() {
 		clock = dissent.OffsetClock(cfg.Now, time.Now)
+	}
+	if e.clock != nil {
+		clock = e.clock
 	}
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

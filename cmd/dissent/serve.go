@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,11 +22,26 @@ func serveCmd(e *env) *cobra.Command {
 	var f storeFlags
 	var addr, publicURL string
 	var sf securityFlags
+	var bf backgroundFlags
+	var demo bool
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web UI and the JSON API (sets up ./dissent-data on first run)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var demoClk *demoClock
+			if demo {
+				demoClk = newDemoClock()
+				e.clock = demoClk.Now
+				if !cmd.Flags().Changed("data") && f.db == "" {
+					dir, err := os.MkdirTemp("", "dissent-demo-")
+					if err != nil {
+						return fmt.Errorf("demo: make a temporary directory: %w", err)
+					}
+					defer os.RemoveAll(dir)
+					f.data = filepath.Join(dir, "data")
+				}
+			}
 			cfg, err := f.config(e)
 			if err != nil {
 				return err
@@ -36,6 +53,14 @@ func serveCmd(e *env) *cobra.Command {
 			ctx := cmd.Context()
 			if ok, err := initialized(ctx, cfg); err != nil {
 				return err
+			} else if !ok && demo {
+				if err := setUpDemo(ctx, e, cfg, demoClk); err != nil {
+					return err
+				}
+			} else if demo {
+				if err := checkDemo(cfg); err != nil {
+					return err
+				}
 			} else if !ok {
 				if err := initialize(ctx, e, cfg, "admin@localhost"); err != nil {
 					return err
@@ -64,27 +89,53 @@ func serveCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			mailCfg, err := bf.mailConfig(e, base)
+			if err != nil {
+				return err
+			}
+			// Shutdown order (the defers run in reverse): listenAndServe
+			// stops taking requests and drains those in flight; then the
+			// background work stops (the sweeper ends its sweep and gives
+			// up its lease, the mailer ends its batch); then the session
+			// purge and the last checkpoint; then the store closes.
 			pctx, stopPurge := context.WithCancel(ctx)
 			defer stopPurge()
 			go purgeSessions(pctx, d.svc, 10*time.Minute, log)
 			cpDone := make(chan struct{})
 			go func() { defer close(cpDone); checkpointEvery(pctx, d.log, 5*time.Second, log) }()
 			defer func() { stopPurge(); <-cpDone }()
+			met := newMetrics()
+			bg, err := startBackground(context.WithoutCancel(ctx), backgroundConfig{svc: d.svc, clock: d.clock, holder: instanceName(),
+				sweep: bf.sweepInterval, mail: mailCfg, mailDue: bf.mailEvery, metrics: met, log: log})
+			if err != nil {
+				return err
+			}
+			defer bg.Stop()
+			if mailCfg == nil {
+				log.Warn("no SMTP server configured (--smtp or DISSENT_SMTP_URL): notifications are shown in the web UI only")
+			}
 			srv := web.New(d.svc, web.Options{
+				Metrics:      met,
 				Auth:         authOpts,
 				Logger:       log,
 				ClockWarning: warn,
+				Demo:         demo,
 				Ready: func(ctx context.Context) error {
 					return d.db.View(ctx, func(tx dissent.Tx) error { _, err := tx.Orgs(ctx); return err })
 				},
 			})
+			if demo {
+				fmt.Fprintf(e.stdout, "DEMO deployment in %s (invented people and messages; do not enter real dissent).\nOpen %s/demo to sign in as anyone with one click.\n", cfg.DataDir, base)
+			}
 			return listenAndServe(ctx, e, cfg.Addr, base, srv, log, tlsConf)
 		},
 	}
 	f.add(c)
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "HOST:PORT to listen on")
 	c.Flags().StringVar(&publicURL, "public-url", "", "URL people reach the service at (default from --addr)")
+	c.Flags().BoolVar(&demo, "demo", false, "serve a throwaway demo deployment (in a temporary directory unless --data is given) with people in every role, sample messages and one-click sign-ins at /demo")
 	sf.add(c)
+	bf.add(c)
 	return c
 }
 

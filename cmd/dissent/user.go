@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -107,64 +106,22 @@ func userImportCmd(e *env) *cobra.Command {
 	return c
 }
 
-var csvColumns = []string{"email", "name", "org", "unit", "supervisor", "roles"}
-
-// readPeopleCSV reads the import format; errors name the line and column.
+// readPeopleCSV reads the import format (dissent.ParsePeopleCSV); errors
+// name the file, the line and the column.
 func readPeopleCSV(path string, tokens bool) ([]dissent.PersonInput, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	defer fh.Close()
-	return parsePeopleCSV(fh, path, tokens)
-}
-
-func parsePeopleCSV(r io.Reader, name string, tokens bool) ([]dissent.PersonInput, error) {
-	cr := csv.NewReader(io.LimitReader(r, 64<<20))
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	ps, err := dissent.ParsePeopleCSV(io.LimitReader(fh, 64<<20))
 	if err != nil {
-		return nil, fmt.Errorf("%s: read header: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	for i := range ps {
+		ps[i].WantToken = tokens
 	}
-	for _, c := range csvColumns {
-		if _, ok := col[c]; !ok {
-			return nil, fmt.Errorf("%s: header lacks the column %q (want %s)", name, c, strings.Join(csvColumns, ","))
-		}
-	}
-	var out []dissent.PersonInput
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		line, _ := cr.FieldPos(0)
-		get := func(c string) string {
-			if i := col[c]; i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		roles, err := parseRoles([]string{get("roles")})
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: column roles: %w", name, line, err)
-		}
-		out = append(out, dissent.PersonInput{Email: get("email"), Name: get("name"), OrgID: get("org"), UnitID: get("unit"),
-			Supervisor: get("supervisor"), Roles: roles, WantToken: tokens})
-		if len(out) > 1_000_000 {
-			return nil, fmt.Errorf("%s: more than 1,000,000 rows; split the file", name)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no people in the file", name)
-	}
-	return out, nil
+	return ps, nil
 }
 
 func userInviteCmd(e *env) *cobra.Command {

@@ -11,6 +11,8 @@
 //
 // Calendars are immutable and safe for concurrent use. The functions here
 // are pure: the current time is always an argument, never read from a clock.
+// The one exception is Sweeper (sweeper.go), the runner that calls the
+// Service's deadline sweep on one instance at a time, under a database lease.
 package deadline
 
 import (

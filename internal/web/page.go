@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -92,13 +93,25 @@ func nav(a *dissent.Actor) []navItem {
 	add(dissent.RoleMonitor, "/timeliness", "Timeliness")
 	add(dissent.RoleAuditor, "/audit", "Audit")
 	add(dissent.RoleAdmin, "/admin", "Administration")
-	return append(items, navItem{"/account", "Account"})
+	return append(items, navItem{"/notifications", "Notifications"}, navItem{"/account", "Account"})
 }
 
 // newPage starts the data of a page for the actor (nil: signed out).
 func (s *Server) newPage(r *http.Request, a *dissent.Actor, title string) *pageData {
-	return &pageData{Title: title, Actor: a, Nav: nav(a), Current: r.URL.Path, Demo: s.demo, Clock: s.clockWarning,
+	p := &pageData{Title: title, Actor: a, Nav: nav(a), Current: r.URL.Path, Demo: s.demo, Clock: s.clockWarning,
 		Flash: flashText(r.URL.Query().Get("done"))}
+	if a != nil && a.ID != 0 {
+		// The unread count is the person's own; a failure to count must not
+		// keep them from the page, so it only goes unshown.
+		if n, err := s.svc.UnreadNotifications(r.Context(), *a); err == nil && n > 0 {
+			for i := range p.Nav {
+				if p.Nav[i].Path == "/notifications" {
+					p.Nav[i].Label = fmt.Sprintf("Notifications (%d unread)", n)
+				}
+			}
+		}
+	}
+	return p
 }
 
 // flashes are the notices a redirect after a POST may ask for, by key, so

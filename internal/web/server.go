@@ -29,6 +29,7 @@ type Server struct {
 	demo         bool         // a throwaway demo deployment (a banner on every page)
 	auth         *authState   // sign-in, sessions, limits (auth.go)
 	handler      http.Handler // the mux behind the security middleware
+	metrics      Metrics      // request metrics and GET /metrics (metrics.go); nil: none
 }
 
 // Options configure a Server.
@@ -44,11 +45,13 @@ type Options struct {
 	Auth AuthOptions
 	// Demo marks every page with a DEMO banner (dissent serve --demo).
 	Demo bool
+	// Metrics, if set, is told of every request and serves GET /metrics.
+	Metrics Metrics
 }
 
 // New returns the HTTP handler for svc.
 func New(svc *dissent.Service, o Options) *Server {
-	s := &Server{svc: svc, log: o.Logger, mux: http.NewServeMux(), ready: o.Ready, clockWarning: o.ClockWarning, demo: o.Demo}
+	s := &Server{svc: svc, log: o.Logger, mux: http.NewServeMux(), ready: o.Ready, clockWarning: o.ClockWarning, demo: o.Demo, metrics: o.Metrics}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -90,8 +93,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		// Log the route pattern, never the path's values or any content.
-		s.log.InfoContext(r.Context(), "request", "request_id", rid, "method", r.Method, "route", r.Pattern,
+		route := s.route(r)
+		s.log.InfoContext(r.Context(), "request", "request_id", rid, "method", r.Method, "route", route,
 			"status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+		s.observe(route, sw.status, time.Since(start))
 	}()
 	// ServeMux answers HEAD with the GET handler, which for the API would
 	// perform (and record) a read whose answer is thrown away.

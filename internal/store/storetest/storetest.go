@@ -41,7 +41,10 @@ func Run(t *testing.T, open Opener) {
 		{"NotFound", testNotFound},
 		{"UnitMembers", testUnitMembers},
 		{"OwnSignature", testOwnSignature},
+		{"Directory", testDirectory}, // directory.go
+		{"Inbox", testInbox},
 	}
+	tests = append(tests, jobTests...) // jobs.go
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, open(t))

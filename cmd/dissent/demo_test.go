@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/config"
+	"github.com/dissent-channel/dissent/internal/web"
+)
+
+// TestDemo builds the demo on a temporary directory and checks that it has
+// a message in every state and a person in every role, that /demo lists
+// them all, that one click signs a person in, and that the log verifies.
+func TestDemo(t *testing.T) {
+	ctx := context.Background()
+	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
+	clk := newDemoClock()
+	e.clock = clk.Now
+	cfg := config.Default()
+	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	if err := setUpDemo(ctx, e, cfg, clk); err != nil {
+		t.Fatalf("setUpDemo: %v", err)
+	}
+	d, err := open(ctx, e, cfg, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+
+	states := map[dissent.State]int{}
+	if err := d.db.View(ctx, func(tx dissent.Tx) error {
+		ms, err := tx.MessageStates(ctx)
+		for _, m := range ms {
+			states[m.State]++
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []dissent.State{dissent.StateDraft, dissent.StateCirculating, dissent.StateSubmitted, dissent.StateAcknowledged,
+		dissent.StateReplied, dissent.StateClosed, dissent.StateWithdrawn, dissent.StateRedirected} {
+		if states[st] == 0 {
+			t.Errorf("the demo has no message in state %s (states: %v)", st, states)
+		}
+	}
+	if rep, err := d.log.Verify(ctx, nil); err != nil {
+		t.Errorf("the demo's audit log does not verify: %v (%+v)", err, rep)
+	}
+
+	srv := httptest.NewServer(web.New(d.svc, web.Options{Demo: true, Logger: discardLog()}))
+	defer srv.Close()
+	page := get(t, srv.Client(), srv.URL+"/demo", http.StatusOK)
+	if !strings.Contains(page, `id="demo-banner"`) {
+		t.Error("/demo has no DEMO banner")
+	}
+	var emma dissent.PersonID
+	for _, r := range dissent.AllRoles {
+		pg, err := d.svc.SearchPeople(ctx, dissent.System, dissent.PeopleQuery{Role: r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pg.People) == 0 {
+			t.Errorf("the demo has nobody with the role %s", r)
+		}
+		if !strings.Contains(page, `id="role-`+string(r)+`"`) {
+			t.Errorf("/demo has no section for the role %s", r)
+		}
+		for _, p := range pg.People {
+			if n := strings.Count(page, `action="/demo/signin/`+strconv.FormatInt(int64(p.ID), 10)+`"`); n != 1 {
+				t.Errorf("/demo lists %d sign-in buttons for %s; want 1", n, p.Email)
+			}
+			if p.Email == "emma@state.example" {
+				emma = p.ID
+			}
+		}
+	}
+
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Post(srv.URL+"/demo/signin/"+strconv.FormatInt(int64(emma), 10), "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	me := get(t, c, srv.URL+"/api/v1/me", http.StatusOK)
+	if !strings.Contains(me, "emma@state.example") {
+		t.Errorf("after one click, /api/v1/me = %s; want Emma", me)
+	}
+	list := get(t, c, srv.URL+"/api/v1/messages", http.StatusOK)
+	if !strings.Contains(list, `"state":"replied"`) || !strings.Contains(list, `"state":"circulating"`) {
+		t.Errorf("Emma's messages lack the replied one she drafted or the circulating one she signed: %s", list)
+	}
+	resp, err = c.Post(srv.URL+"/demo/signin/999999", "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("sign-in as nobody: %d; want 404", resp.StatusCode)
+	}
+
+	// Without demo mode, the routes do not exist.
+	plain := httptest.NewServer(web.New(d.svc, web.Options{Logger: discardLog()}))
+	defer plain.Close()
+	get(t, plain.Client(), plain.URL+"/demo", http.StatusNotFound)
+	resp, err = plain.Client().Post(plain.URL+"/demo/signin/"+strconv.FormatInt(int64(emma), 10), "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || len(resp.Cookies()) > 0 {
+		t.Errorf("POST /demo/signin outside demo mode: %d with cookies %v; want 404 and none", resp.StatusCode, resp.Cookies())
+	}
+}
+
+func get(t *testing.T, c *http.Client, url string, want int) string {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Errorf("GET %s: %d; want %d", url, resp.StatusCode, want)
+	}
+	return string(b)
+}
+
+func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestServeDemo runs `serve --demo` as a newcomer would: it seeds a
+// temporary directory, prints where to go, serves /demo with the banner,
+// and removes the directory when it stops.
+func TestServeDemo(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--demo", "--addr", addr}, strings.NewReader(""), &stdout, &stderr, func(string) string { return "" })
+	}()
+	var resp *http.Response
+	for range 200 {
+		if resp, err = http.Get("http://" + addr + "/demo"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		cancel()
+		t.Fatalf("serve --demo did not answer: %v; stderr: %s", err, stderr.String())
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `id="demo-banner"`) || !strings.Contains(string(b), "emma@state.example") {
+		t.Errorf("GET /demo = %d; want the cast under a DEMO banner", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve --demo returned %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve --demo did not stop after its context ended")
+	}
+	out := stdout.String()
+	m := regexp.MustCompile(`DEMO deployment in (\S+) `).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "/demo to sign in") {
+		t.Fatalf("serve --demo printed %q; want the directory and the /demo address", out)
+	}
+	if _, err := os.Stat(m[1]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the temporary directory %s is still there after serve stopped (%v)", m[1], err)
+	}
+}
+
+// TestServeDemoRefusesARealDeployment: --demo on a data directory that
+// `dissent init` made would offer one-click sign-ins into it; it refuses.
+func TestServeDemoRefusesARealDeployment(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	var out, errb syncBuffer
+	getenv := func(string) string { return "" }
+	if err := run(context.Background(), []string{"init", "--data", data}, strings.NewReader(""), &out, &errb, getenv); err != nil {
+		t.Fatalf("init: %v", err)
+	}
+	err := run(context.Background(), []string{"serve", "--demo", "--data", data, "--addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb, getenv)
+	if err == nil || !strings.Contains(err.Error(), "--demo serves only a deployment that serve --demo made") {
+		t.Errorf("serve --demo on a real deployment = %v; want a refusal", err)
+	}
+}
+
+// TestDemoSeedAnyDay: the seed works whatever day it runs: on a weekend,
+// on a holiday, around the new year.
+func TestDemoSeedAnyDay(t *testing.T) {
+	for _, day := range []string{"2024-11-28T15:00:00Z", "2024-12-29T03:00:00Z", "2025-01-06T13:00:00Z", "2025-07-05T23:00:00Z"} {
+		t.Run(day, func(t *testing.T) {
+			now, err := time.Parse(time.RFC3339, day)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			clk := newDemoClock()
+			clk.real = func() time.Time { return now.Add(time.Since(start)) }
+			e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }, clock: clk.Now}
+			cfg := config.Default()
+			cfg.DataDir = filepath.Join(t.TempDir(), "data")
+			if err := setUpDemo(context.Background(), e, cfg, clk); err != nil {
+				t.Fatalf("seed on %s: %v", day, err)
+			}
+			d, err := open(context.Background(), e, cfg, false, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			states := map[dissent.State]bool{}
+			err = d.db.View(context.Background(), func(tx dissent.Tx) error {
+				ms, err := tx.MessageStates(context.Background())
+				for _, m := range ms {
+					states[m.State] = true
+				}
+				return err
+			})
+			if err != nil || len(states) != 8 {
+				t.Errorf("seeded on %s: states %v, %v; want all 8", day, states, err)
+			}
+		})
+	}
+}

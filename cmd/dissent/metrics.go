@@ -1,0 +1,84 @@
+package main
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/dissent-channel/dissent"
+)
+
+// metrics are the instance's Prometheus metrics. No metric is labelled by
+// person, message or path: requests carry the route pattern and status
+// only, and background work only what kind of thing it did.
+type metrics struct {
+	reg       *prometheus.Registry
+	handler   http.Handler
+	requests  *prometheus.CounterVec
+	durations *prometheus.HistogramVec
+	sweeps    *prometheus.CounterVec
+	told      *prometheus.CounterVec
+	notes     prometheus.Counter
+	mails     *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dissent_http_requests_total",
+		Help: "HTTP requests by route pattern and status code."}, []string{"route", "code"})
+	m.durations = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "dissent_http_request_duration_seconds",
+		Help: "HTTP request durations by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"})
+	m.sweeps = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dissent_sweeps_total",
+		Help: "Deadline sweeps this instance ran (it held the sweeper lease), by outcome."}, []string{"outcome"})
+	m.told = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dissent_reminders_sent_total",
+		Help: "Reminders, escalations, met quorums and expired consultations told by this instance's sweeps, by what."}, []string{"what"})
+	m.notes = prometheus.NewCounter(prometheus.CounterOpts{Name: "dissent_sweep_notifications_total",
+		Help: "Notifications stored by this instance's sweeps."})
+	m.mails = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dissent_mails_total",
+		Help: "E-mails this instance sent or failed to send, by outcome."}, []string{"outcome"})
+	m.reg.MustRegister(m.requests, m.durations, m.sweeps, m.told, m.notes, m.mails,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Zero series exist from the start, so that rates and alerts see them.
+	for _, o := range []string{"ok", "error"} {
+		m.sweeps.WithLabelValues(o)
+	}
+	for _, w := range []string{"reminder", "quorum", "consultation_expired"} {
+		m.told.WithLabelValues(w)
+	}
+	for _, o := range []string{"sent", "failed"} {
+		m.mails.WithLabelValues(o)
+	}
+	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return m
+}
+
+func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.handler.ServeHTTP(w, r) }
+
+// ObserveRequest implements web.Metrics.
+func (m *metrics) ObserveRequest(route string, status int, d time.Duration) {
+	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.durations.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// observeSweep is the sweeper's Observe.
+func (m *metrics) observeSweep(r dissent.SweepResult, err error) {
+	if err != nil {
+		m.sweeps.WithLabelValues("error").Inc()
+	} else {
+		m.sweeps.WithLabelValues("ok").Inc()
+	}
+	m.told.WithLabelValues("reminder").Add(float64(r.Reminders))
+	m.told.WithLabelValues("quorum").Add(float64(r.Quorums))
+	m.told.WithLabelValues("consultation_expired").Add(float64(r.Expired))
+	m.notes.Add(float64(r.Notifications))
+}
+
+// observeMail is the mail sender's Observe.
+func (m *metrics) observeMail(sent, failed int) {
+	m.mails.WithLabelValues("sent").Add(float64(sent))
+	m.mails.WithLabelValues("failed").Add(float64(failed))
+}

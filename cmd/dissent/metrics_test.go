@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeMetrics runs serve with a short sweep interval: /metrics shows
+// requests by route pattern and the sweeps run, labelled by nothing that
+// names a path's values; a bad SMTP URL stops serve with an error that does
+// not repeat its password.
+func TestServeMetrics(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	data := filepath.Join(t.TempDir(), "data")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--data", data, "--addr", addr, "--sweep-interval", "20ms"}, strings.NewReader(""), &stdout, &stderr, func(string) string { return "" })
+	}()
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for i := 0; i < 100; i++ {
+		if code, _ := get("/readyz"); code == 200 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	get("/api/v1/messages/0123456789abcdef0123456789abcdef") // 401: no token
+	swept := regexp.MustCompile(`dissent_sweeps_total\{outcome="ok"\} [1-9]`)
+	var body string
+	for i := 0; i < 100; i++ {
+		var code int
+		code, body = get("/metrics")
+		if code == 200 && swept.MatchString(body) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, want := range []string{
+		`dissent_http_requests_total{code="200",route="GET /readyz"}`,
+		`dissent_http_requests_total{code="401",route="GET /api/v1/messages/{id}"} 1`,
+		`dissent_http_request_duration_seconds_bucket{route="GET /readyz",le=`,
+		`dissent_mails_total{outcome="failed"} 0`,
+		`dissent_reminders_sent_total{what="reminder"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if !swept.MatchString(body) {
+		t.Errorf("/metrics shows no sweep:\n%s", body)
+	}
+	if strings.Contains(body, "0123456789abcdef") {
+		t.Error("/metrics holds a message id")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+	if !strings.Contains(stderr.String(), "no SMTP server configured") {
+		t.Errorf("no warning about the missing SMTP server in the log")
+	}
+
+	err = run(context.Background(), []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--smtp", "smtp://u:hunter2@mail.example:99999"},
+		strings.NewReader(""), io.Discard, io.Discard, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "port") || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("serve with a bad SMTP URL: %v; want an error about the port, without the password", err)
+	}
+}

@@ -1,0 +1,530 @@
+package dissent
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// InboxTx lists message metadata in bulk for the channel office's inbox,
+// the dashboards and the principals' and reviewers' lists. Metadata never
+// includes text or names; titles are opened separately, only for the
+// messages a page shows.
+type InboxTx interface {
+	// SubmittedMeta lists the metadata of every message that has ever been
+	// submitted (with q.Distributed, only those distributed to q.Reader),
+	// with how q.Reader relates to each: every field of Facts, Assigned and
+	// DistributedAt. The reader's relation is as Relation would give it at
+	// q.Now. Order is unspecified.
+	SubmittedMeta(ctx context.Context, q MetaQuery) ([]MessageMeta, error)
+	// Titles opens the titles of the current versions of the messages.
+	// A missing message is a KindNotFound error.
+	Titles(ctx context.Context, ids []MessageID) (map[MessageID]Text, error)
+	// ConsultationsFor lists the consultations a reviewer was sent, newest
+	// first, without their input.
+	ConsultationsFor(ctx context.Context, reviewer PersonID) ([]Consultation, error)
+}
+
+// MetaQuery selects the messages SubmittedMeta lists.
+type MetaQuery struct {
+	Reader      PersonID // whose relation to each message to fill in
+	Now         time.Time
+	Distributed bool    // only the messages distributed to Reader
+	States      []State // only messages in these states; every state when empty
+	// IDs, when set, lists the only messages wanted (at most a few hundred).
+	IDs []MessageID
+}
+
+// MessageMeta is a message without its text: state, organization, counts
+// and clocks, and the reader's relation to it.
+type MessageMeta struct {
+	ID             MessageID
+	OrgID          string
+	State          State
+	SignatureCount int
+	SubmittedAt    time.Time
+	AcknowledgeBy  time.Time
+	ReplyBy        time.Time
+	ReplyDays      int
+	AcknowledgedAt time.Time
+	RepliedAt      time.Time
+	// The reader's relation: Facts (Drafter and Submitted included), whether
+	// the message is assigned to the reader, and when it was distributed to
+	// the reader (zero if it was not).
+	Facts         Facts
+	Assigned      bool
+	DistributedAt time.Time
+}
+
+// Open reports whether the case is still waiting for the channel office.
+func (m MessageMeta) Open() bool { return m.State == StateSubmitted || m.State == StateAcknowledged }
+
+// UrgencyLevel orders how pressing a message's next deadline is.
+type UrgencyLevel int
+
+// The levels, most pressing first.
+const (
+	UrgencyOverdue UrgencyLevel = iota // the deadline has passed
+	UrgencyToday                       // due by the end of today
+	UrgencySoon                        // due within DueSoonDays working days
+	UrgencyLater                       // due later
+	UrgencyNone                        // no running clock: answered, closed or out of the channel
+)
+
+// DueSoonDays is how many working days ahead a deadline counts as due soon.
+const DueSoonDays = 3
+
+// Urgency is where a message stands against its next deadline.
+type Urgency struct {
+	Level UrgencyLevel
+	Clock string    // "acknowledge" or "reply"; "" with UrgencyNone
+	Due   time.Time // the deadline, in the channel office's zone
+	// Days counts working days: left before Due (UrgencySoon, UrgencyLater)
+	// or passed since Due (UrgencyOverdue).
+	Days int
+}
+
+// Label is the badge text, so that urgency never rests on colour alone:
+// "Overdue 3 working days", "Due today", "5 working days left".
+func (u Urgency) Label() string {
+	switch u.Level {
+	case UrgencyOverdue:
+		if u.Days == 0 {
+			return "Overdue"
+		}
+		return "Overdue " + plural(u.Days, "working day")
+	case UrgencyToday:
+		return "Due today"
+	case UrgencySoon, UrgencyLater:
+		return plural(u.Days, "working day") + " left"
+	}
+	return "No deadline running"
+}
+
+// Class names the urgency for styling: overdue, today, soon, ok or done.
+func (u Urgency) Class() string {
+	return [...]string{"overdue", "today", "soon", "ok", "done"}[u.Level]
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
+}
+
+// urgencyOf returns the urgency of m's next deadline at now: the
+// acknowledgement until the message is acknowledged, then the reply.
+func urgencyOf(cal Calendar, m MessageMeta, now time.Time) Urgency {
+	var u Urgency
+	switch {
+	case m.State == StateSubmitted:
+		u.Clock, u.Due = "acknowledge", m.AcknowledgeBy
+	case m.State == StateAcknowledged:
+		u.Clock, u.Due = "reply", m.ReplyBy
+	default:
+		return Urgency{Level: UrgencyNone}
+	}
+	if u.Due.IsZero() {
+		return Urgency{Level: UrgencyNone}
+	}
+	switch left := cal.WorkingDaysBetween(now, u.Due); {
+	case now.After(u.Due):
+		u.Level, u.Days = UrgencyOverdue, cal.WorkingDaysBetween(u.Due, now)
+	case left == 0:
+		u.Level = UrgencyToday
+	case left <= DueSoonDays:
+		u.Level, u.Days = UrgencySoon, left
+	default:
+		u.Level, u.Days = UrgencyLater, left
+	}
+	return u
+}
+
+// InboxPageSize is how many messages one page of the inbox shows.
+const InboxPageSize = 50
+
+// InboxFilter narrows the inbox. The zero value lists the open cases.
+type InboxFilter struct {
+	State string // "" or "open": submitted and acknowledged; "all"; or one State
+	Org   string // "" for every organization
+	Due   string // "", "overdue" or "soon" (overdue, due today or within DueSoonDays)
+	Mine  bool   // only messages assigned to the reader
+	Page  int    // from 1; 0 means 1
+}
+
+// InboxFilterStates are the values InboxFilter.State takes, in the order a
+// form offers them.
+var InboxFilterStates = []string{"open", "all", string(StateSubmitted), string(StateAcknowledged), string(StateReplied),
+	string(StateClosed), string(StateRedirected), string(StateWithdrawn)}
+
+func (f *InboxFilter) validate() error {
+	if f.State == "" {
+		f.State = "open"
+	}
+	if !slices.Contains(InboxFilterStates, f.State) {
+		return errInvalid("state", "unknown_state", "state must be one of %s", strings.Join(InboxFilterStates, ", "))
+	}
+	if f.Due != "" && f.Due != "overdue" && f.Due != "soon" {
+		return errInvalid("due", "unknown_due", "due must be overdue, soon or empty")
+	}
+	if f.Org != "" {
+		if err := checkID("org", f.Org); err != nil {
+			return err
+		}
+	}
+	if f.Page < 0 || f.Page > 1_000_000 {
+		return errInvalid("page", "out_of_range", "page must be between 1 and 1000000")
+	}
+	if f.Page == 0 {
+		f.Page = 1
+	}
+	return nil
+}
+
+func (f InboxFilter) keep(m MessageMeta, u Urgency) bool {
+	switch f.State {
+	case "open":
+		if !m.Open() {
+			return false
+		}
+	case "all":
+	default:
+		if string(m.State) != f.State {
+			return false
+		}
+	}
+	if f.Org != "" && m.OrgID != f.Org {
+		return false
+	}
+	switch f.Due {
+	case "overdue":
+		if u.Level != UrgencyOverdue {
+			return false
+		}
+	case "soon":
+		if u.Level > UrgencySoon {
+			return false
+		}
+	}
+	return !f.Mine || m.Assigned
+}
+
+// InboxItem is one row of the inbox.
+type InboxItem struct {
+	MessageMeta
+	Title   Text // empty when the reader may not read it
+	Urgency Urgency
+}
+
+// Inbox is one page of the channel office's inbox.
+type Inbox struct {
+	Filter  InboxFilter // as applied, defaults filled in
+	Items   []InboxItem
+	Total   int // messages matching the filter
+	Pages   int
+	Orgs    []string // the organizations of the deployment, for the filter
+	Overdue int      // open messages the reader may see that are overdue, whatever the filter
+	DueSoon int      // open messages due today or soon, whatever the filter
+}
+
+// mayHandle reports whether the actor holds a role of the channel office;
+// which messages they see is still decided message by message.
+func mayHandle(a Actor) bool { return a.Roles.Has(RoleOfficer) || a.Roles.Has(RoleDirector) }
+
+// Inbox lists the submitted messages the actor may handle for the channel
+// office, most urgent first, one page at a time. Only the titles of the page
+// shown are opened, and each is a recorded read. Messages the actor is
+// recused from (in a signer's management chain, or taking part) are left out
+// entirely.
+func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, error) {
+	if !mayHandle(a) {
+		return Inbox{}, errForbidden("only the channel office's officers and director see the inbox")
+	}
+	if err := f.validate(); err != nil {
+		return Inbox{}, err
+	}
+	// The listing is read in a read-only transaction, so that it holds no
+	// writer; only the page's titles are opened, and their reads recorded,
+	// in a write transaction that checks each message again.
+	out := Inbox{Filter: f}
+	err := s.store.View(ctx, func(tx Tx) error {
+		now := s.now().UTC()
+		cal, err := s.officeCalendar(ctx, tx)
+		if err != nil {
+			return err
+		}
+		// Only open messages have a running clock, so the counts of overdue
+		// and soon-due ones need no more than the open ones; other states
+		// are read only when the filter asks for them.
+		q := MetaQuery{Reader: a.ID, Now: now, States: []State{StateSubmitted, StateAcknowledged}}
+		switch f.State {
+		case "open":
+		case "all":
+			q.States = nil
+		default:
+			q.States = append(q.States, State(f.State))
+		}
+		metas, err := tx.SubmittedMeta(ctx, q)
+		if err != nil {
+			return err
+		}
+		out.Items, out.Orgs, out.Overdue, out.DueSoon = nil, nil, 0, 0
+		// Keep positions into metas rather than copies: with every state
+		// shown there are thousands, and only one page is built.
+		urgency := make([]Urgency, len(metas))
+		var kept []int32
+		for i, m := range metas {
+			if !Decide(a.Roles, ActSee, m.Facts) || !Decide(a.Roles, ActAcknowledge, m.Facts) {
+				continue
+			}
+			u := urgencyOf(cal, m, now)
+			switch {
+			case u.Level == UrgencyOverdue:
+				out.Overdue++
+			case u.Level <= UrgencySoon:
+				out.DueSoon++
+			}
+			if f.keep(m, u) {
+				urgency[i] = u
+				kept = append(kept, int32(i))
+			}
+		}
+		// The organizations are the directory's, which is not secret.
+		orgs, err := tx.Orgs(ctx)
+		if err != nil {
+			return err
+		}
+		for _, o := range orgs {
+			out.Orgs = append(out.Orgs, o.ID)
+		}
+		slices.SortFunc(kept, func(x, y int32) int {
+			return compareUrgency(&metas[x], urgency[x], &metas[y], urgency[y])
+		})
+		out.Total = len(kept)
+		out.Pages = max(1, (out.Total+InboxPageSize-1)/InboxPageSize)
+		lo := min((f.Page-1)*InboxPageSize, out.Total)
+		for _, i := range kept[lo:min(lo+InboxPageSize, out.Total)] {
+			out.Items = append(out.Items, InboxItem{MessageMeta: metas[i], Urgency: urgency[i]})
+		}
+		_, loc, err := officeOrg(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for i := range out.Items {
+			out.Items[i].MessageMeta = inZone(out.Items[i].MessageMeta, loc)
+		}
+		return nil
+	})
+	if err != nil || len(out.Items) == 0 {
+		return out, err
+	}
+	listed := out.Items
+	err = s.store.Update(ctx, func(tx Tx) error {
+		now := s.now().UTC()
+		ids := make([]MessageID, len(listed))
+		for i, it := range listed {
+			ids[i] = it.ID
+		}
+		metas, err := tx.SubmittedMeta(ctx, MetaQuery{Reader: a.ID, Now: now, IDs: ids})
+		if err != nil {
+			return err
+		}
+		fresh := make(map[MessageID]Facts, len(metas))
+		for _, m := range metas {
+			if Decide(a.Roles, ActSee, m.Facts) && Decide(a.Roles, ActAcknowledge, m.Facts) {
+				fresh[m.ID] = m.Facts
+			}
+		}
+		// A message the actor may no longer see since the listing was read
+		// leaves the page.
+		out.Items = make([]InboxItem, 0, len(listed))
+		for _, it := range listed {
+			if f, ok := fresh[it.ID]; ok {
+				it.Facts = f
+				out.Items = append(out.Items, it)
+			}
+		}
+		return s.openTitles(ctx, tx, a, now, out.Items)
+	})
+	return out, err
+}
+
+// inZone gives m's instants in the channel office's zone, so that pages
+// show the dates people there would name.
+func inZone(m MessageMeta, loc *time.Location) MessageMeta {
+	for _, t := range []*time.Time{&m.SubmittedAt, &m.AcknowledgedAt, &m.RepliedAt, &m.DistributedAt} {
+		if !t.IsZero() {
+			*t = t.In(loc)
+		}
+	}
+	return m
+}
+
+// compareUrgency orders by urgency level, then the earlier deadline (the
+// longest overdue first), then the earlier submission, then the id.
+func compareUrgency(x *MessageMeta, ux Urgency, y *MessageMeta, uy Urgency) int {
+	if c := int(ux.Level) - int(uy.Level); c != 0 {
+		return c
+	}
+	if c := ux.Due.Compare(uy.Due); c != 0 {
+		return c
+	}
+	if c := x.SubmittedAt.Compare(y.SubmittedAt); c != 0 {
+		return c
+	}
+	return strings.Compare(string(x.ID), string(y.ID))
+}
+
+// openTitles fills in the titles the actor may read, recording each read
+// by someone other than the message's authors.
+func (s *Service) openTitles(ctx context.Context, tx Tx, a Actor, now time.Time, items []InboxItem) error {
+	var ids []MessageID
+	for _, it := range items {
+		if Decide(a.Roles, ActReadText, it.Facts) {
+			ids = append(ids, it.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	titles, err := tx.Titles(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		t, ok := titles[items[i].ID]
+		if !ok {
+			continue
+		}
+		items[i].Title = t
+		if f := items[i].Facts; needsRecord(f) {
+			if err := tx.AppendEvent(ctx, messageEvent(a, eventRole(a, ActReadText, f), "read.title", items[i].ID, "", f, now)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// DistributedItem is a message distributed to a principal.
+type DistributedItem struct {
+	MessageMeta
+	Title Text
+}
+
+// Distributed lists the messages distributed to the actor as a principal,
+// most recently distributed first, with their titles (each a recorded read).
+func (s *Service) Distributed(ctx context.Context, a Actor) ([]DistributedItem, error) {
+	if !a.Roles.Has(RolePrincipal) {
+		return nil, errForbidden("only principals have messages distributed to them")
+	}
+	var out []DistributedItem
+	err := s.store.Update(ctx, func(tx Tx) error {
+		now := s.now().UTC()
+		metas, err := tx.SubmittedMeta(ctx, MetaQuery{Reader: a.ID, Now: now, Distributed: true})
+		if err != nil {
+			return err
+		}
+		var items []InboxItem
+		for _, m := range metas {
+			if Decide(a.Roles, ActSee, m.Facts) {
+				items = append(items, InboxItem{MessageMeta: m})
+			}
+		}
+		slices.SortFunc(items, func(x, y InboxItem) int {
+			if c := y.DistributedAt.Compare(x.DistributedAt); c != 0 {
+				return c
+			}
+			return strings.Compare(string(x.ID), string(y.ID))
+		})
+		if err := s.openTitles(ctx, tx, a, now, items); err != nil {
+			return err
+		}
+		out = make([]DistributedItem, len(items))
+		for i, it := range items {
+			out[i] = DistributedItem{MessageMeta: it.MessageMeta, Title: it.Title}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ConsultationItem is one consultation sent to a reviewer. Title is set only
+// while the consultation is open: afterwards the reviewer may no longer read
+// the message.
+type ConsultationItem struct {
+	Consultation
+	State State // the message's state
+	Open  bool  // unanswered and not yet due
+	Title Text
+}
+
+// ReviewerConsultations lists the consultations sent to the actor as a
+// reviewer: the open ones first, soonest due first, with the message's title
+// (a recorded read), then the answered and expired ones without it. Names
+// are never part of it.
+func (s *Service) ReviewerConsultations(ctx context.Context, a Actor) ([]ConsultationItem, error) {
+	if !a.Roles.Has(RoleReviewer) {
+		return nil, errForbidden("only reviewers are consulted")
+	}
+	var out []ConsultationItem
+	err := s.store.Update(ctx, func(tx Tx) error {
+		now := s.now().UTC()
+		cs, err := tx.ConsultationsFor(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		_, loc, err := officeOrg(ctx, tx)
+		if err != nil {
+			return err
+		}
+		out = out[:0]
+		var items []InboxItem
+		for _, c := range cs {
+			c.Due = c.Due.In(loc)
+			m, err := tx.Message(ctx, c.MessageID)
+			if err != nil {
+				return err
+			}
+			f, err := s.facts(ctx, tx, a, m, now)
+			if err != nil {
+				return err
+			}
+			ci := ConsultationItem{Consultation: c, State: m.State, Open: c.AnsweredAt.IsZero() && c.Due.After(now)}
+			if ci.Open && Decide(a.Roles, ActReadText, f) && !slices.ContainsFunc(items, func(it InboxItem) bool { return it.ID == m.ID }) {
+				items = append(items, InboxItem{MessageMeta: MessageMeta{ID: m.ID, Facts: f}})
+			}
+			out = append(out, ci)
+		}
+		if err := s.openTitles(ctx, tx, a, now, items); err != nil {
+			return err
+		}
+		for i := range out {
+			if !out[i].Open {
+				continue
+			}
+			for _, it := range items {
+				if it.ID == out[i].MessageID {
+					out[i].Title = it.Title
+				}
+			}
+		}
+		return nil
+	})
+	slices.SortStableFunc(out, func(x, y ConsultationItem) int {
+		if x.Open != y.Open {
+			if x.Open {
+				return -1
+			}
+			return 1
+		}
+		if x.Open {
+			return x.Due.Compare(y.Due)
+		}
+		return y.Created.Compare(x.Created)
+	})
+	return out, err
+}

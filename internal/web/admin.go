@@ -1,0 +1,605 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/dissent-channel/dissent"
+)
+
+// The administrator's pages. They show and change the directory only:
+// organizations, units, people, roles, calendars and credentials. Nothing
+// here reads a message, and no page says whether a person ever used the
+// channel. Every handler calls the Service, which refuses anyone but an
+// administrator with NotFound, so a non-administrator sees 404.
+
+// adminRoutes lists the administrator's and the auditor's pages, and the
+// demo's pages when Options.Demo is set.
+func (s *Server) adminRoutes() {
+	m := s
+	m.handle("GET /admin", s.page(s.handleAdmin))
+	m.handle("GET /admin/orgs", s.page(s.handleAdminOrgs))
+	m.handle("POST /admin/orgs", s.page(s.handleAdminOrgCreate))
+	m.handle("GET /admin/orgs/{id}", s.page(s.handleAdminOrg))
+	m.handle("POST /admin/orgs/{id}/units", s.page(s.handleAdminUnitCreate))
+	m.handle("POST /admin/orgs/{id}/zone", s.page(s.handleAdminZone))
+	m.handle("POST /admin/orgs/{id}/closures", s.page(s.handleAdminClosureCreate))
+	m.handle("POST /admin/orgs/{id}/closures/{date}/remove", s.page(s.handleAdminClosureRemove))
+	m.handle("GET /admin/people", s.page(s.handleAdminPeople))
+	m.handle("POST /admin/people", s.page(s.handleAdminPersonCreate))
+	m.handle("GET /admin/people/import", s.page(s.handleAdminImport))
+	m.handle("POST /admin/people/import", s.page(s.handleAdminImportUpload))
+	m.handle("GET /admin/people/{id}", s.page(s.handleAdminPerson))
+	m.handle("POST /admin/people/{id}/roles", s.page(s.handleAdminRoles))
+	m.handle("POST /admin/people/{id}/supervisor", s.page(s.handleAdminSupervisor))
+	m.handle("POST /admin/people/{id}/unit", s.page(s.handleAdminUnit))
+	m.handle("POST /admin/people/{id}/signin-link", s.page(s.handleAdminSignInLink))
+	m.handle("POST /admin/people/{id}/tokens", s.page(s.handleAdminTokenCreate))
+	m.handle("POST /admin/people/{id}/tokens/{token}/revoke", s.page(s.handleAdminTokenRevoke))
+	m.handle("GET /audit", s.page(s.handleAudit))
+	if s.demo {
+		s.demoRoutes()
+	}
+}
+
+func init() {
+	flashes["org_added"] = "Organization added."
+	flashes["unit_added"] = "Unit added."
+	flashes["zone_changed"] = "Time zone changed."
+	flashes["closure_added"] = "Closure added."
+	flashes["closure_removed"] = "Closure removed."
+	flashes["person_added"] = "Person added."
+	flashes["roles_changed"] = "Roles changed."
+	flashes["supervisor_changed"] = "Supervisor changed."
+	flashes["unit_changed"] = "Unit changed."
+	flashes["token_revoked"] = "Token revoked."
+}
+
+// adminFail shows an error of the Service: a page the actor may not see is
+// the ordinary 404 page.
+func (s *Server) adminNotFound(w http.ResponseWriter, r *http.Request, err error) bool {
+	if dissent.ErrorKind(err) == dissent.KindNotFound {
+		p := s.newPage(r, nil, "Not found")
+		p.Error = "There is no page here, or you may not see it."
+		s.show(w, r, http.StatusNotFound, "notfound", p)
+		return true
+	}
+	return false
+}
+
+// parseForm reads a url-encoded form; on failure it answers 400.
+func parseForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &dissent.Error{Kind: dissent.KindInvalid, Code: "bad_form", Message: "the form could not be read"}
+	}
+	return nil
+}
+
+// --- overview ---
+
+type adminHome struct {
+	Orgs   []dissent.OrgSummary
+	People int
+}
+
+func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	orgs, err := s.svc.ListOrgs(r.Context(), a)
+	var pg dissent.PeoplePage
+	if err == nil {
+		pg, err = s.svc.SearchPeople(r.Context(), a, dissent.PeopleQuery{Limit: 1})
+	}
+	if err != nil {
+		if !s.adminNotFound(w, r, err) {
+			p := s.newPage(r, &a, "Administration")
+			s.show(w, r, s.fail(r, p, err), "admin", p)
+		}
+		return
+	}
+	p := s.newPage(r, &a, "Administration")
+	p.Data = adminHome{Orgs: orgs, People: pg.Total}
+	s.show(w, r, http.StatusOK, "admin", p)
+}
+
+// --- organizations ---
+
+func (s *Server) renderOrgs(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData) {
+	orgs, err := s.svc.ListOrgs(r.Context(), a)
+	if err != nil {
+		if s.adminNotFound(w, r, err) {
+			return
+		}
+		status = s.fail(r, p, err)
+	}
+	p.Data = orgs
+	s.show(w, r, status, "admin_orgs", p)
+}
+
+func (s *Server) handleAdminOrgs(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.renderOrgs(w, r, a, http.StatusOK, s.newPage(r, &a, "Organizations"))
+}
+
+func (s *Server) handleAdminOrgCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	p := s.newPage(r, &a, "Organizations")
+	err := parseForm(r)
+	if err == nil {
+		_, err = s.svc.AddOrg(r.Context(), a, dissent.OrgInput{ID: strings.TrimSpace(r.PostForm.Get("id")), Name: strings.TrimSpace(r.PostForm.Get("name")), TimeZone: strings.TrimSpace(r.PostForm.Get("tz"))})
+	}
+	if err != nil {
+		if dissent.ErrorKind(err) == dissent.KindForbidden {
+			err = dissent.ErrNotFound("page")
+		}
+		if s.adminNotFound(w, r, err) {
+			return
+		}
+		status := s.fail(r, p, err)
+		p.Form = r.PostForm
+		s.renderOrgs(w, r, a, status, p)
+		return
+	}
+	done(w, r, "/admin/orgs/"+url.PathEscape(r.PostForm.Get("id")), "org_added")
+}
+
+func (s *Server) renderOrg(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData) {
+	d, err := s.svc.GetOrg(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		if s.adminNotFound(w, r, err) {
+			return
+		}
+		status = s.fail(r, p, err)
+	}
+	p.Title = "Organization " + d.Name
+	p.Data = d
+	s.show(w, r, status, "admin_org", p)
+}
+
+func (s *Server) handleAdminOrg(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.renderOrg(w, r, a, http.StatusOK, s.newPage(r, &a, "Organization"))
+}
+
+// orgPost handles one form of an organization's page: fn acts, and on
+// failure the page comes back with the input and the field's error.
+func (s *Server) orgPost(w http.ResponseWriter, r *http.Request, a dissent.Actor, flash string, fn func(org string) error) {
+	org := r.PathValue("id")
+	err := parseForm(r)
+	if err == nil {
+		err = fn(org)
+	}
+	if err != nil {
+		if dissent.ErrorKind(err) == dissent.KindForbidden {
+			err = dissent.ErrNotFound("page")
+		}
+		if s.adminNotFound(w, r, err) {
+			return
+		}
+		p := s.newPage(r, &a, "Organization")
+		status := s.fail(r, p, err)
+		p.Form = r.PostForm
+		s.renderOrg(w, r, a, status, p)
+		return
+	}
+	done(w, r, "/admin/orgs/"+url.PathEscape(org), flash)
+}
+
+func (s *Server) handleAdminUnitCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.orgPost(w, r, a, "unit_added", func(org string) error {
+		_, err := s.svc.AddUnit(r.Context(), a, dissent.UnitInput{ID: strings.TrimSpace(r.PostForm.Get("id")), OrgID: org,
+			Name: strings.TrimSpace(r.PostForm.Get("name")), ParentID: r.PostForm.Get("parent")})
+		return err
+	})
+}
+
+func (s *Server) handleAdminZone(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.orgPost(w, r, a, "zone_changed", func(org string) error {
+		return s.svc.SetTimeZone(r.Context(), a, org, r.PostForm.Get("tz"))
+	})
+}
+
+func (s *Server) handleAdminClosureCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.orgPost(w, r, a, "closure_added", func(org string) error {
+		if _, err := s.svc.GetOrg(r.Context(), a, org); err != nil {
+			return err
+		}
+		return s.svc.AddClosure(r.Context(), a, org, strings.TrimSpace(r.PostForm.Get("date")), strings.TrimSpace(r.PostForm.Get("reason")))
+	})
+}
+
+func (s *Server) handleAdminClosureRemove(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.orgPost(w, r, a, "closure_removed", func(org string) error {
+		return s.svc.RemoveClosure(r.Context(), a, org, r.PathValue("date"))
+	})
+}
+
+// --- people ---
+
+type adminPeople struct {
+	dissent.PeoplePage
+	Query dissent.PeopleQuery
+	Orgs  []dissent.OrgSummary
+	Roles []dissent.Role
+	// NextURL is the link to the next page, with the search kept.
+	NextURL string
+	// Checked are the roles ticked in the add form.
+	Checked map[dissent.Role]bool
+}
+
+// checkedRoles are the roles a form had ticked, or else have.
+func checkedRoles(form url.Values, have dissent.Roles) map[dissent.Role]bool {
+	m := map[dissent.Role]bool{}
+	if form != nil {
+		for _, v := range form["roles"] {
+			m[dissent.Role(v)] = true
+		}
+		return m
+	}
+	for _, r := range have {
+		m[r] = true
+	}
+	return m
+}
+
+func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData) {
+	qv := r.URL.Query()
+	q := dissent.PeopleQuery{Prefix: qv.Get("q"), OrgID: qv.Get("org"), Role: dissent.Role(qv.Get("role")), After: qv.Get("after")}
+	d := adminPeople{Query: q, Roles: dissent.AllRoles, Checked: checkedRoles(p.Form, dissent.Roles{dissent.RoleEmployee})}
+	orgs, err := s.svc.ListOrgs(r.Context(), a)
+	if err == nil {
+		d.Orgs = orgs
+		d.PeoplePage, err = s.svc.SearchPeople(r.Context(), a, q)
+	}
+	if err != nil {
+		if s.adminNotFound(w, r, err) {
+			return
+		}
+		if st := s.fail(r, p, err); status < 400 {
+			status = st
+		}
+	}
+	if d.Next != "" {
+		v := url.Values{}
+		for k, val := range map[string]string{"q": q.Prefix, "org": q.OrgID, "role": string(q.Role), "after": d.Next} {
+			if val != "" {
+				v.Set(k, val)
+			}
+		}
+		d.NextURL = "/admin/people?" + v.Encode()
+	}
+	p.Data = d
+	s.show(w, r, status, "admin_people", p)
+}
+
+func (s *Server) handleAdminPeople(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.renderPeople(w, r, a, http.StatusOK, s.newPage(r, &a, "People"))
+}
+
+func formRoles(f url.Values) ([]dissent.Role, error) {
+	var out []dissent.Role
+	for _, v := range f["roles"] {
+		role, err := dissent.ParseRole(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, role)
+	}
+	return out, nil
+}
+
+func (s *Server) handleAdminPersonCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	err := parseForm(r)
+	var ps []dissent.NewPerson
+	if err == nil {
+		var roles []dissent.Role
+		if roles, err = formRoles(r.PostForm); err == nil {
+			f := r.PostForm
+			ps, err = s.svc.AddPeople(r.Context(), a, []dissent.PersonInput{{Email: f.Get("email"), Name: strings.TrimSpace(f.Get("name")),
+				OrgID: f.Get("org"), UnitID: strings.TrimSpace(f.Get("unit")), Supervisor: f.Get("supervisor"), Roles: roles}})
+		}
+	}
+	if err != nil {
+		if dissent.ErrorKind(err) == dissent.KindForbidden {
+			err = dissent.ErrNotFound("page")
+		}
+		if s.adminNotFound(w, r, err) {
+			return
+		}
+		p := s.newPage(r, &a, "People")
+		status := s.fail(r, p, err)
+		p.Form = r.PostForm
+		s.renderPeople(w, r, a, status, p)
+		return
+	}
+	done(w, r, "/admin/people/"+strconv.FormatInt(int64(ps[0].ID), 10), "person_added")
+}
+
+type adminPerson struct {
+	dissent.PersonDetail
+	Roles    []dissent.Role
+	Self     bool
+	Content  dissent.Roles
+	NewToken string
+	NewLink  string
+	Checked  map[dissent.Role]bool
+}
+
+func personID(r *http.Request) (dissent.PersonID, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, dissent.ErrNotFound("person")
+	}
+	return dissent.PersonID(id), nil
+}
+
+func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData, extra adminPerson) {
+	id, err := personID(r)
+	var d dissent.PersonDetail
+	if err == nil {
+		d, err = s.svc.PersonDetail(r.Context(), a, id)
+	}
+	if err != nil {
+		if s.adminNotFound(w, r, err) {
+			return
+		}
+		status = s.fail(r, p, err)
+	}
+	extra.PersonDetail, extra.Roles, extra.Self, extra.Content = d, dissent.AllRoles, d.ID == a.ID, dissent.ContentRoles
+	var form url.Values
+	if p.Form != nil && p.Form.Has("roles_form") {
+		form = p.Form
+	}
+	extra.Checked = checkedRoles(form, d.Roles)
+	p.Title = d.Name
+	p.Data = extra
+	s.show(w, r, status, "admin_person", p)
+}
+
+func (s *Server) handleAdminPerson(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.renderPerson(w, r, a, http.StatusOK, s.newPage(r, &a, "Person"), adminPerson{})
+}
+
+// personPost handles one form of a person's page.
+func (s *Server) personPost(w http.ResponseWriter, r *http.Request, a dissent.Actor, flash string, fn func(dissent.PersonDetail) (adminPerson, error)) {
+	id, err := personID(r)
+	if err == nil {
+		err = parseForm(r)
+	}
+	var d dissent.PersonDetail
+	if err == nil {
+		d, err = s.svc.PersonDetail(r.Context(), a, id)
+	}
+	var shown adminPerson
+	if err == nil {
+		shown, err = fn(d)
+	}
+	if err != nil {
+		if s.adminNotFound(w, r, err) {
+			return
+		}
+		p := s.newPage(r, &a, "Person")
+		status := s.fail(r, p, err)
+		p.Form = r.PostForm
+		s.renderPerson(w, r, a, status, p, adminPerson{})
+		return
+	}
+	if flash == "" { // a one-time secret: shown now, never again
+		s.renderPerson(w, r, a, http.StatusOK, s.newPage(r, &a, "Person"), shown)
+		return
+	}
+	done(w, r, "/admin/people/"+strconv.FormatInt(int64(id), 10), flash)
+}
+
+func (s *Server) handleAdminRoles(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.personPost(w, r, a, "roles_changed", func(d dissent.PersonDetail) (adminPerson, error) {
+		roles, err := formRoles(r.PostForm)
+		if err == nil {
+			_, err = s.svc.SetRoles(r.Context(), a, d.ID, roles)
+		}
+		return adminPerson{}, err
+	})
+}
+
+func (s *Server) handleAdminSupervisor(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.personPost(w, r, a, "supervisor_changed", func(d dissent.PersonDetail) (adminPerson, error) {
+		return adminPerson{}, s.svc.SetSupervisor(r.Context(), a, d.ID, r.PostForm.Get("supervisor"))
+	})
+}
+
+func (s *Server) handleAdminUnit(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.personPost(w, r, a, "unit_changed", func(d dissent.PersonDetail) (adminPerson, error) {
+		return adminPerson{}, s.svc.SetUnit(r.Context(), a, d.ID, r.PostForm.Get("unit"))
+	})
+}
+
+// baseURL is where the browser reached us, for links shown to the
+// administrator.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (s *Server) handleAdminSignInLink(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.personPost(w, r, a, "", func(d dissent.PersonDetail) (adminPerson, error) {
+		sec, err := s.svc.IssueSignInLinkFor(r.Context(), a, d.ID)
+		return adminPerson{NewLink: baseURL(r) + "/signin/link/" + sec.Reveal()}, err
+	})
+}
+
+func (s *Server) handleAdminTokenCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.personPost(w, r, a, "", func(d dissent.PersonDetail) (adminPerson, error) {
+		tok, err := s.svc.IssueTokenFor(r.Context(), a, d.ID)
+		return adminPerson{NewToken: tok.Reveal()}, err
+	})
+}
+
+func (s *Server) handleAdminTokenRevoke(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.personPost(w, r, a, "token_revoked", func(d dissent.PersonDetail) (adminPerson, error) {
+		return adminPerson{}, s.svc.RevokeTokenOf(r.Context(), a, d.Email, r.PathValue("token"))
+	})
+}
+
+// --- import ---
+
+// MaxImportUpload bounds an uploaded import file; larger directories go
+// through `dissent user import`.
+const maxImportUpload = 4 << 20
+
+// maxImportLinks bounds how many sign-in links one import may issue.
+const maxImportLinks = 1000
+
+type adminImport struct {
+	Problems []dissent.LineError
+	Added    []importedPerson
+	Creds    string // "none", "tokens" or "links"
+}
+
+type importedPerson struct {
+	ID                 dissent.PersonID
+	Email, Name, OrgID string
+	Roles              dissent.Roles
+	Token, Link        string
+}
+
+func (s *Server) handleAdminImport(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	if _, err := s.svc.ListOrgs(r.Context(), a); err != nil {
+		if !s.adminNotFound(w, r, err) {
+			p := s.newPage(r, &a, "Import people")
+			s.show(w, r, s.fail(r, p, err), "admin_import", p)
+		}
+		return
+	}
+	p := s.newPage(r, &a, "Import people")
+	p.Data = adminImport{Creds: "none"}
+	s.show(w, r, http.StatusOK, "admin_import", p)
+}
+
+var peopleField = regexp.MustCompile(`^people\[(\d+)\]\.(\w+)$`)
+
+func (s *Server) handleAdminImportUpload(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	p := s.newPage(r, &a, "Import people")
+	d := adminImport{Creds: "none"}
+	fail := func(err error) {
+		if dissent.ErrorKind(err) == dissent.KindForbidden {
+			err = dissent.ErrNotFound("page")
+		}
+		if s.adminNotFound(w, r, err) {
+			return
+		}
+		status := s.fail(r, p, err)
+		var les dissent.LineErrors
+		if errors.As(err, &les) {
+			d.Problems = les
+		}
+		p.Form = url.Values{"credentials": {d.Creds}}
+		p.Data = d
+		s.show(w, r, status, "admin_import", p)
+	}
+	if _, err := s.svc.ListOrgs(r.Context(), a); err != nil {
+		fail(err)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxImportUpload+64<<10)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			fail(&dissent.Error{Kind: dissent.KindTooLarge, Code: "too_large", Field: "file", Limit: maxImportUpload,
+				Message: "file must be at most 4 MiB; import larger directories with `dissent user import`"})
+			return
+		}
+		fail(&dissent.Error{Kind: dissent.KindInvalid, Code: "bad_form", Field: "file", Message: "the upload could not be read; choose a CSV file"})
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	switch c := r.FormValue("credentials"); c {
+	case "", "none", "tokens", "links":
+		if c != "" {
+			d.Creds = c
+		}
+	default:
+		fail(&dissent.Error{Kind: dissent.KindInvalid, Code: "bad_choice", Field: "credentials", Message: "credentials must be none, tokens or links"})
+		return
+	}
+	fh, hdr, err := r.FormFile("file")
+	if err != nil {
+		fail(&dissent.Error{Kind: dissent.KindInvalid, Code: "required", Field: "file", Message: "file is required: choose a CSV file"})
+		return
+	}
+	defer fh.Close()
+	if hdr.Size > maxImportUpload {
+		fail(&dissent.Error{Kind: dissent.KindTooLarge, Code: "too_large", Field: "file", Limit: maxImportUpload,
+			Message: "file must be at most 4 MiB; import larger directories with `dissent user import`"})
+		return
+	}
+	in, lines, err := dissent.ParsePeopleCSVLines(io.LimitReader(fh, maxImportUpload))
+	if err != nil {
+		fail(err)
+		return
+	}
+	if d.Creds == "links" && len(in) > maxImportLinks {
+		fail(&dissent.Error{Kind: dissent.KindInvalid, Code: "too_many", Field: "credentials", Limit: maxImportLinks,
+			Message: "sign-in links can be issued for at most 1000 people at once; choose tokens or none"})
+		return
+	}
+	for i := range in {
+		in[i].WantToken = d.Creds == "tokens"
+	}
+	ps, err := s.svc.AddPeople(r.Context(), a, in)
+	if err != nil {
+		// Name the line of the file, not the row of the batch.
+		if e := dissent.AsError(err); e.Kind == dissent.KindInvalid || e.Kind == dissent.KindConflict || e.Kind == dissent.KindUnprocessable {
+			i, field := 0, e.Field
+			if m := peopleField.FindStringSubmatch(e.Field); m != nil {
+				i, _ = strconv.Atoi(m[1])
+				field = m[2]
+			}
+			msg := e.Message
+			if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "row ") {
+				msg = rest
+			}
+			if i < len(lines) {
+				les := dissent.LineErrors{{Line: lines[i], Field: field, Message: msg}}
+				err = &dissent.Error{Kind: e.Kind, Code: e.Code, Field: "file", Message: "nobody was imported: " + les.Error(), Err: les}
+			}
+		}
+		fail(err)
+		return
+	}
+	for _, np := range ps {
+		ip := importedPerson{ID: np.ID, Email: np.Email, Name: np.Name, OrgID: np.OrgID, Roles: np.Roles, Token: np.Token.Reveal()}
+		if d.Creds == "links" {
+			sec, err := s.svc.IssueSignInLinkFor(r.Context(), a, np.ID)
+			if err != nil {
+				p.Error = "The people were imported, but issuing sign-in links failed: " + s.safeMessage(r, err)
+				break
+			}
+			ip.Link = baseURL(r) + "/signin/link/" + sec.Reveal()
+		}
+		d.Added = append(d.Added, ip)
+	}
+	p.Flash = flashText("imported")
+	p.Data = d
+	s.show(w, r, http.StatusOK, "admin_import", p)
+}
+
+// --- audit ---
+
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	o, err := s.svc.AuditOverview(r.Context(), a, before, 0)
+	if err != nil {
+		if s.adminNotFound(w, r, err) {
+			return
+		}
+		p := s.newPage(r, &a, "Audit log")
+		s.show(w, r, s.fail(r, p, err), "audit", p)
+		return
+	}
+	p := s.newPage(r, &a, "Audit log")
+	p.Data = o
+	s.show(w, r, http.StatusOK, "audit", p)
+}

@@ -1,0 +1,83 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/web"
+)
+
+// TestBrowserAdmin: an administrator signs in with a link, searches the
+// directory, opens a person, issues a one-time sign-in link, and is refused
+// a content role for themselves, with the field's error beside the roles.
+// With DISSENT_SCREENSHOTS=DIR the pages are saved as PNG files there.
+func TestBrowserAdmin(t *testing.T) {
+	ctx := chromium(t)
+	e := newAuthEnv(t, web.Limits{})
+	sec, err := e.Svc.IssueSignInLink(context.Background(), dissent.System, "admin@state.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := func(name string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			dir := os.Getenv("DISSENT_SCREENSHOTS")
+			if dir == "" {
+				return nil
+			}
+			var b []byte
+			if err := chromedp.FullScreenshot(&b, 100).Do(ctx); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644)
+		})
+	}
+	var people, link, roleErr string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(e.base+"/signin/link/"+sec.Reveal()),
+		chromedp.Click(`button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#who`, chromedp.ByQuery),
+		chromedp.Navigate(e.base+"/admin"),
+		chromedp.WaitVisible(`#orgs`, chromedp.ByQuery),
+		shot("admin"),
+		chromedp.Navigate(e.base+"/admin/people"),
+		chromedp.SendKeys(`#q`, "officer", chromedp.ByQuery),
+		chromedp.Submit(`#q`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#people`, chromedp.ByQuery),
+		chromedp.Text(`#people tbody`, &people, chromedp.ByQuery),
+		shot("admin-people"),
+		chromedp.Click(`#people tbody a`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#issue-link`, chromedp.ByQuery),
+		chromedp.Click(`#issue-link`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#new-link`, chromedp.ByQuery),
+		chromedp.Text(`#new-link`, &link, chromedp.ByQuery),
+		shot("admin-person"),
+		chromedp.Navigate(e.base+"/admin/people/"+e.id("admin@state.example")),
+		chromedp.Click(`#roles-form input[value=auditor]`, chromedp.ByQuery),
+		chromedp.Click(`#roles-form button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#roles-form .field-error`, chromedp.ByQuery),
+		chromedp.Text(`#roles-form .field-error`, &roleErr, chromedp.ByQuery),
+		shot("admin-self-grant"),
+	)
+	if err != nil {
+		t.Fatalf("admin walk: %v", err)
+	}
+	if !strings.Contains(people, "officer@state.example") || strings.Contains(people, "drafter@") {
+		t.Errorf("search for officer listed %q", people)
+	}
+	if !strings.Contains(link, "/signin/link/dsl_") {
+		t.Errorf("issued link shown as %q", link)
+	}
+	if !strings.Contains(roleErr, "may not grant themselves the auditor role") {
+		t.Errorf("self-grant error %q", roleErr)
+	}
+	p, _ := e.Svc.PersonDetail(context.Background(), dissent.System, e.people["admin@state.example"].ID)
+	if p.Roles.String() != "admin" {
+		t.Errorf("the administrator's roles became %s", p.Roles)
+	}
+}

@@ -1,0 +1,179 @@
+//go:build unix
+
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/deadline"
+	"github.com/dissent-channel/dissent/internal/servicetest"
+	"github.com/dissent-channel/dissent/internal/web"
+)
+
+// benchMessages is how many submitted messages the page benchmark seeds.
+const benchMessages = 10_000
+
+// seedBulk writes n submitted messages straight into the store, in large
+// transactions and without audit events (the benchmark measures reading
+// them), spread over the year before now, in every state, by 200 drafters
+// in two organizations, with 1 to 400 signatures. Every tenth message is
+// assigned to the officer. It returns the ids, oldest first.
+func seedBulk(b *testing.B, e *servicetest.Env, officer dissent.PersonID, now time.Time, n int) []dissent.MessageID {
+	b.Helper()
+	ctx := context.Background()
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cal, err := deadline.New(ny, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var in []dissent.PersonInput
+	for i := range 200 {
+		org := []string{"state", "usaid"}[i%2]
+		in = append(in, dissent.PersonInput{Email: fmt.Sprintf("drafter%03d@%s.example", i, org), Name: fmt.Sprintf("Drafter %d", i), OrgID: org, Roles: []dissent.Role{dissent.RoleEmployee}})
+	}
+	people, err := e.Svc.AddPeople(ctx, dissent.System, in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]dissent.MessageID, n)
+	const batch = 1000
+	for lo := 0; lo < n; lo += batch {
+		err := e.DB.Update(ctx, func(tx dissent.Tx) error {
+			for i := lo; i < min(lo+batch, n); i++ {
+				p := people[i%len(people)]
+				sub := now.Add(-time.Duration(n-i) * 365 * 24 * time.Hour / time.Duration(n))
+				title := fmt.Sprintf("Dissent number %d on a policy of the department", i)
+				body := strings.Repeat("A considered paragraph of disagreement with the policy. ", 40)
+				hash := dissent.ContentHash(title, "", body)
+				m := dissent.Message{ID: dissent.MessageID(fmt.Sprintf("%032x", i+1)), OrgID: p.OrgID, DrafterID: p.ID, State: dissent.StateSubmitted,
+					Version: 1, ContentHash: hash, Title: dissent.NewText(title), Body: dissent.NewText(body), SignatureCount: 1 + (i*37)%400,
+					Created: sub.Add(-time.Hour), Updated: sub, SubmittedAt: sub, ReplyDays: 30,
+					AcknowledgeBy: cal.Due(sub, 2), ReplyBy: cal.Due(sub, 30)}
+				v := dissent.Version{MessageID: m.ID, Number: 1, Title: m.Title, Body: m.Body, ContentHash: hash, AuthorID: p.ID, Created: m.Created}
+				if err := tx.CreateMessage(ctx, m, v); err != nil {
+					return err
+				}
+				if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: p.ID, ContentHash: hash, Signed: m.Created}); err != nil {
+					return err
+				}
+				// The newest are waiting; older ones were answered, a few
+				// late, and some closed or redirected.
+				age := n - i
+				switch {
+				case age < n/50:
+				case age < n/10:
+					m.State, m.AcknowledgedAt = dissent.StateAcknowledged, sub.Add(time.Duration(1+i%4)*24*time.Hour)
+				case i%20 == 0:
+					m.State = dissent.StateRedirected
+				default:
+					m.State, m.AcknowledgedAt = dissent.StateReplied, sub.Add(time.Duration(1+i%4)*24*time.Hour)
+					m.RepliedAt = sub.Add(time.Duration(20+i%50) * 24 * time.Hour)
+					if i%3 == 0 {
+						m.State, m.ClosedAt = dissent.StateClosed, m.RepliedAt.Add(24*time.Hour)
+					}
+				}
+				if err := tx.UpdateMessage(ctx, m); err != nil {
+					return err
+				}
+				if i%10 == 0 {
+					if err := tx.Assign(ctx, m.ID, officer, officer, sub); err != nil {
+						return err
+					}
+				}
+				ids[i] = m.ID
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatalf("seed: %v", err)
+		}
+	}
+	return ids
+}
+
+// BenchmarkPages measures the server-side time of the main pages with
+// benchMessages submitted messages in the store (SQLite), from the request
+// entering the handler chain to the last byte of the answer in memory.
+// It reports the median and the 99th percentile of the time per request,
+// and the CPU time per request (user and system, of the whole process,
+// which does nothing else meanwhile).
+//
+//	go test ./internal/web -run '^$' -bench BenchmarkPages -benchtime 200x
+func BenchmarkPages(b *testing.B) {
+	e := servicetest.New(b)
+	cast, _ := e.Cast(b, 0)
+	now := time.Date(2024, 6, 5, 16, 0, 0, 0, time.UTC) // a Wednesday
+	ids := seedBulk(b, e, cast["officer@state.example"].ID, now, benchMessages)
+	e.Clock.Set(now)
+	srv := web.New(e.Svc, web.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: web.AuthOptions{PublicURL: "http://localhost", Limits: unlimited}})
+	officer := pageSession(b, e, srv, "officer@state.example")
+	monitor := pageSession(b, e, srv, "monitor@state.example")
+	newest := ids[len(ids)-1]
+	cases := []struct {
+		name, path string
+		who        *http.Cookie
+	}{
+		{"inbox", "/inbox", officer},
+		{"inbox-all-page-100", "/inbox?state=all&page=100", officer},
+		{"dashboard", "/dashboard", officer},
+		{"timeliness", "/timeliness", monitor},
+		{"message", "/messages/" + string(newest), officer},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			get := func() *httptest.ResponseRecorder {
+				req := httptest.NewRequest("GET", "http://localhost"+c.path, nil)
+				req.AddCookie(c.who)
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, req)
+				return rec
+			}
+			if rec := get(); rec.Code == http.StatusNotFound {
+				b.Skipf("%s is not built on this branch", c.path)
+			} else if rec.Code != http.StatusOK {
+				b.Fatalf("GET %s = %d", c.path, rec.Code)
+			}
+			var times []time.Duration
+			cpu0 := cpuTime(b)
+			for b.Loop() {
+				start := time.Now()
+				if rec := get(); rec.Code != http.StatusOK {
+					b.Fatalf("GET %s = %d", c.path, rec.Code)
+				}
+				times = append(times, time.Since(start))
+			}
+			cpu := cpuTime(b) - cpu0
+			slices.Sort(times)
+			pct := func(p float64) float64 {
+				return float64(times[min(len(times)-1, int(p*float64(len(times))))].Microseconds()) / 1000
+			}
+			b.ReportMetric(pct(0.50), "p50-ms")
+			b.ReportMetric(pct(0.99), "p99-ms")
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(times)), "cpu-ms/op")
+		})
+	}
+}
+
+// cpuTime is the CPU time the process has used, user and system: on a
+// shared machine it says what a request costs better than the clock does.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
