@@ -3,11 +3,15 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -286,5 +290,73 @@ func TestBrowserDraftSurvivesSessionEnd(t *testing.T) {
 	err = chromedp.Run(ctx, chromedp.Navigate(edit), chromedp.WaitVisible(`#body`, chromedp.ByQuery), chromedp.Text(`#autosave-status`, &status, chromedp.ByQuery))
 	if err != nil || strings.Contains(status, "Restored") {
 		t.Errorf("after saving, the editor still restores: %q, %v", status, err)
+	}
+}
+
+// TestBrowserMessagePagesAccessible runs axe-core (as TestBrowserAccessibility
+// does for the page table) on the message pages that table leaves out:
+// signing, submitting, versions with a difference, receipt, access log,
+// print view, the editor, and the case page with a refused form open, in
+// both colour schemes.
+func TestBrowserMessagePagesAccessible(t *testing.T) {
+	axe := axeSource(t)
+	ctx := chromium(t)
+	e := newAuthEnv(t, web.Limits{})
+	c := e.msgSignedIn(t, "drafter@state.example")
+	sub := e.msgCreate(t, c, "Reassessing our posture", "We recommend a *ceasefire*.\n\n> A quote.")
+	postForm(t, c, e.base+"/messages/"+sub+"/edit", url.Values{"title": {"Reassessing our posture"}, "body": {"We recommend an immediate *ceasefire*."}})
+	postForm(t, c, e.base+"/messages/"+sub+"/invite", url.Values{"form": {"invite"}, "emails": {"signer0000@usaid.example"}})
+	_, page := do(t, c, "GET", e.base+"/messages/"+sub+"/submit", nil)
+	if resp, _ := postForm(t, c, e.base+"/messages/"+sub+"/submit", url.Values{"content_hash": {pageHash(t, page)}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submit: %d", resp.StatusCode)
+	}
+	circ := e.msgCreate(t, c, "Circulating", "Text to sign.")
+	postForm(t, c, e.base+"/messages/"+circ+"/invite", url.Values{"form": {"invite"}, "emails": {"signer0001@state.example"}})
+	officer := e.msgSignedIn(t, "officer@state.example")
+	do(t, officer, "GET", e.base+"/messages/"+sub+"?names=1", nil)
+
+	pages := []struct{ who, path, open string }{
+		{"drafter@state.example", "/messages/" + sub + "/versions?from=1&to=2", ""},
+		{"drafter@state.example", "/messages/" + sub + "/access-log", ""},
+		{"drafter@state.example", "/messages/" + sub + "/receipt", ""},
+		{"drafter@state.example", "/messages/" + sub + "/print", ""},
+		{"drafter@state.example", "/messages/" + circ + "/submit", ""},
+		{"drafter@state.example", "/messages/" + circ + "/edit", ""},
+		{"drafter@state.example", "/messages/" + circ, "invite"},
+		{"signer0001@state.example", "/messages/" + circ + "/sign", ""},
+		{"officer@state.example", "/messages/" + sub + "?names=1", "assign"},
+	}
+	checked := 0
+	for _, scheme := range []string{"light", "dark"} {
+		if err := chromedp.Run(ctx, emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}})); err != nil {
+			t.Fatal(err)
+		}
+		who := ""
+		for _, pg := range pages {
+			if pg.who != who {
+				msgBrowserSignIn(ctx, t, e, pg.who, false)
+				who = pg.who
+			}
+			acts := []chromedp.Action{chromedp.Navigate(e.base + pg.path), chromedp.WaitReady("main", chromedp.ByQuery)}
+			if pg.open != "" {
+				// Send the form empty-handed: the page comes back with the
+				// error beside the field and the form open.
+				acts = append(acts, chromedp.Click("#"+pg.open+"-summary", chromedp.ByQuery),
+					chromedp.Submit("#"+pg.open+"-summary + form", chromedp.ByQuery), chromedp.WaitVisible("#error", chromedp.ByQuery))
+			}
+			var vs []axeViolation
+			acts = append(acts, chromedp.Evaluate(axe, nil),
+				chromedp.Evaluate(axeRun, &vs, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
+			if err := chromedp.Run(ctx, acts...); err != nil {
+				t.Fatalf("%s as %s: %v", pg.path, pg.who, err)
+			}
+			checked++
+			for _, v := range vs {
+				t.Errorf("%s (%s scheme, as %s): %s %s — %s\n\t%s", pg.path, scheme, pg.who, v.Impact, v.ID, v.Help, strings.Join(v.Nodes, "\n\t"))
+			}
+		}
+	}
+	if checked != 2*len(pages) {
+		t.Errorf("axe ran on %d pages; want %d", checked, 2*len(pages))
 	}
 }
