@@ -193,9 +193,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, a dissent.Ac
 	case "saved":
 		c.ClearDraft = string(v.ID)
 	}
-	now := s.svc.Now()
-	c.AckBadge = deadlineBadge(v.AcknowledgeBy, v.AcknowledgedAt, now)
-	c.ReplyBadge = deadlineBadge(v.ReplyBy, v.RepliedAt, now)
+	c.AckBadge, c.ReplyBadge = clockBadges(v.Message, s.svc.Now())
 	for _, rp := range v.Replies {
 		if rp.ApprovedAt.IsZero() {
 			c.Pending++

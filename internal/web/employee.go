@@ -167,9 +167,30 @@ type msgRow struct {
 }
 
 func (s *Server) msgRow(v dissent.MessageView) msgRow {
-	now := s.svc.Now()
-	return msgRow{MessageView: v, AckBadge: deadlineBadge(v.AcknowledgeBy, v.AcknowledgedAt, now),
-		ReplyBadge: deadlineBadge(v.ReplyBy, v.RepliedAt, now)}
+	ack, reply := clockBadges(v.Message, s.svc.Now())
+	return msgRow{MessageView: v, AckBadge: ack, ReplyBadge: reply}
+}
+
+// clockBadges are the badges of a message's two deadlines. A deadline that
+// was met shows whether in time; one that is still running shows how near
+// it is; one whose clock stopped unmet (the message was withdrawn,
+// redirected or closed) shows none, since nothing is overdue any more.
+func clockBadges(m dissent.Message, now time.Time) (ack, reply msgBadge) {
+	running := func(states ...dissent.State) bool {
+		for _, st := range states {
+			if m.State == st {
+				return true
+			}
+		}
+		return false
+	}
+	if !m.AcknowledgedAt.IsZero() || running(dissent.StateSubmitted) {
+		ack = deadlineBadge(m.AcknowledgeBy, m.AcknowledgedAt, now)
+	}
+	if !m.RepliedAt.IsZero() || running(dissent.StateSubmitted, dissent.StateAcknowledged) {
+		reply = deadlineBadge(m.ReplyBy, m.RepliedAt, now)
+	}
+	return ack, reply
 }
 
 // --- my messages ---
@@ -259,7 +280,7 @@ func (s *Server) handleEditorEdit(w http.ResponseWriter, r *http.Request, a diss
 	}
 	v, err := s.svc.GetMessage(r.Context(), a, id)
 	if err == nil && !v.Can[dissent.ActEdit] {
-		err = dissent.ErrNotFound("message")
+		err = &dissent.Error{Kind: dissent.KindForbidden, Code: "forbidden", Message: "you may not edit this message"}
 	}
 	if err != nil {
 		s.showMsgError(w, r, &a, err)
@@ -483,7 +504,7 @@ func (s *Server) showSubmit(w http.ResponseWriter, r *http.Request, a dissent.Ac
 	}
 	v, err := s.svc.GetMessage(r.Context(), a, id)
 	if err == nil && !v.Can[dissent.ActSubmit] {
-		err = dissent.ErrNotFound("message")
+		err = &dissent.Error{Kind: dissent.KindForbidden, Code: "forbidden", Message: "only the drafter may submit this message"}
 	}
 	if err != nil {
 		s.showMsgError(w, r, &a, err)

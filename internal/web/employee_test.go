@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dissent-channel/dissent"
 )
 
 func TestDeadlineBadge(t *testing.T) {
@@ -66,4 +68,28 @@ func FuzzSplitList(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestClockBadges(t *testing.T) {
+	due := time.Date(2023, 11, 7, 23, 59, 0, 0, time.UTC)
+	later := due.Add(48 * time.Hour)
+	tests := []struct {
+		state          dissent.State
+		acked, replied time.Time
+		ack, reply     string
+	}{
+		{dissent.StateSubmitted, time.Time{}, time.Time{}, "overdue", "overdue"},
+		{dissent.StateAcknowledged, due, time.Time{}, "met", "overdue"},
+		{dissent.StateReplied, due, later, "met", "met late"},
+		{dissent.StateWithdrawn, time.Time{}, time.Time{}, "", ""},
+		{dissent.StateRedirected, due, time.Time{}, "met", ""},
+		{dissent.StateClosed, due, due, "met", "met"},
+	}
+	for _, tt := range tests {
+		m := dissent.Message{State: tt.state, AcknowledgeBy: due, ReplyBy: due, AcknowledgedAt: tt.acked, RepliedAt: tt.replied}
+		ack, reply := clockBadges(m, later.Add(time.Hour))
+		if ack.Label != tt.ack || reply.Label != tt.reply {
+			t.Errorf("clockBadges(%s) = %q, %q; want %q, %q", tt.state, ack.Label, reply.Label, tt.ack, tt.reply)
+		}
+	}
 }

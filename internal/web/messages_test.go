@@ -141,7 +141,7 @@ func TestMessagePagesStory(t *testing.T) {
 
 	officer := e.msgSignedIn(t, "officer@state.example")
 	_, page = do(t, officer, "GET", msg, nil)
-	mustContain(t, "the officer's case page", page, "Acknowledge receipt", "Tue 7 Nov 2023", "Show the names of the 4 signers")
+	mustContain(t, "the officer's case page", page, "Acknowledge receipt", "Tue 7 Nov 2023", "Show the signers' names (4 signatures)")
 	if strings.Contains(page, "Name of signer0000") {
 		t.Error("the officer's page shows names before they are asked for")
 	}
@@ -327,11 +327,11 @@ func TestCasePageRoles(t *testing.T) {
 		who       string
 		want, not []string
 	}{
-		{"officer@state.example", []string{"Assign an officer", "Consult a reviewer", "Draft a reply for the director", "Redirect to another channel", "Show the names"},
+		{"officer@state.example", []string{"Assign an officer", "Consult a reviewer", "Draft a reply for the director", "Redirect to another channel", "Show the signers"},
 			[]string{"Extend the reply deadline", "Break-glass", "Invite co-signers"}},
 		{"director@state.example", []string{"Extend the reply deadline", "Send the reply"}, []string{"Break-glass"}},
 		{"reviewer@state.example", []string{"Body of the dissent", "Give your input"}, []string{"Name of drafter", "Signers", "acknowledge-button"}},
-		{"principal@state.example", []string{"Body of the dissent", "Ask for a meeting", "Show the names"}, []string{"Assign an officer", "Give your input"}},
+		{"principal@state.example", []string{"Body of the dissent", "Ask for a meeting", "Show the signers"}, []string{"Assign an officer", "Give your input"}},
 		{"monitor@state.example", []string{"Nothing for you to do", `id="no-text"`}, []string{"Body of the dissent", "Title of the dissent"}},
 		{"auditor@state.example", []string{"Break-glass read", `id="no-text"`}, []string{"Body of the dissent"}},
 		{"supervisor@state.example", nil, nil}, // in the drafter's chain, and no office role: 404
