@@ -33,6 +33,12 @@ type MessageView struct {
 	Endorsements  []Endorsement
 	Consultations []Consultation
 	Meetings      []Meeting
+	// Can holds the actions the reader may take, as Decide answers them
+	// (employee.go); absent actions are denied.
+	Can map[Action]bool
+	// MySignedVersion is the newest version the reader holds an active
+	// signature on (0: none), and MyMinCosigners its condition.
+	MySignedVersion, MyMinCosigners int
 }
 
 // eventRole is the role under which an actor takes an action, for the record.
@@ -201,9 +207,19 @@ func (s *Service) EditMessage(ctx context.Context, a Actor, id MessageID, d Draf
 	if err := d.validate(); err != nil {
 		return Message{}, err
 	}
+	return s.edit(ctx, a, id, d, false)
+}
+
+// edit makes the new version; draftOnly refuses, under the message's lock, a
+// message that is no longer a draft (Autosave).
+func (s *Service) edit(ctx context.Context, a Actor, id MessageID, d Draft, draftOnly bool) (Message, error) {
 	return s.mutate(ctx, a, id, ActEdit, "message.edited", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
 		if !m.State.Editable() {
 			return "", conflictState(*m, "edit")
+		}
+		if draftOnly && m.State != StateDraft {
+			return "", &Error{Kind: KindConflict, Code: "not_autosaved", Field: "state",
+				Message: "a message that is " + string(m.State) + " is not saved automatically; save it yourself (co-signers will be asked to sign again)"}
 		}
 		hash := ContentHash(d.Title, d.Summary, d.Body)
 		if hash == m.ContentHash {

@@ -68,7 +68,12 @@ func (s *Service) loadView(ctx context.Context, tx Tx, a Actor, id MessageID, no
 	if err != nil {
 		return MessageView{}, false, err
 	}
-	v := MessageView{Message: m, Facts: f}
+	v := MessageView{Message: m, Facts: f, Can: can(a.Roles, f)}
+	if f.Signer {
+		if v.MySignedVersion, v.MyMinCosigners, err = tx.OwnSignature(ctx, id, a.ID); err != nil {
+			return MessageView{}, false, err
+		}
+	}
 	v.Text = breakGlass || Decide(a.Roles, ActReadText, f)
 	if !v.Text {
 		v.Title, v.Summary, v.Body, v.ExtensionNote, v.RedirectNote = Text{}, Text{}, Text{}, Text{}, Text{}

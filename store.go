@@ -103,6 +103,7 @@ type Tx interface {
 
 	LogTx
 	KeyTx
+	InviteTx
 
 	Assign(ctx context.Context, id MessageID, officer, by PersonID, at time.Time) error
 	Assignees(ctx context.Context, id MessageID) ([]PersonID, error)

@@ -57,6 +57,7 @@ func (s *Server) routes() {
 	// Web pages (templates/*.html). Each page handler is wrapped in s.page,
 	// which sends a visitor without a session to /signin.
 	m.handle("GET /{$}", s.page(s.handleHome))
+	s.messagePageRoutes() // my messages, editor, case page, signing, receipts: employee.go, case.go
 
 	m.handle("/api/", s.handleAPINotFound)
 	m.handle("/", s.handlePageNotFound)

@@ -39,6 +39,8 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentVersions", testConcurrentVersions},
 		{"ConcurrentOrgs", testConcurrentOrgs},
 		{"NotFound", testNotFound},
+		{"UnitMembers", testUnitMembers},
+		{"OwnSignature", testOwnSignature},
 		{"Directory", testDirectory}, // directory.go
 		{"Inbox", testInbox},
 		{"Exposure", testExposure},

@@ -1,0 +1,242 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/dissent-channel/dissent"
+)
+
+// The message (case) page, for every role, and the action forms on it.
+// Which forms appear is the Service's answer (MessageView.Can, from the one
+// policy Decide) combined with the message's state; the Service decides
+// again when a form is sent.
+
+// casePage is what the case page shows.
+type casePage struct {
+	V            dissent.MessageView
+	Can          map[string]bool // action name → allowed (dissent.Action.String)
+	Author       bool            // the reader drafted or co-authors it: their reads are not recorded
+	Signers      []dissent.SignerView
+	ShowSigners  bool // names were asked for (or the reader is an author)
+	BreakGlass   bool // an auditor's recorded read: names and text shown
+	AckBadge     msgBadge
+	ReplyBadge   msgBadge
+	Pending      int    // replies awaiting the director's approval
+	Today        string // for date inputs
+	MaxReplyDays int
+	ClearDraft   string // the editor's copy in the browser tab to forget: the text is saved
+}
+
+// Open reports whether the message is still with the channel office
+// (submitted or acknowledged).
+func (c casePage) Open() bool {
+	return c.V.State == dissent.StateSubmitted || c.V.State == dissent.StateAcknowledged
+}
+
+func (s *Server) casePageRoutes() {
+	m := s
+	m.handle("GET /messages/{id}", s.page(s.handleCasePage))
+	act := func(path, form, flash string, fn func(*http.Request, dissent.Actor, dissent.MessageID) error) {
+		m.handle("POST /messages/{id}/"+path, s.page(s.caseAct(form, flash, fn)))
+	}
+	f := func(r *http.Request, k string) string { return r.PostForm.Get(k) }
+	act("invite", "invite", "invited", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		_, err := s.svc.Invite(r.Context(), a, id, splitList(f(r, "emails")))
+		return err
+	})
+	act("invite-unit", "invite_unit", "invited", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		_, err := s.svc.InviteUnit(r.Context(), a, id, f(r, "unit"))
+		return err
+	})
+	act("coauthors", "coauthor", "coauthor", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		return s.svc.AddCoauthor(r.Context(), a, id, f(r, "email"))
+	})
+	act("endorsers", "endorser", "endorse", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		return s.svc.AskEndorsement(r.Context(), a, id, f(r, "email"))
+	})
+	act("endorse", "endorse", "endorsed", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		return s.svc.Endorse(r.Context(), a, id, f(r, "body"))
+	})
+	act("withdraw", "withdraw", "withdrawn", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		if f(r, "confirm") == "" {
+			return &dissent.Error{Kind: dissent.KindInvalid, Code: "required", Field: "confirm", Message: "tick the box to confirm that you withdraw the whole message"}
+		}
+		_, err := s.svc.Withdraw(r.Context(), a, id)
+		return err
+	})
+	act("acknowledge", "acknowledge", "acknowledged", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		_, err := s.svc.Acknowledge(r.Context(), a, id)
+		return err
+	})
+	act("assign", "assign", "assigned", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		return s.svc.Assign(r.Context(), a, id, f(r, "email"))
+	})
+	act("consult", "consult", "consulted", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		_, err := s.svc.Consult(r.Context(), a, id, f(r, "email"), f(r, "due"))
+		return err
+	})
+	act("input", "input", "input", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		return s.svc.GiveInput(r.Context(), a, id, f(r, "body"))
+	})
+	act("reply", "reply", "replied", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		_, _, err := s.svc.Reply(r.Context(), a, id, f(r, "body"))
+		return err
+	})
+	act("replies/{reply}/approve", "approve", "approved", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		rid, err := strconv.ParseInt(r.PathValue("reply"), 10, 64)
+		if err != nil {
+			return dissent.ErrNotFound("reply")
+		}
+		_, err = s.svc.ApproveReply(r.Context(), a, id, rid)
+		return err
+	})
+	act("extend", "extend", "extended", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		days, err := strconv.Atoi(strings.TrimSpace(f(r, "working_days")))
+		if err != nil {
+			return &dissent.Error{Kind: dissent.KindInvalid, Code: "malformed_number", Field: "working_days", Limit: dissent.MaxReplyDays,
+				Message: "working_days must be a whole number of working days, at most " + strconv.Itoa(dissent.MaxReplyDays)}
+		}
+		_, err = s.svc.Extend(r.Context(), a, id, days, f(r, "reason"))
+		return err
+	})
+	act("redirect", "redirect", "redirected", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		_, err := s.svc.Redirect(r.Context(), a, id, f(r, "reason"), f(r, "channel"))
+		return err
+	})
+	act("distribute", "distribute", "distributed", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		return s.svc.Distribute(r.Context(), a, id, splitList(f(r, "emails")))
+	})
+	act("meetings", "meeting", "meeting", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		_, err := s.svc.RecordMeeting(r.Context(), a, id, f(r, "held_on"), f(r, "notes"))
+		return err
+	})
+	act("meeting-request", "meeting_request", "requested", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		return s.svc.RequestMeeting(r.Context(), a, id)
+	})
+	act("close", "close", "closed", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		_, err := s.svc.Close(r.Context(), a, id)
+		return err
+	})
+	act("reopen", "reopen", "reopened", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		_, err := s.svc.Reopen(r.Context(), a, id, f(r, "reason"))
+		return err
+	})
+	m.handle("POST /messages/{id}/break-glass", s.page(s.handleBreakGlassPage))
+}
+
+// caseAct is the POST handler of one form of the case page: read the form,
+// call one Service method, then redirect with a notice, or show the case
+// page again with the error beside the field and the input kept.
+func (s *Server) caseAct(form, flash string, fn func(*http.Request, dissent.Actor, dissent.MessageID) error) func(http.ResponseWriter, *http.Request, dissent.Actor) {
+	return func(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+		id, ok := s.pageMessageID(w, r, a)
+		if !ok {
+			return
+		}
+		err := readForm(r)
+		if err == nil {
+			err = fn(r, a, id)
+		}
+		if err == nil {
+			done(w, r, "/messages/"+string(id), flash)
+			return
+		}
+		if dissent.ErrorKind(err) == dissent.KindNotFound && dissent.AsError(err).Field == "" {
+			s.showMsgError(w, r, &a, err)
+			return
+		}
+		p := s.newPage(r, &a, "Message")
+		status := s.failForm(r, p, form, err)
+		if p.Form == nil || p.Form.Get("form") == "" {
+			if p.Form == nil {
+				p.Form = map[string][]string{}
+			}
+			p.Form.Set("form", form)
+		}
+		s.showCase(w, r, a, id, status, p, false)
+	}
+}
+
+func (s *Server) handleCasePage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	s.showCase(w, r, a, id, http.StatusOK, s.newPage(r, &a, "Message"), r.URL.Query().Get("names") == "1")
+}
+
+// showCase loads and renders the case page. Names are read (and, for
+// readers other than the authors, recorded) only when asked for.
+func (s *Server) showCase(w http.ResponseWriter, r *http.Request, a dissent.Actor, id dissent.MessageID, status int, p *pageData, names bool) {
+	v, err := s.svc.GetMessage(r.Context(), a, id)
+	if err != nil {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	s.renderCase(w, r, a, status, p, v, nil, names, false)
+}
+
+func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData, v dissent.MessageView,
+	signers []dissent.SignerView, names, breakGlass bool) {
+	c := casePage{V: v, Can: map[string]bool{}, Author: v.Facts.Drafter || v.Facts.Coauthor, BreakGlass: breakGlass,
+		Today: s.svc.Now().Format("2006-01-02"), MaxReplyDays: dissent.MaxReplyDays}
+	for act, ok := range v.Can {
+		if ok {
+			c.Can[act.String()] = true
+		}
+	}
+	switch r.URL.Query().Get("done") {
+	case "created":
+		c.ClearDraft = "new"
+	case "saved":
+		c.ClearDraft = string(v.ID)
+	}
+	c.AckBadge, c.ReplyBadge = clockBadges(v.Message, s.svc.Now())
+	for _, rp := range v.Replies {
+		if rp.ApprovedAt.IsZero() {
+			c.Pending++
+		}
+	}
+	c.Signers, c.ShowSigners = signers, breakGlass
+	if !breakGlass && v.Can[dissent.ActReadNames] && (names || c.Author) {
+		var err error
+		if c.Signers, err = s.svc.Signers(r.Context(), a, v.ID); err != nil {
+			s.showMsgError(w, r, &a, err)
+			return
+		}
+		c.ShowSigners = true
+	}
+	p.Data = c
+	s.show(w, r, status, "msg-case", p)
+}
+
+// handleBreakGlassPage is an auditor's recorded read: the answer is the
+// page itself, with text and names, and the authors see the read in their
+// access log.
+func (s *Server) handleBreakGlassPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	err := readForm(r)
+	var v dissent.MessageView
+	var signers []dissent.SignerView
+	if err == nil {
+		v, signers, err = s.svc.BreakGlass(r.Context(), a, id, r.PostForm.Get("reason"))
+	}
+	if err != nil {
+		if dissent.ErrorKind(err) == dissent.KindNotFound {
+			s.showMsgError(w, r, &a, err)
+			return
+		}
+		p := s.newPage(r, &a, "Message")
+		status := s.failForm(r, p, "break_glass", err)
+		s.showCase(w, r, a, id, status, p, false)
+		return
+	}
+	p := s.newPage(r, &a, "Break-glass read")
+	p.Flash = "Break-glass read recorded; the authors will see it in their access log."
+	s.renderCase(w, r, a, http.StatusOK, p, v, signers, true, true)
+}

@@ -1,0 +1,679 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dissent-channel/dissent"
+)
+
+// The message pages of the web UI (SPEC §7): my messages, the draft editor
+// with preview and autosave, the co-signing page, the last review before
+// submission, receipts, the access log, the print view and the versions
+// with their differences. The case page and its action forms are in case.go.
+// Every flow works without JavaScript; /static/dissent.js only adds comfort.
+
+// messagePageRoutes lists the routes of the message pages.
+func (s *Server) messagePageRoutes() {
+	m := s
+	m.handle("GET /messages", s.page(s.handleMessagesPage))
+	m.handle("GET /messages/new", s.page(s.handleEditorNew))
+	m.handle("POST /messages", s.editorPost(s.handleEditorCreate))
+	m.handle("GET /messages/{id}/edit", s.page(s.handleEditorEdit))
+	m.handle("POST /messages/{id}/edit", s.editorPost(s.handleEditorSave))
+	m.handle("POST /messages/{id}/autosave", s.authed(s.handleAutosave))
+	m.handle("GET /messages/{id}/sign", s.page(s.handleSignPage))
+	m.handle("POST /messages/{id}/sign", s.page(s.handleSignPost))
+	m.handle("POST /messages/{id}/unsign", s.page(s.caseAct("unsign", "unsigned", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		_, err := s.svc.Unsign(r.Context(), a, id)
+		return err
+	})))
+	m.handle("GET /messages/{id}/submit", s.page(s.handleSubmitPage))
+	m.handle("POST /messages/{id}/submit", s.page(s.handleSubmitPost))
+	m.handle("GET /messages/{id}/receipt", s.page(s.handleReceiptPage))
+	m.handle("GET /messages/{id}/access-log", s.page(s.handleAccessLogPage))
+	m.handle("GET /messages/{id}/print", s.page(s.handlePrintPage))
+	m.handle("GET /messages/{id}/versions", s.page(s.handleVersionsPage))
+	s.casePageRoutes() // case.go
+}
+
+// --- shared helpers of the message pages ---
+
+// readForm parses a posted form within the body limit; an oversized body is
+// TooLarge (413), an unreadable one Invalid.
+func readForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &dissent.Error{Kind: dissent.KindTooLarge, Code: "too_large", Field: "body", Limit: maxBody,
+				Message: "the form must be at most " + strconv.Itoa(maxBody) + " bytes"}
+		}
+		return &dissent.Error{Kind: dissent.KindInvalid, Code: "unreadable", Field: "body", Message: "the form could not be read"}
+	}
+	return nil
+}
+
+// showMsgError renders a page for an error that leaves nothing to show: a
+// message that does not exist or that the reader may not see is 404.
+func (s *Server) showMsgError(w http.ResponseWriter, r *http.Request, a *dissent.Actor, err error) {
+	title := "Not found"
+	if k := dissent.ErrorKind(err); k != dissent.KindNotFound {
+		title = "Not possible"
+	}
+	p := s.newPage(r, a, title)
+	status := s.fail(r, p, err)
+	if status == http.StatusNotFound {
+		p.Error = "There is no such message, or you may not see it."
+	}
+	s.show(w, r, status, "msg-error", p)
+}
+
+// pageMessageID parses {id}; a malformed id is a missing message.
+func (s *Server) pageMessageID(w http.ResponseWriter, r *http.Request, a dissent.Actor) (dissent.MessageID, bool) {
+	id, err := messageID(r)
+	if err != nil {
+		s.showMsgError(w, r, &a, dissent.ErrNotFound("message"))
+		return "", false
+	}
+	return id, true
+}
+
+var fieldIndexRE = regexp.MustCompile(`\[\d+\]`)
+
+// failForm puts err on a page whose forms are told apart by their hidden
+// "form" field: a field error is kept under "form.field" so that it shows
+// beside the form that was sent, and the typed input comes back.
+func (s *Server) failForm(r *http.Request, p *pageData, form string, err error) int {
+	status := s.fail(r, p, err)
+	p.Form = r.PostForm
+	if p.Errors != nil {
+		fixed := make(map[string]string, len(p.Errors))
+		for k, v := range p.Errors {
+			k = fieldIndexRE.ReplaceAllString(k, "")
+			if form != "" {
+				k = form + "." + k
+			}
+			fixed[k] = v
+		}
+		p.Errors = fixed
+	}
+	return status
+}
+
+// FErr is the error of one field of one form of the page.
+func (p *pageData) FErr(form, field string) string { return p.Errors[form+"."+field] }
+
+// FVal is what the person typed in one field of one form, if that form was
+// the one sent.
+func (p *pageData) FVal(form, field string) string {
+	if p.Form.Get("form") != form {
+		return ""
+	}
+	return p.Form.Get(field)
+}
+
+// Sent reports whether the refused form was this one (to open its details).
+func (p *pageData) Sent(form string) bool { return p.Form.Get("form") == form }
+
+// splitList splits a list of addresses typed one a line or separated by
+// commas, semicolons or spaces.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return r == ',' || r == ';' || r == ' ' || r == '\n' || r == '\r' || r == '\t'
+	})
+}
+
+// msgBadge is a deadline badge: a class for its colour and words that say
+// the same, so that colour is never the only sign.
+type msgBadge struct {
+	Class, Label string
+}
+
+// deadlineBadge describes a deadline due at due (zero: none) met at met.
+func deadlineBadge(due, met, now time.Time) msgBadge {
+	switch {
+	case due.IsZero():
+		return msgBadge{}
+	case !met.IsZero() && met.After(due):
+		return msgBadge{"badge-overdue", "met late"}
+	case !met.IsZero():
+		return msgBadge{"badge-done", "met"}
+	}
+	dn := now.In(due.Location())
+	y1, m1, d1 := dn.Date()
+	y2, m2, d2 := due.Date()
+	today := y1 == y2 && m1 == m2 && d1 == d2
+	switch {
+	case now.After(due):
+		return msgBadge{"badge-overdue", "overdue"}
+	case today:
+		return msgBadge{"badge-today", "due today"}
+	case due.Sub(now) < 72*time.Hour:
+		return msgBadge{"badge-soon", "due soon"}
+	}
+	return msgBadge{"badge-ok", "on time"}
+}
+
+// msgRow is one message in a list, with its deadline badges.
+type msgRow struct {
+	dissent.MessageView
+	AckBadge, ReplyBadge msgBadge
+}
+
+func (s *Server) msgRow(v dissent.MessageView) msgRow {
+	ack, reply := clockBadges(v.Message, s.svc.Now())
+	return msgRow{MessageView: v, AckBadge: ack, ReplyBadge: reply}
+}
+
+// clockBadges are the badges of a message's two deadlines. A deadline that
+// was met shows whether in time; one that is still running shows how near
+// it is; one whose clock stopped unmet (the message was withdrawn,
+// redirected or closed) shows none, since nothing is overdue any more.
+func clockBadges(m dissent.Message, now time.Time) (ack, reply msgBadge) {
+	running := func(states ...dissent.State) bool {
+		for _, st := range states {
+			if m.State == st {
+				return true
+			}
+		}
+		return false
+	}
+	if !m.AcknowledgedAt.IsZero() || running(dissent.StateSubmitted) {
+		ack = deadlineBadge(m.AcknowledgeBy, m.AcknowledgedAt, now)
+	}
+	if !m.RepliedAt.IsZero() || running(dissent.StateSubmitted, dissent.StateAcknowledged) {
+		reply = deadlineBadge(m.ReplyBy, m.RepliedAt, now)
+	}
+	return ack, reply
+}
+
+// --- my messages ---
+
+type msgGroup struct {
+	ID, Heading, Empty string
+	Rows               []msgRow
+}
+
+type messagesPage struct {
+	Groups []msgGroup
+	Count  int
+}
+
+func (s *Server) handleMessagesPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	vs, err := s.svc.ListMessages(r.Context(), a)
+	if err != nil {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	groups := []msgGroup{
+		{ID: "drafts", Heading: "Drafts", Empty: "No drafts."},
+		{ID: "circulating", Heading: "Circulating for signatures", Empty: "Nothing circulating."},
+		{ID: "submitted", Heading: "Submitted to the channel", Empty: "Nothing submitted yet."},
+		{ID: "ended", Heading: "Closed, withdrawn or redirected", Empty: "None."},
+	}
+	for _, v := range vs {
+		g := 3
+		switch v.State {
+		case dissent.StateDraft:
+			g = 0
+		case dissent.StateCirculating:
+			g = 1
+		case dissent.StateSubmitted, dissent.StateAcknowledged, dissent.StateReplied:
+			g = 2
+		}
+		groups[g].Rows = append(groups[g].Rows, s.msgRow(v))
+	}
+	p := s.newPage(r, &a, "My messages")
+	p.Data = messagesPage{Groups: groups, Count: len(vs)}
+	s.show(w, r, http.StatusOK, "msg-list", p)
+}
+
+// --- the draft editor ---
+
+type editorPage struct {
+	ID       dissent.MessageID // empty for a new message
+	Action   string
+	Version  int
+	Next     int // the version a save makes
+	Signers  int // effective signatures on the version being edited
+	State    dissent.State
+	Preview  bool
+	Title    dissent.Text // the preview's title
+	Body     dissent.Text // the preview's body
+	Summary  dissent.Text
+	Limits   struct{ Title, Summary, Body int }
+	Autosave bool   // the server saves the draft as it is typed (JS)
+	DraftKey string // key of the browser's copy of unsaved text (JS)
+	Expired  bool   // the session ended: the text is kept, sign in again
+}
+
+func newEditor(id dissent.MessageID) editorPage {
+	e := editorPage{ID: id, Action: "/messages", DraftKey: "new"}
+	if id != "" {
+		e.Action, e.DraftKey = "/messages/"+string(id)+"/edit", string(id)
+	}
+	e.Limits.Title, e.Limits.Summary, e.Limits.Body = dissent.MaxTitle, dissent.MaxSummary, dissent.MaxBody
+	return e
+}
+
+func (s *Server) showEditor(w http.ResponseWriter, r *http.Request, a *dissent.Actor, status int, p *pageData, e editorPage) {
+	p.Data = e
+	s.show(w, r, status, "msg-editor", p)
+}
+
+func (s *Server) handleEditorNew(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	p := s.newPage(r, &a, "New message")
+	p.Form = url.Values{}
+	s.showEditor(w, r, &a, http.StatusOK, p, newEditor(""))
+}
+
+func (s *Server) handleEditorEdit(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	v, err := s.svc.GetMessage(r.Context(), a, id)
+	if err == nil && !v.Can[dissent.ActEdit] {
+		err = &dissent.Error{Kind: dissent.KindForbidden, Code: "forbidden", Message: "you may not edit this message"}
+	}
+	if err != nil {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	p := s.newPage(r, &a, "Edit the draft")
+	p.Form = url.Values{"title": {v.Title.Reveal()}, "summary": {v.Summary.Reveal()}, "body": {v.Body.Reveal()}}
+	e := newEditor(id)
+	e.Version, e.Next, e.Signers, e.State, e.Autosave = v.Version, v.Version+1, v.SignatureCount, v.State, v.State == dissent.StateDraft
+	if !v.State.Editable() {
+		p.Error = "This message is " + string(v.State) + " and can no longer be edited."
+	}
+	s.showEditor(w, r, &a, http.StatusOK, p, e)
+}
+
+// editorPost wraps the editor's POST handlers: when the session has ended,
+// the form comes back with everything typed in it and a request to sign in
+// again, instead of a redirect that would lose the text.
+func (s *Server) editorPost(h func(http.ResponseWriter, *http.Request, dissent.Actor)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var a dissent.Actor
+		var err error
+		if s.auth.sessions.PersonID(r.Context()) == 0 {
+			err = &dissent.Error{Kind: dissent.KindUnauthenticated, Code: "unauthenticated", Message: "sign in"}
+		} else {
+			a, err = s.authenticate(w, r)
+		}
+		if err != nil {
+			p := s.newPage(r, nil, "Your session has ended")
+			_ = readForm(r)
+			p.Form = r.PostForm
+			status := http.StatusUnauthorized
+			p.Error = "Your session has ended, so this text was not saved. It is still in the form below: open Sign in in a new tab, sign in, then come back and save again."
+			if dissent.ErrorKind(err) != dissent.KindUnauthenticated {
+				p.Title, status = "Not saved", statusFor(err)
+				p.Error = s.safeMessage(r, err) + " Your text was not saved; it is still in the form below."
+			}
+			e := newEditor("")
+			if id, err := dissent.ParseMessageID(r.PathValue("id")); err == nil {
+				e = newEditor(id)
+			}
+			e.Expired = status == http.StatusUnauthorized
+			s.showEditor(w, r, nil, status, p, e)
+			return
+		}
+		h(w, r, a)
+	}
+}
+
+func draftOf(r *http.Request) dissent.Draft {
+	f := r.PostForm
+	return dissent.Draft{Title: f.Get("title"), Summary: f.Get("summary"), Body: f.Get("body")}
+}
+
+// editorRefuse shows the editor again with what was typed and the error
+// beside its field.
+func (s *Server) editorRefuse(w http.ResponseWriter, r *http.Request, a dissent.Actor, e editorPage, err error) {
+	p := s.newPage(r, &a, "Draft not saved")
+	status := s.failForm(r, p, "", err)
+	if dissent.ErrorKind(err) == dissent.KindTooLarge {
+		p.Form = url.Values{}
+	}
+	s.showEditor(w, r, &a, status, p, e)
+}
+
+// preview re-renders the editor with the sanitized Markdown; nothing is
+// saved.
+func (s *Server) preview(w http.ResponseWriter, r *http.Request, a dissent.Actor, e editorPage) {
+	p := s.newPage(r, &a, "Preview")
+	p.Form = r.PostForm
+	d := draftOf(r)
+	e.Preview = true
+	e.Title, e.Summary, e.Body = dissent.NewText(d.Title), dissent.NewText(d.Summary), dissent.NewText(d.Body)
+	if !utf8.ValidString(d.Title + d.Summary + d.Body) {
+		s.editorRefuse(w, r, a, editorPage{}, &dissent.Error{Kind: dissent.KindInvalid, Code: "invalid_utf8", Field: "body", Message: "the text is not valid UTF-8"})
+		return
+	}
+	s.showEditor(w, r, &a, http.StatusOK, p, e)
+}
+
+func (s *Server) handleEditorCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	e := newEditor("")
+	if err := readForm(r); err != nil {
+		s.editorRefuse(w, r, a, e, err)
+		return
+	}
+	if r.PostForm.Get("action") == "preview" {
+		s.preview(w, r, a, e)
+		return
+	}
+	m, err := s.svc.CreateMessage(r.Context(), a, draftOf(r))
+	if err != nil {
+		s.editorRefuse(w, r, a, e, err)
+		return
+	}
+	done(w, r, "/messages/"+string(m.ID), "created")
+}
+
+func (s *Server) handleEditorSave(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	e := newEditor(id)
+	if err := readForm(r); err != nil {
+		s.editorRefuse(w, r, a, e, err)
+		return
+	}
+	if r.PostForm.Get("action") == "preview" {
+		s.preview(w, r, a, e)
+		return
+	}
+	if _, err := s.svc.EditMessage(r.Context(), a, id, draftOf(r)); err != nil {
+		if dissent.ErrorKind(err) == dissent.KindNotFound {
+			s.showMsgError(w, r, &a, err)
+			return
+		}
+		s.editorRefuse(w, r, a, e, err)
+		return
+	}
+	done(w, r, "/messages/"+string(id), "saved")
+}
+
+// handleAutosave is the editor script's save as one types: 204, or the
+// API's JSON error (401 once the session has ended: the script keeps the
+// text in the tab).
+func (s *Server) handleAutosave(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, err := messageID(r)
+	if err == nil {
+		err = readForm(r)
+	}
+	if err == nil {
+		_, err = s.svc.Autosave(r.Context(), a, id, draftOf(r))
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// --- co-signing ---
+
+type signPage struct {
+	V                  dissent.MessageView
+	Stale              bool // the text changed since the signer opened the page
+	CanSign, CanUnsign bool
+}
+
+func (s *Server) showSign(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData, stale bool) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	v, err := s.svc.GetMessage(r.Context(), a, id)
+	if err != nil {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	if !v.Can[dissent.ActSign] && p.Error == "" {
+		p.Error = "You are not invited to sign this message."
+	} else if !v.State.Editable() && p.Error == "" {
+		p.Error = "This message is " + string(v.State) + "; signatures are frozen."
+	}
+	p.Data = signPage{V: v, Stale: stale, CanSign: v.Can[dissent.ActSign], CanUnsign: v.Can[dissent.ActUnsign]}
+	s.show(w, r, status, "msg-sign", p)
+}
+
+func (s *Server) handleSignPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.showSign(w, r, a, http.StatusOK, s.newPage(r, &a, "Co-sign"), false)
+}
+
+func (s *Server) handleSignPost(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	p := s.newPage(r, &a, "Co-sign")
+	err := readForm(r)
+	minOthers := 0
+	if err == nil && r.PostForm.Get("conditional") != "" {
+		minOthers, err = strconv.Atoi(strings.TrimSpace(r.PostForm.Get("min_cosigners")))
+		if err != nil || minOthers < 1 {
+			err = &dissent.Error{Kind: dissent.KindInvalid, Code: "out_of_range", Field: "min_cosigners", Limit: dissent.MaxSigners - 1,
+				Message: "the number of other signers must be a whole number from 1 to " + strconv.Itoa(dissent.MaxSigners-1)}
+		}
+	}
+	if err == nil {
+		_, err = s.svc.Sign(r.Context(), a, id, r.PostForm.Get("content_hash"), minOthers)
+	}
+	if err == nil {
+		done(w, r, "/messages/"+string(id), "signed")
+		return
+	}
+	if dissent.ErrorKind(err) == dissent.KindNotFound {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	status := s.failForm(r, p, "", err)
+	stale := dissent.AsError(err).Code == "stale_content_hash"
+	if stale {
+		p.Error = "The text changed after you opened this page, so your signature was not recorded. Read the new version below; sign it if you agree with it."
+	}
+	s.showSign(w, r, a, status, p, stale)
+}
+
+// --- submission ---
+
+type submitPage struct {
+	V       dissent.MessageView
+	Signers []dissent.SignerView
+	Stale   bool
+	AckDays int
+	Reply   int
+}
+
+func (s *Server) showSubmit(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData, stale bool) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	v, err := s.svc.GetMessage(r.Context(), a, id)
+	if err == nil && !v.Can[dissent.ActSubmit] {
+		err = &dissent.Error{Kind: dissent.KindForbidden, Code: "forbidden", Message: "only the drafter may submit this message"}
+	}
+	if err != nil {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	sp := submitPage{V: v, Stale: stale, AckDays: dissent.DefaultAckDays, Reply: dissent.DefaultReplyDay}
+	if sp.Signers, err = s.svc.Signers(r.Context(), a, id); err != nil {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	if !v.State.Editable() && p.Error == "" {
+		p.Error = "This message is " + string(v.State) + " and cannot be submitted again."
+	}
+	p.Data = sp
+	s.show(w, r, status, "msg-submit", p)
+}
+
+func (s *Server) handleSubmitPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.showSubmit(w, r, a, http.StatusOK, s.newPage(r, &a, "Submit to the channel"), false)
+}
+
+func (s *Server) handleSubmitPost(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	err := readForm(r)
+	if err == nil {
+		_, err = s.svc.Submit(r.Context(), a, id, r.PostForm.Get("content_hash"))
+	}
+	if err == nil {
+		done(w, r, "/messages/"+string(id), "submitted")
+		return
+	}
+	if dissent.ErrorKind(err) == dissent.KindNotFound {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	p := s.newPage(r, &a, "Submit to the channel")
+	status := s.failForm(r, p, "", err)
+	stale := dissent.AsError(err).Code == "stale_content_hash"
+	if stale {
+		p.Error = "The text changed after you opened this page (a co-author saved a new version), so nothing was submitted. Review the new version below."
+	}
+	s.showSubmit(w, r, a, status, p, stale)
+}
+
+// --- receipt, access log, print, versions ---
+
+func (s *Server) handleReceiptPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	rc, err := s.svc.Receipt(r.Context(), a, id)
+	if err != nil {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	p := s.newPage(r, &a, "Your receipt")
+	p.Data = rc
+	s.show(w, r, http.StatusOK, "msg-receipt", p)
+}
+
+type accessLogPage struct {
+	ID      dissent.MessageID
+	Entries []dissent.AccessEntry
+}
+
+func (s *Server) handleAccessLogPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	es, err := s.svc.AccessLog(r.Context(), a, id)
+	if err != nil {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	p := s.newPage(r, &a, "Who read this message")
+	p.Data = accessLogPage{ID: id, Entries: es}
+	s.show(w, r, http.StatusOK, "msg-access", p)
+}
+
+type printPage struct {
+	V   dissent.MessageView
+	Who string
+	At  time.Time
+}
+
+func (s *Server) handlePrintPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	v, err := s.svc.PrintMessage(r.Context(), a, id)
+	if err != nil {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	p := s.newPage(r, &a, "Print")
+	p.Data = printPage{V: v, Who: a.Name + " <" + a.Email + ">", At: s.svc.Now()}
+	s.show(w, r, http.StatusOK, "msg-print", p)
+}
+
+type versionsPage struct {
+	ID                 dissent.MessageID
+	Versions           []dissent.Version
+	From, To           int
+	Title, Summary     []diffOp
+	Body               []diffOp
+	TooLong, Different bool
+}
+
+func (s *Server) handleVersionsPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	vs, err := s.svc.Versions(r.Context(), a, id)
+	if err != nil {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	p := s.newPage(r, &a, "Versions")
+	vp := versionsPage{ID: id, Versions: vs}
+	if n := len(vs); n > 0 {
+		vp.From, vp.To = max(1, vs[n-1].Number-1), vs[n-1].Number
+		q := r.URL.Query()
+		if f, err := strconv.Atoi(q.Get("from")); err == nil {
+			vp.From = f
+		}
+		if t, err := strconv.Atoi(q.Get("to")); err == nil {
+			vp.To = t
+		}
+		var from, to *dissent.Version
+		for i := range vs {
+			if vs[i].Number == vp.From {
+				from = &vs[i]
+			}
+			if vs[i].Number == vp.To {
+				to = &vs[i]
+			}
+		}
+		if from == nil || to == nil {
+			p.Error = "There is no such version; pick two from the list."
+			p.Data = vp
+			s.show(w, r, http.StatusNotFound, "msg-versions", p)
+			return
+		}
+		vp.Title = wordDiff(from.Title.Reveal(), to.Title.Reveal())
+		vp.Summary = wordDiff(from.Summary.Reveal(), to.Summary.Reveal())
+		vp.Body = wordDiff(from.Body.Reveal(), to.Body.Reveal())
+		vp.Different = from.ContentHash != to.ContentHash
+	}
+	p.Data = vp
+	s.show(w, r, http.StatusOK, "msg-versions", p)
+}
+
+// formField is one field of one form of a page, for the templates: its
+// element id, name, the value typed (if that form was sent) and its error.
+type formField struct {
+	ID, Name, Value, Err string
+}
+
+// F describes one field of one form ("" for a page with one form).
+func (p *pageData) F(form, field string) formField {
+	if form == "" {
+		return formField{ID: field, Name: field, Value: p.Val(field), Err: p.Err(field)}
+	}
+	return formField{ID: form + "-" + field, Name: field, Value: p.FVal(form, field), Err: p.FErr(form, field)}
+}
