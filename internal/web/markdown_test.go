@@ -24,6 +24,7 @@ func TestRenderMarkdown(t *testing.T) {
 		{in: "![i](https://evil.example/t.png)", mustNot: []string{"evil.example"}},
 		{in: "<svg onload=alert(1)>", mustNot: []string{"<svg", "onload"}},
 		{in: "<a href=\"https://x.example\" style=\"color:red\">a</a>", mustNot: []string{"style=", "<a href=\"https://x.example\" style"}},
+		{in: "# Title\n\n## Part\n\n###### Deep", want: []string{"<h3>Title</h3>", "<h4>Part</h4>", "<h6>Deep</h6>"}, mustNot: []string{"<h1", "<h2"}},
 		{in: "| a | b |\n|---|---|\n| 1 | 2 |", want: []string{"<table>", "<td>1</td>"}},
 	}
 	for _, tt := range tests {
