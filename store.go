@@ -26,6 +26,7 @@ type Tx interface {
 	JobTx       // jobs.go: leases, notifications, the e-mail outbox, the sweeper's reads
 	DirectoryTx // directory.go: the administrator's and auditor's pages
 	InboxTx
+	InviteLinkTx // invitelink.go: shareable invitation links
 	ExposureTx
 
 	CreateOrg(ctx context.Context, o Org) error

@@ -41,6 +41,7 @@ type authState struct {
 	oidc     *auth.OIDC
 	trusted  []netip.Prefix
 	secure   bool
+	base     string // the public URL, without a trailing slash, for links people share
 
 	signIn, failures, requests, writes *limiter
 }
@@ -62,6 +63,7 @@ func (s *Server) initAuth(o AuthOptions) {
 		oidc:     auth.NewOIDC(s.svc, o.PublicURL, o.Getenv, o.HTTPClient),
 		trusted:  o.TrustedProxies,
 		secure:   secure,
+		base:     strings.TrimRight(o.PublicURL, "/"),
 		signIn:   newLimiter(lim.SignInPerAddress, o.Now),
 		failures: newLimiter(lim.FailuresPerAddress, o.Now),
 		requests: newLimiter(lim.RequestsPerPerson, o.Now),

@@ -40,7 +40,8 @@ func (s *Server) messagePageRoutes() {
 	m.handle("GET /messages/{id}/access-log", s.page(s.handleAccessLogPage))
 	m.handle("GET /messages/{id}/print", s.page(s.handlePrintPage))
 	m.handle("GET /messages/{id}/versions", s.page(s.handleVersionsPage))
-	s.casePageRoutes() // case.go
+	s.casePageRoutes()   // case.go
+	s.inviteLinkRoutes() // invitelink.go
 }
 
 // --- shared helpers of the message pages ---

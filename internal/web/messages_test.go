@@ -469,3 +469,53 @@ func TestMessagePagesEscape(t *testing.T) {
 		}
 	}
 }
+
+var joinLink = regexp.MustCompile(`/join/(dsi_[A-Za-z0-9_-]{43})`)
+
+// TestInviteLinkPages: the drafter makes a link on the case page; another
+// employee opens it, joins, and lands on the co-signing page; a forged link
+// and a revoked one say the link is not valid and change nothing.
+func TestInviteLinkPages(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	drafter := e.msgSignedIn(t, "drafter@state.example")
+	id := e.msgCreate(t, drafter, "Shared by link", "Read and sign.")
+	_, casePage := do(t, drafter, "GET", e.base+"/messages/"+id, nil)
+	mustContain(t, "the case page", casePage, `action="/messages/`+id+`/invite-link"`)
+
+	resp, page := postForm(t, drafter, e.base+"/messages/"+id+"/invite-link", url.Values{"form": {"invite_link"}})
+	m := joinLink.FindStringSubmatch(page)
+	if resp.StatusCode != http.StatusCreated || m == nil {
+		t.Fatalf("make a link: %d, link found %v\n%s", resp.StatusCode, m != nil, page)
+	}
+	secret := m[1]
+
+	joiner := e.msgSignedIn(t, "signer0001@state.example")
+	if resp, _ := do(t, joiner, "GET", e.base+"/messages/"+id, nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the case page before joining: %d; want 404", resp.StatusCode)
+	}
+	resp, page = do(t, joiner, "GET", e.base+"/join/"+secret, nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `id="join-button"`) {
+		t.Fatalf("the join page: %d\n%s", resp.StatusCode, page)
+	}
+	resp, _ = postForm(t, joiner, e.base+"/join/"+secret, url.Values{})
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/messages/"+id+"/sign") {
+		t.Fatalf("join: %d → %q; want the co-signing page", resp.StatusCode, loc)
+	}
+	_, page = do(t, joiner, "GET", e.base+"/messages/"+id+"/sign", nil)
+	mustContain(t, "the co-signing page after joining", page, "Shared by link", pageHash(t, page))
+
+	resp, page = postForm(t, joiner, e.base+"/join/dsi_"+strings.Repeat("A", 43), url.Values{})
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(page, "not valid") {
+		t.Errorf("a forged link: %d; want 404 saying the link is not valid", resp.StatusCode)
+	}
+	if resp, _ := postForm(t, drafter, e.base+"/messages/"+id+"/invite-link/revoke", url.Values{"form": {"invite_link"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
+	other := e.msgSignedIn(t, "outsider@state.example")
+	if resp, _ := postForm(t, other, e.base+"/join/"+secret, url.Values{}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a revoked link: %d; want 404", resp.StatusCode)
+	}
+	if resp, _ := do(t, other, "GET", e.base+"/messages/"+id, nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the case page after a revoked join: %d; want 404", resp.StatusCode)
+	}
+}

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"Directory", testDirectory}, // directory.go
 		{"Inbox", testInbox},
 		{"Exposure", testExposure},
+		{"InviteLinks", testInviteLinks}, // invitelink.go
 	}
 	tests = append(tests, jobTests...) // jobs.go
 	for _, tt := range tests {
