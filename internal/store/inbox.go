@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dissent-channel/dissent"
@@ -123,35 +125,121 @@ func (t *txn) relations(ctx context.Context, reader dissent.PersonID, now time.T
 	return r, nil
 }
 
+// metaCache keeps the metadata of every submitted message (without any
+// reader's relation), with the meta_version it was read at. A transaction
+// uses it only when it reads the same version in its own snapshot, so a
+// reader never sees older metadata than the database holds.
+type metaCache struct {
+	mu      sync.Mutex
+	version int64
+	rows    []dissent.MessageMeta // nil: nothing cached
+}
+
+// bumpMetaVersion counts a change to a submitted message's metadata, in
+// the transaction of the change.
+func (t *txn) bumpMetaVersion(ctx context.Context) error {
+	return t.exec(ctx, "count a metadata change", `INSERT INTO meta_version (id, n) VALUES (1, 1)
+		ON CONFLICT (id) DO UPDATE SET n = meta_version.n + 1`)
+}
+
+func (t *txn) metaVersion(ctx context.Context) (int64, error) {
+	var n int64
+	err := t.q.QueryRowContext(ctx, `SELECT COALESCE((SELECT n FROM meta_version WHERE id = 1), 0)`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("read the metadata version: %w", err)
+	}
+	return n, nil
+}
+
+// allSubmittedMeta returns the metadata of every submitted message, from
+// the cache when it is current in this transaction's snapshot. The slice is
+// shared: callers copy what they keep.
+func (t *txn) allSubmittedMeta(ctx context.Context) ([]dissent.MessageMeta, error) {
+	if t.metas == nil {
+		return t.loadMeta(ctx, metaQuery, nil)
+	}
+	v, err := t.metaVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := t.metas
+	c.mu.Lock()
+	if c.rows != nil && c.version == v {
+		rows := c.rows
+		c.mu.Unlock()
+		return rows, nil
+	}
+	c.mu.Unlock()
+	rows, err := t.loadMeta(ctx, metaQuery, nil)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.rows == nil || v >= c.version {
+		c.rows, c.version = slices.Clip(rows), v
+	}
+	c.mu.Unlock()
+	return rows, nil
+}
+
+// metaQuery lists only the columns the listing needs: at 10,000 messages,
+// every column scanned costs about a millisecond.
+const metaQuery = `SELECT id, org_id, state, signature_count, submitted_at, acknowledge_by, reply_by, reply_days,
+		acknowledged_at, replied_at FROM messages WHERE submitted_at IS NOT NULL`
+
 func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent.MessageMeta, error) {
 	rel, err := t.relations(ctx, q.Reader, q.Now)
 	if err != nil {
 		return nil, err
 	}
-	// Only the columns the listing needs: at 10,000 messages, every column
-	// scanned costs about a millisecond.
-	query := `SELECT id, org_id, state, signature_count, submitted_at, acknowledge_by, reply_by, reply_days,
-		acknowledged_at, replied_at FROM messages WHERE submitted_at IS NOT NULL`
-	var args []any
-	if q.Distributed {
-		args = append(args, int64(q.Reader))
-		query += ` AND id IN (SELECT message_id FROM distribution WHERE person_id = $1)`
-	}
-	if len(q.IDs) > 0 {
-		if len(q.IDs) > inChunk {
-			return nil, fmt.Errorf("list message metadata: %d ids; at most %d", len(q.IDs), inChunk)
+	var base []dissent.MessageMeta
+	if !q.Distributed && len(q.IDs) == 0 {
+		base, err = t.allSubmittedMeta(ctx)
+	} else {
+		query := metaQuery
+		var args []any
+		if q.Distributed {
+			args = append(args, int64(q.Reader))
+			query += ` AND id IN (SELECT message_id FROM distribution WHERE person_id = $1)`
 		}
-		query += ` AND id IN (` + placeholders(len(args)+1, len(q.IDs)) + `)`
-		for _, id := range q.IDs {
-			args = append(args, string(id))
+		if len(q.IDs) > 0 {
+			if len(q.IDs) > inChunk {
+				return nil, fmt.Errorf("list message metadata: %d ids; at most %d", len(q.IDs), inChunk)
+			}
+			query += ` AND id IN (` + placeholders(len(args)+1, len(q.IDs)) + `)`
+			for _, id := range q.IDs {
+				args = append(args, string(id))
+			}
 		}
+		base, err = t.loadMeta(ctx, query, args)
 	}
-	if len(q.States) > 0 {
-		query += ` AND state IN (` + placeholders(len(args)+1, len(q.States)) + `)`
-		for _, st := range q.States {
-			args = append(args, string(st))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dissent.MessageMeta, 0, len(base))
+	for _, m := range base {
+		if len(q.States) > 0 && !slices.Contains(q.States, m.State) {
+			continue
 		}
+		m.Facts = dissent.Facts{
+			Drafter:   rel.drafter[m.ID],
+			Coauthor:  rel.coauthor[m.ID],
+			Signer:    rel.signer[m.ID],
+			Invitee:   rel.invitee[m.ID],
+			Endorser:  rel.endorser[m.ID],
+			Consulted: rel.consulted[m.ID],
+			InChain:   rel.inChain[m.ID],
+			Submitted: true,
+		}
+		m.DistributedAt, m.Facts.Distributed = rel.distributed[m.ID]
+		m.Assigned = rel.assigned[m.ID]
+		out = append(out, m)
 	}
+	return out, nil
+}
+
+// loadMeta runs a metadata query (metaQuery, narrowed) and converts its rows.
+func (t *txn) loadMeta(ctx context.Context, query string, args []any) ([]dissent.MessageMeta, error) {
 	var n int
 	if err := t.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+query+`) q`, args...).Scan(&n); err != nil {
 		return nil, fmt.Errorf("count message metadata: %w", err)
@@ -208,18 +296,6 @@ func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent
 			rows.Close()
 			return nil, fmt.Errorf("message %s: %w", id, err)
 		}
-		m.Facts = dissent.Facts{
-			Drafter:   rel.drafter[m.ID],
-			Coauthor:  rel.coauthor[m.ID],
-			Signer:    rel.signer[m.ID],
-			Invitee:   rel.invitee[m.ID],
-			Endorser:  rel.endorser[m.ID],
-			Consulted: rel.consulted[m.ID],
-			InChain:   rel.inChain[m.ID],
-			Submitted: true,
-		}
-		m.DistributedAt, m.Facts.Distributed = rel.distributed[m.ID]
-		m.Assigned = rel.assigned[m.ID]
 		out = append(out, m)
 	}
 	if err := closeRows(rows); err != nil {

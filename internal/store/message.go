@@ -141,6 +141,9 @@ func (t *txn) UpdateMessage(ctx context.Context, m dissent.Message) error {
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return dissent.ErrNotFound("message")
 	}
+	if !m.SubmittedAt.IsZero() {
+		return t.bumpMetaVersion(ctx) // the inbox and statistics see submitted messages only
+	}
 	return nil
 }
 

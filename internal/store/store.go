@@ -55,6 +55,8 @@ type DB struct {
 
 	// MaxBatch bounds how many callers share one transaction.
 	maxBatch int
+
+	metas metaCache // the submitted messages' metadata (inbox.go)
 }
 
 type writeReq struct {
@@ -186,7 +188,11 @@ func (db *DB) View(ctx context.Context, fn func(dissent.Tx) error) error {
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(db.txn(tx))
+	t := db.txn(tx)
+	// Only a read-only snapshot may use the metadata cache: a write
+	// transaction could fill it with changes it then rolls back.
+	t.metas = &db.metas
+	return fn(t)
 }
 
 // writer is the one goroutine that writes. It takes a request, gathers those

@@ -23,6 +23,9 @@ type txn struct {
 	d    Dialect
 	s    dissent.Sealer
 	keys map[dissent.MessageID]dissent.WrappedKey // data keys read in this transaction
+	// metas is the process's cache of submitted messages' metadata; nil
+	// for a transaction that must not use it.
+	metas *metaCache
 }
 
 var _ dissent.Tx = (*txn)(nil)

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -172,3 +173,66 @@ func testInbox(t *testing.T, s dissent.Store) {
 		return nil
 	})
 }
+
+// testMetaFresh: the metadata listing follows every committed change to a
+// submitted message, however often it is read in between, and a change
+// rolled back leaves it as it was (a store may cache the listing).
+func testMetaFresh(t *testing.T, s dissent.Store) {
+	ctx := context.Background()
+	f := seed(t, s)
+	m := newMessage(t, s, f.drafter, mid(7))
+	state := func() dissent.State {
+		t.Helper()
+		var st dissent.State
+		view(t, s, func(tx dissent.Tx) error {
+			metas, err := tx.SubmittedMeta(ctx, dissent.MetaQuery{Reader: f.other, Now: t0})
+			for _, x := range metas {
+				if x.ID == m.ID {
+					st = x.State
+				}
+			}
+			return err
+		})
+		return st
+	}
+	if got := state(); got != "" {
+		t.Fatalf("a draft is listed as %q; want it absent", got)
+	}
+	submit(t, s, m.ID, t0)
+	for _, next := range []dissent.State{dissent.StateAcknowledged, dissent.StateReplied, dissent.StateClosed} {
+		state() // read (and perhaps cache) before the change
+		update(t, s, func(tx dissent.Tx) error {
+			x, err := tx.LockMessage(ctx, m.ID)
+			if err != nil {
+				return err
+			}
+			x.State = next
+			return tx.UpdateMessage(ctx, x)
+		})
+		if got := state(); got != next {
+			t.Errorf("after the change to %s the listing says %q", next, got)
+		}
+	}
+	err := s.Update(ctx, func(tx dissent.Tx) error {
+		x, err := tx.LockMessage(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		x.State = dissent.StateAcknowledged
+		if err := tx.UpdateMessage(ctx, x); err != nil {
+			return err
+		}
+		if _, err := tx.SubmittedMeta(ctx, dissent.MetaQuery{Reader: f.other, Now: t0}); err != nil {
+			return err
+		}
+		return errRolledBack
+	})
+	if err != errRolledBack {
+		t.Fatalf("Update = %v; want the test's error", err)
+	}
+	if got := state(); got != dissent.StateClosed {
+		t.Errorf("after a rolled-back change the listing says %q; want closed", got)
+	}
+}
+
+var errRolledBack = errors.New("roll this back")

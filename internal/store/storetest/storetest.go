@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"OwnSignature", testOwnSignature},
 		{"Directory", testDirectory}, // directory.go
 		{"Inbox", testInbox},
+		{"MetaFresh", testMetaFresh},
 		{"Exposure", testExposure},
 		{"InviteLinks", testInviteLinks}, // invitelink.go
 	}
