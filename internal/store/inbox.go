@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -128,18 +129,39 @@ func (t *txn) relations(ctx context.Context, reader dissent.PersonID, now time.T
 // metaCache keeps the metadata of every submitted message (without any
 // reader's relation), with the meta_version it was read at. A transaction
 // uses it only when it reads the same version in its own snapshot, so a
-// reader never sees older metadata than the database holds.
+// reader never sees older metadata than the database holds; when the
+// version moved on, it reads again only the messages changed since
+// (meta_changes), or everything when too much changed.
 type metaCache struct {
 	mu      sync.Mutex
 	version int64
-	rows    []dissent.MessageMeta // nil: nothing cached
+	rows    []dissent.MessageMeta // nil: nothing cached; never changed in place once shared
+	index   map[dissent.MessageID]int
 }
 
+// Keep the last metaChangesKept changes; a cache further behind reads
+// everything again, as it does when more than metaRefreshMax changed.
+const (
+	metaChangesKept = 20000
+	metaRefreshMax  = 2000
+)
+
 // bumpMetaVersion counts a change to a submitted message's metadata, in
-// the transaction of the change.
-func (t *txn) bumpMetaVersion(ctx context.Context) error {
-	return t.exec(ctx, "count a metadata change", `INSERT INTO meta_version (id, n) VALUES (1, 1)
-		ON CONFLICT (id) DO UPDATE SET n = meta_version.n + 1`)
+// the transaction of the change, and records which message changed.
+func (t *txn) bumpMetaVersion(ctx context.Context, id dissent.MessageID) error {
+	var n int64
+	err := t.q.QueryRowContext(ctx, `INSERT INTO meta_version (id, n) VALUES (1, 1)
+		ON CONFLICT (id) DO UPDATE SET n = meta_version.n + 1 RETURNING n`).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("count a metadata change: %w", err)
+	}
+	if err := t.exec(ctx, "record a metadata change", `INSERT INTO meta_changes (n, message_id) VALUES ($1, $2)`, n, string(id)); err != nil {
+		return err
+	}
+	if n%1000 == 0 {
+		return t.exec(ctx, "prune metadata changes", `DELETE FROM meta_changes WHERE n <= $1`, n-metaChangesKept)
+	}
+	return nil
 }
 
 func (t *txn) metaVersion(ctx context.Context) (int64, error) {
@@ -153,7 +175,7 @@ func (t *txn) metaVersion(ctx context.Context) (int64, error) {
 
 // allSubmittedMeta returns the metadata of every submitted message, from
 // the cache when it is current in this transaction's snapshot. The slice is
-// shared: callers copy what they keep.
+// shared: callers copy what they keep and change nothing in it.
 func (t *txn) allSubmittedMeta(ctx context.Context) ([]dissent.MessageMeta, error) {
 	if t.metas == nil {
 		return t.loadMeta(ctx, metaQuery, nil)
@@ -164,22 +186,101 @@ func (t *txn) allSubmittedMeta(ctx context.Context) ([]dissent.MessageMeta, erro
 	}
 	c := t.metas
 	c.mu.Lock()
-	if c.rows != nil && c.version == v {
-		rows := c.rows
-		c.mu.Unlock()
-		return rows, nil
-	}
+	rows, index, at := c.rows, c.index, c.version
 	c.mu.Unlock()
-	rows, err := t.loadMeta(ctx, metaQuery, nil)
+	switch {
+	case rows != nil && at == v:
+		return rows, nil
+	case rows != nil && at < v && v-at <= metaRefreshMax:
+		if fresh, fidx, ok, err := t.refreshMeta(ctx, rows, index, at, v); err != nil {
+			return nil, err
+		} else if ok {
+			t.storeMeta(fresh, fidx, v)
+			return fresh, nil
+		}
+	}
+	rows, err = t.loadMeta(ctx, metaQuery, nil)
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	if c.rows == nil || v >= c.version {
-		c.rows, c.version = slices.Clip(rows), v
+	index = make(map[dissent.MessageID]int, len(rows))
+	for i, m := range rows {
+		index[m.ID] = i
 	}
-	c.mu.Unlock()
+	t.storeMeta(rows, index, v)
 	return rows, nil
+}
+
+// storeMeta keeps rows read at version v unless the cache holds newer ones.
+func (t *txn) storeMeta(rows []dissent.MessageMeta, index map[dissent.MessageID]int, v int64) {
+	c := t.metas
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rows == nil || v >= c.version {
+		c.rows, c.index, c.version = slices.Clip(rows), index, v
+	}
+}
+
+// refreshMeta reads again the messages changed after version at, up to v,
+// into a copy of rows. It reports false when the changes since at are no
+// longer all recorded (pruned).
+func (t *txn) refreshMeta(ctx context.Context, rows []dissent.MessageMeta, index map[dissent.MessageID]int, at, v int64) ([]dissent.MessageMeta, map[dissent.MessageID]int, bool, error) {
+	qr, err := t.q.QueryContext(ctx, `SELECT n, message_id FROM meta_changes WHERE n > $1 AND n <= $2 ORDER BY n`, at, v)
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("list metadata changes: %w", err)
+	}
+	var ids []dissent.MessageID
+	seen := map[dissent.MessageID]bool{}
+	next := at + 1
+	for qr.Next() {
+		var n int64
+		var id string
+		if err := qr.Scan(&n, &id); err != nil {
+			qr.Close()
+			return nil, nil, false, fmt.Errorf("scan metadata change: %w", err)
+		}
+		if n != next { // a gap: pruned, or not ours to see
+			qr.Close()
+			return nil, nil, false, nil
+		}
+		next++
+		if !seen[dissent.MessageID(id)] {
+			seen[dissent.MessageID(id)] = true
+			ids = append(ids, dissent.MessageID(id))
+		}
+	}
+	if err := closeRows(qr); err != nil {
+		return nil, nil, false, fmt.Errorf("list metadata changes: %w", err)
+	}
+	if next != v+1 {
+		return nil, nil, false, nil
+	}
+	fresh := slices.Clone(rows)
+	fidx, cloned := index, false // the index is shared too: copied before a new message is added
+	for len(ids) > 0 {
+		n := min(len(ids), inChunk)
+		args := make([]any, n)
+		for i := range n {
+			args[i] = string(ids[i])
+		}
+		ids = ids[n:]
+		changed, err := t.loadMeta(ctx, metaQuery+` AND id IN (`+placeholders(1, n)+`)`, args)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		for _, m := range changed {
+			if i, ok := fidx[m.ID]; ok {
+				fresh[i] = m
+				continue
+			}
+			if !cloned {
+				fidx, cloned = maps.Clone(index), true
+			}
+			fidx[m.ID] = len(fresh)
+			fresh = append(fresh, m)
+		}
+	}
+	return fresh, fidx, true, nil
 }
 
 // metaQuery lists only the columns the listing needs: at 10,000 messages,

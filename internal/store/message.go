@@ -142,7 +142,7 @@ func (t *txn) UpdateMessage(ctx context.Context, m dissent.Message) error {
 		return dissent.ErrNotFound("message")
 	}
 	if !m.SubmittedAt.IsZero() {
-		return t.bumpMetaVersion(ctx) // the inbox and statistics see submitted messages only
+		return t.bumpMetaVersion(ctx, m.ID) // the inbox and statistics see submitted messages only
 	}
 	return nil
 }

@@ -213,6 +213,52 @@ func testMetaFresh(t *testing.T, s dissent.Store) {
 			t.Errorf("after the change to %s the listing says %q", next, got)
 		}
 	}
+	// A message submitted while the listing is cached appears, and two
+	// changes between two reads both show.
+	m2 := newMessage(t, s, f.drafter, mid(8))
+	submit(t, s, m2.ID, t0)
+	listed := func(id dissent.MessageID) dissent.State {
+		t.Helper()
+		var st dissent.State
+		view(t, s, func(tx dissent.Tx) error {
+			metas, err := tx.SubmittedMeta(ctx, dissent.MetaQuery{Reader: f.other, Now: t0})
+			for _, x := range metas {
+				if x.ID == id {
+					st = x.State
+				}
+			}
+			return err
+		})
+		return st
+	}
+	if got := listed(m2.ID); got != dissent.StateSubmitted {
+		t.Errorf("a message submitted after the listing was read is listed as %q", got)
+	}
+	update(t, s, func(tx dissent.Tx) error {
+		for _, id := range []dissent.MessageID{m2.ID, m2.ID, m.ID} {
+			x, err := tx.LockMessage(ctx, id)
+			if err != nil {
+				return err
+			}
+			x.State, x.SignatureCount = dissent.StateAcknowledged, x.SignatureCount+1
+			if err := tx.UpdateMessage(ctx, x); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if a, b := listed(m.ID), listed(m2.ID); a != dissent.StateAcknowledged || b != dissent.StateAcknowledged {
+		t.Errorf("after changing both: listed as %q and %q; want acknowledged", a, b)
+	}
+	update(t, s, func(tx dissent.Tx) error {
+		x, err := tx.LockMessage(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		x.State = dissent.StateClosed
+		return tx.UpdateMessage(ctx, x)
+	})
+
 	err := s.Update(ctx, func(tx dissent.Tx) error {
 		x, err := tx.LockMessage(ctx, m.ID)
 		if err != nil {
