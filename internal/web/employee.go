@@ -46,6 +46,26 @@ func (s *Server) messagePageRoutes() {
 
 // --- shared helpers of the message pages ---
 
+// messageFor reads the message of the path for a page that needs the
+// reader to be allowed act (the Service's Decide, through MessageView.Can);
+// otherwise it shows the error page (404 for what the reader may not see,
+// 403 with refusal for what they may see but not do) and reports false.
+func (s *Server) messageFor(w http.ResponseWriter, r *http.Request, a dissent.Actor, act dissent.Action, refusal string) (dissent.MessageView, bool) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return dissent.MessageView{}, false
+	}
+	v, err := s.svc.GetMessage(r.Context(), a, id)
+	if err == nil && !v.Can[act] {
+		err = &dissent.Error{Kind: dissent.KindForbidden, Code: "forbidden", Message: refusal}
+	}
+	if err != nil {
+		s.showMsgError(w, r, &a, err)
+		return dissent.MessageView{}, false
+	}
+	return v, true
+}
+
 // readForm parses a posted form within the body limit; an oversized body is
 // TooLarge (413), an unreadable one Invalid.
 func readForm(r *http.Request) error {
@@ -275,21 +295,13 @@ func (s *Server) handleEditorNew(w http.ResponseWriter, r *http.Request, a disse
 }
 
 func (s *Server) handleEditorEdit(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, ok := s.pageMessageID(w, r, a)
+	v, ok := s.messageFor(w, r, a, dissent.ActEdit, "you may not edit this message")
 	if !ok {
-		return
-	}
-	v, err := s.svc.GetMessage(r.Context(), a, id)
-	if err == nil && !v.Can[dissent.ActEdit] {
-		err = &dissent.Error{Kind: dissent.KindForbidden, Code: "forbidden", Message: "you may not edit this message"}
-	}
-	if err != nil {
-		s.showMsgError(w, r, &a, err)
 		return
 	}
 	p := s.newPage(r, &a, "Edit the draft")
 	p.Form = url.Values{"title": {v.Title.Reveal()}, "summary": {v.Summary.Reveal()}, "body": {v.Body.Reveal()}}
-	e := newEditor(id)
+	e := newEditor(v.ID)
 	e.Version, e.Next, e.Signers, e.State, e.Autosave = v.Version, v.Version+1, v.SignatureCount, v.State, v.State == dissent.StateDraft
 	if !v.State.Editable() {
 		p.Error = "This message is " + string(v.State) + " and can no longer be edited."
@@ -499,20 +511,13 @@ type submitPage struct {
 }
 
 func (s *Server) showSubmit(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData, stale bool) {
-	id, ok := s.pageMessageID(w, r, a)
+	v, ok := s.messageFor(w, r, a, dissent.ActSubmit, "only the drafter may submit this message")
 	if !ok {
 		return
 	}
-	v, err := s.svc.GetMessage(r.Context(), a, id)
-	if err == nil && !v.Can[dissent.ActSubmit] {
-		err = &dissent.Error{Kind: dissent.KindForbidden, Code: "forbidden", Message: "only the drafter may submit this message"}
-	}
-	if err != nil {
-		s.showMsgError(w, r, &a, err)
-		return
-	}
 	sp := submitPage{V: v, Stale: stale, AckDays: dissent.DefaultAckDays, Reply: dissent.DefaultReplyDay}
-	if sp.Signers, err = s.svc.Signers(r.Context(), a, id); err != nil {
+	var err error
+	if sp.Signers, err = s.svc.Signers(r.Context(), a, v.ID); err != nil {
 		s.showMsgError(w, r, &a, err)
 		return
 	}
