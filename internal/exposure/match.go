@@ -72,6 +72,8 @@ type cand struct {
 func (ix *Index) Match(article Document) []Finding {
 	mt := ix.pool.Get().(*matcher)
 	defer ix.pool.Put(mt)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
 	toks := mt.tz.tokenize(article.Text, false)
 	mt.seq, mt.at = mt.seq[:0], mt.at[:0]
 	mt.cuts = append(mt.cuts[:0], 0)
@@ -91,13 +93,14 @@ func (ix *Index) Match(article Document) []Finding {
 	// Seed.
 	n := ix.opts.NGram
 	mt.hits = mt.hits[:0]
+	var one [1]posting
 	forGrams(mt.at, n, func(p int, g uint64) {
-		s, ok := ix.table.get(g)
-		if !ok {
-			return
-		}
-		for _, ps := range ix.posts[s.off : s.off+s.n] {
-			mt.hits = append(mt.hits, hit{ps.msg, int32(p), int32(ps.pos)})
+		for _, ps := range ix.seeds(g, &one) {
+			// N-grams inside runs of a message that are public seed
+			// nothing there.
+			if !allPublic(ix.msgs[ps.msg].toks[ps.pos : int(ps.pos)+n]) {
+				mt.hits = append(mt.hits, hit{ps.msg, int32(p), int32(ps.pos)})
+			}
 		}
 	})
 	slices.SortFunc(mt.hits, func(x, y hit) int {
