@@ -150,7 +150,9 @@ func (ix *Index) Add(messages []Document) {
 		ix.markPublic(mi, false)
 		ix.addSentences(mi)
 		forGrams(toks[i], n, func(p int, g uint64) {
-			ix.insertGram(g, posting{mi, uint32(p)}, affected)
+			if p < 1<<posBits { // a longer text seeds from its start only
+				ix.insertGram(g, posting{mi, uint32(p)}, affected)
+			}
 		})
 	}
 	need := int32(ix.opts.PublicRun - n + 1)
@@ -175,14 +177,15 @@ func (ix *Index) Add(messages []Document) {
 func (ix *Index) insertGram(g uint64, p posting, affected map[uint32]int32) {
 	s, fresh := ix.table.insert(g)
 	if fresh {
-		s.msg, s.pos = p.msg, p.pos
+		s.setPosting(p)
 		return
 	}
-	if s.ext == 0 {
-		ix.ext = append(ix.ext, gramExt{posts: []posting{{s.msg, s.pos}}, docs: []uint32{s.msg}, n: 1})
-		s.ext = uint32(len(ix.ext))
+	if !s.isExt() {
+		q := s.posting()
+		ix.ext = append(ix.ext, gramExt{posts: []posting{q}, docs: []uint32{q.msg}, n: 1})
+		s.val = extBit | uint64(len(ix.ext)-1)
 	}
-	e := &ix.ext[s.ext-1]
+	e := &ix.ext[s.val&^extBit]
 	e.n++
 	if e.n <= maxPostings {
 		e.posts = append(e.posts, p)
@@ -211,10 +214,10 @@ func (ix *Index) docsOf(g uint64) docSet {
 	switch {
 	case s == nil:
 		return docSet{}
-	case s.ext == 0:
-		return docSet{docs: []uint32{s.msg}}
+	case !s.isExt():
+		return docSet{docs: []uint32{s.posting().msg}}
 	}
-	e := &ix.ext[s.ext-1]
+	e := &ix.ext[s.val&^extBit]
 	return docSet{docs: e.docs, all: e.all}
 }
 
@@ -225,11 +228,11 @@ func (ix *Index) seeds(g uint64, one *[1]posting) []posting {
 	switch {
 	case s == nil:
 		return nil
-	case s.ext == 0:
-		one[0] = posting{s.msg, s.pos}
+	case !s.isExt():
+		one[0] = s.posting()
 		return one[:]
 	}
-	e := &ix.ext[s.ext-1]
+	e := &ix.ext[s.val&^extBit]
 	// N-grams of a few messages still seed: a passage is stock only if it
 	// is shared as a whole, which alignment tells (resolve).
 	if e.all || len(e.docs) > max(ix.opts.MaxShared, maxSeedDF) || e.n > maxPostings {
@@ -278,10 +281,24 @@ type gramTable struct {
 }
 
 type gramSlot struct {
-	key      uint64 // n-gram hash; 0 marks an empty slot (hash 0 is stored as 1)
-	msg, pos uint32 // its first occurrence
-	ext      uint32 // 1 + its index in Index.ext, or 0 if it occurs once
+	key uint64 // n-gram hash; 0 marks an empty slot (hash 0 is stored as 1)
+	// val is extBit | an index in Index.ext for an n-gram found more than
+	// once, else its one posting: message << posBits | position.
+	val uint64
 }
+
+const (
+	extBit  = 1 << 63
+	posBits = 24 // positions in a message; MaxBody is far shorter
+)
+
+func (s *gramSlot) isExt() bool { return s.val&extBit != 0 }
+
+func (s *gramSlot) posting() posting {
+	return posting{uint32(s.val >> posBits), uint32(s.val & (1<<posBits - 1))}
+}
+
+func (s *gramSlot) setPosting(p posting) { s.val = uint64(p.msg)<<posBits | uint64(p.pos) }
 
 func (t *gramTable) get(k uint64) *gramSlot {
 	if len(t.slots) == 0 {
@@ -355,7 +372,7 @@ func hasContent(toks []token) bool {
 func gramHashTokens(toks []token) uint64 {
 	h := uint64(0x9e3779b97f4a7c15)
 	for _, t := range toks {
-		h = (h ^ t.word) * 0xbf58476d1ce4e5b9
+		h = (h ^ uint64(t.word)) * 0xbf58476d1ce4e5b9
 		h ^= h >> 31
 	}
 	return h
@@ -516,11 +533,11 @@ func contentStems(toks []token, dst []uint64, skipPublic bool) []uint64 {
 		}
 		if t.has(fNameCont) && len(dst) > n {
 			// One unit for a whole name.
-			h := (dst[len(dst)-1] ^ t.stem) * 0xbf58476d1ce4e5b9
+			h := (dst[len(dst)-1] ^ uint64(t.stem)) * 0xbf58476d1ce4e5b9
 			dst[len(dst)-1] = h ^ h>>31
 			continue
 		}
-		dst = append(dst, t.stem)
+		dst = append(dst, uint64(t.stem))
 	}
 	slices.Sort(dst)
 	return slices.Compact(dst)

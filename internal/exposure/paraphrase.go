@@ -342,7 +342,7 @@ func (ix *Index) paraCand(mt *matcher, toks []token, covered []int32, g paraMatc
 		if t.has(fStop|fSkip) || covered[k] != 0 && covered[k] != msgID+1 {
 			continue
 		}
-		if _, ok := slices.BinarySearch(window, t.stem); ok {
+		if _, ok := slices.BinarySearch(window, uint64(t.stem)); ok {
 			if first < 0 {
 				first = k
 			}
