@@ -221,24 +221,25 @@ func (ix *Index) docsOf(g uint64) docSet {
 	return docSet{docs: e.docs, all: e.all}
 }
 
-// seeds returns the postings of n-gram g that may seed a candidate: none
-// when g is in too many messages or occurs too often.
-func (ix *Index) seeds(g uint64, one *[1]posting) []posting {
+// seeds returns the postings of n-gram g that may seed a candidate, none
+// when g is in too many messages or occurs too often, and the number of
+// messages holding g.
+func (ix *Index) seeds(g uint64, one *[1]posting) ([]posting, int) {
 	s := ix.table.get(g)
 	switch {
 	case s == nil:
-		return nil
+		return nil, 0
 	case !s.isExt():
 		one[0] = s.posting()
-		return one[:]
+		return one[:], 1
 	}
 	e := &ix.ext[s.val&^extBit]
 	// N-grams of a few messages still seed: a passage is stock only if it
 	// is shared as a whole, which alignment tells (resolve).
 	if e.all || len(e.docs) > max(ix.opts.MaxShared, maxSeedDF) || e.n > maxPostings {
-		return nil
+		return nil, maxDocSet + 1
 	}
-	return e.posts
+	return e.posts, len(e.docs)
 }
 
 // markPublic recomputes which words of message mi are public: the
@@ -317,7 +318,7 @@ func (t *gramTable) get(k uint64) *gramSlot {
 
 // insert returns the slot of k, and whether it was just made.
 func (t *gramTable) insert(k uint64) (*gramSlot, bool) {
-	if 2*(t.count+1) > len(t.slots) {
+	if 4*(t.count+1) > 3*len(t.slots) { // at most three slots in four full
 		t.grow()
 	}
 	k = max(k, 1)
