@@ -268,6 +268,45 @@ func (ix *Index) markPublic(mi uint32, shared bool) {
 			return ix.public[gramHashTokens(m.toks[p:p+n])]
 		})
 	}
+	if shared {
+		ix.markPostings(mi)
+	}
+}
+
+// markPostings records in each posting of message mi whether its n-gram
+// lies wholly in public text, so that matching need not read the message's
+// tokens to skip it.
+func (ix *Index) markPostings(mi uint32) {
+	m := &ix.msgs[mi]
+	n := ix.opts.NGram
+	forGrams(m.toks, n, func(p int, g uint64) {
+		if p >= 1<<posBits {
+			return
+		}
+		pub := allPublic(m.toks[p : p+n])
+		s := ix.table.get(g)
+		if s == nil {
+			return
+		}
+		if !s.isExt() {
+			if pub {
+				s.val |= slotPublic
+			} else {
+				s.val &^= slotPublic
+			}
+			return
+		}
+		posts := ix.ext[s.val&^extBit].posts
+		for k := range posts {
+			if posts[k].msg == mi && posts[k].pos&^postPublic == uint32(p) {
+				if pub {
+					posts[k].pos |= postPublic
+				} else {
+					posts[k].pos &^= postPublic
+				}
+			}
+		}
+	})
 }
 
 // gramTable maps n-gram hashes to their occurrences: an open-addressing
@@ -289,17 +328,30 @@ type gramSlot struct {
 }
 
 const (
-	extBit  = 1 << 63
-	posBits = 24 // positions in a message; MaxBody is far shorter
+	extBit     = 1 << 63
+	slotPublic = 1 << 62 // the one posting's n-gram is public
+	posBits    = 24      // positions in a message; MaxBody is far shorter
+	// postPublic is set in posting.pos when the n-gram lies wholly in
+	// public text of its message.
+	postPublic = 1 << 31
 )
 
 func (s *gramSlot) isExt() bool { return s.val&extBit != 0 }
 
 func (s *gramSlot) posting() posting {
-	return posting{uint32(s.val >> posBits), uint32(s.val & (1<<posBits - 1))}
+	p := posting{uint32(s.val >> posBits & (1<<32 - 1)), uint32(s.val & (1<<posBits - 1))}
+	if s.val&slotPublic != 0 {
+		p.pos |= postPublic
+	}
+	return p
 }
 
-func (s *gramSlot) setPosting(p posting) { s.val = uint64(p.msg)<<posBits | uint64(p.pos) }
+func (s *gramSlot) setPosting(p posting) {
+	s.val = uint64(p.msg)<<posBits | uint64(p.pos&^postPublic)
+	if p.pos&postPublic != 0 {
+		s.val |= slotPublic
+	}
+}
 
 func (t *gramTable) get(k uint64) *gramSlot {
 	if len(t.slots) == 0 {

@@ -103,7 +103,7 @@ func (ix *Index) Match(article Document) []Finding {
 		for _, ps := range seeds {
 			// N-grams inside runs of a message that are public seed
 			// nothing there.
-			if !allPublic(ix.msgs[ps.msg].toks[ps.pos : int(ps.pos)+n]) {
+			if ps.pos&postPublic == 0 {
 				mt.hits = append(mt.hits, hit{ps.msg, int32(p), int32(ps.pos), df <= secondChanceDF})
 			}
 		}
