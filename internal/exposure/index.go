@@ -134,12 +134,13 @@ func (ix *Index) Add(messages []Document) {
 	defer ix.mu.Unlock()
 	n := ix.opts.NGram
 	first := uint32(len(ix.msgs))
-	// Messages whose shared runs may change: those sharing at least
-	// PublicRun-NGram+1 n-grams with a new message (the n-grams of a run of
-	// PublicRun words), as long as the n-gram's messages are listed, and
-	// those of an n-gram that stops being listed. A run that repeats a
-	// phrase of five words or fewer has fewer distinct n-grams and may be
-	// missed: the one way in which adding differs from building afresh.
+	// Messages whose shared runs may change: those sharing a stretch of
+	// PublicRun words with a new message (PublicRun-NGram+1 n-grams in a
+	// row in the new message, as long as the n-grams' messages are listed),
+	// and those of an n-gram that stops being listed. A run whose n-grams
+	// the new message holds only scattered, not in one stretch, or that
+	// repeats a phrase of five words or fewer, may be missed: the ways in
+	// which adding can differ from building afresh.
 	affected := make(map[uint32]int32)
 	for i, d := range messages {
 		mi := first + uint32(i)
@@ -156,8 +157,12 @@ func (ix *Index) Add(messages []Document) {
 		})
 	}
 	need := int32(ix.opts.PublicRun - n + 1)
+	stretch := make(map[uint32]bool)
+	for mi := first; mi < uint32(len(ix.msgs)); mi++ {
+		ix.sharedStretches(mi, int(need), stretch)
+	}
 	for mi, k := range affected {
-		if mi < first && k >= need {
+		if mi < first && (k == math.MaxInt16 || k >= need && stretch[mi]) {
 			ix.markPublic(mi, true)
 		}
 	}
@@ -168,6 +173,49 @@ func (ix *Index) Add(messages []Document) {
 	ix.gen.Add(1)
 	if len(ix.sents) > len(ix.norms) {
 		ix.norms = make([]sentNorm, max(len(ix.sents), 2*len(ix.norms)))
+	}
+}
+
+// sharedStretches adds to out the other messages that hold the n-grams of
+// need positions in a row of message mi. A position whose n-gram is in too
+// many messages to list (or has none) counts for every message.
+func (ix *Index) sharedStretches(mi uint32, need int, out map[uint32]bool) {
+	m := &ix.msgs[mi]
+	n := ix.opts.NGram
+	type streak struct{ last, len int }
+	streaks := make(map[uint32]streak)
+	listed := -1 // the last position whose n-gram's messages are listed
+	end := len(m.toks) - n + 1
+	for p := 0; p < end; p++ {
+		ds := docSet{all: true}
+		if hasContent(m.toks[p : p+n]) {
+			ds = ix.docsOf(gramHashTokens(m.toks[p : p+n]))
+		}
+		if ds.all {
+			continue
+		}
+		for _, d := range ds.docs {
+			if d == mi {
+				continue
+			}
+			s, ok := streaks[d]
+			if ok && s.last == listed {
+				s.len += p - s.last
+			} else {
+				s.len = p - listed // the unlisted positions before p count
+			}
+			s.last = p
+			streaks[d] = s
+			if s.len >= need {
+				out[d] = true
+			}
+		}
+		listed = p
+	}
+	for d, s := range streaks {
+		if s.last == listed && s.len+end-1-s.last >= need {
+			out[d] = true
+		}
 	}
 }
 
