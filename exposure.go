@@ -117,6 +117,10 @@ type ExposureEngine interface {
 // ExposureIndex matches articles against indexed messages.
 type ExposureIndex interface {
 	Match(article []byte) []ExposureMatch
+	// Add indexes more messages without rebuilding the index. Matching
+	// after Add MUST find what a fresh index of the same messages would,
+	// and Add MUST be safe to call while other goroutines match.
+	Add(messages []ExposureText)
 }
 
 // FeedFetcher reads the items of an RSS or Atom feed (internal/ingest).
@@ -160,7 +164,8 @@ type exposureState struct {
 	engine ExposureEngine
 	mu     sync.Mutex
 	idx    ExposureIndex
-	count  int // submitted messages when idx was built; -1 before
+	count  int // submitted messages when idx was last brought up to date; -1 before
+	ids    map[MessageID]bool
 }
 
 // errNoEngine is returned when the Service has no engine wired.
@@ -180,12 +185,16 @@ func (s *Service) exposureState() *exposureState {
 	return s.exposure
 }
 
-// exposureIndex returns an index of every submitted message, rebuilt when
-// messages were submitted since it was built (here or on another instance).
-func (s *Service) exposureIndex(ctx context.Context) (ExposureIndex, []MessageID, error) {
+// exposureIndex returns an index of every submitted message. It is built
+// once; messages submitted since (here or on another instance) are then
+// added to it, not rebuilt: the new ones are among the unscanned messages,
+// so only they are read and decrypted, unless the count says some other
+// message is missing (a scan on another instance marked it), when every
+// submitted message is listed and the missing ones added.
+func (s *Service) exposureIndex(ctx context.Context) (ExposureIndex, error) {
 	st := s.exposureState()
 	if st == nil {
-		return nil, nil, errNoEngine
+		return nil, errNoEngine
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -195,31 +204,59 @@ func (s *Service) exposureIndex(ctx context.Context) (ExposureIndex, []MessageID
 		n, err = tx.CountSubmitted(ctx)
 		return err
 	}); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if st.idx != nil && n == st.count {
-		return st.idx, nil, nil
+		return st.idx, nil
 	}
 	var texts []ExposureText
 	if err := s.store.View(ctx, func(tx Tx) error {
+		texts = texts[:0]
+		if st.idx != nil {
+			fresh, err := tx.UnscannedMessages(ctx)
+			if err != nil {
+				return err
+			}
+			var missing []MessageID
+			for _, id := range fresh {
+				if !st.ids[id] {
+					missing = append(missing, id)
+				}
+			}
+			if len(st.ids)+len(missing) == n {
+				for _, id := range missing {
+					m, err := tx.Message(ctx, id)
+					if err != nil {
+						return err
+					}
+					texts = append(texts, ExposureText{ID: m.ID, Body: []byte(m.Body.Reveal())})
+				}
+				return nil
+			}
+		}
 		ms, err := tx.SubmittedMessages(ctx)
 		if err != nil {
 			return err
 		}
-		texts = texts[:0]
 		for _, m := range ms {
-			texts = append(texts, ExposureText{ID: m.ID, Body: []byte(m.Body.Reveal())})
+			if !st.ids[m.ID] {
+				texts = append(texts, ExposureText{ID: m.ID, Body: []byte(m.Body.Reveal())})
+			}
 		}
 		return nil
 	}); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	ids := make([]MessageID, len(texts))
-	for i, t := range texts {
-		ids[i] = t.ID
+	if st.idx == nil {
+		st.idx, st.ids = st.engine.Index(texts), make(map[MessageID]bool, len(texts))
+	} else {
+		st.idx.Add(texts)
 	}
-	st.idx, st.count = st.engine.Index(texts), n
-	return st.idx, ids, nil
+	for _, t := range texts {
+		st.ids[t.ID] = true
+	}
+	st.count = n
+	return st.idx, nil
 }
 
 // NormalizeArticle is the text an article's hash is taken over: its words
@@ -319,7 +356,7 @@ func (s *Service) ingest(ctx context.Context, a Actor, source string, feedID int
 	if s.exposureState() == nil {
 		return art, true, nil
 	}
-	idx, _, err := s.exposureIndex(ctx)
+	idx, err := s.exposureIndex(ctx)
 	if err != nil {
 		return art, true, err
 	}
@@ -392,7 +429,7 @@ func (s *Service) ScanExposure(ctx context.Context) (int, error) {
 	}); err != nil || len(fresh) == 0 {
 		return 0, err
 	}
-	idx, _, err := s.exposureIndex(ctx)
+	idx, err := s.exposureIndex(ctx)
 	if err != nil {
 		return 0, err
 	}

@@ -51,6 +51,7 @@ type config struct {
 	memprofile  string
 	clean       int
 	ambiguity   bool
+	adds        int
 }
 
 func run(args []string, stdout io.Writer) error {
@@ -68,6 +69,7 @@ func run(args []string, stdout io.Writer) error {
 	fs.BoolVar(&cfg.checkTarget, "check", false, "exit with an error when a target is missed")
 	fs.IntVar(&cfg.clean, "clean", 0, "clean same-topic articles matched against the throughput run's index, for false alerts per million")
 	fs.BoolVar(&cfg.ambiguity, "ambiguity", false, "count, for the short quotes missed against the throughput run's index, the messages that hold the same words (slow)")
+	fs.IntVar(&cfg.adds, "adds", 1000, "of the throughput run's messages, how many are added to its index one at a time after building it on the others, to time Add")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the throughput run's matching to this file")
 	fs.StringVar(&cfg.memprofile, "memprofile", "", "write a heap profile after the throughput run's index is built")
 	if err := fs.Parse(args); err != nil {
@@ -413,14 +415,31 @@ func throughput(cfg config, c *corpus, w io.Writer) error {
 	runtime.GC()
 	runtime.ReadMemStats(&m0)
 	start := time.Now()
-	ix := exposure.NewIndex(msgs, exposure.Options{Public: c.background, NoParaphrase: cfg.noPara})
+	adds := min(max(cfg.adds, 0), len(msgs))
+	ix := exposure.NewIndex(msgs[:len(msgs)-adds], exposure.Options{Public: c.background, NoParaphrase: cfg.noPara})
 	build := time.Since(start)
+	// The Service's way: the messages submitted after the index was built
+	// are added one at a time.
+	var addLat []time.Duration
+	addCPU := cpuTime()
+	for _, m := range msgs[len(msgs)-adds:] {
+		t0 := time.Now()
+		ix.Add([]exposure.Document{m})
+		addLat = append(addLat, time.Since(t0))
+	}
+	addCPU = cpuTime() - addCPU
 	runtime.GC()
 	runtime.ReadMemStats(&m1)
 	heap := int64(m1.HeapAlloc) - int64(m0.HeapAlloc)
 	fmt.Fprintf(w, "\nthroughput, GOMAXPROCS=%d: %d messages (%.1f MB) indexed in %v; index heap %.0f MB (%.0f bytes a message, %.1f× the text)\n",
-		runtime.GOMAXPROCS(0), len(msgs), float64(msgBytes)/1e6, build.Round(time.Millisecond),
+		runtime.GOMAXPROCS(0), len(msgs)-adds, float64(msgBytes)/1e6, build.Round(time.Millisecond),
 		float64(heap)/1e6, float64(heap)/float64(len(msgs)), float64(heap)/float64(msgBytes))
+	if adds > 0 {
+		slices.Sort(addLat)
+		fmt.Fprintf(w, "  then %d messages added one at a time: %.2f ms CPU a message; wall p50 %.2f ms, p99 %.2f ms, max %.2f ms (the heap above is after them)\n",
+			adds, float64(addCPU.Microseconds())/1e3/float64(adds), float64(addLat[adds/2].Microseconds())/1e3,
+			float64(addLat[min(adds-1, adds*99/100)].Microseconds())/1e3, float64(addLat[adds-1].Microseconds())/1e3)
+	}
 
 	if cfg.memprofile != "" {
 		f, err := os.Create(cfg.memprofile)

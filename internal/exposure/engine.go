@@ -9,14 +9,20 @@ func Engine(opts Options) dissent.ExposureEngine { return engine{opts} }
 type engine struct{ opts Options }
 
 func (e engine) Index(messages []dissent.ExposureText) dissent.ExposureIndex {
+	return index{NewIndex(documents(messages), e.opts)}
+}
+
+func documents(messages []dissent.ExposureText) []Document {
 	docs := make([]Document, len(messages))
 	for i, m := range messages {
 		docs[i] = Document{Name: string(m.ID), Text: m.Body}
 	}
-	return index{NewIndex(docs, e.opts)}
+	return docs
 }
 
 type index struct{ ix *Index }
+
+func (x index) Add(messages []dissent.ExposureText) { x.ix.Add(documents(messages)) }
 
 func (x index) Match(article []byte) []dissent.ExposureMatch {
 	fs := x.ix.Match(Document{Text: article})

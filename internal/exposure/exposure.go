@@ -36,7 +36,8 @@
 // message), that more than Options.MaxShared messages share, or that occur
 // in the public text given in Options.Public raise no finding.
 //
-// An Index is immutable once built and safe for concurrent use.
+// An Index grows by Add without being rebuilt, and is safe for concurrent
+// use: Add takes it exclusively for a few milliseconds, Match shares it.
 package exposure
 
 import (

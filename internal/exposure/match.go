@@ -20,6 +20,9 @@ const (
 	nearUnits    = 5    // a piece this long makes its message a paraphrase candidate
 	maxCells     = 4 << 20
 	minChainHits = 2 // least n-gram hits of a chain worth aligning
+	// secondChanceDF is the most messages an n-gram may be in for one hit
+	// of it inside quotation marks to be aligned (secondChance).
+	secondChanceDF = 3
 )
 
 // cells is the size of an alignment's dynamic programme.
@@ -46,6 +49,7 @@ type matcher struct {
 type hit struct {
 	msg  uint32
 	a, m int32 // position in at, token index in the message
+	rare bool  // the n-gram is in at most secondChanceDF messages
 }
 
 type pair struct{ a, m int32 } // article token index, message token index
@@ -72,6 +76,8 @@ type cand struct {
 func (ix *Index) Match(article Document) []Finding {
 	mt := ix.pool.Get().(*matcher)
 	defer ix.pool.Put(mt)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
 	toks := mt.tz.tokenize(article.Text, false)
 	mt.seq, mt.at = mt.seq[:0], mt.at[:0]
 	mt.cuts = append(mt.cuts[:0], 0)
@@ -91,13 +97,15 @@ func (ix *Index) Match(article Document) []Finding {
 	// Seed.
 	n := ix.opts.NGram
 	mt.hits = mt.hits[:0]
+	var one [1]posting
 	forGrams(mt.at, n, func(p int, g uint64) {
-		s, ok := ix.table.get(g)
-		if !ok {
-			return
-		}
-		for _, ps := range ix.posts[s.off : s.off+s.n] {
-			mt.hits = append(mt.hits, hit{ps.msg, int32(p), int32(ps.pos)})
+		seeds, df := ix.seeds(g, &one)
+		for _, ps := range seeds {
+			// N-grams inside runs of a message that are public seed
+			// nothing there.
+			if ps.pos&postPublic == 0 {
+				mt.hits = append(mt.hits, hit{ps.msg, int32(p), int32(ps.pos), df <= secondChanceDF})
+			}
 		}
 	})
 	slices.SortFunc(mt.hits, func(x, y hit) int {
@@ -191,7 +199,7 @@ func (ix *Index) alignHits(mt *matcher, toks []token, hits []hit, depth int) ([]
 	for len(chains) > 0 {
 		c := chains[0]
 		chains = chains[1:]
-		if depth == 0 && len(c.hits) < minChainHits {
+		if depth == 0 && len(c.hits) < minChainHits && !ix.secondChance(mt, hits[c.hits[0]]) {
 			// One n-gram shared by chance: most chains of a clean article.
 			// A quote long enough to report shares several.
 			continue
@@ -269,6 +277,22 @@ func (ix *Index) alignHits(mt *matcher, toks []token, hits []hit, depth int) ([]
 		}
 	}
 	return all, sum
+}
+
+// secondChance reports whether a chain of one hit is worth aligning: in a
+// large index most n-grams of a short quote are in too many messages to
+// seed, and the quote is left with one seed. One n-gram found in very few
+// messages, quoted in the article, is rare enough to be worth an alignment.
+func (ix *Index) secondChance(mt *matcher, h hit) bool {
+	if !h.rare {
+		return false
+	}
+	for _, t := range mt.at[h.a : int(h.a)+ix.opts.NGram] {
+		if !t.has(fQuote) {
+			return false
+		}
+	}
+	return true
 }
 
 // pieces splits an alignment where the reporter's prose interrupts the

@@ -53,8 +53,8 @@ const (
 // large corpus costs a few words of memory per token.
 type token struct {
 	start, end int32
-	word       uint64 // hash of the normalized word
-	stem       uint64 // hash of its light stem
+	word       uint32 // hash of the normalized word (32 bits: a message's tokens are most of the index)
+	stem       uint32 // hash of its light stem
 	sent       int32  // sentence number
 	flags      uint16
 }
@@ -415,11 +415,12 @@ func (tz *tokenizer) tokenize(text []byte, keepWords bool) []token {
 			if quoted {
 				t.flags |= fQuote
 			}
-			t.word = xxhash.Sum64(tz.word)
-			if stopwords[t.word] {
+			wh := xxhash.Sum64(tz.word)
+			t.word = uint32(wh)
+			if stopwords[wh] {
 				t.flags |= fStop
 			}
-			t.stem = stemHash(tz.word)
+			t.stem = uint32(stemHash(tz.word))
 			if t.flags&fSentence != 0 && len(toks) > 0 {
 				sent++
 			}
@@ -428,7 +429,7 @@ func (tz *tokenizer) tokenize(text []byte, keepWords bool) []token {
 			if keepWords {
 				tz.words = append(tz.words, string(tz.word))
 			}
-			lastWord = t.word
+			lastWord = wh
 			i = j
 		case isOpen(r) && match[i] >= 0:
 			// A free-standing group: its words may be skipped for free.

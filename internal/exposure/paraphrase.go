@@ -153,13 +153,13 @@ func (ix *Index) paraphrase(mt *matcher, toks []token, cands []cand) []cand {
 		// sentences sharing a rare stem.
 		mt.touch = mt.touch[:0]
 		for _, st := range stems {
-			sp, ok := ix.rare[st]
+			sids, ok := ix.rare[st]
 			if !ok {
 				continue
 			}
 			w2 := float32(ix.weight(st))
 			w2 *= w2
-			for _, sid := range ix.sentPosts[sp.off : sp.off+sp.n] {
+			for _, sid := range sids {
 				if acc[sid] == 0 {
 					mt.touch = append(mt.touch, sid)
 				}
@@ -187,7 +187,7 @@ func (ix *Index) paraphrase(mt *matcher, toks []token, cands []cand) []cand {
 			hot, warm := hitMsgs[s.msg]
 			// Cheap bound: the rare stems alone cannot reach the bar
 			// unless the common ones help; skip hopeless cold candidates.
-			if !warm && float64(acc[sid]) < 0.15*na*s.norm {
+			if !warm && float64(acc[sid]) < 0.15*na*ix.sentNorm(sid) {
 				continue
 			}
 			theta, minShared := paraThetaCold, paraSharedCold
@@ -210,12 +210,14 @@ func (ix *Index) paraphrase(mt *matcher, toks []token, cands []cand) []cand {
 					best = paraMatch{as: as, t0: t0, t1: t1, sid0: sid0, sid1: sid1, cos: cos, shared: shared}
 				}
 			}
-			cos, shared := cosine(stems, mt.aw, na, s.stems, s.norm)
+			sNorm := ix.sentNorm(sid)
+			cos, shared := cosine(stems, mt.aw, na, s.stems, sNorm)
 			try(int(sid), int(sid), cos, shared, len(s.stems))
 			if int(sid)+1 < len(ix.sents) && ix.sents[sid+1].msg == s.msg && cos > 0.2 {
 				t := &ix.sents[sid+1]
 				mt.union = unionSorted(mt.union[:0], s.stems, t.stems)
-				n2 := s.norm*s.norm + t.norm*t.norm - ix.commonWeight(s.stems, t.stems)
+				tNorm := ix.sentNorm(sid + 1)
+				n2 := sNorm*sNorm + tNorm*tNorm - ix.commonWeight(s.stems, t.stems)
 				cos2, shared2 := cosine(stems, mt.aw, na, mt.union, math.Sqrt(max(n2, 0)))
 				try(int(sid), int(sid)+1, cos2, shared2, len(mt.union))
 			}
@@ -340,7 +342,7 @@ func (ix *Index) paraCand(mt *matcher, toks []token, covered []int32, g paraMatc
 		if t.has(fStop|fSkip) || covered[k] != 0 && covered[k] != msgID+1 {
 			continue
 		}
-		if _, ok := slices.BinarySearch(window, t.stem); ok {
+		if _, ok := slices.BinarySearch(window, uint64(t.stem)); ok {
 			if first < 0 {
 				first = k
 			}
