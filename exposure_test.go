@@ -143,6 +143,25 @@ func TestExposureFoundAndAttributed(t *testing.T) {
 		t.Errorf("the other message has %d exposure.found events", len(evs))
 	}
 
+	// The office and the drafter are told, once each, without content; the
+	// recused boss and the outsider are not.
+	for who, want := range map[string]int{"drafter@state.example": 1, "officer@state.example": 1, "officer2@state.example": 1,
+		"boss@state.example": 0, "outsider@state.example": 0} {
+		ns, _, err := e.Svc.Notifications(ctx, p[who].Actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for _, n := range ns {
+			if n.Kind == dissent.NoteExposureFound && n.MessageID == m.ID {
+				got++
+			}
+		}
+		if got != want {
+			t.Errorf("%s has %d exposure.found notifications; want %d", who, got, want)
+		}
+	}
+
 	// Who sees the finding.
 	for who, want := range map[string]int{
 		"drafter@state.example": 1, "officer@state.example": 1, "director@state.example": 1,
