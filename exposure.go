@@ -516,15 +516,10 @@ func (s *Service) ExposureFindings(ctx context.Context, a Actor) ([]FindingView,
 		for _, f := range fs {
 			ok, known := seen[f.MessageID]
 			if !known {
-				m, err := tx.Message(ctx, f.MessageID)
-				if err != nil {
+				var err error
+				if _, _, ok, err = s.exposureVisible(ctx, tx, a, f.MessageID, now); err != nil {
 					return err
 				}
-				facts, err := s.facts(ctx, tx, a, m, now)
-				if err != nil {
-					return err
-				}
-				ok = Decide(a.Roles, ActSee, facts) && Decide(a.Roles, ActSeeExposure, facts)
 				seen[f.MessageID] = ok
 			}
 			if !ok {
@@ -542,6 +537,20 @@ func (s *Service) ExposureFindings(ctx context.Context, a Actor) ([]FindingView,
 	return out, err
 }
 
+// exposureVisible reads the message and tells whether the actor may see it
+// and its exposure findings (both decided by Decide).
+func (s *Service) exposureVisible(ctx context.Context, tx Tx, a Actor, id MessageID, now time.Time) (Message, Facts, bool, error) {
+	m, err := tx.Message(ctx, id)
+	if err != nil {
+		return Message{}, Facts{}, false, err
+	}
+	f, err := s.facts(ctx, tx, a, m, now)
+	if err != nil {
+		return Message{}, Facts{}, false, err
+	}
+	return m, f, Decide(a.Roles, ActSee, f) && Decide(a.Roles, ActSeeExposure, f), nil
+}
+
 // ExposureFinding returns one finding with the article and the message's
 // body, for showing their passages side by side. A finding on a message the
 // actor may not see the findings of is NotFound. Anyone but the message's
@@ -554,15 +563,11 @@ func (s *Service) ExposureFinding(ctx context.Context, a Actor, id int64) (Findi
 			return ErrNotFound("finding")
 		}
 		now := s.now().UTC()
-		m, err := tx.Message(ctx, f.MessageID)
+		m, facts, ok, err := s.exposureVisible(ctx, tx, a, f.MessageID, now)
 		if err != nil {
 			return err
 		}
-		facts, err := s.facts(ctx, tx, a, m, now)
-		if err != nil {
-			return err
-		}
-		if !Decide(a.Roles, ActSee, facts) || !Decide(a.Roles, ActSeeExposure, facts) {
+		if !ok {
 			return ErrNotFound("finding")
 		}
 		art, err := tx.Article(ctx, f.ArticleID)

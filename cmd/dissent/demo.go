@@ -252,6 +252,18 @@ func (d *demoSeed) act(key string, daysAgo, hour int, fn func(ctx context.Contex
 	d.at(key, daysAgo, hour, func(ctx context.Context) error { return fn(ctx, d.msgs[key]) })
 }
 
+// acknowledge has the channel officer acknowledge the message at 10:00 and
+// the director assign it to officer at 11:00, daysAgo days back.
+func (d *demoSeed) acknowledge(key string, daysAgo int, officer string) {
+	d.act(key, daysAgo, 10, func(ctx context.Context, id dissent.MessageID) error {
+		_, err := d.svc.Acknowledge(ctx, d.p("officer@state.example"), id)
+		return err
+	})
+	d.act(key, daysAgo, 11, func(ctx context.Context, id dissent.MessageID) error {
+		return d.svc.Assign(ctx, d.p("director@state.example"), id, officer)
+	})
+}
+
 // date is the civil date daysAgo days before now (negative: ahead).
 func (d *demoSeed) date(daysAgo int) string {
 	n := d.now.In(d.loc)
@@ -269,13 +281,7 @@ func (d *demoSeed) script() {
 	d.sign("closed", 74, "ibrahim@usaid.example", 0)
 	d.sign("closed", 73, "lena@usaid.example", 0)
 	d.submit("closed", 72, "julia@usaid.example")
-	d.act("closed", 71, 10, func(ctx context.Context, id dissent.MessageID) error {
-		_, err := svc.Acknowledge(ctx, officer, id)
-		return err
-	})
-	d.act("closed", 71, 11, func(ctx context.Context, id dissent.MessageID) error {
-		return svc.Assign(ctx, director, id, "officer2@state.example")
-	})
+	d.acknowledge("closed", 71, "officer2@state.example")
 	d.act("closed", 45, 15, func(ctx context.Context, id dissent.MessageID) error {
 		r, _, err := svc.Reply(ctx, d.p("officer2@state.example"), id, demoReplies["closed"])
 		if err != nil {
@@ -305,13 +311,7 @@ func (d *demoSeed) script() {
 	d.sign("replied", 48, "fatima@state.example", 0)
 	d.sign("replied", 48, "gabriel@state.example", 2) // conditional, and met
 	d.submit("replied", 48, "emma@state.example")
-	d.act("replied", 47, 10, func(ctx context.Context, id dissent.MessageID) error {
-		_, err := svc.Acknowledge(ctx, officer, id)
-		return err
-	})
-	d.act("replied", 47, 11, func(ctx context.Context, id dissent.MessageID) error {
-		return svc.Assign(ctx, director, id, "officer@state.example")
-	})
+	d.acknowledge("replied", 47, "officer@state.example")
 	d.act("replied", 46, 10, func(ctx context.Context, id dissent.MessageID) error {
 		_, err := svc.Consult(ctx, officer, id, "reviewer@state.example", d.date(36))
 		return err
@@ -341,13 +341,7 @@ func (d *demoSeed) script() {
 	d.sign("acknowledged", 18, "gabriel@state.example", 2) // conditional: at least 2 others, met
 	d.sign("acknowledged", 17, "lena@usaid.example", 0)
 	d.submit("acknowledged", 15, "hana@state.example")
-	d.act("acknowledged", 14, 10, func(ctx context.Context, id dissent.MessageID) error {
-		_, err := svc.Acknowledge(ctx, officer, id)
-		return err
-	})
-	d.act("acknowledged", 14, 11, func(ctx context.Context, id dissent.MessageID) error {
-		return svc.Assign(ctx, director, id, "officer@state.example")
-	})
+	d.acknowledge("acknowledged", 14, "officer@state.example")
 	d.act("acknowledged", 3, 10, func(ctx context.Context, id dissent.MessageID) error {
 		_, err := svc.Consult(ctx, officer, id, "reviewer@state.example", d.date(-10))
 		return err

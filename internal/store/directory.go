@@ -72,13 +72,11 @@ func (t *txn) SearchPeople(ctx context.Context, q dissent.PeopleQuery) ([]dissen
 	}
 	var out []dissent.Person
 	for rows.Next() {
-		var p dissent.Person
-		var created sql.NullInt64
-		if err := rows.Scan(&p.ID, &p.Email, &p.Name, &p.OrgID, &p.UnitID, &p.SupervisorID, &created); err != nil {
+		p, err := scanPersonCols(rows)
+		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan person: %w", err)
 		}
-		p.Created = fromNS(created)
 		out = append(out, p)
 	}
 	if err := rows.Close(); err != nil {

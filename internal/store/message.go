@@ -555,13 +555,11 @@ func (t *txn) peopleByID(ctx context.Context, ids []dissent.PersonID) (map[disse
 			return nil, fmt.Errorf("read people: %w", err)
 		}
 		for rows.Next() {
-			var p dissent.Person
-			var created sql.NullInt64
-			if err := rows.Scan(&p.ID, &p.Email, &p.Name, &p.OrgID, &p.UnitID, &p.SupervisorID, &created); err != nil {
+			p, err := scanPersonCols(rows)
+			if err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("scan person: %w", err)
 			}
-			p.Created = fromNS(created)
 			out[p.ID] = p
 		}
 		if err := closeRows(rows); err != nil {

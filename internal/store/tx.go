@@ -213,14 +213,23 @@ func (t *txn) CreatePerson(ctx context.Context, p dissent.Person) (dissent.Perso
 
 const personCols = `p.id, p.email, p.name, COALESCE(p.org_id, ''), COALESCE(p.unit_id, ''), COALESCE(p.supervisor_id, 0), p.created`
 
-func (t *txn) scanPerson(ctx context.Context, row *sql.Row) (dissent.Person, error) {
+// scanPersonCols reads the personCols of one row (a *sql.Row or the
+// current row of *sql.Rows), without the roles.
+func scanPersonCols(row interface{ Scan(...any) error }) (dissent.Person, error) {
 	var p dissent.Person
 	var created sql.NullInt64
 	if err := row.Scan(&p.ID, &p.Email, &p.Name, &p.OrgID, &p.UnitID, &p.SupervisorID, &created); err != nil {
-		return dissent.Person{}, notFound(err, "person")
+		return dissent.Person{}, err
 	}
 	p.Created = fromNS(created)
-	var err error
+	return p, nil
+}
+
+func (t *txn) scanPerson(ctx context.Context, row *sql.Row) (dissent.Person, error) {
+	p, err := scanPersonCols(row)
+	if err != nil {
+		return dissent.Person{}, notFound(err, "person")
+	}
 	p.Roles, err = t.roles(ctx, p.ID)
 	return p, err
 }

@@ -72,6 +72,16 @@ func (s *Server) adminNotFound(w http.ResponseWriter, r *http.Request, err error
 	return false
 }
 
+// adminCreateNotFound is adminNotFound for the forms that add things, which
+// only administrators may use at all: a refusal there means the person is
+// no administrator, and the page answers as if it did not exist.
+func (s *Server) adminCreateNotFound(w http.ResponseWriter, r *http.Request, err error) bool {
+	if dissent.ErrorKind(err) == dissent.KindForbidden {
+		err = dissent.ErrNotFound("page")
+	}
+	return s.adminNotFound(w, r, err)
+}
+
 // parseForm reads a url-encoded form; on failure it answers 400.
 func parseForm(r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
@@ -130,10 +140,7 @@ func (s *Server) handleAdminOrgCreate(w http.ResponseWriter, r *http.Request, a 
 		_, err = s.svc.AddOrg(r.Context(), a, dissent.OrgInput{ID: strings.TrimSpace(r.PostForm.Get("id")), Name: strings.TrimSpace(r.PostForm.Get("name")), TimeZone: strings.TrimSpace(r.PostForm.Get("tz"))})
 	}
 	if err != nil {
-		if dissent.ErrorKind(err) == dissent.KindForbidden {
-			err = dissent.ErrNotFound("page")
-		}
-		if s.adminNotFound(w, r, err) {
+		if s.adminCreateNotFound(w, r, err) {
 			return
 		}
 		status := s.fail(r, p, err)
@@ -170,10 +177,7 @@ func (s *Server) orgPost(w http.ResponseWriter, r *http.Request, a dissent.Actor
 		err = fn(org)
 	}
 	if err != nil {
-		if dissent.ErrorKind(err) == dissent.KindForbidden {
-			err = dissent.ErrNotFound("page")
-		}
-		if s.adminNotFound(w, r, err) {
+		if s.adminCreateNotFound(w, r, err) {
 			return
 		}
 		p := s.newPage(r, &a, "Organization")
@@ -300,10 +304,7 @@ func (s *Server) handleAdminPersonCreate(w http.ResponseWriter, r *http.Request,
 		}
 	}
 	if err != nil {
-		if dissent.ErrorKind(err) == dissent.KindForbidden {
-			err = dissent.ErrNotFound("page")
-		}
-		if s.adminNotFound(w, r, err) {
+		if s.adminCreateNotFound(w, r, err) {
 			return
 		}
 		p := s.newPage(r, &a, "People")
@@ -484,10 +485,7 @@ func (s *Server) handleAdminImportUpload(w http.ResponseWriter, r *http.Request,
 	p := s.newPage(r, &a, "Import people")
 	d := adminImport{Creds: "none"}
 	fail := func(err error) {
-		if dissent.ErrorKind(err) == dissent.KindForbidden {
-			err = dissent.ErrNotFound("page")
-		}
-		if s.adminNotFound(w, r, err) {
+		if s.adminCreateNotFound(w, r, err) {
 			return
 		}
 		status := s.fail(r, p, err)

@@ -143,20 +143,28 @@ func (s *Server) caseAct(form, flash string, fn func(*http.Request, dissent.Acto
 			done(w, r, "/messages/"+string(id), flash)
 			return
 		}
-		if dissent.ErrorKind(err) == dissent.KindNotFound && dissent.AsError(err).Field == "" {
-			s.showMsgError(w, r, &a, err)
-			return
-		}
-		p := s.newPage(r, &a, "Message")
-		status := s.failForm(r, p, form, err)
-		if p.Form == nil || p.Form.Get("form") == "" {
-			if p.Form == nil {
-				p.Form = map[string][]string{}
-			}
-			p.Form.Set("form", form)
-		}
-		s.showCase(w, r, a, id, status, p, false)
+		s.caseRefused(w, r, a, id, form, err)
 	}
+}
+
+// caseRefused answers a refused action of the case page: a message the
+// reader may not see is the not-found page; any other refusal brings the
+// case page back with the form open, the input kept and the error beside
+// its field.
+func (s *Server) caseRefused(w http.ResponseWriter, r *http.Request, a dissent.Actor, id dissent.MessageID, form string, err error) {
+	if dissent.ErrorKind(err) == dissent.KindNotFound && dissent.AsError(err).Field == "" {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	p := s.newPage(r, &a, "Message")
+	status := s.failForm(r, p, form, err)
+	if p.Form == nil {
+		p.Form = map[string][]string{}
+	}
+	if p.Form.Get("form") == "" {
+		p.Form.Set("form", form)
+	}
+	s.showCase(w, r, a, id, status, p, false)
 }
 
 func (s *Server) handleCasePage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -227,13 +235,7 @@ func (s *Server) handleBreakGlassPage(w http.ResponseWriter, r *http.Request, a 
 		v, signers, err = s.svc.BreakGlass(r.Context(), a, id, r.PostForm.Get("reason"))
 	}
 	if err != nil {
-		if dissent.ErrorKind(err) == dissent.KindNotFound {
-			s.showMsgError(w, r, &a, err)
-			return
-		}
-		p := s.newPage(r, &a, "Message")
-		status := s.failForm(r, p, "break_glass", err)
-		s.showCase(w, r, a, id, status, p, false)
+		s.caseRefused(w, r, a, id, "break_glass", err)
 		return
 	}
 	p := s.newPage(r, &a, "Break-glass read")

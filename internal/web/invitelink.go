@@ -40,13 +40,7 @@ func (s *Server) handleInviteLinkCreate(w http.ResponseWriter, r *http.Request, 
 	}
 	sec, err := s.svc.CreateInviteLink(r.Context(), a, id)
 	if err != nil {
-		if dissent.ErrorKind(err) == dissent.KindNotFound {
-			s.showMsgError(w, r, &a, err)
-			return
-		}
-		p := s.newPage(r, &a, "Message")
-		status := s.failForm(r, p, "invite_link", err)
-		s.showCase(w, r, a, id, status, p, false)
+		s.caseRefused(w, r, a, id, "invite_link", err)
 		return
 	}
 	p := s.newPage(r, &a, "Invitation link")

@@ -43,6 +43,17 @@ var templateFuncs = template.FuncMap{
 	"markdown": func(t dissent.Text) template.HTML { return renderMarkdown(t.Reveal()) },
 	"pkid":     passkeyID,
 	"has":      func(a *dissent.Actor, r string) bool { return a != nil && a.Roles.Has(dissent.Role(r)) },
+	// stats pairs a statistics page's data with the heading of its
+	// timeliness chart, for the shared "stats-body" template.
+	"stats": func(page any, heading string) struct {
+		Page    any
+		Heading string
+	} {
+		return struct {
+			Page    any
+			Heading string
+		}{page, heading}
+	},
 }
 
 // pageData is what every page template receives. Data holds the page's
