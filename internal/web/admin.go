@@ -82,13 +82,6 @@ func (s *Server) adminCreateNotFound(w http.ResponseWriter, r *http.Request, err
 	return s.adminNotFound(w, r, err)
 }
 
-// parseForm reads a url-encoded form; on failure it answers 400.
-func parseForm(r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return &dissent.Error{Kind: dissent.KindInvalid, Code: "bad_form", Message: "the form could not be read"}
-	}
-	return nil
-}
 
 // --- overview ---
 
@@ -135,7 +128,7 @@ func (s *Server) handleAdminOrgs(w http.ResponseWriter, r *http.Request, a disse
 
 func (s *Server) handleAdminOrgCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
 	p := s.newPage(r, &a, "Organizations")
-	err := parseForm(r)
+	err := readForm(r)
 	if err == nil {
 		_, err = s.svc.AddOrg(r.Context(), a, dissent.OrgInput{ID: strings.TrimSpace(r.PostForm.Get("id")), Name: strings.TrimSpace(r.PostForm.Get("name")), TimeZone: strings.TrimSpace(r.PostForm.Get("tz"))})
 	}
@@ -172,7 +165,7 @@ func (s *Server) handleAdminOrg(w http.ResponseWriter, r *http.Request, a dissen
 // failure the page comes back with the input and the field's error.
 func (s *Server) orgPost(w http.ResponseWriter, r *http.Request, a dissent.Actor, flash string, fn func(org string) error) {
 	org := r.PathValue("id")
-	err := parseForm(r)
+	err := readForm(r)
 	if err == nil {
 		err = fn(org)
 	}
@@ -293,7 +286,7 @@ func formRoles(f url.Values) ([]dissent.Role, error) {
 }
 
 func (s *Server) handleAdminPersonCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	err := parseForm(r)
+	err := readForm(r)
 	var ps []dissent.NewPerson
 	if err == nil {
 		var roles []dissent.Role
@@ -365,7 +358,7 @@ func (s *Server) handleAdminPerson(w http.ResponseWriter, r *http.Request, a dis
 func (s *Server) personPost(w http.ResponseWriter, r *http.Request, a dissent.Actor, flash string, fn func(dissent.PersonDetail) (adminPerson, error)) {
 	id, err := personID(r)
 	if err == nil {
-		err = parseForm(r)
+		err = readForm(r)
 	}
 	var d dissent.PersonDetail
 	if err == nil {

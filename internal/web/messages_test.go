@@ -519,3 +519,18 @@ func TestInviteLinkPages(t *testing.T) {
 		t.Errorf("the case page after a revoked join: %d; want 404", resp.StatusCode)
 	}
 }
+
+// TestAdminFormOversized: the administrator's forms read bodies as every
+// other page does: an oversized one is 413 naming the limit, and adds nothing.
+func TestAdminFormOversized(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	admin := e.msgSignedIn(t, "admin@state.example")
+	resp, page := postForm(t, admin, e.base+"/admin/orgs", url.Values{"id": {"big"}, "name": {strings.Repeat("x", 5<<20)}})
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 5 MiB admin form: %d; want 413", resp.StatusCode)
+	}
+	mustContain(t, "the refused admin form", page, "at most")
+	if _, page := do(t, admin, "GET", e.base+"/admin/orgs", nil); strings.Contains(page, ">big<") {
+		t.Error("the oversized form added an organization")
+	}
+}
