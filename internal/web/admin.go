@@ -82,7 +82,6 @@ func (s *Server) adminCreateNotFound(w http.ResponseWriter, r *http.Request, err
 	return s.adminNotFound(w, r, err)
 }
 
-
 // --- overview ---
 
 type adminHome struct {
