@@ -1,5 +1,5 @@
-// Package web serves Dissent over HTTP: the JSON API v1 and, later, the web
-// pages. Handlers are thin: they decode a typed request, call one method of
+// Package web serves Dissent over HTTP: the JSON API v1 and the web pages
+// (templates/*.html). Handlers are thin: they decode a typed request, call one method of
 // *dissent.Service, and encode the answer. This package never talks to the
 // store directly, so every read passes the Service's authorization and access
 // logging.
