@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,10 +66,15 @@ func scriptsReady() chromedp.Action {
 	return chromedp.Poll(`document.readyState === "complete"`, nil, chromedp.WithPollingInterval(20*time.Millisecond))
 }
 
+// text waits for the element to be shown and returns its text. It reads it
+// in the page, not by DevTools node id: right after a navigation chromedp's
+// node ids can go stale between finding an element and reading it.
 func text(ctx context.Context, t *testing.T, sel string) string {
 	t.Helper()
 	var s string
-	if err := chromedp.Run(ctx, chromedp.WaitVisible(sel, chromedp.ByQuery), chromedp.Text(sel, &s, chromedp.ByQuery)); err != nil {
+	js := `(() => { const e = document.querySelector(` + strconv.Quote(sel) + `);
+		return e && e.getClientRects().length > 0 ? e.innerText : null; })()`
+	if err := chromedp.Run(ctx, chromedp.Poll(js, &s, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
 		t.Fatalf("read %s: %v", sel, err)
 	}
 	return s
