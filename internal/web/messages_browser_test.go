@@ -71,15 +71,6 @@ func msgTabTo(t *testing.T, sel string) chromedp.Action {
 	})
 }
 
-func msgText(ctx context.Context, t *testing.T, sel string) string {
-	t.Helper()
-	var s string
-	if err := chromedp.Run(ctx, chromedp.WaitVisible(sel, chromedp.ByQuery), chromedp.Text(sel, &s, chromedp.ByQuery)); err != nil {
-		t.Fatalf("read %s: %v", sel, err)
-	}
-	return s
-}
-
 func msgWant(t *testing.T, what, got string, wants ...string) {
 	t.Helper()
 	for _, w := range wants {
@@ -159,7 +150,7 @@ func msgBrowserStory(t *testing.T, keys bool) {
 		t.Fatalf("after creating, the browser is at %s", loc)
 	}
 	msg := e.base + "/messages/" + id
-	msgWant(t, "the new message's body", msgText(ctx, t, "#message-body"), "ceasefire")
+	msgWant(t, "the new message's body", text(ctx, t, "#message-body"), "ceasefire")
 
 	// ... and invites three co-signers.
 	run("invite",
@@ -168,13 +159,13 @@ func msgBrowserStory(t *testing.T, keys bool) {
 		press(`#invite-button`, kb.Enter),
 		flash("Invitations sent."),
 	)
-	msgWant(t, "the state after inviting", msgText(ctx, t, "#state"), "circulating")
+	msgWant(t, "the state after inviting", text(ctx, t, "#state"), "circulating")
 
 	// The three sign on the co-signing page, the last one conditionally.
 	for i, who := range storyCosigners {
 		msgBrowserSignIn(ctx, t, e, who, keys)
 		run("open the message", chromedp.Navigate(msg), press(`#sign-link`, kb.Enter), chromedp.WaitVisible(`#sign-text`, chromedp.ByQuery))
-		msgWant(t, "the signing page", msgText(ctx, t, "#sign-text"), "ceasefire")
+		msgWant(t, "the signing page", text(ctx, t, "#sign-text"), "ceasefire")
 		if i == 2 {
 			if keys {
 				run("conditional", msgTabTo(t, `#unconditional`), chromedp.KeyEvent(kb.ArrowDown), typeIn(`#min_cosigners`, "2"))
@@ -188,14 +179,14 @@ func msgBrowserStory(t *testing.T, keys bool) {
 	// The drafter submits after a last review.
 	msgBrowserSignIn(ctx, t, e, "drafter@state.example", keys)
 	run("review", chromedp.Navigate(msg), press(`#submit-link`, kb.Enter), chromedp.WaitVisible(`#submit-count`, chromedp.ByQuery))
-	msgWant(t, "the signature count before submission", msgText(ctx, t, "#submit-count"), "4")
+	msgWant(t, "the signature count before submission", text(ctx, t, "#submit-count"), "4")
 	run("submit", press(`#submit-button`, kb.Enter), flash("Submitted to the channel."))
-	msgWant(t, "the state after submission", msgText(ctx, t, "#state"), "submitted")
+	msgWant(t, "the state after submission", text(ctx, t, "#state"), "submitted")
 
 	// The officer acknowledges; the director replies.
 	msgBrowserSignIn(ctx, t, e, "officer@state.example", keys)
 	run("acknowledge", chromedp.Navigate(msg), press(`#acknowledge-button`, kb.Enter), flash("Acknowledged."))
-	msgWant(t, "the state after acknowledgement", msgText(ctx, t, "#state"), "acknowledged")
+	msgWant(t, "the state after acknowledgement", text(ctx, t, "#state"), "acknowledged")
 	msgBrowserSignIn(ctx, t, e, "director@state.example", keys)
 	run("reply",
 		chromedp.Navigate(msg),
@@ -208,12 +199,12 @@ func msgBrowserStory(t *testing.T, keys bool) {
 	// The drafter sees the reply, the receipt and the access log.
 	msgBrowserSignIn(ctx, t, e, "drafter@state.example", keys)
 	run("open the reply", chromedp.Navigate(msg))
-	msgWant(t, "the replies", msgText(ctx, t, "#replies"), "We will reconsider")
-	msgWant(t, "the state", msgText(ctx, t, "#state"), "replied")
+	msgWant(t, "the replies", text(ctx, t, "#replies"), "We will reconsider")
+	msgWant(t, "the state", text(ctx, t, "#state"), "replied")
 	run("receipt", press(`#receipt-link`, kb.Enter), chromedp.WaitVisible(`#receipt`, chromedp.ByQuery))
-	msgWant(t, "the receipt", msgText(ctx, t, "#receipt"), "submitted", id)
+	msgWant(t, "the receipt", text(ctx, t, "#receipt"), "submitted", id)
 	run("access log", chromedp.Navigate(msg), press(`#access-link`, kb.Enter), chromedp.WaitVisible(`#access-log`, chromedp.ByQuery))
-	msgWant(t, "the access log", msgText(ctx, t, "#access-log"), "officer", "director", "Name of officer@state.example")
+	msgWant(t, "the access log", text(ctx, t, "#access-log"), "officer", "director", "Name of officer@state.example")
 }
 
 // TestBrowserSeedStory: the seed story in Chromium, with clicks.
