@@ -50,6 +50,9 @@ import (
 	"github.com/dissent-channel/dissent"
 )
 
+// logV2Schema is the first schema with the version-2 audit log.
+const logV2Schema = 10
+
 // gooseTable is goose's table of applied migrations, which is not dumped.
 const gooseTable = goose.DefaultTablename
 
@@ -657,6 +660,9 @@ var ErrNotEmpty = errors.New("the target database is not empty")
 // that holds any row, and a dump of a schema newer than this program knows.
 // Nobody else may use the database while it runs.
 func (db *DB) Load(ctx context.Context, schema int64, r DumpReader) (map[string]int64, error) {
+	if schema < logV2Schema {
+		return nil, ErrLogV1
+	}
 	if ok, t, err := db.Empty(ctx); err != nil {
 		return nil, err
 	} else if !ok {

@@ -57,9 +57,9 @@ func (t *txn) logKey(ctx context.Context, create bool) (dissent.WrappedKey, erro
 	var k dissent.WrappedKey
 	err := t.q.QueryRowContext(ctx, `SELECT kek_id, wrapped FROM log_keys WHERE id = $1`, logKeyID).Scan(&k.KEKID, &k.Wrapped)
 	if errors.Is(err, sql.ErrNoRows) && create {
-		nk, err := t.s.NewDataKey()
-		if err != nil {
-			return k, fmt.Errorf("make the log's key: %w", err)
+		nk, kerr := t.s.NewDataKey()
+		if kerr != nil {
+			return k, fmt.Errorf("make the log's key: %w", kerr)
 		}
 		if err := t.exec(ctx, "store the log's key", `INSERT INTO log_keys (id, kek_id, wrapped) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
 			logKeyID, nk.KEKID, nk.Wrapped); err != nil {
@@ -77,7 +77,7 @@ func (t *txn) logKey(ctx context.Context, create bool) (dissent.WrappedKey, erro
 // RewrapLogKey implements dissent.KeyTx.
 func (t *txn) RewrapLogKey(ctx context.Context) error {
 	k, err := t.logKey(ctx, false)
-	if errors.Is(err, sql.ErrNoRows) || (err != nil && strings.Contains(err.Error(), "no rows")) {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil // no entry yet
 	}
 	if err != nil {
