@@ -105,10 +105,19 @@ func serveCmd(e *env) *cobra.Command {
 			go purgeSessions(pctx, d.svc, 10*time.Minute, log)
 			d.log.SetWitnesses(lf.witnesses(), func(err error) { log.Warn("witness", "err", err) })
 			cpDone := make(chan struct{})
-			go func() { defer close(cpDone); publishEvery(pctx, d.log, lf.interval, log) }()
+			met := newMetrics()
+			go func() {
+				defer close(cpDone)
+				publishEvery(pctx, d.log, lf.interval, log, func(err error) {
+					met.logMismatch.Inc()
+					log.Error("audit log self-check", "err", err)
+					if err := d.svc.AlertAuditors(context.WithoutCancel(pctx)); err != nil {
+						log.Error("alert auditors", "err", err)
+					}
+				})
+			}()
 			xDone := startExposure(pctx, d.svc, xf, log)
 			defer func() { stopPurge(); <-cpDone; <-xDone }()
-			met := newMetrics()
 			bg, err := startBackground(context.WithoutCancel(ctx), backgroundConfig{svc: d.svc, clock: d.clock, holder: instanceName(),
 				sweep: bf.sweepInterval, mail: mailCfg, mailDue: bf.mailEvery, metrics: met, log: log})
 			if err != nil {
@@ -216,7 +225,10 @@ const integrateEvery = 500 * time.Millisecond
 // publishEvery integrates the log's entries as they come and publishes a
 // signed checkpoint at each interval if the log has grown, and once more
 // when ctx ends, so that the checkpoint file and the witnesses keep up.
-func publishEvery(ctx context.Context, l *auditlog.Log, every time.Duration, log *slog.Logger) {
+//
+// After each publication it checks the new entries (Log.CheckNew); a
+// mismatch is handed to mismatch once per failing check.
+func publishEvery(ctx context.Context, l *auditlog.Log, every time.Duration, log *slog.Logger, mismatch func(error)) {
 	if every <= 0 {
 		every = 10 * time.Minute
 	}
@@ -238,6 +250,9 @@ func publishEvery(ctx context.Context, l *auditlog.Log, every time.Duration, log
 		case <-pub.C:
 			if _, err := l.Publish(ctx); err != nil && dissent.ErrorKind(err) != dissent.KindNotFound && ctx.Err() == nil {
 				log.Warn("checkpoint", "err", err)
+			}
+			if _, err := l.CheckNew(ctx); err != nil && ctx.Err() == nil {
+				mismatch(err)
 			}
 		}
 	}

@@ -46,6 +46,9 @@ type Log struct {
 
 	witnesses      []Witness
 	onWitnessError func(error)
+
+	checkMu sync.Mutex // serializes CheckNew
+	checked int64      // the size CheckNew has verified up to
 }
 
 var _ dissent.AuditLog = (*Log)(nil)

@@ -241,17 +241,9 @@ func (r *replay) entry(e dissent.LogEntry) error {
 	if !bytes.Equal(dissent.EntryCommitment(e.Salt, e.Payload), e.Commitment) {
 		return errors.New("it has been altered: its sealed content does not match its commitment")
 	}
-	if err := noDuplicateKeys(e.Payload); err != nil {
+	rec, err := decodeEntry(e.Payload)
+	if err != nil {
 		return err
-	}
-	var rec dissent.EntryRecord
-	dec := json.NewDecoder(bytes.NewReader(e.Payload))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rec); err != nil {
-		return fmt.Errorf("not a log record: %w", err)
-	}
-	if rec.V != dissent.EntryVersion {
-		return fmt.Errorf("entry format %d", rec.V)
 	}
 	n := e.Leaf
 	if n < 0 {
@@ -415,4 +407,22 @@ func (r *replay) compare(db map[dissent.MessageID]dissent.MessageState) error {
 		}
 	}
 	return nil
+}
+
+// decodeEntry parses an entry's payload strictly: one object, no duplicate
+// or unknown key, the current format.
+func decodeEntry(payload []byte) (dissent.EntryRecord, error) {
+	var rec dissent.EntryRecord
+	if err := noDuplicateKeys(payload); err != nil {
+		return rec, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rec); err != nil {
+		return rec, fmt.Errorf("not a log record: %w", err)
+	}
+	if rec.V != dissent.EntryVersion {
+		return rec, fmt.Errorf("entry format %d", rec.V)
+	}
+	return rec, nil
 }
