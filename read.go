@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -237,17 +238,20 @@ func (s *Service) AccessLog(ctx context.Context, a Actor, id MessageID) ([]Acces
 // commitment to the caller's e-mail. Anyone with the log's public key can
 // check it offline (dissent receipt verify).
 type Receipt struct {
-	Format      string         `json:"format"` // "dissent-receipt-v2"
-	MessageID   MessageID      `json:"message_id"`
-	Version     int            `json:"version"`
-	ContentHash string         `json:"content_hash"`
-	Act         string         `json:"act"` // "submitted" or "signed"
-	At          time.Time      `json:"at"`
-	Email       string         `json:"email"`
-	Salt        []byte         `json:"salt"` // opens the entry's commitment to the e-mail
-	SubmittedAt time.Time      `json:"submitted_at"`
-	Entries     []ReceiptEntry `json:"entries"` // the act's entry; for a signer also the submission's
-	Checkpoint  string         `json:"checkpoint"`
+	Format      string    `json:"format"` // "dissent-receipt-v2"
+	MessageID   MessageID `json:"message_id"`
+	Version     int       `json:"version"`
+	ContentHash string    `json:"content_hash"`
+	Act         string    `json:"act"` // "submitted" or "signed"
+	At          time.Time `json:"at"`
+	Email       string    `json:"email"`
+	Salt        []byte    `json:"salt"` // opens the entry's commitment to the e-mail
+	SubmittedAt time.Time `json:"submitted_at"`
+	// Counted is false for a conditional signature whose quorum was not met
+	// at submission (the submission's entry lists it, by its commitment).
+	Counted    bool           `json:"counted"`
+	Entries    []ReceiptEntry `json:"entries"` // the act's entry; for a signer also the submission's
+	Checkpoint string         `json:"checkpoint"`
 }
 
 // ReceiptEntry is one entry of the log, opened, and its inclusion proof in
@@ -304,9 +308,11 @@ func (s *Service) Receipt(ctx context.Context, a Actor, id MessageID) (Receipt, 
 		}
 		wantDetail := "version " + strconv.Itoa(m.Version) + " " + m.ContentHash
 		act, submission = -1, -1
+		var uncounted string
 		for _, e := range events {
 			if e.Kind == "message.submitted" {
 				submission = e.ID
+				_, uncounted, _ = strings.Cut(e.Detail, " uncounted ")
 			}
 			if e.ActorID != a.ID || !e.Protected {
 				continue
@@ -324,6 +330,7 @@ func (s *Service) Receipt(ctx context.Context, a Actor, id MessageID) (Receipt, 
 		if act < 0 {
 			return &Error{Kind: KindConflict, Code: "not_signed", Message: "you did not sign the submitted version of this message"}
 		}
+		r.Counted = !slices.Contains(strings.Split(uncounted, ","), ActorCommit(r.Salt, r.Email))
 		if submission < 0 {
 			return fmt.Errorf("message %s is submitted but its log has no submission", m.ID)
 		}

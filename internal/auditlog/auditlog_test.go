@@ -62,6 +62,8 @@ func tell(t *testing.T) *story {
 	must(e.Svc.Sign(ctx, p[s[1]].Actor, m.ID, m.ContentHash, 1))
 	must(e.Svc.Sign(ctx, p[s[2]].Actor, m.ID, m.ContentHash, 0))
 	must(e.Svc.Unsign(ctx, p[s[2]].Actor, m.ID))
+	// A conditional signature whose quorum is never met.
+	must(e.Svc.Sign(ctx, p[s[3]].Actor, m.ID, m.ContentHash, 50))
 	must(e.Svc.Submit(ctx, d, m.ID, m.ContentHash))
 	off, dir := p["officer@state.example"].Actor, p["director@state.example"].Actor
 	must(e.Svc.GetMessage(ctx, off, m.ID))
@@ -282,8 +284,8 @@ func TestReceipts(t *testing.T) {
 		var fields map[string]any
 		json.Unmarshal(b, &fields)
 		for k := range fields {
-			if k == "format" || k == "submitted_at" {
-				continue // not covered by the log: checked for format, informative only
+			if k == "format" {
+				continue // checked for itself
 			}
 			alt := map[string]any{}
 			for k2, v := range fields {
@@ -296,7 +298,29 @@ func TestReceipts(t *testing.T) {
 			}
 		}
 	}
-	// The signer whose conditional quorum was met, and one who withdrew.
+	// The conditional signer whose quorum was never met: the receipt says
+	// the signature did not count, and saying otherwise does not verify.
+	r3 := must(st.e.Svc.Receipt(ctx, st.p[st.signers[3]].Actor, st.m.ID))
+	if r3.Counted {
+		t.Error("the receipt of a conditional signature that never counted says it counted")
+	}
+	if _, err := auditlog.VerifyReceipt(must(json.Marshal(r3)), key); err != nil {
+		t.Errorf("the uncounted signer's receipt: %v", err)
+	}
+	r3.Counted = true
+	if _, err := auditlog.VerifyReceipt(must(json.Marshal(r3)), key); err == nil || !strings.Contains(err.Error(), "counted") {
+		t.Errorf("a receipt claiming an uncounted signature counted: %v; want refused", err)
+	}
+	if r1 := must(st.e.Svc.Receipt(ctx, st.p[st.signers[0]].Actor, st.m.ID)); !r1.Counted {
+		t.Error("an unconditional signer's receipt says it did not count")
+	}
+	// Duplicate keys: another parser could read another e-mail.
+	b0 := must(json.Marshal(must(st.e.Svc.Receipt(ctx, st.p[st.signers[0]].Actor, st.m.ID))))
+	dup := append([]byte(`{"email":"someone@else.example",`), b0[1:]...)
+	if _, err := auditlog.VerifyReceipt(dup, key); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("a receipt with a duplicate key: %v; want refused", err)
+	}
+	// The signer who withdrew.
 	if _, err := st.e.Svc.Receipt(ctx, st.p[st.signers[2]].Actor, st.m.ID); err == nil {
 		t.Error("a signer who withdrew got a receipt")
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -115,6 +116,9 @@ func VerifyReceipt(data []byte, verifierKey string) (*dissent.Receipt, error) {
 	check(submission.Kind == "message.submitted", "the submission's entry records "+strconv.Quote(submission.Kind))
 	check(submission.Message == string(r.MessageID), "the submission's message id")
 	check(strings.HasPrefix(submission.Detail, wantDetail), "the submitted version and content hash")
+	_, uncounted, _ := strings.Cut(submission.Detail, " uncounted ")
+	isUncounted := act.ActorCommit != "" && slices.Contains(strings.Split(uncounted, ","), act.ActorCommit)
+	check(r.Counted == !isUncounted, "whether the signature counted")
 	sat, err := time.Parse(time.RFC3339Nano, submission.At)
 	check(err == nil && !r.SubmittedAt.IsZero() && sat.Equal(r.SubmittedAt), "time of submission")
 	if len(problems) > 0 {
