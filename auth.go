@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -128,7 +129,6 @@ func SessionHash(token string) []byte {
 
 func personDetail(id PersonID) string { return "person " + strconv.FormatInt(int64(id), 10) }
 
-
 // AuthenticateToken returns the person a bearer token belongs to and
 // records the token's first use in each TokenUseInterval. A revoked,
 // unknown or malformed token is Unauthenticated; the three are
@@ -155,22 +155,63 @@ func (s *Service) AuthenticateToken(ctx context.Context, token Secret, addr stri
 	}
 	now := s.now().UTC()
 	if rec.LastUsed.IsZero() || now.Sub(rec.LastUsed) >= TokenUseInterval || now.Before(rec.LastUsed) {
-		err := s.store.Update(ctx, func(tx Tx) error {
-			if _, _, err := tx.TokenByHash(ctx, hash); err != nil {
-				return err // revoked meanwhile
-			}
-			// A token's use is not an event: an entry naming the person a
-			// moment before their signature would tell who signed.
-			return tx.TouchToken(ctx, hash, now)
-		})
-		if ErrorKind(err) == KindNotFound {
-			return Actor{}, bad
-		}
-		if err != nil {
-			return Actor{}, err
-		}
+		// A token's use is not an event (an entry naming the person a moment
+		// before their signature would tell who signed), and not a write
+		// on the request's path: it is noted in memory and written with the
+		// others by FlushTokenUses.
+		s.noteTokenUse(hash, now)
 	}
 	return Actor{p}, nil
+}
+
+// tokenUses are the token uses noted and not yet written.
+type tokenUses struct {
+	mu sync.Mutex
+	m  map[string]time.Time // by token hash
+}
+
+func (s *Service) noteTokenUse(hash []byte, at time.Time) {
+	s.uses.mu.Lock()
+	defer s.uses.mu.Unlock()
+	if s.uses.m == nil {
+		s.uses.m = map[string]time.Time{}
+	}
+	s.uses.m[string(hash)] = at
+}
+
+// FlushTokenUses writes the token uses noted since the last flush, in one
+// transaction (serve calls it every few seconds and when it stops; listing
+// tokens calls it first). A token revoked meanwhile is skipped.
+func (s *Service) FlushTokenUses(ctx context.Context) error {
+	s.uses.mu.Lock()
+	m := s.uses.m
+	s.uses.m = nil
+	s.uses.mu.Unlock()
+	if len(m) == 0 {
+		return nil
+	}
+	err := s.store.Update(ctx, func(tx Tx) error {
+		for h, at := range m {
+			if err := tx.TouchToken(ctx, []byte(h), at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// Keep them for the next flush, unless newer uses were noted.
+		s.uses.mu.Lock()
+		if s.uses.m == nil {
+			s.uses.m = map[string]time.Time{}
+		}
+		for h, at := range m {
+			if _, ok := s.uses.m[h]; !ok {
+				s.uses.m[h] = at
+			}
+		}
+		s.uses.mu.Unlock()
+	}
+	return err
 }
 
 // TokenInfo is what the owner sees of a token.
@@ -217,6 +258,9 @@ func (s *Service) Tokens(ctx context.Context, a Actor) ([]TokenInfo, error) {
 }
 
 func (s *Service) tokensOf(ctx context.Context, id PersonID) ([]TokenInfo, error) {
+	if err := s.FlushTokenUses(ctx); err != nil {
+		return nil, err
+	}
 	var out []TokenInfo
 	err := s.store.View(ctx, func(tx Tx) error {
 		recs, err := tx.TokensOf(ctx, id)

@@ -25,6 +25,8 @@ type Service struct {
 
 	exposureMu sync.Mutex     // guards exposure (exposure.go)
 	exposure   *exposureState // nil until SetExposureEngine
+
+	uses tokenUses // token uses not yet written (auth.go)
 }
 
 // ServiceConfig wires a Service.

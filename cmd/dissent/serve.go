@@ -117,7 +117,9 @@ func serveCmd(e *env) *cobra.Command {
 				})
 			}()
 			xDone := startExposure(pctx, d.svc, xf, log)
-			defer func() { stopPurge(); <-cpDone; <-xDone }()
+			uDone := make(chan struct{})
+			go func() { defer close(uDone); flushTokenUses(pctx, d.svc, 5*time.Second, log) }()
+			defer func() { stopPurge(); <-cpDone; <-xDone; <-uDone }()
 			bg, err := startBackground(context.WithoutCancel(ctx), backgroundConfig{svc: d.svc, clock: d.clock, holder: instanceName(),
 				sweep: bf.sweepInterval, mail: mailCfg, mailDue: bf.mailEvery, metrics: met, log: log})
 			if err != nil {
@@ -190,6 +192,26 @@ func listenAndServe(ctx context.Context, e *env, addr, base string, h http.Handl
 	}
 	<-errc
 	return nil
+}
+
+// flushTokenUses writes the token uses the service noted, at each tick and
+// once more when ctx ends.
+func flushTokenUses(ctx context.Context, svc *dissent.Service, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if err := svc.FlushTokenUses(context.Background()); err != nil {
+				log.Warn("record token uses", "err", err)
+			}
+			return
+		case <-t.C:
+			if err := svc.FlushTokenUses(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("record token uses", "err", err)
+			}
+		}
+	}
 }
 
 // logFlags configure the audit log's publication.
