@@ -163,7 +163,7 @@ func (s *Service) AddUnit(ctx context.Context, actor Actor, in UnitInput) (Unit,
 	if err := checkText("name", in.Name, MaxName, false, true); err != nil {
 		return Unit{}, err
 	}
-	u := Unit{ID: in.ID, OrgID: in.OrgID, Name: in.Name, ParentID: in.ParentID}
+	u := Unit(in)
 	err := s.store.Update(ctx, func(tx Tx) error {
 		if _, err := tx.Org(ctx, in.OrgID); err != nil {
 			return errInvalid("org", "unknown_org", "no organization %q", in.OrgID)
