@@ -87,11 +87,6 @@ func AsError(err error) *Error {
 	return &Error{Kind: KindInternal, Code: "internal", Message: "internal error", Err: err}
 }
 
-// Errorf builds an *Error of the given kind and code.
-func Errorf(kind Kind, code, format string, args ...any) *Error {
-	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
 // ErrNotFound is what a caller gets for anything it may not see or that does
 // not exist; the two are deliberately indistinguishable.
 func ErrNotFound(what string) *Error {

@@ -93,27 +93,6 @@ func TokenHash(s Secret) []byte {
 	return h[:]
 }
 
-// Authenticate returns the person a bearer token belongs to.
-func (s *Service) Authenticate(ctx context.Context, token Secret) (Actor, error) {
-	t := token.Reveal()
-	if t == "" || len(t) > 200 || !strings.HasPrefix(t, "dsn_") {
-		return Actor{}, &Error{Kind: KindUnauthenticated, Code: "bad_token", Message: "missing or invalid bearer token"}
-	}
-	var p Person
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		p, err = tx.PersonByTokenHash(ctx, TokenHash(token))
-		return err
-	})
-	if ErrorKind(err) == KindNotFound {
-		return Actor{}, &Error{Kind: KindUnauthenticated, Code: "bad_token", Message: "missing or invalid bearer token"}
-	}
-	if err != nil {
-		return Actor{}, err
-	}
-	return Actor{p}, nil
-}
-
 // OrgInput is what adding an organization takes.
 type OrgInput struct {
 	ID, Name, TimeZone string

@@ -319,11 +319,6 @@ func (t *txn) CreateToken(ctx context.Context, person dissent.PersonID, hash []b
 	return t.exec(ctx, "insert token", `INSERT INTO tokens (hash, person_id, created) VALUES ($1, $2, $3)`, hash, int64(person), ns(created))
 }
 
-func (t *txn) PersonByTokenHash(ctx context.Context, hash []byte) (dissent.Person, error) {
-	return t.scanPerson(ctx, t.q.QueryRowContext(ctx, `SELECT `+personCols+` FROM tokens k JOIN people p ON p.id = k.person_id
-		WHERE k.hash = $1 AND k.revoked IS NULL`, hash))
-}
-
 func (t *txn) CreateSignInLink(ctx context.Context, person dissent.PersonID, hash []byte, expires time.Time) error {
 	return t.exec(ctx, "insert sign-in link", `INSERT INTO signin_links (hash, person_id, expires) VALUES ($1, $2, $3)`, hash, int64(person), ns(expires))
 }

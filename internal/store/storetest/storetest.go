@@ -228,12 +228,12 @@ func testTokens(t *testing.T, s dissent.Store) {
 	h := bytes.Repeat([]byte{7}, 32)
 	update(t, s, func(tx dissent.Tx) error { return tx.CreateToken(ctx, f.other, h, t0) })
 	view(t, s, func(tx dissent.Tx) error {
-		p, err := tx.PersonByTokenHash(ctx, h)
-		if err != nil || p.ID != f.other {
-			t.Errorf("PersonByTokenHash = %+v, %v; want other", p, err)
+		r, p, err := tx.TokenByHash(ctx, h)
+		if err != nil || p.ID != f.other || r.PersonID != f.other {
+			t.Errorf("TokenByHash = %+v, %+v, %v; want other", r, p, err)
 		}
-		if _, err := tx.PersonByTokenHash(ctx, bytes.Repeat([]byte{8}, 32)); kindOf(err) != dissent.KindNotFound {
-			t.Errorf("PersonByTokenHash(unknown) error = %v; want not found", err)
+		if _, _, err := tx.TokenByHash(ctx, bytes.Repeat([]byte{8}, 32)); kindOf(err) != dissent.KindNotFound {
+			t.Errorf("TokenByHash(unknown) error = %v; want not found", err)
 		}
 		return nil
 	})
