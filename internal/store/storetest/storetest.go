@@ -145,8 +145,8 @@ func testOrgs(t *testing.T, s dissent.Store) {
 	err := s.Update(ctx, func(tx dissent.Tx) error {
 		return tx.CreateOrg(ctx, dissent.Org{ID: "state", Name: "again", TimeZone: "UTC", Created: t0})
 	})
-	if kindOf(err) != dissent.KindConflict {
-		t.Errorf("CreateOrg(duplicate) error = %v; want a conflict", err)
+	if !errors.Is(err, dissent.ErrDuplicate) {
+		t.Errorf("CreateOrg(duplicate) error = %v; want ErrDuplicate", err)
 	}
 	update(t, s, func(tx dissent.Tx) error {
 		if err := tx.CreateUnit(ctx, dissent.Unit{ID: "pm", OrgID: "state", Name: "Political-Military Affairs"}); err != nil {
@@ -198,8 +198,8 @@ func testPeople(t *testing.T, s dissent.Store) {
 		_, err := tx.CreatePerson(ctx, dissent.Person{Email: "other@x.example", Name: "dup", OrgID: "state", Roles: dissent.Roles{dissent.RoleEmployee}, Created: t0})
 		return err
 	})
-	if de := dissent.AsError(err); de.Kind != dissent.KindConflict || de.Field != "email" {
-		t.Errorf("CreatePerson(duplicate e-mail) error = %v; want a conflict on email", err)
+	if !errors.Is(err, dissent.ErrDuplicate) {
+		t.Errorf("CreatePerson(duplicate e-mail) error = %v; want ErrDuplicate", err)
 	}
 	// More people than one chunk of bound parameters.
 	var emails []string
@@ -332,8 +332,8 @@ func testSignatures(t *testing.T, s dissent.Store) {
 	sig := dissent.Signature{MessageID: m.ID, Version: 1, PersonID: f.other, ContentHash: m.ContentHash, MinCosigners: 3, Signed: t0}
 	update(t, s, func(tx dissent.Tx) error { return tx.InsertSignature(ctx, sig) })
 	err := s.Update(ctx, func(tx dissent.Tx) error { return tx.InsertSignature(ctx, sig) })
-	if kindOf(err) != dissent.KindConflict {
-		t.Errorf("second active signature error = %v; want a conflict", err)
+	if !errors.Is(err, dissent.ErrDuplicate) {
+		t.Errorf("second active signature error = %v; want ErrDuplicate", err)
 	}
 	view(t, s, func(tx dissent.Tx) error {
 		mins, err := tx.SignatureMinimums(ctx, m.ID, 1)
@@ -673,7 +673,7 @@ func testConcurrentSignatures(t *testing.T, s dissent.Store) {
 			switch {
 			case err == nil:
 				ok++
-			case kindOf(err) == dissent.KindConflict:
+			case errors.Is(err, dissent.ErrDuplicate):
 				conflicts++
 			default:
 				t.Errorf("InsertSignature: %v", err)
