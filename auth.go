@@ -546,7 +546,7 @@ func (s *Service) AddPasskey(ctx context.Context, a Actor, p Passkey) error {
 			return &Error{Kind: KindInvalid, Code: "too_many", Field: "passkeys", Limit: MaxPasskeys, Message: "a person may hold at most " + strconv.Itoa(MaxPasskeys) + " passkeys"}
 		}
 		if err := tx.AddPasskey(ctx, p); err != nil {
-			return err
+			return ifDuplicate(err, "passkey", "this passkey is already registered")
 		}
 		return tx.AppendEvent(ctx, Event{At: p.Created, ActorID: a.ID, Kind: "passkey.added", Detail: personDetail(a.ID)})
 	})

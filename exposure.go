@@ -605,7 +605,7 @@ func (s *Service) AddFeed(ctx context.Context, a Actor, feedURL string) (Feed, e
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
 		if f.ID, err = tx.AddFeed(ctx, f); err != nil {
-			return err
+			return ifDuplicate(err, "url", "this feed is already polled")
 		}
 		return tx.AppendEvent(ctx, Event{At: f.Added, ActorID: a.ID, ActorRole: eventRole(a, ActManageFeeds, Facts{}),
 			Kind: "feed.added", Detail: "feed " + strconv.FormatInt(f.ID, 10)})

@@ -2,6 +2,7 @@ package dissent
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -320,7 +321,7 @@ func (s *Service) AddCoauthor(ctx context.Context, a Actor, id MessageID, email 
 		if p.ID == m.DrafterID {
 			return "", errInvalid("email", "is_drafter", "the drafter is already an author")
 		}
-		return "person " + strconv.Itoa(int(p.ID)), tx.AddCoauthor(ctx, m.ID, p.ID, now)
+		return "person " + strconv.Itoa(int(p.ID)), ifDuplicate(tx.AddCoauthor(ctx, m.ID, p.ID, now), "email", "already a co-author")
 	})
 	return err
 }
@@ -348,7 +349,7 @@ func (s *Service) Sign(ctx context.Context, a Actor, id MessageID, contentHash s
 			if minCosigners > 0 {
 				return "", errInvalid("min_cosigners", "drafter_unconditional", "the drafter's signature cannot be conditional")
 			}
-			return "", &Error{Kind: KindConflict, Code: "already_signed", Message: "you have already signed this version"}
+			return "", errAlreadySigned()
 		}
 		mins, err := tx.SignatureMinimums(ctx, m.ID, m.Version)
 		if err != nil {
@@ -358,7 +359,9 @@ func (s *Service) Sign(ctx context.Context, a Actor, id MessageID, contentHash s
 			return "", &Error{Kind: KindConflict, Code: "too_many_signers", Field: "signatures", Limit: MaxSigners,
 				Message: "a message may carry at most " + strconv.Itoa(MaxSigners) + " signatures"}
 		}
-		if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: m.Version, PersonID: a.ID, ContentHash: contentHash, MinCosigners: minCosigners, Signed: now}); err != nil {
+		if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: m.Version, PersonID: a.ID, ContentHash: contentHash, MinCosigners: minCosigners, Signed: now}); errors.Is(err, ErrDuplicate) {
+			return "", errAlreadySigned()
+		} else if err != nil {
 			return "", err
 		}
 		// The new signature plus those read before it: one scan, not two.

@@ -62,6 +62,7 @@ var policyWant = []string{
 const allRelations = "none,drafter,coauthor,signer,invitee,endorser,consulted,distributed,chain,chain+consulted,chain+distributed"
 
 func TestDecideTable(t *testing.T) {
+	t.Parallel()
 	allowed := map[string]bool{}
 	actionByName := map[string]Action{}
 	for _, a := range AllActions() {
@@ -111,6 +112,7 @@ func TestDecideTable(t *testing.T) {
 // TestDecideSeveralRoles checks that roles combine as a union, and that
 // recusal holds whatever other role a person holds.
 func TestDecideSeveralRoles(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		roles  Roles

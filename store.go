@@ -50,7 +50,6 @@ type Tx interface {
 
 	// CreateToken stores the SHA-256 hash of a bearer token for a person.
 	CreateToken(ctx context.Context, person PersonID, hash []byte, created time.Time) error
-	PersonByTokenHash(ctx context.Context, hash []byte) (Person, error)
 	CreateSignInLink(ctx context.Context, person PersonID, hash []byte, expires time.Time) error
 	// UseSignInLink marks the unused, unexpired link with this hash used and
 	// returns its person.

@@ -16,6 +16,7 @@ import (
 var ad = dissent.AD{Table: "message_versions", Row: "abc/1", Column: "title"}
 
 func TestSealOpen(t *testing.T) {
+	t.Parallel()
 	s := New(Generate("test"))
 	k, err := s.NewDataKey()
 	if err != nil {
@@ -43,6 +44,7 @@ func TestSealOpen(t *testing.T) {
 // TestTamper: a flipped bit anywhere, a truncation, a value moved to another
 // table, row or column, or opened under another message's key, fails.
 func TestTamper(t *testing.T) {
+	t.Parallel()
 	s := New(Generate("test"))
 	k, _ := s.NewDataKey()
 	other, _ := s.NewDataKey()
@@ -86,6 +88,7 @@ func TestTamper(t *testing.T) {
 // TestEnvelopeKnownAnswer fixes the envelope format: version byte 1, a
 // 24-byte nonce, XChaCha20-Poly1305 over the length-prefixed AD.
 func TestEnvelopeKnownAnswer(t *testing.T) {
+	t.Parallel()
 	key := bytes.Repeat([]byte{0x42}, 32)
 	nonce := bytes.Repeat([]byte{0x24}, 24)
 	wantAD := "dissent sealed value v1" + "\x00\x00\x00\x10message_versions" + "\x00\x00\x00\x05abc/1" + "\x00\x00\x00\x05title"
@@ -121,6 +124,7 @@ func FuzzOpen(f *testing.F) {
 }
 
 func TestRotate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ring, err := Create(dir, "", "test")
 	if err != nil {
@@ -164,6 +168,7 @@ func TestRotate(t *testing.T) {
 }
 
 func TestKeyringFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ring, err := Create(dir, "correct horse battery staple", "test")
 	if err != nil {
@@ -197,6 +202,7 @@ func TestKeyringFile(t *testing.T) {
 }
 
 func TestTag(t *testing.T) {
+	t.Parallel()
 	a, b := New(Generate("a")), New(Generate("b"))
 	if !bytes.Equal(a.Tag(7), a.Tag(7)) {
 		t.Error("Tag is not deterministic")

@@ -141,7 +141,7 @@ func (t *txn) AddPasskey(ctx context.Context, p dissent.Passkey) error {
 	_, err := t.q.ExecContext(ctx, `INSERT INTO passkeys (id, person_id, name, credential, created) VALUES ($1, $2, $3, $4, $5)`,
 		p.ID, int64(p.PersonID), p.Name, p.Credential, ns(p.Created))
 	if isUnique(err) {
-		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "passkey", Message: "this passkey is already registered"}
+		return fmt.Errorf("insert passkey: %w", dissent.ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("insert passkey: %w", err)

@@ -343,7 +343,7 @@ func (t *txn) Relation(ctx context.Context, id dissent.MessageID, person dissent
 func (t *txn) AddCoauthor(ctx context.Context, id dissent.MessageID, person dissent.PersonID, at time.Time) error {
 	err := t.exec(ctx, "insert co-author", `INSERT INTO coauthors (message_id, person_tag, created) VALUES ($1, $2, $3)`, string(id), t.tag(person), ns(at))
 	if isUnique(err) {
-		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "email", Message: "already a co-author"}
+		return fmt.Errorf("insert co-author: %w", dissent.ErrDuplicate)
 	}
 	return err
 }
@@ -378,7 +378,7 @@ func (t *txn) InsertSignature(ctx context.Context, s dissent.Signature) error {
 	_, err = t.q.ExecContext(ctx, `INSERT INTO signatures (message_id, version, signer_tag, signer_sealed, content_hash, min_cosigners, signed)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, string(s.MessageID), s.Version, tag, sealed, s.ContentHash, s.MinCosigners, ns(s.Signed))
 	if isUnique(err) {
-		return &dissent.Error{Kind: dissent.KindConflict, Code: "already_signed", Message: "you have already signed this version"}
+		return fmt.Errorf("insert signature: %w", dissent.ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("insert signature: %w", err)

@@ -99,6 +99,10 @@ func OpenSQLite(ctx context.Context, path string, sealer dissent.Sealer) (*DB, e
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	if err := checkSQLitePragmas(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("restrict database permissions: %w", err)
@@ -128,6 +132,31 @@ func OpenSQLite(ctx context.Context, path string, sealer dissent.Sealer) (*DB, e
 	db.wg.Add(1)
 	go db.writer()
 	return db, nil
+}
+
+// sqlitePragmas are the settings the writer's connection must have in
+// force, with the value SQLite reports for each. SQLite ignores a pragma it
+// cannot apply (journal_mode stays "delete" on a file system without shared
+// memory, "memory" for an in-memory database), so each is read back.
+var sqlitePragmas = []struct{ name, want, why string }{
+	{"journal_mode", "wal", "readers take snapshots while the writer commits; the file system must support SQLite's WAL mode (shared memory and locks), which network file systems often do not"},
+	{"synchronous", "2", "synchronous=FULL: a commit survives power loss"},
+	{"foreign_keys", "1", "the schema's references are enforced"},
+}
+
+// checkSQLitePragmas fails, naming the setting, if one of sqlitePragmas is
+// not in force on db.
+func checkSQLitePragmas(ctx context.Context, db *sql.DB) error {
+	for _, p := range sqlitePragmas {
+		var got string
+		if err := db.QueryRowContext(ctx, "PRAGMA "+p.name).Scan(&got); err != nil {
+			return fmt.Errorf("read pragma %s: %w", p.name, err)
+		}
+		if !strings.EqualFold(got, p.want) {
+			return fmt.Errorf("pragma %s is %q, want %q (%s)", p.name, got, p.want, p.why)
+		}
+	}
+	return nil
 }
 
 func migrate(ctx context.Context, db *sql.DB, d Dialect) error {

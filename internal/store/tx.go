@@ -107,7 +107,7 @@ func (t *txn) CreateOrg(ctx context.Context, o dissent.Org) error {
 	_, err := t.q.ExecContext(ctx, `INSERT INTO orgs (id, seq, name, time_zone, created)
 		VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM orgs), $2, $3, $4)`, o.ID, o.Name, o.TimeZone, ns(o.Created))
 	if isUnique(err) {
-		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "id", Message: "an organization with id " + o.ID + " already exists"}
+		return fmt.Errorf("insert org: %w", dissent.ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("insert org: %w", err)
@@ -152,7 +152,7 @@ func (t *txn) CreateUnit(ctx context.Context, u dissent.Unit) error {
 	_, err := t.q.ExecContext(ctx, `INSERT INTO units (id, org_id, name, parent_id) VALUES ($1, $2, $3, $4)`,
 		u.ID, u.OrgID, u.Name, nullStr(u.ParentID))
 	if isUnique(err) {
-		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "id", Message: "a unit with id " + u.ID + " already exists"}
+		return fmt.Errorf("insert unit: %w", dissent.ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("insert unit: %w", err)
@@ -191,7 +191,7 @@ func (t *txn) Closures(ctx context.Context, orgID string) ([]string, error) {
 func (t *txn) AddClosure(ctx context.Context, orgID, date, reason string) error {
 	_, err := t.q.ExecContext(ctx, `INSERT INTO closures (org_id, day, reason) VALUES ($1, $2, $3)`, orgID, date, reason)
 	if isUnique(err) {
-		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "date", Message: "that day is already a closure"}
+		return fmt.Errorf("insert closure: %w", dissent.ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("insert closure: %w", err)
@@ -207,7 +207,7 @@ func (t *txn) CreatePerson(ctx context.Context, p dissent.Person) (dissent.Perso
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 		p.Email, p.Name, nullStr(p.OrgID), nullStr(p.UnitID), nullID(p.SupervisorID), ns(p.Created)).Scan(&id)
 	if isUnique(err) {
-		return 0, &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "email", Message: "a person with e-mail " + p.Email + " already exists"}
+		return 0, fmt.Errorf("insert person: %w", dissent.ErrDuplicate)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("insert person: %w", err)
@@ -326,11 +326,6 @@ func (t *txn) CountPeopleWithRole(ctx context.Context, r dissent.Role) (int, err
 
 func (t *txn) CreateToken(ctx context.Context, person dissent.PersonID, hash []byte, created time.Time) error {
 	return t.exec(ctx, "insert token", `INSERT INTO tokens (hash, person_id, created) VALUES ($1, $2, $3)`, hash, int64(person), ns(created))
-}
-
-func (t *txn) PersonByTokenHash(ctx context.Context, hash []byte) (dissent.Person, error) {
-	return t.scanPerson(ctx, t.q.QueryRowContext(ctx, `SELECT `+personCols+` FROM tokens k JOIN people p ON p.id = k.person_id
-		WHERE k.hash = $1 AND k.revoked IS NULL`, hash))
 }
 
 func (t *txn) CreateSignInLink(ctx context.Context, person dissent.PersonID, hash []byte, expires time.Time) error {

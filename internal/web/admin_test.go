@@ -147,7 +147,7 @@ func TestAdminOrgForms(t *testing.T) {
 	wantRedirect(t, "add closure", resp, "/admin/orgs/dod")
 	resp, body = post(t, c, base+"/admin/orgs/dod/closures", url.Values{"date": {"02/01/2030"}, "reason": {"Kept reason"}})
 	wantRefused(t, "add a malformed closure", resp, body, 400, "YYYY-MM-DD", "Kept reason")
-	resp, body = do(t, c, "GET", base+"/admin/orgs/dod", nil)
+	_, body = do(t, c, "GET", base+"/admin/orgs/dod", nil)
 	if !strings.Contains(body, "2030-01-02") || !strings.Contains(body, "Europe/Paris") || !strings.Contains(body, "Snow") {
 		t.Errorf("org page lacks the closure or the new zone")
 	}
