@@ -28,15 +28,15 @@ func (s *Service) GetMessage(ctx context.Context, a Actor, id MessageID) (Messag
 	if err != nil || !record {
 		return v, err
 	}
+	// The read is served only once its record is durable: one write that
+	// appends the event, not a second load of the message (issue 17).
 	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.now().UTC()
-		var err error
-		if v, record, err = s.loadView(ctx, tx, a, id, now, false); err != nil || !record {
-			return err
-		}
-		return tx.AppendEvent(ctx, messageEvent(a, eventRole(a, ActReadText, v.Facts), "read.text", id, "version "+strconv.Itoa(v.Version), v.Facts, now))
+		return tx.AppendEvent(ctx, messageEvent(a, eventRole(a, ActReadText, v.Facts), "read.text", id, "version "+strconv.Itoa(v.Version), v.Facts, s.now().UTC()))
 	})
-	return v, err
+	if err != nil {
+		return MessageView{}, err
+	}
+	return v, nil
 }
 
 // BreakGlass gives an auditor the message's text and names for an
