@@ -151,6 +151,10 @@ type LogTx interface {
 	// RowDigests calls fn with the digest of every row of every table the
 	// log records, in a stable order.
 	RowDigests(ctx context.Context, fn func(RowDigest) error) error
+	// OpenEverySealed opens every sealed value under its message's key and
+	// place, and returns how many it opened; it names the first that does
+	// not open.
+	OpenEverySealed(ctx context.Context, progress func(table string, n int64)) (int64, error)
 }
 
 // MessageState is what the log's replay is checked against.

@@ -48,8 +48,8 @@ extends that checkpoint: a data directory rolled back to an older copy is caught
 				if _, err := d.svc.CheckDeadlines(cmd.Context()); err != nil {
 					return fmt.Errorf("verify: deadlines: %w", err)
 				}
-				fmt.Fprintf(e.stdout, "The audit log is intact: %d entries (%d not yet in a checkpoint's tree), %d checkpoints; %d messages and %d rows agree with it.\n",
-					rep.Leaves+rep.Pending, rep.Pending, rep.Checkpoints, rep.Messages, rep.Rows)
+				fmt.Fprintf(e.stdout, "The audit log is intact: %d entries (%d not yet in the tree), %d checkpoints; %d messages and %d rows agree with it; %d sealed values open.\n",
+					rep.Leaves+rep.Pending, rep.Pending, rep.Checkpoints, rep.Messages, rep.Rows, rep.Sealed)
 				if len(cps) > 0 {
 					fmt.Fprintf(e.stdout, "The log extends the %d checkpoint(s) given with --against.\n", len(cps))
 				}

@@ -189,7 +189,11 @@ func TestTamperCaught(t *testing.T) {
 		}, true, "does not authenticate"},
 		{"a flipped byte in a title, found by verify", func(t *testing.T, st *story, db *sql.DB) {
 			exec(t, db, `UPDATE message_versions SET title = substr(title, 1, 10) || (CASE WHEN substr(title, 11, 1) = x'00' THEN x'01' ELSE x'00' END) || substr(title, 12) WHERE message_id = ?`, string(st.m.ID))
-		}, false, "table message_versions"},
+		}, false, "open message_versions.title"},
+		{"two messages' data keys swapped", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `UPDATE message_keys SET wrapped = CASE WHEN message_id = ? THEN (SELECT wrapped FROM message_keys WHERE message_id = ?) ELSE (SELECT wrapped FROM message_keys WHERE message_id = ?) END WHERE message_id IN (?, ?)`,
+				string(st.m.ID), string(st.other.ID), string(st.m.ID), string(st.m.ID), string(st.other.ID))
+		}, false, "a sealed value does not open"},
 		{"a flipped byte in a reply", func(t *testing.T, st *story, db *sql.DB) {
 			exec(t, db, `UPDATE replies SET body = substr(body, 1, 30) || (CASE WHEN substr(body, 31, 1) = x'00' THEN x'01' ELSE x'00' END) || substr(body, 32)`)
 		}, true, "open replies.body"},

@@ -25,6 +25,7 @@ type Report struct {
 	Checkpoints int
 	Messages    int
 	Rows        int64 // rows of recorded tables checked against the log
+	Sealed      int64 // sealed values opened
 }
 
 // Progress is told how far verification has come.
@@ -151,6 +152,9 @@ func (l *Log) Verify(ctx context.Context, progress Progress, against ...[]byte) 
 		}
 		rep.Messages = len(states)
 		if err := replay.compare(states); err != nil {
+			return err
+		}
+		if rep.Sealed, err = tx.OpenEverySealed(ctx, nil); err != nil {
 			return err
 		}
 		if skipRows {
