@@ -49,7 +49,9 @@ func TestInstancesShareTheLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		svc := dissent.NewService(dissent.ServiceConfig{Store: db, AuditLog: l, Now: clock.Now,
-			Calendars: func(loc *time.Location, closures []string) (dissent.Calendar, error) { return deadline.New(loc, closures) }})
+			Calendars: func(loc *time.Location, closures []string) (dissent.Calendar, error) {
+				return deadline.New(loc, closures)
+			}})
 		insts = append(insts, inst{db, svc, l})
 	}
 	svc := insts[0].svc

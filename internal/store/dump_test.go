@@ -1,8 +1,8 @@
 package store_test
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"testing"
