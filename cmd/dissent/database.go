@@ -78,4 +78,6 @@ func (noKeys) Rewrap(dissent.WrappedKey) (dissent.WrappedKey, error) {
 	return dissent.WrappedKey{}, errNoKeys
 }
 func (noKeys) ActiveKEK() string           { return "" }
-func (noKeys) Tag(dissent.PersonID) []byte { return nil }
+func (noKeys) Tag(dissent.MessageID, dissent.PersonID) []byte { return nil }
+func (noKeys) Locator(dissent.PersonID, int) []byte { return nil }
+func (noKeys) Pseudonym([]byte, dissent.PersonID) []byte { return nil }

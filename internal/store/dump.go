@@ -682,6 +682,9 @@ func (db *DB) Load(ctx context.Context, schema int64, r DumpReader) (map[string]
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseOldPseudonyms(ctx, db.write, p); err != nil {
+		return counts, err
+	}
 	if _, err := p.Up(ctx); err != nil {
 		return counts, fmt.Errorf("migrate the restored database: %w", err)
 	}
@@ -968,4 +971,6 @@ func (readOnlySealer) Rewrap(dissent.WrappedKey) (dissent.WrappedKey, error) {
 	return dissent.WrappedKey{}, errReadOnlyStore
 }
 func (readOnlySealer) ActiveKEK() string           { return "" }
-func (readOnlySealer) Tag(dissent.PersonID) []byte { return nil }
+func (readOnlySealer) Tag(dissent.MessageID, dissent.PersonID) []byte { return nil }
+func (readOnlySealer) Locator(dissent.PersonID, int) []byte { return nil }
+func (readOnlySealer) Pseudonym([]byte, dissent.PersonID) []byte { return nil }
