@@ -970,7 +970,7 @@ func (readOnlySealer) Open(dissent.WrappedKey, dissent.AD, []byte) ([]byte, erro
 func (readOnlySealer) Rewrap(dissent.WrappedKey) (dissent.WrappedKey, error) {
 	return dissent.WrappedKey{}, errReadOnlyStore
 }
-func (readOnlySealer) ActiveKEK() string           { return "" }
+func (readOnlySealer) ActiveKEK() string                              { return "" }
 func (readOnlySealer) Tag(dissent.MessageID, dissent.PersonID) []byte { return nil }
-func (readOnlySealer) Locator(dissent.PersonID, int) []byte { return nil }
-func (readOnlySealer) Pseudonym([]byte, dissent.PersonID) []byte { return nil }
+func (readOnlySealer) Locator(dissent.PersonID, int) []byte           { return nil }
+func (readOnlySealer) Pseudonym([]byte, dissent.PersonID) []byte      { return nil }

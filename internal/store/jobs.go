@@ -408,7 +408,9 @@ func (t *txn) noticeTags(ctx context.Context, id dissent.MessageID, people []dis
 
 // officeTag is the one pseudonym of a person's notifications about
 // messages they do not take part in.
-func (t *txn) officeTag(p dissent.PersonID) []byte { return t.s.Pseudonym([]byte("dissent notices"), p) }
+func (t *txn) officeTag(p dissent.PersonID) []byte {
+	return t.s.Pseudonym([]byte("dissent notices"), p)
+}
 
 // noticeTagsOf returns every pseudonym the person's notifications may be
 // stored under: their office pseudonym and their tag on each message of
