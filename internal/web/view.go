@@ -152,7 +152,14 @@ type signerJSON struct {
 	Conditional  bool    `json:"conditional"`
 	MinCosigners int     `json:"min_cosigners,omitempty"`
 	SignedAt     *string `json:"signed_at"`
-	Withheld     bool    `json:"withheld,omitempty"`
+}
+
+func signersJSON(ss []dissent.SignerView) []signerJSON {
+	out := make([]signerJSON, len(ss))
+	for i, x := range ss {
+		out[i] = signerJSON{Email: x.Email, Name: x.Name, Org: x.OrgID, Conditional: x.Conditional, MinCosigners: x.MinCosigners, SignedAt: ts(x.Signed)}
+	}
+	return out
 }
 
 type accessJSON struct {
