@@ -1,0 +1,92 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/servicetest"
+	"github.com/dissent-channel/dissent/internal/web"
+)
+
+// TestSupervisorSeesNoWithheldSigner plays a principal in a signer's
+// management chain (issue 11, part 4): the message was distributed to them,
+// so they read its signers, and they must learn the names they may see and
+// a total, nothing per withheld signer: no row, no time, no organization, no
+// place in the order, in the API or on the page.
+func TestSupervisorSeesNoWithheldSigner(t *testing.T) {
+	ctx := context.Background()
+	e := newAuthEnv(t, web.Limits{})
+	more := e.AddPeople(t,
+		servicetest.Person{Email: "chief@state.example", Roles: []dissent.Role{dissent.RolePrincipal}},
+		servicetest.Person{Email: "deputy@usaid.example", Org: "usaid", Supervisor: "chief@state.example", Roles: []dissent.Role{dissent.RoleEmployee}})
+	d := e.people["drafter@state.example"].Actor
+	m, err := e.Svc.CreateMessage(ctx, d, dissent.Draft{Title: "On the war", Summary: "Change course.", Body: "We recommend a ceasefire."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Invite(ctx, d, m.ID, []string{"deputy@usaid.example", "signer0001@state.example"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []dissent.Actor{more["deputy@usaid.example"].Actor, e.people["signer0001@state.example"].Actor} {
+		if _, err := e.Svc.Sign(ctx, a, m.ID, m.ContentHash, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.Svc.Submit(ctx, d, m.ID, m.ContentHash); err != nil {
+		t.Fatal(err)
+	}
+	off := e.people["officer@state.example"].Actor
+	if _, err := e.Svc.Acknowledge(ctx, off, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Svc.Distribute(ctx, off, m.ID, []string{"chief@state.example"}); err != nil {
+		t.Fatal(err)
+	}
+	// What betrays the deputy: their address, name and organization (the
+	// only signer at usaid), and any mark of a withheld row.
+	betrays := []string{"deputy", "usaid", "withheld", "Withheld"}
+
+	c := client{t: t, url: e.base}
+	tests := []struct {
+		who        string
+		token      string
+		wantNames  int
+		wantDeputy bool
+	}{
+		{"the deputy's supervisor", more["chief@state.example"].Token, 2, false},
+		{"an officer outside the chain", e.people["officer@state.example"].Token, 3, true},
+	}
+	for _, tt := range tests {
+		st, body := c.call("GET", "/api/v1/messages/"+string(m.ID)+"/signatures", tt.token, nil)
+		raw, _ := json.Marshal(body)
+		list, _ := body["signatures"].([]any)
+		if st != 200 || body["total"] != 3.0 || len(list) != tt.wantNames {
+			t.Errorf("%s: GET signatures = %d %s; want 200, total 3 and %d names", tt.who, st, raw, tt.wantNames)
+		}
+		for _, b := range betrays {
+			if got := strings.Contains(string(raw), b); got != (tt.wantDeputy && b != "withheld" && b != "Withheld") {
+				t.Errorf("%s: GET signatures contains %q = %v:\n%s", tt.who, b, got, raw)
+			}
+		}
+	}
+
+	// The page, signed in as the principal.
+	b := browser(t)
+	e.signInWithLink(t, b, "chief@state.example")
+	resp, page := do(t, b, "GET", e.base+"/messages/"+string(m.ID)+"?names=1", nil)
+	if resp.StatusCode != 200 || !strings.Contains(page, `id="signer-table"`) || !strings.Contains(page, "3 signatures in all") ||
+		!strings.Contains(page, "Name of drafter@state.example") || !strings.Contains(page, "Name of signer0001@state.example") {
+		t.Fatalf("the principal's page: %d; want the visible names and 3 signatures in all:\n%s", resp.StatusCode, page)
+	}
+	for _, bad := range betrays {
+		if strings.Contains(page, bad) {
+			t.Errorf("the principal's page contains %q", bad)
+		}
+	}
+	if n := strings.Count(page, "<tr>"); n != 1+2 { // the header and the two names
+		t.Errorf("the principal's page has %d table rows; want 3 (header and two names)", n)
+	}
+}
