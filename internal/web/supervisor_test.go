@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -88,5 +90,34 @@ func TestSupervisorSeesNoWithheldSigner(t *testing.T) {
 	}
 	if n := strings.Count(page, "<tr>"); n != 1+2 { // the header and the two names
 		t.Errorf("the principal's page has %d table rows; want 3 (header and two names)", n)
+	}
+}
+
+// TestFeedsAreTheOffices: the exposure feeds are managed by the channel
+// office on its exposure page; the administrator neither sees nor adds one.
+func TestFeedsAreTheOffices(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	tests := []struct {
+		who        string
+		form       bool
+		postStatus int
+	}{
+		{"officer@state.example", true, 303},
+		{"director@state.example", true, 303},
+		{"admin@state.example", false, 403},
+		{"monitor@state.example", false, 403},
+	}
+	for i, tt := range tests {
+		b := browser(t)
+		e.signInWithLink(t, b, tt.who)
+		_, page := do(t, b, "GET", e.base+"/exposure", nil)
+		if got := strings.Contains(page, `action="/exposure/feeds"`); got != tt.form {
+			t.Errorf("%s: the exposure page has the feed form = %v; want %v", tt.who, got, tt.form)
+		}
+		body, k, v := form(url.Values{"feed_url": {"https://press.example/feed" + strconv.Itoa(i)}})
+		resp, _ := do(t, b, "POST", e.base+"/exposure/feeds", body, k, v)
+		if resp.StatusCode != tt.postStatus {
+			t.Errorf("%s: POST /exposure/feeds = %d; want %d", tt.who, resp.StatusCode, tt.postStatus)
+		}
 	}
 }
