@@ -316,7 +316,7 @@ func (t *txn) CountPeopleWithRole(ctx context.Context, r dissent.Role) (int, err
 }
 
 func (t *txn) CreateToken(ctx context.Context, person dissent.PersonID, hash []byte, created time.Time) error {
-	return t.exec(ctx, "insert token", `INSERT INTO tokens (hash, person_id, created) VALUES ($1, $2, $3)`, hash, int64(person), ns(created))
+	return t.exec(ctx, "insert token", `INSERT INTO tokens (hash, person_id, created) VALUES ($1, $2, $3)`, hash, int64(person), dayNS(created))
 }
 
 func (t *txn) PersonByTokenHash(ctx context.Context, hash []byte) (dissent.Person, error) {
