@@ -146,8 +146,8 @@ func viewOut(v dissent.MessageView) messageJSON {
 }
 
 type signerJSON struct {
-	Email        string  `json:"email,omitempty"`
-	Name         string  `json:"name,omitempty"`
+	Email        string  `json:"email"`
+	Name         string  `json:"name"`
 	Org          string  `json:"org"`
 	Conditional  bool    `json:"conditional"`
 	MinCosigners int     `json:"min_cosigners,omitempty"`
