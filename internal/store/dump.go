@@ -149,8 +149,13 @@ func dumpTables(ctx context.Context, q querier, d Dialect) ([]string, error) {
 func dumpColumnsOf(ctx context.Context, q querier, d Dialect, table string) ([]dumpColumn, error) {
 	query := `SELECT name, type, pk FROM pragma_table_info($1) ORDER BY cid`
 	if d == Postgres {
+		// The primary key's position, from 1 (0: not in it). indkey is an
+		// int2vector, whose subscripts start at 0: without the
+		// correction the first key column read as outside the key, and
+		// the dump of a table with a one-column key followed the heap's
+		// order rather than the key's.
 		query = `SELECT c.column_name, c.data_type,
-				COALESCE((SELECT array_position(i.indkey::int2[], a.attnum)
+				COALESCE((SELECT array_position(i.indkey::int2[], a.attnum) - array_lower(i.indkey::int2[], 1) + 1
 					FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attname = c.column_name
 					WHERE i.indrelid = (quote_ident(current_schema()) || '.' || quote_ident($1))::regclass AND i.indisprimary), 0)
 			FROM information_schema.columns c
