@@ -62,8 +62,10 @@ func (t *txn) lockLocators(ctx context.Context, people []dissent.PersonID) error
 }
 
 // participations reads the participation index of each person: the
-// messages of entries 0, 1, … in order. It probes every person's next entry
-// in one query per round (chunked), so its cost is the number of entries.
+// messages of entries 0, 1, … in order. Each round probes a window of every
+// unfinished person's next entries in one query (chunked); the window
+// doubles from round to round, so a person with n entries costs about
+// log2(n) queries, and many people cost no more queries than one.
 func (t *txn) participations(ctx context.Context, people []dissent.PersonID) (map[dissent.PersonID][]dissent.MessageID, error) {
 	out := make(map[dissent.PersonID][]dissent.MessageID, len(people))
 	active := slices.Clone(people)
@@ -72,16 +74,26 @@ func (t *txn) participations(ctx context.Context, people []dissent.PersonID) (ma
 	for _, p := range active {
 		out[p] = nil
 	}
-	for round := 0; len(active) > 0; round++ {
-		var next []dissent.PersonID
-		for start := 0; start < len(active); start += inChunk {
-			chunk := active[start:min(start+inChunk, len(active))]
+	type slot struct {
+		p dissent.PersonID
+		i int
+	}
+	for from, window := 0, 4; len(active) > 0; from, window = from+window, min(2*window, 64) {
+		found := map[slot]dissent.MessageID{}
+		var probes [][]byte
+		owner := map[string]slot{}
+		for _, p := range active {
+			for i := from; i < from+window; i++ {
+				l := t.s.Locator(p, i)
+				probes = append(probes, l)
+				owner[string(l)] = slot{p, i}
+			}
+		}
+		for start := 0; start < len(probes); start += inChunk {
+			chunk := probes[start:min(start+inChunk, len(probes))]
 			args := make([]any, len(chunk))
-			owner := make(map[string]dissent.PersonID, len(chunk))
-			for i, p := range chunk {
-				l := t.s.Locator(p, round)
+			for i, l := range chunk {
 				args[i] = l
-				owner[string(l)] = p
 			}
 			rows, err := t.q.QueryContext(ctx, `SELECT locator, message_id FROM participation_index WHERE locator IN (`+placeholders(1, len(chunk))+`)`, args...)
 			if err != nil {
@@ -94,15 +106,26 @@ func (t *txn) participations(ctx context.Context, people []dissent.PersonID) (ma
 					rows.Close()
 					return nil, fmt.Errorf("scan participation index: %w", err)
 				}
-				p := owner[string(l)]
-				out[p] = append(out[p], dissent.MessageID(id))
-				next = append(next, p)
+				found[owner[string(l)]] = dissent.MessageID(id)
 			}
 			if err := closeRows(rows); err != nil {
 				return nil, fmt.Errorf("read participation index: %w", err)
 			}
 		}
-		slices.Sort(next)
+		var next []dissent.PersonID
+		for _, p := range active {
+			i := from
+			for ; i < from+window; i++ {
+				id, ok := found[slot{p, i}]
+				if !ok {
+					break
+				}
+				out[p] = append(out[p], id)
+			}
+			if i == from+window {
+				next = append(next, p)
+			}
+		}
 		active = next
 	}
 	return out, nil
