@@ -472,7 +472,7 @@ func (t *txn) MarkRead(ctx context.Context, person dissent.PersonID, ids []int64
 		return 0, err
 	}
 	q := `UPDATE notifications SET read_at = $1 WHERE person_tag IN (` + placeholders(2, len(tags)) + `) AND read_at IS NULL`
-	args := append([]any{ns(at)}, tags...)
+	args := append([]any{dayNS(at)}, tags...) // a day: "mark all read" would otherwise stamp one instant on a person's notices of many messages
 	if len(ids) > 0 {
 		ph := make([]string, len(ids))
 		for i, id := range ids {
