@@ -52,9 +52,22 @@ func (t *txn) lockLocators(ctx context.Context, people []dissent.PersonID) error
 	sorted := slices.Clone(people)
 	slices.Sort(sorted)
 	sorted = slices.Compact(sorted)
-	for _, p := range sorted {
-		k := int64(binary.BigEndian.Uint64(t.s.Locator(p, -1)))
-		if _, err := t.q.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, k); err != nil {
+	keys := make([]int64, len(sorted))
+	for i, p := range sorted {
+		keys[i] = int64(binary.BigEndian.Uint64(t.s.Locator(p, -1)))
+	}
+	slices.Sort(keys)
+	// One statement per chunk; the keys in order (a deadlock between two
+	// transactions that lock overlapping sets would be retried anyway).
+	for start := 0; start < len(keys); start += inChunk {
+		chunk := keys[start:min(start+inChunk, len(keys))]
+		args := make([]any, len(chunk))
+		vals := make([]string, len(chunk))
+		for i, k := range chunk {
+			args[i] = k
+			vals[i] = "($" + itoa(i+1) + "::bigint)"
+		}
+		if _, err := t.q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(k) FROM (VALUES `+strings.Join(vals, ", ")+`) AS v(k)`, args...); err != nil {
 			return fmt.Errorf("lock participation index: %w", err)
 		}
 	}
