@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -119,5 +120,68 @@ func TestFeedsAreTheOffices(t *testing.T) {
 		if resp.StatusCode != tt.postStatus {
 			t.Errorf("%s: POST /exposure/feeds = %d; want %d", tt.who, resp.StatusCode, tt.postStatus)
 		}
+	}
+}
+
+// TestRecusalShowsNowhere plays an officer recused from a message because
+// the drafter is below them (boss → supervisor → drafter): the message
+// answers them as a message that does not exist, their statistics are the
+// other officers', and a refusal to assign the message to them is worded
+// as any other refusal.
+func TestRecusalShowsNowhere(t *testing.T) {
+	ctx := context.Background()
+	e := newAuthEnv(t, web.Limits{})
+	d := e.people["drafter@state.example"].Actor
+	m, err := e.Svc.CreateMessage(ctx, d, dissent.Draft{Title: "On the war", Summary: "Change course.", Body: "We recommend a ceasefire."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Submit(ctx, d, m.ID, m.ContentHash); err != nil {
+		t.Fatal(err)
+	}
+	c := client{t: t, url: e.base}
+	tok := func(who string) string { return e.people[who].Token }
+
+	// The message, and one that does not exist.
+	st1, b1 := c.call("GET", "/api/v1/messages/"+string(m.ID), tok("boss@state.example"), nil)
+	st2, b2 := c.call("GET", "/api/v1/messages/0123456789abcdef0123456789abcdef", tok("boss@state.example"), nil)
+	e1, _ := b1["error"].(map[string]any)
+	e2, _ := b2["error"].(map[string]any)
+	if st1 != 404 || st2 != 404 || e1["code"] != e2["code"] || e1["message"] != e2["message"] {
+		t.Errorf("the recused officer reads the message: %d %v; a missing one: %d %v; want the same 404", st1, e1, st2, e2)
+	}
+
+	// Refusals to assign: the recused officer, the drafter, a person
+	// without the role, an unknown address.
+	refusal := func(email string) string {
+		t.Helper()
+		st, b := c.call("POST", "/api/v1/messages/"+string(m.ID)+"/assignments", tok("officer@state.example"), map[string]string{"email": email})
+		er, _ := b["error"].(map[string]any)
+		msg, _ := er["message"].(string)
+		return fmt.Sprintf("%d %v %v %s", st, er["code"], er["field"], strings.ReplaceAll(msg, email, "ADDRESS"))
+	}
+	want := refusal("nobody@state.example")
+	if !strings.HasPrefix(want, "422 not_eligible email") {
+		t.Fatalf("assigning an unknown address: %s; want 422 not_eligible on email", want)
+	}
+	for _, who := range []string{"boss@state.example", "drafter@state.example", "monitor@state.example"} {
+		if got := refusal(who); got != want {
+			t.Errorf("assigning %s: %s; an unknown address: %s; want the same", who, got, want)
+		}
+	}
+
+	// The statistics, as the channel office downloads them.
+	csv := func(who string) string {
+		t.Helper()
+		b := browser(t)
+		e.signInWithLink(t, b, who)
+		resp, body := do(t, b, "GET", e.base+"/statistics.csv", nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s GET /statistics.csv = %d", who, resp.StatusCode)
+		}
+		return body
+	}
+	if recused, other := csv("boss@state.example"), csv("officer@state.example"); recused != other || !strings.Contains(other, "by_org,state,1,") {
+		t.Errorf("statistics of the recused officer:\n%s\nof another officer:\n%s\nwant the same, counting the message", recused, other)
 	}
 }
