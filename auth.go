@@ -3,9 +3,12 @@ package dissent
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,7 +45,8 @@ type AuthTx interface {
 	// FindSession returns the data of the unexpired session with this hash.
 	FindSession(ctx context.Context, hash []byte, now time.Time) ([]byte, error)
 	// PutSession inserts a new session, or with existing updates one that
-	// still exists (and does nothing if it was ended meanwhile, so that a
+	// still exists. The store keeps the person only as a salted pseudonym
+	// (enough for DeleteSessionsOf), never their id (and does nothing if it was ended meanwhile, so that a
 	// request in flight cannot bring back a session that was signed out).
 	PutSession(ctx context.Context, hash []byte, person PersonID, data []byte, expiry time.Time, existing bool) error
 	DeleteSession(ctx context.Context, hash []byte) error
@@ -352,8 +356,11 @@ func (s *Service) revokeToken(ctx context.Context, a Actor, owner PersonID, id s
 // expired session.
 func (s *Service) FindSession(ctx context.Context, token string, now time.Time) (data []byte, found bool, err error) {
 	err = s.store.View(ctx, func(tx Tx) error {
-		var err error
-		data, err = tx.FindSession(ctx, SessionHash(token), now)
+		sealed, err := tx.FindSession(ctx, SessionHash(token), now)
+		if err != nil {
+			return err
+		}
+		data, err = openSession(token, sealed)
 		return err
 	})
 	if ErrorKind(err) == KindNotFound {
@@ -362,14 +369,60 @@ func (s *Service) FindSession(ctx context.Context, token string, now time.Time) 
 	return data, err == nil, err
 }
 
+// A session's body (who is signed in, since when, how) is sealed under a
+// key derived from the cookie's token, which the database never holds: a
+// stolen database file reads no session. AES-256-GCM, random nonce; the
+// key is SHA-256 of a domain separator and the token.
+func sessionAEAD(token string) (cipher.AEAD, error) {
+	k := sha256.Sum256([]byte("dissent session key v1\n" + token))
+	b, err := aes.NewCipher(k[:])
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(b)
+}
+
+func sealSession(token string, data []byte) ([]byte, error) {
+	a, err := sessionAEAD(token)
+	if err != nil {
+		return nil, fmt.Errorf("seal session: %w", err)
+	}
+	nonce := make([]byte, a.NonceSize(), a.NonceSize()+len(data)+a.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, fmt.Errorf("seal session: %w", err)
+	}
+	return a.Seal(nonce, nonce, data, []byte("dissent session")), nil
+}
+
+// openSession opens a session's body; one that does not open (not sealed
+// under this token) is no session.
+func openSession(token string, sealed []byte) ([]byte, error) {
+	a, err := sessionAEAD(token)
+	if err != nil {
+		return nil, fmt.Errorf("open session: %w", err)
+	}
+	if len(sealed) < a.NonceSize()+a.Overhead() {
+		return nil, ErrNotFound("session")
+	}
+	data, err := a.Open(nil, sealed[:a.NonceSize()], sealed[a.NonceSize():], []byte("dissent session"))
+	if err != nil {
+		return nil, ErrNotFound("session")
+	}
+	return data, nil
+}
+
 // CommitSession stores a session's data for the person signed in to it (0
 // for none) until expiry. existing says the token was loaded from the store
 // by this request: such a session is only updated, never recreated, so that
 // a request still in flight when its session was signed out cannot bring it
 // back.
 func (s *Service) CommitSession(ctx context.Context, token string, person PersonID, data []byte, expiry time.Time, existing bool) error {
+	sealed, err := sealSession(token, data)
+	if err != nil {
+		return err
+	}
 	return s.store.Update(ctx, func(tx Tx) error {
-		return tx.PutSession(ctx, SessionHash(token), person, data, expiry, existing)
+		return tx.PutSession(ctx, SessionHash(token), person, sealed, expiry, existing)
 	})
 }
 

@@ -248,8 +248,17 @@ type SignerView struct {
 	OrgID        string
 	Conditional  bool
 	MinCosigners int
-	Signed       time.Time
-	Withheld     bool // the reader is in this signer's management chain
+	Signed       time.Time // the day (UTC): no finer time of a signature is kept
+}
+
+// SignerList is what one reader is shown of a version's signers: the names
+// they may see, and how many signatures there are in all. A signer the
+// reader supervises, directly or indirectly, is not listed at all: no row,
+// time, organization or place in the order; they are only counted in
+// Total.
+type SignerList struct {
+	Signers []SignerView
+	Total   int
 }
 
 // Event is one entry of the audit trail: a state change or a read of
@@ -343,7 +352,8 @@ func EntryCommitment(salt, payload []byte) []byte {
 // LogEntry is an entry as the store holds it, opened.
 type LogEntry struct {
 	Seq        int64
-	Leaf       int64 // -1 while not integrated
+	Leaf       int64     // -1 while not integrated
+	Filed      MessageID // the message the database files it under (log_entries.message_id)
 	Commitment []byte
 	Salt       []byte
 	Payload    []byte // the canonical EntryRecord JSON

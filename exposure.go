@@ -592,7 +592,7 @@ func (s *Service) ExposureFinding(ctx context.Context, a Actor, id int64) (Findi
 // AddFeed adds an RSS or Atom feed for the monitor to poll.
 func (s *Service) AddFeed(ctx context.Context, a Actor, feedURL string) (Feed, error) {
 	if !Decide(a.Roles, ActManageFeeds, Facts{}) {
-		return Feed{}, errForbidden("only the channel office or an administrator may add feeds")
+		return Feed{}, errForbidden("only the channel office (officers and directors) may add feeds")
 	}
 	feedURL = strings.TrimSpace(feedURL)
 	if feedURL == "" {
@@ -616,7 +616,7 @@ func (s *Service) AddFeed(ctx context.Context, a Actor, feedURL string) (Feed, e
 // Feeds lists the feeds, for those who may manage them.
 func (s *Service) Feeds(ctx context.Context, a Actor) ([]Feed, error) {
 	if !Decide(a.Roles, ActManageFeeds, Facts{}) {
-		return nil, errForbidden("only the channel office or an administrator may see feeds")
+		return nil, errForbidden("only the channel office (officers and directors) may see feeds")
 	}
 	var out []Feed
 	err := s.store.View(ctx, func(tx Tx) error {

@@ -42,12 +42,11 @@ var policyWant = []string{
 	// messages it takes part in or whose signers it supervises.
 	"officer see,read_text,read_names,acknowledge,assign,consult,reply,redirect,distribute,record_meeting,close,see_exposure none,consulted,distributed submitted",
 	"director see,read_text,read_names,acknowledge,assign,consult,reply,redirect,distribute,record_meeting,close,approve_reply,extend,reopen,see_exposure none,consulted,distributed submitted",
-	// Press articles and feeds concern no message: the office adds them
-	// whatever its relation to any one message; the administrator
-	// configures feeds too.
+	// Press articles and feeds concern no message: the channel office adds
+	// them whatever its relation to any one message. The administrator
+	// manages no feed.
 	"officer add_article,manage_feeds " + allRelations + " *",
 	"director add_article,manage_feeds " + allRelations + " *",
-	"admin manage_feeds " + allRelations + " *",
 	// Principals read what is distributed to them, even from within a
 	// signer's chain (the names they supervise are withheld elsewhere).
 	"principal see,read_text,read_names,request_meeting distributed,chain+distributed submitted",

@@ -57,9 +57,11 @@ func (s *Service) BreakGlass(ctx context.Context, a Actor, id MessageID, reason 
 		if v, _, err = s.loadView(ctx, tx, a, id, now, true); err != nil {
 			return err
 		}
-		if signers, err = s.signers(ctx, tx, a, m); err != nil {
+		list, err := s.signers(ctx, tx, a, m)
+		if err != nil {
 			return err
 		}
+		signers = list.Signers
 		return tx.AppendEvent(ctx, messageEvent(a, RoleAuditor, "read.break_glass", id, "version "+strconv.Itoa(m.Version)+", "+strconv.Itoa(len(signers))+" names; reason: "+reasonDigest(reason), f, now))
 	})
 	return v, signers, err
@@ -161,9 +163,10 @@ func (s *Service) ListMessages(ctx context.Context, a Actor) ([]MessageView, err
 
 // Signers lists who signed the current (after submission: the submitted)
 // version. Sealed conditional signatures are left out until their quorum is
-// met; the names of signers the reader supervises are withheld.
-func (s *Service) Signers(ctx context.Context, a Actor, id MessageID) ([]SignerView, error) {
-	var out []SignerView
+// met; signers the reader supervises are left out of the list and only
+// counted in the total.
+func (s *Service) Signers(ctx context.Context, a Actor, id MessageID) (SignerList, error) {
+	var out SignerList
 	err := s.store.Update(ctx, func(tx Tx) error {
 		now := s.now().UTC()
 		m, f, err := s.authorize(ctx, tx, a, id, ActReadNames, false, now)
@@ -176,33 +179,32 @@ func (s *Service) Signers(ctx context.Context, a Actor, id MessageID) ([]SignerV
 		if !needsRecord(f) {
 			return nil
 		}
-		return tx.AppendEvent(ctx, messageEvent(a, eventRole(a, ActReadNames, f), "read.names", id, strconv.Itoa(len(out))+" names", f, now))
+		return tx.AppendEvent(ctx, messageEvent(a, eventRole(a, ActReadNames, f), "read.names", id, strconv.Itoa(len(out.Signers))+" names", f, now))
 	})
 	return out, err
 }
 
-func (s *Service) signers(ctx context.Context, tx Tx, a Actor, m Message) ([]SignerView, error) {
+func (s *Service) signers(ctx context.Context, tx Tx, a Actor, m Message) (SignerList, error) {
 	rows, err := tx.Signers(ctx, m.ID, m.Version, a.ID)
 	if err != nil {
-		return nil, err
+		return SignerList{}, err
 	}
 	mins := make([]int, len(rows))
 	for i, r := range rows {
 		mins[i] = r.MinCosigners
 	}
 	th := QuorumThreshold(mins)
-	out := make([]SignerView, 0, len(rows))
+	out := SignerList{Signers: make([]SignerView, 0, len(rows))}
 	for _, r := range rows {
 		if r.MinCosigners > 0 && r.MinCosigners > th {
 			continue // sealed: invisible even to the drafter until its quorum is met
 		}
-		sv := SignerView{OrgID: r.Person.OrgID, Conditional: r.MinCosigners > 0, MinCosigners: r.MinCosigners, Signed: r.Signed}
+		out.Total++
 		if r.Withheld && r.PersonID != a.ID {
-			sv.Withheld = true
-		} else {
-			sv.Email, sv.Name = r.Person.Email, r.Person.Name
+			continue // the reader supervises this signer: counted, never shown
 		}
-		out = append(out, sv)
+		out.Signers = append(out.Signers, SignerView{Email: r.Person.Email, Name: r.Person.Name, OrgID: r.Person.OrgID,
+			Conditional: r.MinCosigners > 0, MinCosigners: r.MinCosigners, Signed: r.Signed})
 	}
 	return out, nil
 }

@@ -486,7 +486,7 @@ func checkRestored(t *testing.T, b burst, data, db string) {
 			t.Fatalf("signers of message %d: %v", m, err)
 		}
 		got := map[string]bool{}
-		for _, s := range list {
+		for _, s := range list.Signers {
 			got[s.Email] = true
 			if !b.succeeded[m][s.Email] && !strings.HasPrefix(s.Email, "drafter") {
 				t.Errorf("message %d: the restored deployment has a signature by %s, which never succeeded", m, s.Email)

@@ -75,5 +75,7 @@ func (noKeys) Open(dissent.WrappedKey, dissent.AD, []byte) ([]byte, error) { ret
 func (noKeys) Rewrap(dissent.WrappedKey) (dissent.WrappedKey, error) {
 	return dissent.WrappedKey{}, errNoKeys
 }
-func (noKeys) ActiveKEK() string           { return "" }
-func (noKeys) Tag(dissent.PersonID) []byte { return nil }
+func (noKeys) ActiveKEK() string                              { return "" }
+func (noKeys) Tag(dissent.MessageID, dissent.PersonID) []byte { return nil }
+func (noKeys) Locator(dissent.PersonID, int) []byte           { return nil }
+func (noKeys) Pseudonym([]byte, dissent.PersonID) []byte      { return nil }

@@ -209,6 +209,12 @@ func TestTamperCaught(t *testing.T) {
 		{"an audit entry's commitment changed", func(t *testing.T, st *story, db *sql.DB) {
 			exec(t, db, `UPDATE log_entries SET commitment = (SELECT commitment FROM log_entries WHERE seq = 3) WHERE seq = 5`)
 		}, false, "altered"},
+		{"a read entry moved to another message", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `UPDATE log_entries SET message_id = ? WHERE seq = (SELECT MAX(seq) FROM log_entries WHERE message_id = ?)`, string(st.other.ID), string(st.m.ID))
+		}, false, "filed under message"},
+		{"a notification inserted", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `INSERT INTO notifications (person_tag, person_sealed, kind, message_id, created) SELECT person_tag, person_sealed, kind, message_id, created FROM notifications LIMIT 1`)
+		}, false, "table notifications"},
 		{"an audit entry deleted", func(t *testing.T, st *story, db *sql.DB) {
 			exec(t, db, `DELETE FROM log_entries WHERE leaf = 5`)
 		}, false, "log entry 5 is missing"},

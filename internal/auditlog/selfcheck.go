@@ -46,6 +46,9 @@ func (l *Log) CheckNew(ctx context.Context) (int64, error) {
 				if err != nil {
 					return fmt.Errorf("log entry %d: %w", e.Leaf, err)
 				}
+				if string(e.Filed) != rec.Message {
+					return fmt.Errorf("log entry %d is filed under another message than it records", e.Leaf)
+				}
 				for _, d := range rec.Rows {
 					rows[d.Table+"\x00"+d.Key] = d
 				}

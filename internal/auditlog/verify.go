@@ -256,6 +256,9 @@ func (r *replay) entry(e dissent.LogEntry) error {
 	if err != nil {
 		return err
 	}
+	if string(e.Filed) != rec.Message {
+		return fmt.Errorf("it is filed under message %q in the database but records message %q: moved behind the service's back", e.Filed, rec.Message)
+	}
 	n := e.Leaf
 	if n < 0 {
 		n = -e.Seq

@@ -41,16 +41,19 @@ func ExampleSealer() {
 	// one bit flipped: true
 }
 
-// A person is stored under a pseudonym: an HMAC of their id under the
-// keyring's tag key, the same for every call and different in every
-// deployment.
+// A person who takes part in a message is stored under a pseudonym of that
+// message: an HMAC of the message's and the person's ids under the keyring's
+// tag key, the same for every call, different on another message and in
+// every deployment.
 func ExampleSealer_Tag() {
 	s := seal.New(seal.Generate("dissent.example/log"))
-	a, b := s.Tag(42), s.Tag(42)
-	other := seal.New(seal.Generate("dissent.example/log")).Tag(42)
-	fmt.Println(len(a), string(a) == string(b), string(a) == string(other))
+	m1, m2 := dissent.MessageID("0123456789abcdef0123456789abcdef"), dissent.MessageID("fedcba9876543210fedcba9876543210")
+	a, b := s.Tag(m1, 42), s.Tag(m1, 42)
+	onOther := s.Tag(m2, 42)
+	elsewhere := seal.New(seal.Generate("dissent.example/log")).Tag(m1, 42)
+	fmt.Println(len(a), string(a) == string(b), string(a) == string(onOther), string(a) == string(elsewhere))
 	// Output:
-	// 32 true false
+	// 32 true false false
 }
 
 // Key rotation: Rotate makes a new key-encryption key active, Rewrap moves

@@ -204,10 +204,26 @@ func TestKeyringFile(t *testing.T) {
 func TestTag(t *testing.T) {
 	t.Parallel()
 	a, b := New(Generate("a")), New(Generate("b"))
-	if !bytes.Equal(a.Tag(7), a.Tag(7)) {
+	if !bytes.Equal(a.Tag("m1", 7), a.Tag("m1", 7)) {
 		t.Error("Tag is not deterministic")
 	}
-	if bytes.Equal(a.Tag(7), a.Tag(8)) || bytes.Equal(a.Tag(7), b.Tag(7)) {
-		t.Error("Tag does not depend on the person and the key")
+	tests := []struct {
+		name string
+		x, y []byte
+	}{
+		{"another person", a.Tag("m1", 7), a.Tag("m1", 8)},
+		{"another key", a.Tag("m1", 7), b.Tag("m1", 7)},
+		{"another message: one person's rows on two messages share no value", a.Tag("m1", 7), a.Tag("m2", 7)},
+		{"ambiguous concatenation", a.Tag("m", 0x31<<56|7), a.Tag("m1", 7)},
+		{"locator of another entry", a.Locator(7, 0), a.Locator(7, 1)},
+		{"locator of another person", a.Locator(7, 0), a.Locator(8, 0)},
+		{"locator is not a tag", a.Locator(7, 0), a.Tag("", 7)},
+		{"pseudonym under another salt", a.Pseudonym([]byte("s1"), 7), a.Pseudonym([]byte("s2"), 7)},
+		{"pseudonym of another person", a.Pseudonym([]byte("s1"), 7), a.Pseudonym([]byte("s1"), 8)},
+	}
+	for _, tt := range tests {
+		if bytes.Equal(tt.x, tt.y) {
+			t.Errorf("%s: equal values %x", tt.name, tt.x)
+		}
 	}
 }

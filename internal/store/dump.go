@@ -152,6 +152,11 @@ func dumpTables(ctx context.Context, q querier, d Dialect) ([]string, error) {
 func dumpColumnsOf(ctx context.Context, q querier, d Dialect, table string) ([]dumpColumn, error) {
 	query := `SELECT name, type, pk FROM pragma_table_info($1) ORDER BY cid`
 	if d == Postgres {
+		// The primary key's position, from 1 (0: not in it). indkey is an
+		// int2vector, whose subscripts start at 0: without the
+		// correction the first key column read as outside the key, and
+		// the dump of a table with a one-column key followed the heap's
+		// order rather than the key's.
 		query = `SELECT c.column_name, c.data_type,
 				COALESCE((SELECT k.ord
 					FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attname = c.column_name,
@@ -690,6 +695,9 @@ func (db *DB) Load(ctx context.Context, schema int64, r DumpReader) (map[string]
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseOldPseudonyms(ctx, db.write, p); err != nil {
+		return counts, err
+	}
 	if _, err := p.Up(ctx); err != nil {
 		return counts, fmt.Errorf("migrate the restored database: %w", err)
 	}
@@ -980,5 +988,7 @@ func (readOnlySealer) Open(dissent.WrappedKey, dissent.AD, []byte) ([]byte, erro
 func (readOnlySealer) Rewrap(dissent.WrappedKey) (dissent.WrappedKey, error) {
 	return dissent.WrappedKey{}, errReadOnlyStore
 }
-func (readOnlySealer) ActiveKEK() string           { return "" }
-func (readOnlySealer) Tag(dissent.PersonID) []byte { return nil }
+func (readOnlySealer) ActiveKEK() string                              { return "" }
+func (readOnlySealer) Tag(dissent.MessageID, dissent.PersonID) []byte { return nil }
+func (readOnlySealer) Locator(dissent.PersonID, int) []byte           { return nil }
+func (readOnlySealer) Pseudonym([]byte, dissent.PersonID) []byte      { return nil }

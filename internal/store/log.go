@@ -205,8 +205,8 @@ func (t *txn) nextSeq(ctx context.Context) (int64, error) {
 }
 
 // openEntry opens a stored entry.
-func (t *txn) openEntry(ctx context.Context, seq int64, leaf sql.NullInt64, commitment, sealed []byte) (dissent.LogEntry, error) {
-	e := dissent.LogEntry{Seq: seq, Leaf: -1, Commitment: commitment}
+func (t *txn) openEntry(ctx context.Context, seq int64, leaf sql.NullInt64, filed sql.NullString, commitment, sealed []byte) (dissent.LogEntry, error) {
+	e := dissent.LogEntry{Seq: seq, Leaf: -1, Filed: dissent.MessageID(filed.String), Commitment: commitment}
 	if leaf.Valid {
 		e.Leaf = leaf.Int64
 	}
@@ -233,12 +233,13 @@ func (t *txn) queryEntries(ctx context.Context, what, q string, args ...any) ([]
 	type raw struct {
 		seq                int64
 		leaf               sql.NullInt64
+		filed              sql.NullString
 		commitment, sealed []byte
 	}
 	var rs []raw
 	for rows.Next() {
 		var r raw
-		if err := rows.Scan(&r.seq, &r.leaf, &r.commitment, &r.sealed); err != nil {
+		if err := rows.Scan(&r.seq, &r.leaf, &r.filed, &r.commitment, &r.sealed); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
@@ -249,7 +250,7 @@ func (t *txn) queryEntries(ctx context.Context, what, q string, args ...any) ([]
 	}
 	out := make([]dissent.LogEntry, len(rs))
 	for i, r := range rs {
-		if out[i], err = t.openEntry(ctx, r.seq, r.leaf, r.commitment, r.sealed); err != nil {
+		if out[i], err = t.openEntry(ctx, r.seq, r.leaf, r.filed, r.commitment, r.sealed); err != nil {
 			return nil, err
 		}
 	}
@@ -258,7 +259,7 @@ func (t *txn) queryEntries(ctx context.Context, what, q string, args ...any) ([]
 
 // LogEntries implements dissent.LogTx.
 func (t *txn) LogEntries(ctx context.Context, start, end int64) ([]dissent.LogEntry, error) {
-	out, err := t.queryEntries(ctx, "read log entries", `SELECT seq, leaf, commitment, sealed FROM log_entries WHERE leaf >= $1 AND leaf < $2 ORDER BY leaf`, start, end)
+	out, err := t.queryEntries(ctx, "read log entries", `SELECT seq, leaf, message_id, commitment, sealed FROM log_entries WHERE leaf >= $1 AND leaf < $2 ORDER BY leaf`, start, end)
 	if err != nil {
 		return nil, err
 	}
@@ -275,12 +276,12 @@ func (t *txn) LogEntries(ctx context.Context, start, end int64) ([]dissent.LogEn
 
 // PendingEntries implements dissent.LogTx.
 func (t *txn) PendingEntries(ctx context.Context) ([]dissent.LogEntry, error) {
-	return t.queryEntries(ctx, "read pending log entries", `SELECT seq, leaf, commitment, sealed FROM log_entries WHERE leaf IS NULL ORDER BY seq`)
+	return t.queryEntries(ctx, "read pending log entries", `SELECT seq, leaf, message_id, commitment, sealed FROM log_entries WHERE leaf IS NULL ORDER BY seq`)
 }
 
 // EntryBySeq implements dissent.LogTx.
 func (t *txn) EntryBySeq(ctx context.Context, seq int64) (dissent.LogEntry, error) {
-	out, err := t.queryEntries(ctx, "read log entry", `SELECT seq, leaf, commitment, sealed FROM log_entries WHERE seq = $1`, seq)
+	out, err := t.queryEntries(ctx, "read log entry", `SELECT seq, leaf, message_id, commitment, sealed FROM log_entries WHERE seq = $1`, seq)
 	if err != nil {
 		return dissent.LogEntry{}, err
 	}
@@ -578,7 +579,7 @@ func (t *txn) Events(ctx context.Context, id dissent.MessageID) ([]dissent.Event
 	}
 	out := make([]dissent.Event, 0, len(rs))
 	for _, r := range rs {
-		le, err := t.openEntry(ctx, r.seq, r.leaf, r.commitment, r.sealed)
+		le, err := t.openEntry(ctx, r.seq, r.leaf, sql.NullString{String: string(id), Valid: id != ""}, r.commitment, r.sealed)
 		if err != nil {
 			return nil, err
 		}
@@ -622,7 +623,7 @@ func (t *txn) RecentEvents(ctx context.Context, before int64, limit int) ([]diss
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	les, err := t.queryEntries(ctx, "list events", `SELECT seq, leaf, commitment, sealed FROM log_entries WHERE seq < $1 ORDER BY seq DESC LIMIT $2`, before, limit)
+	les, err := t.queryEntries(ctx, "list events", `SELECT seq, leaf, message_id, commitment, sealed FROM log_entries WHERE seq < $1 ORDER BY seq DESC LIMIT $2`, before, limit)
 	if err != nil {
 		return nil, err
 	}

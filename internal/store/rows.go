@@ -24,11 +24,13 @@ import (
 
 // unrecorded are the tables the log does not record: the log itself, the
 // bookkeeping of jobs, mail and caches, and the sessions (written on every
-// request; a session is made only by a sign-in, which is recorded).
+// request; a session names its person only sealed under a key derived from
+// the cookie's token, which the database never holds, so an edited row
+// grants nobody anything).
 var unrecorded = map[string]bool{
 	"log_entries": true, "log_hashes": true, "checkpoints": true, "log_keys": true, "row_changes": true,
 	gooseTable: true, "leases": true, "outbox": true, "meta_version": true, "meta_changes": true,
-	"sessions": true, "reminders": true, "exposure_scans": true, "notifications": true, "notification_prefs": true,
+	"sessions": true, "reminders": true, "exposure_scans": true, "notification_prefs": true,
 }
 
 // volatileColumns change without an act worth recording (when a credential
@@ -37,6 +39,8 @@ var volatileColumns = map[string]map[string]bool{
 	"tokens":   {"last_used": true},
 	"passkeys": {"last_used": true},
 	"feeds":    {"polled_at": true, "last_error": true},
+	// Marking a notice read is the reader's own bookkeeping, not an act.
+	"notifications": {"read_at": true},
 }
 
 // keySep joins the columns of a composite key.

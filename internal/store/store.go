@@ -179,6 +179,9 @@ func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
 	if err := refuseV1Log(ctx, db, d); err != nil {
 		return err
 	}
+	if err := refuseOldPseudonyms(ctx, db, p); err != nil {
+		return err
+	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}
@@ -210,6 +213,38 @@ func refuseV1Log(ctx context.Context, db *sql.DB, d Dialect) error {
 	}
 	if n > 0 {
 		return ErrLogV1
+	}
+	return nil
+}
+
+// pseudonymSchema is the migration that made participant tags per message
+// (00020_pseudonyms.sql).
+const pseudonymSchema = 20
+
+// ErrOldPseudonyms is returned for a database, or a dump, made before
+// per-message pseudonyms that holds messages: its tags, one per person on
+// every message, would let a thief link a person's rows across messages,
+// and SQL cannot recompute them.
+var ErrOldPseudonyms = errors.New("this database holds messages whose participants are tagged with one pseudonym per person " +
+	"(schema before version 20); this version of dissent tags them per message and cannot convert them. " +
+	"Keep running the previous version on it, or start a new deployment (see OPERATIONS.md, \"Upgrading to per-message pseudonyms\")")
+
+// refuseOldPseudonyms refuses, before any migration runs, a database at a
+// schema before pseudonymSchema that holds a message.
+func refuseOldPseudonyms(ctx context.Context, db *sql.DB, p *goose.Provider) error {
+	v, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if v == 0 || v >= pseudonymSchema {
+		return nil
+	}
+	var held bool
+	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages)`).Scan(&held); err != nil {
+		return fmt.Errorf("read messages: %w", err)
+	}
+	if held {
+		return ErrOldPseudonyms
 	}
 	return nil
 }

@@ -205,7 +205,7 @@ func (t *txn) CreatePerson(ctx context.Context, p dissent.Person) (dissent.Perso
 	var id int64
 	err := t.q.QueryRowContext(ctx, `INSERT INTO people (email, name, org_id, unit_id, supervisor_id, created)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		p.Email, p.Name, nullStr(p.OrgID), nullStr(p.UnitID), nullID(p.SupervisorID), ns(p.Created)).Scan(&id)
+		p.Email, p.Name, nullStr(p.OrgID), nullStr(p.UnitID), nullID(p.SupervisorID), dayNS(p.Created)).Scan(&id)
 	if isUnique(err) {
 		return 0, fmt.Errorf("insert person: %w", dissent.ErrDuplicate)
 	}
@@ -325,7 +325,7 @@ func (t *txn) CountPeopleWithRole(ctx context.Context, r dissent.Role) (int, err
 }
 
 func (t *txn) CreateToken(ctx context.Context, person dissent.PersonID, hash []byte, created time.Time) error {
-	return t.exec(ctx, "insert token", `INSERT INTO tokens (hash, person_id, created) VALUES ($1, $2, $3)`, hash, int64(person), ns(created))
+	return t.exec(ctx, "insert token", `INSERT INTO tokens (hash, person_id, created) VALUES ($1, $2, $3)`, hash, int64(person), dayNS(created))
 }
 
 func (t *txn) CreateSignInLink(ctx context.Context, person dissent.PersonID, hash []byte, expires time.Time) error {
@@ -334,8 +334,8 @@ func (t *txn) CreateSignInLink(ctx context.Context, person dissent.PersonID, has
 
 func (t *txn) UseSignInLink(ctx context.Context, hash []byte, now time.Time) (dissent.PersonID, error) {
 	var id int64
-	err := t.q.QueryRowContext(ctx, `UPDATE signin_links SET used = $1 WHERE hash = $2 AND used IS NULL AND expires > $1 RETURNING person_id`,
-		ns(now), hash).Scan(&id)
+	err := t.q.QueryRowContext(ctx, `UPDATE signin_links SET used = $1 WHERE hash = $2 AND used IS NULL AND expires > $3 RETURNING person_id`,
+		dayNS(now), hash, now.UnixNano()).Scan(&id)
 	if err != nil {
 		return 0, notFound(err, "sign-in link")
 	}

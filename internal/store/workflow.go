@@ -173,8 +173,11 @@ func (t *txn) AnswerConsultation(ctx context.Context, consultation int64, input 
 }
 
 func (t *txn) AddEndorser(ctx context.Context, id dissent.MessageID, person dissent.PersonID, at time.Time) error {
-	return t.exec(ctx, "insert endorser", `INSERT INTO endorsers (message_id, person_tag, created) VALUES ($1, $2, $3)
-		ON CONFLICT (message_id, person_tag) DO NOTHING`, string(id), t.tag(person), ns(at))
+	if err := t.exec(ctx, "insert endorser", `INSERT INTO endorsers (message_id, person_tag, created) VALUES ($1, $2, $3)
+		ON CONFLICT (message_id, person_tag) DO NOTHING`, string(id), t.tag(id, person), dayNS(at)); err != nil {
+		return err
+	}
+	return t.locate(ctx, id, person)
 }
 
 func endorserRow(id dissent.MessageID, tag []byte) string {
@@ -182,13 +185,13 @@ func endorserRow(id dissent.MessageID, tag []byte) string {
 }
 
 func (t *txn) SetEndorsement(ctx context.Context, e dissent.Endorsement) error {
-	tag := t.tag(e.EndorserID)
+	tag := t.tag(e.MessageID, e.EndorserID)
 	ct, err := t.sealText(ctx, e.MessageID, "endorsers", endorserRow(e.MessageID, tag), "body", e.Body)
 	if err != nil {
 		return err
 	}
 	res, err := t.q.ExecContext(ctx, `UPDATE endorsers SET body = $3, endorsed_at = $4 WHERE message_id = $1 AND person_tag = $2`,
-		string(e.MessageID), tag, ct, ns(e.Created))
+		string(e.MessageID), tag, ct, dayNS(e.Created))
 	if err != nil {
 		return fmt.Errorf("endorse: %w", err)
 	}
@@ -199,7 +202,7 @@ func (t *txn) SetEndorsement(ctx context.Context, e dissent.Endorsement) error {
 }
 
 func (t *txn) Endorsements(ctx context.Context, id dissent.MessageID) ([]dissent.Endorsement, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT person_tag, body, endorsed_at FROM endorsers WHERE message_id = $1 AND endorsed_at IS NOT NULL ORDER BY endorsed_at`, string(id))
+	rows, err := t.q.QueryContext(ctx, `SELECT person_tag, body, endorsed_at FROM endorsers WHERE message_id = $1 AND endorsed_at IS NOT NULL ORDER BY endorsed_at, person_tag`, string(id))
 	if err != nil {
 		return nil, fmt.Errorf("list endorsements: %w", err)
 	}

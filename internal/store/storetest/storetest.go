@@ -45,7 +45,8 @@ func Run(t *testing.T, open Opener) {
 		{"Inbox", testInbox},
 		{"MetaFresh", testMetaFresh},
 		{"Exposure", testExposure},
-		{"InviteLinks", testInviteLinks}, // invitelink.go
+		{"InviteLinks", testInviteLinks},               // invitelink.go
+		{"ParticipationIndex", testParticipationIndex}, // pseudonym.go
 	}
 	tests = append(tests, jobTests...) // jobs.go
 	for _, tt := range tests {
