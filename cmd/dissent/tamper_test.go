@@ -40,6 +40,7 @@ var logTables = []string{"events", "log_entries"}
 type tamperCase struct {
 	name  string   // table.column/what
 	names []string // verify's and restore's error must name one of these
+	row   string   // when set, the error must also name this message (by state) as the row
 	pg    bool     // also run on PostgreSQL
 	sql   []string // statements, with {m:STATE}, {p:LOCAL} and {now} filled in
 	edit  func(x *tamperer) error
@@ -62,46 +63,48 @@ var edits = []tamperCase{
 		sql: []string{`INSERT INTO person_roles (person_id, role) VALUES ({p:emma}, 'officer')`}},
 	{name: "replies/delete", names: []string{"replies"}, pg: true,
 		sql: []string{`DELETE FROM replies WHERE message_id = {m:replied}`}},
-	{name: "messages.reply_by/past 60 days", names: []string{"messages"}, pg: true,
+	{name: "messages.reply_by/past 60 days", row: "acknowledged", names: []string{"messages"}, pg: true,
 		sql: []string{`UPDATE messages SET reply_by = '2027-09-30T23:59:59.999999999-04:00' WHERE id = {m:acknowledged}`}},
-	{name: "messages.signature_count/7", names: []string{"messages"}, pg: true,
+	{name: "messages.signature_count/7", row: "acknowledged", names: []string{"messages"}, pg: true,
 		sql: []string{`UPDATE messages SET signature_count = 7 WHERE id = {m:acknowledged}`}},
-	{name: "messages.acknowledged_at/earlier", names: []string{"messages"}, pg: true,
+	{name: "messages.acknowledged_at/earlier", row: "acknowledged", names: []string{"messages"}, pg: true,
 		sql: []string{`UPDATE messages SET acknowledged_at = acknowledged_at - 3600000000000 WHERE id = {m:acknowledged}`}},
-	{name: "messages.submitted_at/later", names: []string{"messages"}, pg: true,
+	{name: "messages.submitted_at/later", row: "acknowledged", names: []string{"messages"}, pg: true,
 		sql: []string{`UPDATE messages SET submitted_at = submitted_at + 86400000000000 WHERE id = {m:acknowledged}`}},
-	{name: "messages.org_id/other org", names: []string{"messages"}, pg: true,
+	{name: "messages.org_id/other org", row: "acknowledged", names: []string{"messages"}, pg: true,
 		sql: []string{`UPDATE messages SET org_id = 'usaid' WHERE id = {m:acknowledged}`}},
 	{name: "events.kind/rewrite", names: []string{"events", "log_entries", "entry"}, pg: true, edit: rewriteEntryKind},
 	{name: "events.detail/rewrite", names: []string{"events", "log_entries", "entry"}, edit: rewriteEntryDetail},
 	{name: "events.actor_id/another reader", names: []string{"events", "log_entries", "entry"}, edit: rewriteEntryActor},
-	{name: "message_versions.title/flip a byte", names: []string{"message_versions"}, pg: true, edit: flipTitleByte},
+	{name: "message_versions.title/flip a byte", row: "acknowledged", names: []string{"message_versions"}, pg: true, edit: flipTitleByte},
 	{name: "message_keys/swap two messages' keys", names: []string{"message_keys", "message_versions", "messages"}, pg: true, edit: swapDataKeys},
 
 	// messages: every column shown.
-	{name: "messages.state/closed", names: []string{"messages"},
+	{name: "messages.acknowledged_at/before submitted", row: "acknowledged", names: []string{"messages"},
+		sql: []string{`UPDATE messages SET acknowledged_at = submitted_at - 1000000000 WHERE id = {m:acknowledged}`}},
+	{name: "messages.state/closed", row: "acknowledged", names: []string{"messages"},
 		sql: []string{`UPDATE messages SET state = 'closed', closed_at = updated WHERE id = {m:acknowledged}`}},
-	{name: "messages.acknowledge_by/later", names: []string{"messages"},
+	{name: "messages.acknowledge_by/later", row: "submitted", names: []string{"messages"},
 		sql: []string{`UPDATE messages SET acknowledge_by = '2027-09-30T23:59:59.999999999-04:00' WHERE id = {m:submitted}`}},
-	{name: "messages.reply_days/90", names: []string{"messages"},
+	{name: "messages.reply_days/90", row: "acknowledged", names: []string{"messages"},
 		sql: []string{`UPDATE messages SET reply_days = 90 WHERE id = {m:acknowledged}`}},
-	{name: "messages.replied_at/cleared", names: []string{"messages"},
+	{name: "messages.replied_at/cleared", row: "replied", names: []string{"messages"},
 		sql: []string{`UPDATE messages SET replied_at = NULL WHERE id = {m:replied}`}},
-	{name: "messages.closed_at/later", names: []string{"messages"},
+	{name: "messages.closed_at/later", row: "closed", names: []string{"messages"},
 		sql: []string{`UPDATE messages SET closed_at = closed_at + 86400000000000 WHERE id = {m:closed}`}},
-	{name: "messages.redirect_to/another channel", names: []string{"messages"},
+	{name: "messages.redirect_to/another channel", row: "redirected", names: []string{"messages"},
 		sql: []string{`UPDATE messages SET redirect_to = 'the ethics office' WHERE id = {m:redirected}`}},
-	{name: "messages.drafter_tag/another drafter", names: []string{"messages"},
+	{name: "messages.drafter_tag/another drafter", row: "circulating", names: []string{"messages"},
 		sql: []string{`UPDATE messages SET drafter_tag = (SELECT drafter_tag FROM messages WHERE id = {m:draft}) WHERE id = {m:circulating}`}},
-	{name: "messages.version/2", names: []string{"messages"},
+	{name: "messages.version/2", row: "acknowledged", names: []string{"messages"},
 		sql: []string{`UPDATE messages SET version = 2 WHERE id = {m:acknowledged}`}},
 
 	// message_versions.
-	{name: "message_versions.content_hash/another", names: []string{"message_versions"},
+	{name: "message_versions.content_hash/another", row: "acknowledged", names: []string{"message_versions"},
 		sql: []string{`UPDATE message_versions SET content_hash = (SELECT content_hash FROM message_versions WHERE message_id = {m:draft} AND number = 1) WHERE message_id = {m:acknowledged}`}},
-	{name: "message_versions.author_tag/another author", names: []string{"message_versions"},
+	{name: "message_versions.author_tag/another author", row: "acknowledged", names: []string{"message_versions"},
 		sql: []string{`UPDATE message_versions SET author_tag = (SELECT drafter_tag FROM messages WHERE id = {m:draft}) WHERE message_id = {m:acknowledged}`}},
-	{name: "message_versions/insert a version", names: []string{"message_versions"},
+	{name: "message_versions/insert a version", row: "acknowledged", names: []string{"message_versions"},
 		sql: []string{`INSERT INTO message_versions (message_id, number, title, summary, body, content_hash, author_tag, created) SELECT message_id, 2, title, summary, body, content_hash, author_tag, created FROM message_versions WHERE message_id = {m:acknowledged} AND number = 1`}},
 
 	// coauthors, invitations, endorsers.
@@ -147,6 +150,14 @@ var edits = []tamperCase{
 		sql: []string{`UPDATE replies SET approved_by = NULL, approved_at = NULL WHERE message_id = {m:closed}`}},
 	{name: "replies.author_id/another author", names: []string{"replies"},
 		sql: []string{`UPDATE replies SET author_id = {p:officer} WHERE message_id = {m:replied}`}},
+	{name: "replies.created/earlier", names: []string{"replies"},
+		sql: []string{`UPDATE replies SET created = created - 86400000000000 WHERE message_id = {m:replied}`}},
+	{name: "consultations.answered_at/cleared", names: []string{"consultations"},
+		sql: []string{`UPDATE consultations SET answered_at = NULL, input = NULL WHERE message_id = {m:replied}`}},
+	{name: "distribution.created/earlier", names: []string{"distribution"},
+		sql: []string{`UPDATE distribution SET created = created - 86400000000000 WHERE message_id = {m:replied}`}},
+	{name: "meetings.recorded/later", names: []string{"meetings"},
+		sql: []string{`UPDATE meetings SET recorded = recorded + 86400000000000 WHERE message_id = {m:closed}`}},
 	{name: "meetings/delete", names: []string{"meetings"}, pg: true,
 		sql: []string{`DELETE FROM meetings WHERE message_id = {m:closed}`}},
 	{name: "meetings.held_on/another day", names: []string{"meetings"},
@@ -636,6 +647,8 @@ func runTamper(t *testing.T, s *story, cases []tamperCase) {
 				t.Errorf("verify accepted the edit: %s", strings.TrimSpace(out))
 			case !namesOne(out, tc.names):
 				t.Errorf("verify refused, but names none of %v: %s", tc.names, strings.TrimSpace(out))
+			case tc.row != "" && !strings.Contains(out, string(c.msgs[tc.row])):
+				t.Errorf("verify refused naming the table, but not the row (message %s): %s", c.msgs[tc.row], strings.TrimSpace(out))
 			}
 			for how, r := range k.restoreChecks(t, c) {
 				switch {
