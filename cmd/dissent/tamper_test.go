@@ -181,7 +181,7 @@ var edits = []tamperCase{
 	{name: "person_roles/delete", names: []string{"person_roles"},
 		sql: []string{`DELETE FROM person_roles WHERE person_id = {p:auditor}`}},
 	{name: "person_roles/insert admin", names: []string{"person_roles"},
-		sql: []string{`INSERT INTO person_roles (person_id, role) VALUES ({p:outsider}, 'admin')`}},
+		sql: []string{`INSERT INTO person_roles (person_id, role) VALUES ({p:lena}, 'admin')`}},
 	{name: "units.name/renamed", names: []string{"units"},
 		sql: []string{`UPDATE units SET name = 'Renamed' WHERE id = 'paris'`}},
 	{name: "units.parent_id/moved", names: []string{"units"}, pg: true,
