@@ -449,8 +449,8 @@ func (s *Service) AuditOverview(ctx context.Context, a Actor, before int64, limi
 		if o.Size, err = tx.LogSize(ctx); err != nil {
 			return err
 		}
-		if before <= 0 || before > o.Size {
-			before = o.Size
+		if before <= 0 {
+			before = 1 << 62
 		}
 		es, err := tx.RecentEvents(ctx, before, limit)
 		if err != nil {

@@ -128,13 +128,6 @@ func SessionHash(token string) []byte {
 
 func personDetail(id PersonID) string { return "person " + strconv.FormatInt(int64(id), 10) }
 
-// addrDetail is how a client address appears in events.
-func addrDetail(addr string) string {
-	if addr == "" {
-		return ""
-	}
-	return " from " + addr
-}
 
 // AuthenticateToken returns the person a bearer token belongs to and
 // records the token's first use in each TokenUseInterval. A revoked,
@@ -166,10 +159,9 @@ func (s *Service) AuthenticateToken(ctx context.Context, token Secret, addr stri
 			if _, _, err := tx.TokenByHash(ctx, hash); err != nil {
 				return err // revoked meanwhile
 			}
-			if err := tx.TouchToken(ctx, hash, now); err != nil {
-				return err
-			}
-			return tx.AppendEvent(ctx, Event{At: now, ActorID: p.ID, Kind: "token.used", Detail: "token " + rec.ID + addrDetail(addr)})
+			// A token's use is not an event: an entry naming the person a
+			// moment before their signature would tell who signed.
+			return tx.TouchToken(ctx, hash, now)
 		})
 		if ErrorKind(err) == KindNotFound {
 			return Actor{}, bad
@@ -380,7 +372,8 @@ func (s *Service) SignOut(ctx context.Context, a Actor, everywhere bool, addr st
 			kind = "signout.everywhere"
 			addr += " (" + strconv.Itoa(n) + " sessions)"
 		}
-		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), ActorID: a.ID, Kind: kind, Detail: personDetail(a.ID) + addrDetail(addr)})
+		// Anonymous, like sign-ins: no actor, no address.
+		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), Kind: kind})
 	})
 }
 
@@ -388,12 +381,17 @@ func (s *Service) SignOut(ctx context.Context, a Actor, everywhere bool, addr st
 // caller rate-limits failures per address before they reach here.
 func (s *Service) RecordFailedSignIn(ctx context.Context, method, reason, addr string) error {
 	return s.store.Update(ctx, func(tx Tx) error {
-		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), Kind: "signin.failed", Detail: method + ": " + reason + addrDetail(addr)})
+		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), Kind: "signin.failed", Detail: method + ": " + reason})
 	})
 }
 
+// signedIn records a sign-in without its person or address: the log's
+// auditors see that someone signed in, by which method, and nobody can
+// place a participant's sign-in next to their act on a message. Who signed
+// in, and when, stays in the person's own sessions, not in the log.
 func (s *Service) signedIn(ctx context.Context, tx Tx, p Person, method, addr string) error {
-	return tx.AppendEvent(ctx, Event{At: s.now().UTC(), ActorID: p.ID, Kind: "signin." + method, Detail: personDetail(p.ID) + addrDetail(addr)})
+	_, _ = p, addr
+	return tx.AppendEvent(ctx, Event{At: s.now().UTC(), Kind: "signin." + method})
 }
 
 // SignInWithLink spends a one-time sign-in link and returns its person, for

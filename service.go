@@ -416,7 +416,7 @@ func (s *Service) RedeemSignInLink(ctx context.Context, secret Secret) (Actor, S
 		if err := tx.CreateToken(ctx, id, TokenHash(tok), now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, Event{At: now, ActorID: id, Kind: "signin.link", Detail: "person " + strconv.Itoa(int(id))})
+		return tx.AppendEvent(ctx, Event{At: now, Kind: "signin.link"})
 	})
 	if err != nil {
 		return Actor{}, Secret{}, err

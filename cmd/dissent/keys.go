@@ -69,6 +69,9 @@ func keysCmd(e *env) *cobra.Command {
 // keeps running while it does.
 func rewrapAll(ctx context.Context, d *deployment) (int, error) {
 	total := 0
+	if err := d.db.Update(ctx, func(tx dissent.Tx) error { return tx.RewrapLogKey(ctx) }); err != nil {
+		return 0, err
+	}
 	for {
 		var ids []dissent.MessageID
 		err := d.db.Update(ctx, func(tx dissent.Tx) error {

@@ -50,6 +50,9 @@ import (
 	"github.com/dissent-channel/dissent"
 )
 
+// logV2Schema is the first schema with the version-2 audit log.
+const logV2Schema = 10
+
 // gooseTable is goose's table of applied migrations, which is not dumped.
 const gooseTable = goose.DefaultTablename
 
@@ -657,6 +660,9 @@ var ErrNotEmpty = errors.New("the target database is not empty")
 // that holds any row, and a dump of a schema newer than this program knows.
 // Nobody else may use the database while it runs.
 func (db *DB) Load(ctx context.Context, schema int64, r DumpReader) (map[string]int64, error) {
+	if schema < logV2Schema {
+		return nil, ErrLogV1
+	}
 	if ok, t, err := db.Empty(ctx); err != nil {
 		return nil, err
 	} else if !ok {
@@ -723,6 +729,11 @@ func (db *DB) load(ctx context.Context, r DumpReader) (map[string]int64, error) 
 		if err := resetSequences(ctx, tx, tables); err != nil {
 			return nil, err
 		}
+	}
+	// The rows come with their digests in the loaded log; what the audit
+	// triggers noted while loading is not a change.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM row_changes`); err != nil {
+		return nil, fmt.Errorf("load: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit load: %w", err)

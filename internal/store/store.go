@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pressly/goose/v3"
 
@@ -57,6 +58,8 @@ type DB struct {
 	maxBatch int
 
 	metas metaCache // the submitted messages' metadata (inbox.go)
+
+	tables atomic.Pointer[map[string]recordedTable] // the tables the log records (rows.go)
 }
 
 type writeReq struct {
@@ -104,6 +107,10 @@ func OpenSQLite(ctx context.Context, path string, sealer dissent.Sealer) (*DB, e
 		w.Close()
 		return nil, err
 	}
+	if err := installRowTriggers(ctx, w, SQLite); err != nil {
+		w.Close()
+		return nil, err
+	}
 	// Readers: deferred transactions (a WAL snapshot, no write lock) on
 	// connections that cannot write.
 	rq := url.Values{}
@@ -140,8 +147,40 @@ func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
+	if err := refuseV1Log(ctx, db, d); err != nil {
+		return err
+	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate database: %w", err)
+	}
+	return nil
+}
+
+// ErrLogV1 refuses a deployment whose audit log is in the first format.
+var ErrLogV1 = errors.New("this deployment's audit log is in the version-1 format (public entries that name actors), " +
+	"which this release does not migrate: its entries would have to be republished, and the old ones are public already. " +
+	"Keep serving it with the release that made it, or start a new deployment (dissent init) and move people and " +
+	"organizations with dissent user import; see docs/OPERATIONS.md, \"Upgrading from the version-1 log\"")
+
+// refuseV1Log stops the migration to the version-2 log when the version-1
+// log holds entries: dropping them would lose the deployment's audit trail.
+func refuseV1Log(ctx context.Context, db *sql.DB, d Dialect) error {
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'log_leaves'`
+	if d == Postgres {
+		q = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'log_leaves'`
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM log_leaves`).Scan(&n); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	if n > 0 {
+		return ErrLogV1
 	}
 	return nil
 }
@@ -292,6 +331,15 @@ func (db *DB) runBatch(batch []*writeReq) {
 		fail(nil)
 		return
 	}
+	// Integrate the batch's entries into the Merkle tree in the batch's
+	// own transaction: one pass for all its callers.
+	if t.appended > 0 {
+		if _, err := t.IntegrateLog(ctx, 1<<30); err != nil {
+			tx.Rollback()
+			fail(fmt.Errorf("integrate the audit log: %w", err))
+			return
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		// The commit failed: none of the batch's work is durable.
 		for i := range errs {
@@ -321,7 +369,7 @@ func (d detached) QueryRowContext(ctx context.Context, query string, args ...any
 }
 
 func (db *DB) txn(q querier) *txn {
-	return &txn{q: q, d: db.dialect, s: db.sealer, keys: map[dissent.MessageID]dissent.WrappedKey{}}
+	return &txn{q: q, d: db.dialect, s: db.sealer, keys: map[dissent.MessageID]dissent.WrappedKey{}, tables: &db.tables}
 }
 
 // runOne runs one caller's function, turning a panic into an error so that
@@ -332,7 +380,12 @@ func (db *DB) runOne(r *writeReq, t *txn) (err error) {
 			err = fmt.Errorf("panic in transaction: %v", p)
 		}
 	}()
-	return r.fn(t)
+	t.pending = t.pending[:0]
+	if err := r.fn(t); err != nil {
+		t.pending = t.pending[:0]
+		return err
+	}
+	return t.finish(context.WithoutCancel(r.ctx))
 }
 
 // Dialect returns the store's SQL dialect.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dissent-channel/dissent"
@@ -26,6 +27,14 @@ type txn struct {
 	// metas is the process's cache of submitted messages' metadata; nil
 	// for a transaction that must not use it.
 	metas *metaCache
+
+	// The audit log: events appended by the caller's function, written
+	// when it returns (finish); how many entries this transaction wrote;
+	// the log's data key once read; the store's catalog of recorded tables.
+	pending  []dissent.Event
+	appended int
+	lkey     *dissent.WrappedKey
+	tables   *atomic.Pointer[map[string]recordedTable]
 }
 
 var _ dissent.Tx = (*txn)(nil)

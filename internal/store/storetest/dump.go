@@ -97,7 +97,7 @@ func RunDump(t *testing.T, open DBOpener, other DBOpener) {
 			t.Error("Dump dumped goose's version table")
 		}
 	}
-	if rows["people"] != 4 || rows["messages"] != 2 || rows["log_leaves"] != snap.LogSize {
+	if rows["people"] != 4 || rows["messages"] != 2 || rows["log_entries"] != snap.LogSize {
 		t.Errorf("Dump's row counts = %v; want 4 people, 2 messages, a leaf per log entry", rows)
 	}
 	// Tables referenced come first.
