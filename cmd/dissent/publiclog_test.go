@@ -155,7 +155,7 @@ func TestPublicLogAttack(t *testing.T) {
 		if len(e) != 32 {
 			problems = append(problems, "not a 32-byte commitment")
 		}
-		if json.Valid(e) || bytes.HasPrefix(bytes.TrimSpace(e), []byte("{")) {
+		if json.Valid(e) {
 			problems = append(problems, "JSON")
 		}
 		for what, needles := range secrets {
