@@ -472,8 +472,9 @@ func (s *Service) AuditOverview(ctx context.Context, a Actor, before int64, limi
 		return o, err
 	}
 	if s.audit != nil && o.Size > 0 {
+		// The newest published checkpoint; none yet is no error.
 		cp, err := s.audit.Checkpoint(ctx)
-		if err != nil {
+		if err != nil && ErrorKind(err) != KindNotFound {
 			return o, err
 		}
 		o.Checkpoint = string(cp)

@@ -45,6 +45,9 @@ extends that checkpoint: a data directory rolled back to an older copy is caught
 				if err != nil {
 					return fmt.Errorf("verify: %w", err)
 				}
+				if _, err := d.svc.CheckDeadlines(cmd.Context()); err != nil {
+					return fmt.Errorf("verify: deadlines: %w", err)
+				}
 				fmt.Fprintf(e.stdout, "The audit log is intact: %d entries (%d not yet in a checkpoint's tree), %d checkpoints; %d messages and %d rows agree with it.\n",
 					rep.Leaves+rep.Pending, rep.Pending, rep.Checkpoints, rep.Messages, rep.Rows)
 				if len(cps) > 0 {

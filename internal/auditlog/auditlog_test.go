@@ -437,3 +437,27 @@ func TestTamperNeedsRowDigests(t *testing.T) {
 		t.Fatalf("Verify with the row check = %v; want the inserted row named", err)
 	}
 }
+
+// TestDeadlinesMakeSense checks the clocks verify checks beside the log: a
+// reply deadline moved past what the calendar gives, or an acknowledgement
+// before the submission, is named.
+func TestDeadlinesMakeSense(t *testing.T) {
+	for _, tc := range []struct {
+		name, sql, want string
+	}{
+		{"reply_by moved", `UPDATE messages SET reply_by = '2024-06-28T23:59:59-04:00' WHERE id = ?`, "reply due"},
+		{"acknowledged before submitted", `UPDATE messages SET acknowledged_at = submitted_at - 86400000000000 WHERE id = ?`, "acknowledged before"},
+		{"reply period past the limit", `UPDATE messages SET reply_days = 61 WHERE id = ?`, "reply period"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := tell(t)
+			if n, err := st.e.Svc.CheckDeadlines(ctx); err != nil || n != 2 {
+				t.Fatalf("CheckDeadlines before = %d, %v; want 2 messages, no error", n, err)
+			}
+			exec(t, st.db(t), tc.sql, string(st.m.ID))
+			if _, err := st.e.Svc.CheckDeadlines(ctx); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), string(st.m.ID)) {
+				t.Fatalf("CheckDeadlines after = %v; want %q naming the message", err, tc.want)
+			}
+		})
+	}
+}

@@ -216,6 +216,13 @@ func (l *Log) checkCheckpoint(signed []byte, n, size int64, r tlog.HashReader) e
 	return nil
 }
 
+// timeSlack is how far an entry's time may precede an earlier entry's of the
+// same message: a request reads the clock before its transaction runs, and
+// concurrent requests (reads of one message take no lock) may be written in
+// another order than they read it. The lifecycle's order is checked exactly,
+// by the replay's states.
+const timeSlack = time.Minute
+
 // replay derives messages' states and signature counts, and the digest of
 // every recorded row, from the log.
 type replay struct {
@@ -296,10 +303,13 @@ func (r *replay) apply(n int64, e dissent.EntryRecord) error {
 	if err != nil {
 		return fmt.Errorf("time: %w", err)
 	}
-	if last, ok := r.last[dissent.MessageID(e.Message)]; ok && at.Before(last) {
+	last, ok := r.last[dissent.MessageID(e.Message)]
+	if ok && at.Before(last.Add(-timeSlack)) {
 		return fmt.Errorf("time %s is before the message's previous entry (%s): the log's times go backwards", e.At, last.Format(time.RFC3339Nano))
 	}
-	r.last[dissent.MessageID(e.Message)] = at
+	if !ok || at.After(last) {
+		r.last[dissent.MessageID(e.Message)] = at
+	}
 	id := dissent.MessageID(e.Message)
 	st := r.states[id]
 	if st == nil {

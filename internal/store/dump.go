@@ -153,9 +153,11 @@ func dumpColumnsOf(ctx context.Context, q querier, d Dialect, table string) ([]d
 	query := `SELECT name, type, pk FROM pragma_table_info($1) ORDER BY cid`
 	if d == Postgres {
 		query = `SELECT c.column_name, c.data_type,
-				COALESCE((SELECT array_position(i.indkey::int2[], a.attnum)
-					FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attname = c.column_name
-					WHERE i.indrelid = (quote_ident(current_schema()) || '.' || quote_ident($1))::regclass AND i.indisprimary), 0)
+				COALESCE((SELECT k.ord
+					FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attname = c.column_name,
+						unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+					WHERE i.indrelid = (quote_ident(current_schema()) || '.' || quote_ident($1))::regclass AND i.indisprimary
+						AND k.attnum = a.attnum), 0)
 			FROM information_schema.columns c
 			WHERE c.table_schema = current_schema() AND c.table_name = $1 ORDER BY c.ordinal_position`
 	}

@@ -289,6 +289,11 @@ const metaQuery = `SELECT id, org_id, state, signature_count, submitted_at, ackn
 		acknowledged_at, replied_at FROM messages WHERE submitted_at IS NOT NULL`
 
 func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent.MessageMeta, error) {
+	if q.Fresh && t.metas != nil {
+		c := t.metas
+		t.metas = nil
+		defer func() { t.metas = c }()
+	}
 	rel, err := t.relations(ctx, q.Reader, q.Now)
 	if err != nil {
 		return nil, err

@@ -161,6 +161,7 @@ func testDirectory(t *testing.T, s dissent.Store) {
 		return tx.AppendEvent(ctx, dissent.Event{At: t0.Add(time.Hour), ActorID: f.drafter, ActorEmail: "drafter@x.example", ActorRole: dissent.RoleEmployee,
 			Kind: "signature.added", MessageID: m.ID, Protected: true})
 	})
+	integrate(t, s)
 	view(t, s, func(tx dissent.Tx) error {
 		n, err := tx.LogSize(ctx)
 		if err != nil {

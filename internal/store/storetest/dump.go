@@ -71,6 +71,7 @@ func populate(t *testing.T, s dissent.Store) {
 		}
 		return tx.AppendEvent(ctx, dissent.Event{At: t0, ActorRole: dissent.RoleEmployee, Kind: "signature.added", MessageID: m.ID, Detail: "version 1"})
 	})
+	integrate(t, s)
 }
 
 // RunDump checks Dump and Load on one backend: a dump loads into an empty

@@ -64,6 +64,16 @@ func update(t *testing.T, s dissent.Store, fn func(tx dissent.Tx) error) {
 	}
 }
 
+// integrate gives every pending log entry its leaf index, as the log's
+// integrator does (on SQLite the writer already has).
+func integrate(t *testing.T, s dissent.Store) {
+	t.Helper()
+	update(t, s, func(tx dissent.Tx) error {
+		_, err := tx.IntegrateLog(context.Background(), 1<<30)
+		return err
+	})
+}
+
 func view(t *testing.T, s dissent.Store, fn func(tx dissent.Tx) error) {
 	t.Helper()
 	if err := s.View(context.Background(), fn); err != nil {
