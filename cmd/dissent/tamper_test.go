@@ -76,7 +76,9 @@ var edits = []tamperCase{
 		sql: []string{`UPDATE messages SET org_id = 'usaid' WHERE id = {m:acknowledged}`}},
 	{name: "events.kind/rewrite", names: []string{"events", "log_entries", "entry"}, pg: true, edit: rewriteEntryKind},
 	{name: "events.detail/rewrite", names: []string{"events", "log_entries", "entry"}, edit: rewriteEntryDetail},
-	{name: "events.actor_id/another reader", names: []string{"events", "log_entries", "entry"}, edit: rewriteEntryActor},
+	// events: a read's actor changed; log_entries: a read's entry moved to
+	// another message (whose authors' access log then shows it).
+	{name: "events.actor_id or log_entries.message_id/a read attributed elsewhere", names: []string{"events", "log_entries", "entry"}, edit: rewriteEntryActor},
 	{name: "message_versions.title/flip a byte", row: "acknowledged", names: []string{"message_versions"}, pg: true, edit: flipTitleByte},
 	{name: "message_keys/swap two messages' keys", names: []string{"message_keys", "message_versions", "messages"}, pg: true, edit: swapDataKeys},
 
