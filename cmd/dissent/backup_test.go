@@ -158,6 +158,13 @@ type tarEntry struct {
 // manifest excluded), rewrites the manifest's hashes when edit asks, and
 // encrypts it again to the identity's recipient.
 func rewriteArchive(path, identity string, edit func([]tarEntry) ([]tarEntry, bool, error)) error {
+	return rewriteArchiveManifest(path, identity, func(es []tarEntry, _ *backup.Manifest) ([]tarEntry, bool, error) { return edit(es) })
+}
+
+// rewriteArchiveManifest is rewriteArchive whose edit may also change the
+// manifest (its tables and log; the entries' hashes are recomputed when
+// edit asks).
+func rewriteArchiveManifest(path, identity string, edit func([]tarEntry, *backup.Manifest) ([]tarEntry, bool, error)) error {
 	ids, err := readIdentities(identity)
 	if err != nil {
 		return err
@@ -197,7 +204,7 @@ func rewriteArchive(path, identity string, edit func([]tarEntry) ([]tarEntry, bo
 		}
 		es = append(es, tarEntry{h.Name, b})
 	}
-	es, fix, err := edit(es)
+	es, fix, err := edit(es, &manifest)
 	if err != nil {
 		return err
 	}
