@@ -153,7 +153,7 @@ func dumpColumnsOf(ctx context.Context, q querier, d Dialect, table string) ([]d
 	query := `SELECT name, type, pk FROM pragma_table_info($1) ORDER BY cid`
 	if d == Postgres {
 		query = `SELECT c.column_name, c.data_type,
-				COALESCE((SELECT array_position(i.indkey::int2[], a.attnum)
+				COALESCE((SELECT array_position(i.indkey::int2[], a.attnum) - array_lower(i.indkey::int2[], 1) + 1
 					FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attname = c.column_name
 					WHERE i.indrelid = (quote_ident(current_schema()) || '.' || quote_ident($1))::regclass AND i.indisprimary), 0)
 			FROM information_schema.columns c
