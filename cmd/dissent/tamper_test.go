@@ -212,8 +212,6 @@ var edits = []tamperCase{
 		sql: []string{`UPDATE tokens SET person_id = {p:admin} WHERE person_id = {p:fatima}`}},
 	{name: "tokens.revoked/set", names: []string{"tokens"},
 		sql: []string{`UPDATE tokens SET revoked = created WHERE person_id = {p:kofi}`}},
-	{name: "sessions.person_id/another person", names: []string{"sessions"}, pg: true,
-		sql: []string{`UPDATE sessions SET person_id = {p:admin} WHERE person_id = {p:hana}`}},
 	{name: "signin_links.used/cleared", names: []string{"signin_links"},
 		sql: []string{`UPDATE signin_links SET used = NULL`}},
 	{name: "signin_links/insert", names: []string{"signin_links"}, edit: insertSignInLink},
@@ -225,8 +223,11 @@ var edits = []tamperCase{
 		sql: []string{`UPDATE invite_links SET message_id = {m:acknowledged}`}},
 
 	// Shown to participants and the office.
-	{name: "notifications.read_at/marked read", names: []string{"notifications"},
-		sql: []string{`UPDATE notifications SET read_at = created WHERE read_at IS NULL`}},
+	{name: "notifications/insert", names: []string{"notifications"},
+		sql: []string{`INSERT INTO notifications (person_tag, person_sealed, kind, message_id, created) SELECT person_tag, person_sealed, 'reply.sent', message_id, created FROM notifications LIMIT 1`}},
+	// Not cases: sessions name no one (the person is sealed under a key
+	// derived from the cookie), and notifications.read_at is the reader's
+	// bookkeeping (docs/OPERATIONS.md, "What is recorded").
 	{name: "feeds/insert", names: []string{"feeds"},
 		sql: []string{`INSERT INTO feeds (url, added, polled_at, last_error) VALUES ('https://evil.example/feed.xml', {now}, 0, '')`}},
 	{name: "exposure_findings/insert", names: []string{"exposure_findings", "articles"}, edit: insertFinding},
