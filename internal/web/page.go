@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/dissent-channel/dissent"
@@ -204,6 +205,16 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request, a dissent.Ac
 
 // handlePageNotFound answers unknown paths outside the API with a page.
 func (s *Server) handlePageNotFound(w http.ResponseWriter, r *http.Request) {
+	if allow := s.allowedMethods(r); len(allow) > 0 && !strings.HasPrefix(r.URL.Path, "/log/") {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		p := s.newPage(r, nil, "Method not allowed")
+		p.Error = "This address does not take " + r.Method + " requests."
+		s.show(w, r, http.StatusMethodNotAllowed, "notfound", p)
+		return
+	}
+	if s.methodNotAllowed(w, r) {
+		return
+	}
 	p := s.newPage(r, nil, "Not found")
 	p.Error = "There is no page here, or you may not see it."
 	s.show(w, r, http.StatusNotFound, "notfound", p)
