@@ -14,7 +14,7 @@ type Draft struct {
 }
 
 func (d Draft) validate() error {
-	if err := checkText("title", d.Title, MaxTitle, false, true); err != nil {
+	if err := checkLabel("title", d.Title, MaxTitle, true); err != nil {
 		return err
 	}
 	if err := checkText("summary", d.Summary, MaxSummary, true, false); err != nil {

@@ -128,7 +128,7 @@ func (s *Service) AddOrg(ctx context.Context, actor Actor, in OrgInput) (Org, er
 	if err := checkID("id", in.ID); err != nil {
 		return Org{}, err
 	}
-	if err := checkText("name", in.Name, MaxName, false, true); err != nil {
+	if err := checkLabel("name", in.Name, MaxName, true); err != nil {
 		return Org{}, err
 	}
 	if in.TimeZone == "" {
@@ -160,7 +160,7 @@ func (s *Service) AddUnit(ctx context.Context, actor Actor, in UnitInput) (Unit,
 	if err := checkID("id", in.ID); err != nil {
 		return Unit{}, err
 	}
-	if err := checkText("name", in.Name, MaxName, false, true); err != nil {
+	if err := checkLabel("name", in.Name, MaxName, true); err != nil {
 		return Unit{}, err
 	}
 	u := Unit{ID: in.ID, OrgID: in.OrgID, Name: in.Name, ParentID: in.ParentID}
@@ -243,7 +243,7 @@ func (s *Service) AddPeople(ctx context.Context, actor Actor, in []PersonInput) 
 		if p.Email, err = NormalizeEmail("email", p.Email); err != nil {
 			return nil, at(err)
 		}
-		if err := checkText("name", p.Name, MaxName, false, true); err != nil {
+		if err := checkLabel("name", p.Name, MaxName, true); err != nil {
 			return nil, at(err)
 		}
 		if p.Supervisor != "" {

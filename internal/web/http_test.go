@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/web"
 )
 
 // raw sends a request without following redirects or decoding anything
@@ -208,3 +211,28 @@ func TestLogHTTP(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestBidiShownEscaped: a body or summary may hold bidirectional controls
+// (titles may not); the pages show each as a visible [U+…] and never send
+// one.
+func TestBidiShownEscaped(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	m, err := e.Svc.CreateMessage(t.Context(), e.people["drafter@state.example"].Actor, dissent.Draft{Title: "Plain title", Summary: "sum \u202emary", Body: "Approve \u202egnirotinom\u202c now \u2066x\u2069"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := browser(t)
+	e.signInWithLink(t, c, "drafter@state.example")
+	for _, path := range []string{"/messages/" + string(m.ID), "/messages/" + string(m.ID) + "/edit"} {
+		resp, page := do(t, c, "GET", e.base+path, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s = %d", path, resp.StatusCode)
+		}
+		if strings.ContainsFunc(page, dissent.IsBidiControl) {
+			t.Errorf("GET %s sent a bidirectional control", path)
+		}
+		if !strings.Contains(page, "[U+202E]gnirotinom[U+202C]") {
+			t.Errorf("GET %s does not show the override as [U+202E]:\n%s", path, page)
+		}
+	}
+}
