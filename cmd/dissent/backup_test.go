@@ -166,7 +166,7 @@ type tarEntry struct {
 // manifest excluded), rewrites the manifest's hashes when edit asks, and
 // encrypts it again to the identity's recipient.
 func rewriteArchive(path, identity string, edit func([]tarEntry) ([]tarEntry, bool, error)) error {
-	ids, err := readIdentities(identity)
+	ids, err := readIdentities(identity, nil)
 	if err != nil {
 		return err
 	}
@@ -273,7 +273,7 @@ func TestBackupIdentityFile(t *testing.T) {
 			t.Errorf("%s: %v, mode %v; want 0600", filepath.Base(p), err, fi.Mode().Perm())
 		}
 	}
-	ids, err := readIdentities(arch + ".identity")
+	ids, err := readIdentities(arch + ".identity", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
