@@ -273,7 +273,7 @@ func TestBackupIdentityFile(t *testing.T) {
 			t.Errorf("%s: %v, mode %v; want 0600", filepath.Base(p), err, fi.Mode().Perm())
 		}
 	}
-	ids, err := readIdentities(arch + ".identity", nil)
+	ids, err := readIdentities(arch+".identity", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,7 +117,9 @@ func orNoUI(ui *plugin.ClientUI) *plugin.ClientUI {
 	if ui != nil {
 		return ui
 	}
-	no := func(name, _ string) error { return fmt.Errorf("plugin %s asked a question and there is no one to answer", name) }
+	no := func(name, _ string) error {
+		return fmt.Errorf("plugin %s asked a question and there is no one to answer", name)
+	}
 	return &plugin.ClientUI{
 		DisplayMessage: func(name, _ string) error { return nil },
 		RequestValue:   func(name, _ string, _ bool) (string, error) { return "", no(name, "") },
