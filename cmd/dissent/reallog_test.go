@@ -102,7 +102,7 @@ func buildFsck(t *testing.T) string {
 	}
 	bin := filepath.Join(t.TempDir(), "fsck")
 	cmd := exec.Command(goBin, "build", "-o", bin, "github.com/transparency-dev/tessera/cmd/fsck")
-	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=mod")
+	cmd.Env = append(os.Environ(), "GOPROXY=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build fsck (pinned in go.mod; run go mod download first): %v\n%s", err, out)
 	}
