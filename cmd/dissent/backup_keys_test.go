@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -49,8 +48,7 @@ func TestBackupAgeKeyTypes(t *testing.T) {
 
 	// A plugin.
 	bin := t.TempDir()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	build := exec.Command(goBin, "build", "-o", filepath.Join(bin, "age-plugin-dissenttest"), "./testdata/age-plugin-dissenttest")
+	build := exec.Command(goCommand(t), "build", "-o", filepath.Join(bin, "age-plugin-dissenttest"), "./testdata/age-plugin-dissenttest")
 	build.Env = append(os.Environ(), "GOPROXY=off")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build the test plugin: %v\n%s", err, out)

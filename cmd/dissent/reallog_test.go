@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,12 +93,7 @@ func TestRealLog(t *testing.T) {
 // test never downloads).
 func buildFsck(t *testing.T) string {
 	t.Helper()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		if goBin, err = exec.LookPath("go"); err != nil {
-			t.Fatalf("no go command to build fsck with: %v", err)
-		}
-	}
+	goBin := goCommand(t)
 	bin := filepath.Join(t.TempDir(), "fsck")
 	cmd := exec.Command(goBin, "build", "-o", bin, "github.com/transparency-dev/tessera/cmd/fsck")
 	cmd.Env = append(os.Environ(), "GOPROXY=off")
@@ -107,6 +101,16 @@ func buildFsck(t *testing.T) string {
 		t.Fatalf("build fsck (pinned in go.mod; run go mod download first): %v\n%s", err, out)
 	}
 	return bin
+}
+
+// goCommand finds the go command (go test puts GOROOT/bin first on PATH).
+func goCommand(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("no go command to build with: %v", err)
+	}
+	return p
 }
 
 // awaitCheckpoint fetches /log/checkpoint until it is signed by the log's
