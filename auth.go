@@ -586,7 +586,7 @@ func (s *Service) AddPasskey(ctx context.Context, a Actor, p Passkey) error {
 	if p.Name == "" {
 		p.Name = "passkey"
 	}
-	if err := checkText("name", p.Name, MaxPasskeyName, false, false); err != nil {
+	if err := checkLabel("name", p.Name, MaxPasskeyName, false); err != nil {
 		return err
 	}
 	p.PersonID, p.Created = a.ID, s.now().UTC()

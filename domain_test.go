@@ -155,6 +155,46 @@ func TestCheckText(t *testing.T) {
 	}
 }
 
+func TestCheckLabel(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		required bool
+		code     string
+	}{
+		{"ok", "Dissent on the pause", true, ""},
+		{"other scripts", "مذكرة معارضة", true, ""},
+		{"emoji", "🕊", true, ""},
+		{"only spaces", "   ", true, "required"},
+		{"only zero-width characters", "\u200b\u200c\u200d\u2060\ufeff", true, "required"},
+		{"only Hangul fillers", "\u3164\u115f", true, "required"},
+		{"only a combining mark", "\u0301", true, "required"},
+		{"only a braille blank", "\u2800", true, "required"},
+		{"zero-width but optional", "\u200b", false, ""},
+		{"right-to-left override", "Approve \u202egnirotinom\u202c", true, "bidi_control"},
+		{"left-to-right embedding", "a\u202ab", true, "bidi_control"},
+		{"isolate", "a\u2066b\u2069", true, "bidi_control"},
+		{"first strong isolate", "a\u2068b", false, "bidi_control"},
+		{"a right-to-left mark is not a control", "a\u200fb", true, ""},
+		{"control character", "a\x00b", true, "control_character"},
+		{"too long", strings.Repeat("x", 21), true, "too_long"},
+	}
+	for _, tt := range tests {
+		err := checkLabel("name", tt.in, 20, tt.required)
+		var code string
+		if err != nil {
+			e := AsError(err)
+			code = e.Code
+			if e.Field != "name" {
+				t.Errorf("%s: error field = %q; want name", tt.name, e.Field)
+			}
+		}
+		if code != tt.code {
+			t.Errorf("%s: checkLabel(%q) code = %q (%v); want %q", tt.name, tt.in, code, err, tt.code)
+		}
+	}
+}
+
 func FuzzCheckText(f *testing.F) {
 	f.Add("hello", true)
 	f.Add("a\x00", false)

@@ -17,13 +17,13 @@ type Draft struct {
 }
 
 func (d Draft) validate() error {
-	if err := checkText("title", d.Title, MaxTitle, false, true); err != nil {
+	if err := checkLabel("title", d.Title, MaxTitle, true); err != nil {
 		return err
 	}
 	if err := checkText("summary", d.Summary, MaxSummary, true, false); err != nil {
 		return err
 	}
-	return checkText("body", d.Body, MaxBody, true, false)
+	return checkMarkdownText("body", d.Body, MaxBody, false)
 }
 
 // MessageView is a message as one reader may see it: Text is false and the
@@ -502,7 +502,7 @@ func (s *Service) AskEndorsement(ctx context.Context, a Actor, id MessageID, ema
 // Endorse records the endorsement the actor was asked for. It never blocks or
 // delays submission.
 func (s *Service) Endorse(ctx context.Context, a Actor, id MessageID, body string) error {
-	if err := checkText("body", body, MaxReason, true, true); err != nil {
+	if err := checkMarkdownText("body", body, MaxReason, true); err != nil {
 		return err
 	}
 	_, err := s.mutate(ctx, a, id, ActEndorse, "endorsement.given", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {

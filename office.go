@@ -110,7 +110,7 @@ func (s *Service) Consult(ctx context.Context, a Actor, id MessageID, email, due
 // GiveInput records a consulted reviewer's input, which closes their
 // consultation.
 func (s *Service) GiveInput(ctx context.Context, a Actor, id MessageID, body string) error {
-	if err := checkText("body", body, MaxReply, true, true); err != nil {
+	if err := checkMarkdownText("body", body, MaxReply, true); err != nil {
 		return err
 	}
 	_, err := s.mutate(ctx, a, id, ActGiveInput, "consultation.answered", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
@@ -131,7 +131,7 @@ func (s *Service) GiveInput(ctx context.Context, a Actor, id MessageID, body str
 // Reply records a reply. A director's reply is sent at once; an officer's
 // waits for the director's approval.
 func (s *Service) Reply(ctx context.Context, a Actor, id MessageID, body string) (Reply, Message, error) {
-	if err := checkText("body", body, MaxReply, true, true); err != nil {
+	if err := checkMarkdownText("body", body, MaxReply, true); err != nil {
 		return Reply{}, Message{}, err
 	}
 	var r Reply

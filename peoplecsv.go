@@ -128,7 +128,7 @@ func ParsePeopleCSVLines(r io.Reader) ([]PersonInput, []int, error) {
 			fail(err)
 			ok = false
 		}
-		if err := checkText("name", p.Name, MaxName, false, true); err != nil {
+		if err := checkLabel("name", p.Name, MaxName, true); err != nil {
 			fail(err)
 			ok = false
 		}

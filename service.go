@@ -109,7 +109,7 @@ func (s *Service) AddOrg(ctx context.Context, actor Actor, in OrgInput) (Org, er
 	if err := checkID("id", in.ID); err != nil {
 		return Org{}, err
 	}
-	if err := checkText("name", in.Name, MaxName, false, true); err != nil {
+	if err := checkLabel("name", in.Name, MaxName, true); err != nil {
 		return Org{}, err
 	}
 	if in.TimeZone == "" {
@@ -141,7 +141,7 @@ func (s *Service) AddUnit(ctx context.Context, actor Actor, in UnitInput) (Unit,
 	if err := checkID("id", in.ID); err != nil {
 		return Unit{}, err
 	}
-	if err := checkText("name", in.Name, MaxName, false, true); err != nil {
+	if err := checkLabel("name", in.Name, MaxName, true); err != nil {
 		return Unit{}, err
 	}
 	u := Unit(in)
@@ -224,7 +224,7 @@ func (s *Service) AddPeople(ctx context.Context, actor Actor, in []PersonInput) 
 		if p.Email, err = NormalizeEmail("email", p.Email); err != nil {
 			return nil, at(err)
 		}
-		if err := checkText("name", p.Name, MaxName, false, true); err != nil {
+		if err := checkLabel("name", p.Name, MaxName, true); err != nil {
 			return nil, at(err)
 		}
 		if p.Supervisor != "" {

@@ -54,6 +54,52 @@ func checkText(field, s string, limit int, multiline, required bool) error {
 	return nil
 }
 
+// checkLabel validates a short text that names something and is shown
+// as its label: a title, or the name of a person, unit or organization.
+// On top of checkText (one line, the limit) it must hold a visible
+// character when required (not only spaces or zero-width characters), and
+// may hold no bidirectional control (U+202A–U+202E, U+2066–U+2069), which
+// can make a label display in another order than it reads, as a forged
+// name or a title that reverses its meaning would.
+func checkLabel(field, s string, limit int, required bool) error {
+	if err := checkText(field, s, limit, false, required); err != nil {
+		return err
+	}
+	visible := false
+	for _, r := range s {
+		if IsBidiControl(r) {
+			return errInvalid(field, "bidi_control", "%s contains a bidirectional control character (U+%04X), which can reorder how it displays", field, r)
+		}
+		if isVisible(r) {
+			visible = true
+		}
+	}
+	if required && !visible {
+		return errInvalid(field, "required", "%s is required: it must contain a visible character", field)
+	}
+	return nil
+}
+
+// IsBidiControl reports whether r is a bidirectional embedding, override
+// or isolate control (U+202A–U+202E, U+2066–U+2069).
+func IsBidiControl(r rune) bool {
+	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
+}
+
+// isVisible reports whether r draws something: a letter, digit,
+// punctuation or symbol, but not the default-ignorable fillers that
+// Unicode classes as letters or symbols yet render as nothing.
+func isVisible(r rune) bool {
+	switch r {
+	case 0x115F, 0x1160, 0x3164, 0xFFA0, // Hangul fillers
+		0x2800,         // braille pattern blank
+		0x17B4, 0x17B5, // Khmer inherent vowels
+		0x034F: // combining grapheme joiner
+		return false
+	}
+	return unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S)
+}
+
 var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s.][^@\s]*$`)
 
 // NormalizeEmail lower-cases and checks an e-mail address.

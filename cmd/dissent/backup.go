@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"filippo.io/age"
+	"filippo.io/age/plugin"
 	"github.com/spf13/cobra"
 
 	"github.com/dissent-channel/dissent"
@@ -55,7 +55,7 @@ row count of every table and the audit log's size and root at the snapshot.`,
 			if err != nil {
 				return err
 			}
-			rcpts, err := parseRecipients(recipients, recipientsFile)
+			rcpts, err := parseRecipients(recipients, recipientsFile, pluginUI(e))
 			if err != nil {
 				return err
 			}
@@ -64,19 +64,21 @@ row count of every table and the audit log's size and root at the snapshot.`,
 	}
 	f.add(c)
 	c.Flags().StringVar(&out, "out", "", "archive file to write (must not exist)")
-	c.Flags().StringArrayVar(&recipients, "recipient", nil, "age recipient (age1…) to encrypt to; repeatable")
-	c.Flags().StringVar(&recipientsFile, "recipients-file", "", "file of age recipients, one a line")
+	c.Flags().StringArrayVar(&recipients, "recipient", nil, "age recipient to encrypt to (age1…, age1pq1…, a plugin's age1NAME1…, or an ssh-ed25519/ssh-rsa public key); repeatable")
+	c.Flags().StringVar(&recipientsFile, "recipients-file", "", "file of age recipients (any type --recipient takes), one a line")
 	return c
 }
 
-func parseRecipients(list []string, file string) ([]age.Recipient, error) {
+// parseRecipients reads the recipients of every type the age command
+// takes (backup.ParseRecipient): X25519, hybrid, ssh and plugins.
+func parseRecipients(list []string, file string, ui *plugin.ClientUI) ([]age.Recipient, error) {
 	var out []age.Recipient
 	for _, s := range list {
-		rs, err := age.ParseRecipients(strings.NewReader(s))
+		r, err := backup.ParseRecipient(s, ui)
 		if err != nil {
 			return nil, fmt.Errorf("--recipient %q: %w", s, err)
 		}
-		out = append(out, rs...)
+		out = append(out, r)
 	}
 	if file != "" {
 		fh, err := os.Open(file)
@@ -84,13 +86,20 @@ func parseRecipients(list []string, file string) ([]age.Recipient, error) {
 			return nil, fmt.Errorf("--recipients-file: %w", err)
 		}
 		defer fh.Close()
-		rs, err := age.ParseRecipients(fh)
+		rs, err := backup.ParseRecipients(fh, ui)
 		if err != nil {
 			return nil, fmt.Errorf("--recipients-file %s: %w", file, err)
 		}
 		out = append(out, rs...)
 	}
 	return out, nil
+}
+
+// pluginUI lets an age plugin (a hardware key, say) show messages and ask
+// for a PIN or a touch on the terminal.
+func pluginUI(e *env) *plugin.ClientUI {
+	say := func(format string, v ...any) { fmt.Fprintf(e.stderr, "dissent: "+format+"\n", v...) }
+	return plugin.NewTerminalUI(say, say)
 }
 
 func runBackup(ctx context.Context, e *env, cfg config.Config, out string, rcpts []age.Recipient) error {

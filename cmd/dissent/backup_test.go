@@ -165,7 +165,7 @@ func rewriteArchive(path, identity string, edit func([]tarEntry) ([]tarEntry, bo
 // manifest (its tables and log; the entries' hashes are recomputed when
 // edit asks).
 func rewriteArchiveManifest(path, identity string, edit func([]tarEntry, *backup.Manifest) ([]tarEntry, bool, error)) error {
-	ids, err := readIdentities(identity)
+	ids, err := readIdentities(identity, nil)
 	if err != nil {
 		return err
 	}
@@ -272,7 +272,7 @@ func TestBackupIdentityFile(t *testing.T) {
 			t.Errorf("%s: %v, mode %v; want 0600", filepath.Base(p), err, fi.Mode().Perm())
 		}
 	}
-	ids, err := readIdentities(arch + ".identity")
+	ids, err := readIdentities(arch+".identity", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

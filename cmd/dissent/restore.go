@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"filippo.io/age"
+	"filippo.io/age/plugin"
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -53,7 +54,7 @@ check fails, it removes what it wrote.`,
 			if err != nil {
 				return err
 			}
-			ids, err := readIdentities(identity)
+			ids, err := readIdentities(identity, pluginUI(e))
 			if err != nil {
 				return err
 			}
@@ -63,17 +64,23 @@ check fails, it removes what it wrote.`,
 	f.add(c)
 	c.Flags().StringVar(&logKey, "log-key", "", "the audit log's public key you published, or a file holding it (DATA/log/key.pub): refuse an archive of another log")
 	c.Flags().StringVar(&in, "in", "", "archive to restore")
-	c.Flags().StringVar(&identity, "identity", "", "age identity file that decrypts the archive")
+	c.Flags().StringVar(&identity, "identity", "", "identity file that decrypts the archive: age (AGE-SECRET-KEY-…), a plugin's (AGE-PLUGIN-…) or an ssh private key")
 	return c
 }
 
-func readIdentities(path string) ([]age.Identity, error) {
+// readIdentities reads an identity file of any type the age command takes
+// (backup.ParseIdentities): X25519, hybrid, an ssh private key, plugins.
+func readIdentities(path string, ui *plugin.ClientUI) ([]age.Identity, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("--identity: %w", err)
 	}
 	defer fh.Close()
-	ids, err := age.ParseIdentities(io.LimitReader(fh, 1<<20))
+	b, err := io.ReadAll(io.LimitReader(fh, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("--identity: %w", err)
+	}
+	ids, err := backup.ParseIdentities(b, ui)
 	if err != nil {
 		return nil, fmt.Errorf("--identity %s: %w", path, err)
 	}

@@ -115,8 +115,10 @@ func (o *OIDC) Begin(ctx context.Context, orgID string) (redirect string, state 
 
 // Finish completes a sign-in at the callback: it checks state, exchanges
 // the code (with the PKCE verifier), verifies the ID token (signature,
-// issuer, audience, expiry) and its nonce, and signs in the person with that
-// verified e-mail in the provider's organization.
+// issuer, audience, expiry) and its nonce, takes the e-mail claims from the
+// ID token or, when it lacks them, from UserInfo (whose subject must be the
+// ID token's), and signs in the person with that verified e-mail in the
+// provider's organization.
 func (o *OIDC) Finish(ctx context.Context, saved []byte, query map[string][]string, addr string) (dissent.Actor, error) {
 	get := func(k string) string {
 		if v := query[k]; len(v) == 1 {
@@ -161,14 +163,46 @@ func (o *OIDC) Finish(ctx context.Context, saved []byte, query map[string][]stri
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(st.Nonce)) != 1 {
 		return dissent.Actor{}, ssoError("sso_bad_nonce", "the identity provider's ID token was not made for this sign-in", nil)
 	}
-	var claims struct {
-		Email         string `json:"email"`
-		EmailVerified any    `json:"email_verified"`
-	}
+	// OpenID Connect Core §5.4: the code flow may return the e-mail claims
+	// only from UserInfo, so ask it when the ID token lacks them. UserInfo
+	// answers for whoever holds the access token; its sub MUST be the ID
+	// token's (§5.3.2), else it speaks of someone else.
+	var claims emailClaims
 	if err := idt.Claims(&claims); err != nil {
 		return dissent.Actor{}, ssoError("sso_bad_id_token", "the identity provider's ID token is not valid", err)
+	}
+	if claims.Email == "" || claims.EmailVerified == nil {
+		ui, err := op.UserInfo(cctx, oauth2.StaticTokenSource(tok))
+		if err != nil {
+			return dissent.Actor{}, ssoError("sso_userinfo", "the identity provider's ID token carries no e-mail address and its UserInfo endpoint did not answer", err)
+		}
+		if ui.Subject == "" || subtle.ConstantTimeCompare([]byte(ui.Subject), []byte(idt.Subject)) != 1 {
+			return dissent.Actor{}, ssoError("sso_userinfo_subject", "the identity provider's UserInfo answer is about another subject than its ID token", nil)
+		}
+		var uc emailClaims
+		if err := ui.Claims(&uc); err != nil {
+			return dissent.Actor{}, ssoError("sso_userinfo", "the identity provider's UserInfo answer is not valid", err)
+		}
+		if claims.Email == "" {
+			claims = uc
+		} else if claims.EmailVerified == nil && strings.EqualFold(uc.Email, claims.Email) {
+			claims.EmailVerified = uc.EmailVerified
+		}
+	}
+	if claims.Email == "" {
+		return dissent.Actor{}, ssoError("sso_no_email", "your identity provider sent no e-mail address (the email claim is missing); ask its administrator to release the email scope to Dissent", nil)
+	}
+	if claims.EmailVerified == nil {
+		return dissent.Actor{}, ssoError("sso_no_email_verified", "your identity provider did not say whether it verified your e-mail address (the email_verified claim is missing)", nil)
 	}
 	// Some providers send "true" as a string.
 	verified := claims.EmailVerified == true || claims.EmailVerified == "true"
 	return o.svc.SignInWithOIDC(ctx, dissent.OIDCIdentity{OrgID: st.OrgID, Email: claims.Email, EmailVerified: verified}, addr)
+}
+
+// emailClaims are the claims Finish reads, from the ID token or UserInfo;
+// EmailVerified is nil when the claim is missing.
+type emailClaims struct {
+	Email         string `json:"email"`
+	EmailVerified any    `json:"email_verified"`
 }

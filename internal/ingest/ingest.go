@@ -190,11 +190,21 @@ type Dir struct {
 type fileKey struct {
 	size int64
 	mod  time.Time
+	typ  fs.FileMode
 }
 
 // Scan reads the files not seen yet and hands them to Add. Files that are
-// not regular, hidden, larger than MaxFileBytes, or not UTF-8 text are
-// skipped and reported in the error (by name); the others are still read.
+// not regular (symbolic links, devices, pipes, directories), larger than
+// MaxFileBytes, or not UTF-8 text are skipped and reported in the error (by
+// name, once per change) for the caller to log; hidden files are ignored;
+// the others are still read.
+//
+// A file is opened with O_NOFOLLOW|O_NONBLOCK and checked with fstat on the
+// open descriptor, then read through a limited reader: a symbolic link
+// swapped in after the directory was listed is not followed (it would store
+// a private file the server can read, in clear), a device or FIFO neither
+// blocks the scan nor streams without end (/dev/zero), and a file that
+// grows while being read stops at the cap.
 func (d *Dir) Scan(ctx context.Context) (int, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -212,27 +222,17 @@ func (d *Dir) Scan(ctx context.Context) (int, error) {
 			return n, err
 		}
 		name := e.Name()
-		if strings.HasPrefix(name, ".") || !e.Type().IsRegular() {
+		if strings.HasPrefix(name, ".") || e.IsDir() {
 			continue
 		}
-		info, err := e.Info()
+		b, key, err := d.read(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			continue
-		}
-		key := fileKey{info.Size(), info.ModTime()}
 		if old, ok := d.seen[name]; ok && old == key {
 			continue
 		}
 		d.seen[name] = key
-		if info.Size() > MaxFileBytes {
-			errs = append(errs, fmt.Errorf("%s: larger than %d bytes", name, MaxFileBytes))
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(d.Path, name))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 			continue
@@ -249,4 +249,42 @@ func (d *Dir) Scan(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, errors.Join(errs...)
+}
+
+// read opens one file of the directory without following a link and
+// returns its text (at most MaxFileBytes) and its key for d.seen. An error
+// says why it was skipped; the key is then the link's or the file's own.
+func (d *Dir) read(name string) ([]byte, fileKey, error) {
+	path := filepath.Join(d.Path, name)
+	f, err := os.OpenFile(path, os.O_RDONLY|oNoFollow|oNonBlock, 0)
+	if err != nil {
+		var key fileKey
+		if info, lerr := os.Lstat(path); lerr == nil {
+			key = fileKey{info.Size(), info.ModTime(), info.Mode().Type()}
+			if info.Mode()&fs.ModeSymlink != 0 {
+				return nil, key, errors.New("a symbolic link, skipped (links are never followed)")
+			}
+		}
+		return nil, key, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fileKey{}, err
+	}
+	key := fileKey{info.Size(), info.ModTime(), info.Mode().Type()}
+	if !info.Mode().IsRegular() {
+		return nil, key, fmt.Errorf("not a regular file (%s), skipped", info.Mode().Type())
+	}
+	if info.Size() > MaxFileBytes {
+		return nil, key, fmt.Errorf("larger than %d bytes", MaxFileBytes)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, key, err
+	}
+	if len(b) > MaxFileBytes {
+		return nil, key, fmt.Errorf("larger than %d bytes", MaxFileBytes)
+	}
+	return b, key, nil
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -220,5 +221,50 @@ func TestWatchedDirectory(t *testing.T) {
 	write("leak.txt", "Updated: nothing to see.")
 	if n, err := d.Scan(ctx); n != 1 || err != nil || added[len(added)-1] != "leak.txt" {
 		t.Errorf("Scan after a change = %d, %v (%v)", n, err, added)
+	}
+}
+
+// TestWatchedDirectoryTraps: links are never followed (a link to a private
+// file would store it in clear; one to /dev/zero would read without end),
+// and devices and FIFOs are skipped without blocking; each is reported once
+// by name.
+func TestWatchedDirectoryTraps(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(t.TempDir(), "private.txt")
+	if err := os.WriteFile(secret, []byte("PRIVATE-MARKER in a 0600 file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, target := range map[string]string{"secret.txt": secret, "zero.txt": "/dev/zero"} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.txt"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "article.txt"), []byte("An ordinary article."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var added []string
+	d := &ingest.Dir{Path: dir, Add: func(_ context.Context, name string, in dissent.ArticleInput) error {
+		added = append(added, name)
+		if strings.Contains(in.Body, "PRIVATE-MARKER") {
+			t.Errorf("stored the private file through %s", name)
+		}
+		return nil
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n, err := d.Scan(ctx)
+	if n != 1 || len(added) != 1 || added[0] != "article.txt" {
+		t.Fatalf("Scan = %d %v; want only article.txt", n, added)
+	}
+	for _, want := range []string{"secret.txt: a symbolic link", "zero.txt: a symbolic link", "fifo.txt: not a regular file"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Scan error %v; want it to report %q", err, want)
+		}
+	}
+	if n, err := d.Scan(ctx); n != 0 || err != nil {
+		t.Errorf("second Scan = %d, %v; want nothing new and nothing reported again", n, err)
 	}
 }

@@ -134,7 +134,11 @@ func New(outbox Outbox, cfg Config, holder string) (*Sender, error) {
 	if holder == "" {
 		return nil, errors.New("mail sender: a holder name is required")
 	}
-	opts := []gomail.Option{gomail.WithPort(sv.port), gomail.WithTimeout(30 * time.Second)}
+	// No NOOP before each message of a batch: servers count commands
+	// outside mail transactions and drop the session after a few (exim's
+	// smtp_accept_max_nonmail is 10), which cut every batch after ten. A
+	// connection lost meanwhile fails its message, which is retried.
+	opts := []gomail.Option{gomail.WithPort(sv.port), gomail.WithTimeout(30 * time.Second), gomail.WithoutNoop()}
 	if sv.noTLS {
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
 	} else {

@@ -200,3 +200,70 @@ func TestSendersShareTheOutbox(t *testing.T) {
 		t.Errorf("delivered %d; want 8 (each notice once)", got)
 	}
 }
+
+// TestRealMTA sends 50 notices in one batch through Debian's exim
+// (exim4-daemon-light, started by the test on loopback with STARTTLS and
+// exim's default limits): each arrives once. Exim drops a session after 10
+// commands other than mail transactions (smtp_accept_max_nonmail), which a
+// NOOP before every message on a reused connection used to hit after ten.
+func TestRealMTA(t *testing.T) {
+	mta := mailtest.StartExim(t)
+	e := servicetest.New(t)
+	p, signers := e.Cast(t, 50)
+	ctx := context.Background()
+	m, err := e.Svc.CreateMessage(ctx, p["drafter@state.example"].Actor, dissent.Draft{Title: "TITLE-MARKER", Summary: "SUMMARY-MARKER", Body: "BODY-MARKER"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Invite(ctx, p["drafter@state.example"].Actor, m.ID, signers); err != nil {
+		t.Fatal(err)
+	}
+	if len(signers) != 50 {
+		t.Fatalf("%d invitees; want 50", len(signers))
+	}
+	s, err := mail.New(e.Svc, mail.Config{URL: mta.URL(), From: "dissent@state.example", BaseURL: "https://dissent.example",
+		TLS: &tls.Config{RootCAs: mta.Roots, MinVersion: tls.VersionTLS12}}, "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Now = e.Clock.Now
+	sent, failed, err := s.Flush(ctx)
+	if err != nil || sent != 50 || failed != 0 {
+		t.Fatalf("Flush = %d sent, %d failed, %v; want 50 sent in one batch\n%s", sent, failed, err, mta.Log())
+	}
+	if sent, failed, _ := s.Flush(ctx); sent+failed != 0 {
+		t.Errorf("second Flush = %d sent, %d failed; want nothing left", sent, failed)
+	}
+	// Exim delivers each message as it accepts it; wait for the last.
+	var msgs []mailtest.Message
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if msgs, err = mta.Delivered(); err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) >= 50 || time.Now().After(deadline) {
+			break
+		}
+	}
+	got := map[string]int{}
+	for _, msg := range msgs {
+		for _, to := range msg.To {
+			got[to]++
+		}
+		for _, marker := range []string{"MARKER", "drafter@"} {
+			if strings.Contains(string(msg.Data), marker) {
+				t.Errorf("e-mail contains %q:\n%s", marker, msg.Data)
+			}
+		}
+	}
+	for _, to := range signers {
+		if got[to] != 1 {
+			t.Errorf("%s received %d notices; want 1", to, got[to])
+		}
+	}
+	if len(msgs) != 50 {
+		t.Errorf("mailbox holds %d messages; want 50\n%s", len(msgs), mta.Log())
+	}
+	if all, encrypted := mta.Received(); all != 50 || encrypted != 50 {
+		t.Errorf("exim accepted %d messages, %d over STARTTLS; want 50, 50\n%s", all, encrypted, mta.Log())
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -37,36 +38,59 @@ func TestBrowserAdmin(t *testing.T) {
 			return os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644)
 		})
 	}
-	var people, link, roleErr string
-	err = chromedp.Run(ctx,
+	// Text is read in the page (text), never by DevTools node id, which can
+	// go stale right after a navigation ("No node with given id found").
+	run := func(step string, acts ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, acts...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	run("sign in",
 		chromedp.Navigate(e.base+"/signin/link/"+sec.Reveal()),
 		chromedp.Click(`button[type=submit]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#who`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#who`, chromedp.ByQuery))
+	run("admin home",
 		chromedp.Navigate(e.base+"/admin"),
 		chromedp.WaitVisible(`#orgs`, chromedp.ByQuery),
-		shot("admin"),
+		shot("admin"))
+	run("search",
 		chromedp.Navigate(e.base+"/admin/people"),
+		chromedp.WaitVisible(`#q`, chromedp.ByQuery),
 		chromedp.SendKeys(`#q`, "officer", chromedp.ByQuery),
-		chromedp.Submit(`#q`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#people`, chromedp.ByQuery),
-		chromedp.Text(`#people tbody`, &people, chromedp.ByQuery),
+		chromedp.Submit(`#q`, chromedp.ByQuery))
+	// Wait for the results page; an evaluation during the navigation fails
+	// and is tried again.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var done bool
+		err := chromedp.Run(ctx, chromedp.Evaluate(`location.search.includes("q=officer") && document.readyState === "complete"`, &done))
+		if err == nil && done {
+			break
+		}
+		if err != nil && !navigating(err) {
+			t.Fatalf("wait for the search results: %v", err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the search did not load its results page")
+		}
+	}
+	people := text(ctx, t, `#people tbody`)
+	run("open a person",
 		shot("admin-people"),
 		chromedp.Click(`#people tbody a`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#issue-link`, chromedp.ByQuery),
-		chromedp.Click(`#issue-link`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#new-link`, chromedp.ByQuery),
-		chromedp.Text(`#new-link`, &link, chromedp.ByQuery),
+		scriptsReady(),
+		chromedp.Click(`#issue-link`, chromedp.ByQuery))
+	link := text(ctx, t, `#new-link`)
+	run("self-grant",
 		shot("admin-person"),
 		chromedp.Navigate(e.base+"/admin/people/"+e.id("admin@state.example")),
+		chromedp.WaitVisible(`#roles-form`, chromedp.ByQuery),
+		scriptsReady(),
 		chromedp.Click(`#roles-form input[value=auditor]`, chromedp.ByQuery),
-		chromedp.Click(`#roles-form button[type=submit]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#roles-form .field-error`, chromedp.ByQuery),
-		chromedp.Text(`#roles-form .field-error`, &roleErr, chromedp.ByQuery),
-		shot("admin-self-grant"),
-	)
-	if err != nil {
-		t.Fatalf("admin walk: %v", err)
-	}
+		chromedp.Click(`#roles-form button[type=submit]`, chromedp.ByQuery))
+	roleErr := text(ctx, t, `#roles-form .field-error`)
+	run("screenshot", shot("admin-self-grant"))
 	if !strings.Contains(people, "officer@state.example") || strings.Contains(people, "drafter@") {
 		t.Errorf("search for officer listed %q", people)
 	}

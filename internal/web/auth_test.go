@@ -383,8 +383,8 @@ func TestEveryRouteSecured(t *testing.T) {
 			if h.Get("Permissions-Policy") == "" {
 				t.Error("no Permissions-Policy")
 			}
-			if method == "GET" || method == "HEAD" {
-				return
+			if method == "GET" || method == "HEAD" || method == "OPTIONS" {
+				return // reads (and CORS preflights of the public log) may come from any site
 			}
 			for _, who := range []*http.Client{c, browser(t)} {
 				resp, body := do(t, who, method, e.base+path, strings.NewReader("{}"), "Content-Type", "application/json", "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
@@ -401,7 +401,8 @@ func TestEveryRouteSecured(t *testing.T) {
 }
 
 func TestSingleSignOn(t *testing.T) {
-	e := newAuthEnv(t, web.Limits{})
+	// More sign-ins and failures than the defaults allow from one address.
+	e := newAuthEnv(t, web.Limits{SignInPerAddress: web.Rate{Every: time.Millisecond, Burst: 100}, FailuresPerAddress: web.Rate{Every: time.Millisecond, Burst: 100}})
 	// run follows the flow: our start → IdP authorize → our callback.
 	run := func(t *testing.T) (*http.Response, string) {
 		t.Helper()
@@ -425,23 +426,34 @@ func TestSingleSignOn(t *testing.T) {
 		email   string
 		verfied bool
 		tamper  func(oidctest.Claims)
+		info    func(oidctest.Claims) // changes the UserInfo answer
 		want    int
 		code    string
 	}{
-		{"good", "drafter@state.example", true, nil, http.StatusSeeOther, ""},
-		{"wrong nonce", "drafter@state.example", true, func(c oidctest.Claims) { c["nonce"] = "other" }, 401, "not made for this sign-in"},
-		{"wrong audience", "drafter@state.example", true, func(c oidctest.Claims) { c["aud"] = "someone-else" }, 401, "ID token is not valid"},
-		{"expired token", "drafter@state.example", true, func(c oidctest.Claims) { c["exp"] = time.Now().Add(-time.Hour).Unix() }, 401, "ID token is not valid"},
-		{"wrong issuer", "drafter@state.example", true, func(c oidctest.Claims) { c["iss"] = "https://evil.example" }, 401, "ID token is not valid"},
-		{"unverified e-mail", "drafter@state.example", false, nil, 401, "not verified"},
-		{"unknown person", "nobody@state.example", true, nil, 401, "did not identify"},
-		{"person of another org", "usaid1@usaid.example", true, nil, 401, "did not identify"},
+		{"good", "drafter@state.example", true, nil, nil, http.StatusSeeOther, ""},
+		{"wrong nonce", "drafter@state.example", true, func(c oidctest.Claims) { c["nonce"] = "other" }, nil, 401, "not made for this sign-in"},
+		{"wrong audience", "drafter@state.example", true, func(c oidctest.Claims) { c["aud"] = "someone-else" }, nil, 401, "ID token is not valid"},
+		{"expired token", "drafter@state.example", true, func(c oidctest.Claims) { c["exp"] = time.Now().Add(-time.Hour).Unix() }, nil, 401, "ID token is not valid"},
+		{"wrong issuer", "drafter@state.example", true, func(c oidctest.Claims) { c["iss"] = "https://evil.example" }, nil, 401, "ID token is not valid"},
+		{"unverified e-mail", "drafter@state.example", false, nil, nil, 401, "not verified"},
+		{"unknown person", "nobody@state.example", true, nil, nil, 401, "did not identify"},
+		{"person of another org", "usaid1@usaid.example", true, nil, nil, 401, "did not identify"},
+		// OpenID Connect Core §5.4: the e-mail claims may come only from UserInfo.
+		{"e-mail only in UserInfo", "drafter@state.example", true, func(c oidctest.Claims) { delete(c, "email"); delete(c, "email_verified") }, nil, http.StatusSeeOther, ""},
+		{"e-mail verified only in UserInfo", "drafter@state.example", true, func(c oidctest.Claims) { delete(c, "email_verified") }, nil, http.StatusSeeOther, ""},
+		{"unverified in UserInfo", "drafter@state.example", false, func(c oidctest.Claims) { delete(c, "email"); delete(c, "email_verified") }, nil, 401, "not verified"},
+		{"e-mail nowhere", "drafter@state.example", true, func(c oidctest.Claims) { delete(c, "email"); delete(c, "email_verified") }, func(c oidctest.Claims) { delete(c, "email"); delete(c, "email_verified") }, 401, "email claim is missing"},
+		{"verification nowhere", "drafter@state.example", true, func(c oidctest.Claims) { delete(c, "email"); delete(c, "email_verified") }, func(c oidctest.Claims) { delete(c, "email_verified") }, 401, "email_verified claim is missing"},
+		{"UserInfo of another subject", "drafter@state.example", true, func(c oidctest.Claims) { delete(c, "email"); delete(c, "email_verified") }, func(c oidctest.Claims) { c["sub"] = "sub-officer@state.example"; c["email"] = "officer@state.example" }, 401, "another subject"},
+		{"UserInfo without subject", "drafter@state.example", true, func(c oidctest.Claims) { delete(c, "email"); delete(c, "email_verified") }, func(c oidctest.Claims) { delete(c, "sub") }, 401, "another subject"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e.idp.SignInAs(tt.email, tt.verfied)
 			e.idp.Tamper(tt.tamper)
+			e.idp.TamperUserInfo(tt.info)
 			defer e.idp.Tamper(nil)
+			defer e.idp.TamperUserInfo(nil)
 			resp, body := run(t)
 			if resp.StatusCode != tt.want {
 				t.Fatalf("callback = %d; want %d\n%s", resp.StatusCode, tt.want, body)

@@ -68,16 +68,35 @@ func scriptsReady() chromedp.Action {
 
 // text waits for the element to be shown and returns its text. It reads it
 // in the page, not by DevTools node id: right after a navigation chromedp's
-// node ids can go stale between finding an element and reading it.
+// node ids can go stale between finding an element and reading it. A
+// navigation during the wait is waited out.
 func text(ctx context.Context, t *testing.T, sel string) string {
 	t.Helper()
 	var s string
 	js := `(() => { const e = document.querySelector(` + strconv.Quote(sel) + `);
 		return e && e.getClientRects().length > 0 ? e.innerText : null; })()`
-	if err := chromedp.Run(ctx, chromedp.Poll(js, &s, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
-		t.Fatalf("read %s: %v", sel, err)
+	// A navigation under way (a form's redirect) ends the poll; poll the
+	// new page.
+	for tries := 0; ; tries++ {
+		err := chromedp.Run(ctx, chromedp.Poll(js, &s, chromedp.WithPollingInterval(20*time.Millisecond)))
+		if err == nil {
+			return s
+		}
+		if tries >= 50 || !navigating(err) {
+			t.Fatalf("read %s: %v", sel, err)
+		}
 	}
-	return s
+}
+
+// navigating reports whether err is DevTools saying the page it evaluated
+// in went away under it: a navigation, not a failure.
+func navigating(err error) bool {
+	for _, m := range []string{"navigated or closed", "Cannot find context with specified id", "Execution context was destroyed"} {
+		if strings.Contains(err.Error(), m) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestBrowserPasskey: follow a one-time link, register a passkey with the

@@ -371,6 +371,17 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, a dissent.Actor
 		s.editorRefuse(w, r, a, editorPage{}, &dissent.Error{Kind: dissent.KindInvalid, Code: "invalid_utf8", Field: "body", Message: "the text is not valid UTF-8"})
 		return
 	}
+	// The preview renders what it is given: the same bounds as saving, so
+	// that no one spends the server's CPU through it.
+	if utf8.RuneCountInString(d.Body) > dissent.MaxBody {
+		s.editorRefuse(w, r, a, editorPage{}, &dissent.Error{Kind: dissent.KindInvalid, Code: "too_long", Field: "body", Limit: dissent.MaxBody,
+			Message: "body must be at most " + strconv.Itoa(dissent.MaxBody) + " characters"})
+		return
+	}
+	if err := dissent.CheckMarkdown("body", d.Body); err != nil {
+		s.editorRefuse(w, r, a, editorPage{}, err)
+		return
+	}
 	s.showEditor(w, r, &a, http.StatusOK, p, e)
 }
 

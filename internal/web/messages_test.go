@@ -209,6 +209,13 @@ func TestEditorRefusedKeepsInput(t *testing.T) {
 	if _, list := do(t, c, "GET", e.base+"/messages", nil); strings.Contains(list, "/messages/new\"") && strings.Count(list, "<tbody>") > 0 {
 		t.Errorf("preview saved a draft:\n%s", list)
 	}
+	// The preview refuses what saving refuses: no CPU spent on a body that
+	// cannot be saved.
+	resp, page = postForm(t, c, e.base+"/messages", url.Values{"title": {"T"}, "body": {strings.Repeat("> ", 50_000)}, "action": {"preview"}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("preview of 100,000 characters of \"> \": %d; want 400", resp.StatusCode)
+	}
+	mustContain(t, "the preview refusing deep quotes", page, `id="body-err"`, "nest more than 32")
 }
 
 // TestMessagePagesRefuse: cross-origin posts, oversized bodies, someone

@@ -7,7 +7,9 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dissent-channel/dissent"
 )
@@ -184,7 +186,32 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request, status int, name s
 	w.Header().Set("Content-Security-Policy", pageCSP)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
+	_, _ = w.Write(showBidi(buf.Bytes()))
+}
+
+// showBidi writes every bidirectional control (U+202A–U+202E,
+// U+2066–U+2069) of a page as the visible text [U+202E]: text that titles
+// and names may not hold (dissent.checkLabel) but bodies, summaries,
+// replies and article titles may, so that none can reorder how the page
+// around it reads. The marker holds no HTML-significant character, so it is
+// safe in text, attributes and form fields alike; a form saved again keeps
+// the marker rather than the control.
+func showBidi(b []byte) []byte {
+	if !bytes.ContainsAny(b, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069") {
+		return b
+	}
+	var out bytes.Buffer
+	out.Grow(len(b) + 64)
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if dissent.IsBidiControl(r) {
+			fmt.Fprintf(&out, "[U+%04X]", r)
+		} else {
+			out.Write(b[:n])
+		}
+		b = b[n:]
+	}
+	return out.Bytes()
 }
 
 // done redirects after a successful POST (POST-redirect-GET), with a
@@ -204,6 +231,16 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request, a dissent.Ac
 
 // handlePageNotFound answers unknown paths outside the API with a page.
 func (s *Server) handlePageNotFound(w http.ResponseWriter, r *http.Request) {
+	if allow := s.allowedMethods(r); len(allow) > 0 && !strings.HasPrefix(r.URL.Path, "/log/") {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		p := s.newPage(r, nil, "Method not allowed")
+		p.Error = "This address does not take " + r.Method + " requests."
+		s.show(w, r, http.StatusMethodNotAllowed, "notfound", p)
+		return
+	}
+	if s.methodNotAllowed(w, r) {
+		return
+	}
 	p := s.newPage(r, nil, "Not found")
 	p.Error = "There is no page here, or you may not see it."
 	s.show(w, r, http.StatusNotFound, "notfound", p)

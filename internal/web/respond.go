@@ -85,7 +85,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 const maxBody = 4 << 20
 
 // decode reads one JSON object into v: the body must be valid UTF-8, within
-// maxBody, a single object, with no unknown fields.
+// maxBody, a single object, with no unknown fields, no member named twice
+// and no lone surrogate (checkJSON).
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	body, err := readBody(w, r)
 	if err != nil {
@@ -138,7 +139,7 @@ func decodeBytes(body []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return &dissent.Error{Kind: dissent.KindInvalid, Code: "malformed_json", Field: "body", Message: "the request body must hold exactly one JSON object"}
 	}
-	return nil
+	return checkJSON(body)
 }
 
 // jsonKind names a Go kind the way JSON does.

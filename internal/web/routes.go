@@ -13,7 +13,9 @@ func (s *Server) routes() {
 	m.handle("GET /readyz", s.handleReady)
 	m.handle("GET /api/v1/openapi.json", s.handleOpenAPI)
 	m.handle("GET /log/checkpoint", s.handleLogCheckpoint)
-	m.handle("GET /log/tile/{path...}", s.handleLogTile)
+	m.handle("OPTIONS /log/checkpoint", s.handleLogPreflight)
+	m.handle("GET /log/tile/{level}/{index...}", s.handleLogTile)
+	m.handle("OPTIONS /log/tile/{level}/{index...}", s.handleLogPreflight)
 
 	m.handle("POST /api/v1/signin/link", s.handleSignInLinkToken)
 	m.handle("GET /signin/link/{secret}", s.handleSignInLinkPage)

@@ -98,14 +98,41 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"status", sw.status, "duration_ms", time.Since(start).Milliseconds())
 		s.observe(route, sw.status, time.Since(start))
 	}()
-	// ServeMux answers HEAD with the GET handler, which for the API would
-	// perform (and record) a read whose answer is thrown away.
-	if r.Method == http.MethodHead && strings.HasPrefix(r.URL.Path, "/api/") {
-		sw.Header().Set("Allow", "GET")
-		s.writeError(sw, r, &dissent.Error{Kind: dissent.KindInvalid, Code: "method_not_allowed", Message: "HEAD is not supported by the API; use GET"})
-		return
-	}
+	// HEAD runs the GET handler (ServeMux's rule) and net/http drops the
+	// body: a HEAD of protected content passes the same checks and is
+	// recorded as the read it is, since its headers (the length) come from
+	// the content.
 	s.handler.ServeHTTP(sw, r)
+}
+
+// allowedMethods lists the methods some route other than the catch-alls
+// takes at r's path (HEAD with GET), for 405's Allow header; none: the path
+// is unknown, or r's method has a route there (whose handler found nothing).
+func (s *Server) allowedMethods(r *http.Request) []string {
+	if _, pattern := s.mux.Handler(&http.Request{Method: r.Method, Host: r.Host, URL: r.URL}); pattern != "" && pattern != "/" && pattern != "/api/" {
+		return nil
+	}
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		_, pattern := s.mux.Handler(&http.Request{Method: m, Host: r.Host, URL: r.URL})
+		if pattern != "" && pattern != "/" && pattern != "/api/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
+}
+
+// methodNotAllowed answers 405 with Allow when the path exists for other
+// methods, and reports whether it did.
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) bool {
+	allow := s.allowedMethods(r)
+	if len(allow) == 0 {
+		return false
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	writeJSON(w, http.StatusMethodNotAllowed, errorBody{errorDetail{Code: "method_not_allowed",
+		Message: r.Method + " is not allowed here; use " + strings.Join(allow, ", "), RequestID: requestID(r.Context())}})
+	return true
 }
 
 type statusWriter struct {

@@ -32,6 +32,9 @@ func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAPINotFound(w http.ResponseWriter, r *http.Request) {
+	if s.methodNotAllowed(w, r) {
+		return
+	}
 	s.writeError(w, r, &dissent.Error{Kind: dissent.KindNotFound, Code: "not_found", Message: "no such API route"})
 }
 

@@ -1,8 +1,10 @@
 // Package oidctest is an OpenID Connect identity provider that runs in the
 // test process: discovery, JWKS, an authorization endpoint that signs in
 // whoever the test names, and a token endpoint that checks the PKCE
-// verifier and returns RS256-signed ID tokens. A test may tamper with the
-// next ID token to play an attacker.
+// verifier and returns RS256-signed ID tokens, and a UserInfo endpoint for
+// the access tokens it issued. A test may tamper with the ID tokens and the
+// UserInfo answers to play an attacker or a provider that keeps the e-mail
+// claims out of the ID token.
 package oidctest
 
 import (
@@ -14,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,10 +40,13 @@ type Provider struct {
 	email  string
 	verify bool
 	codes  map[string]grant
+	access map[string]grant // by access token
 	// Tamper, if set, changes the claims of the ID tokens issued.
 	tamper func(Claims)
 	// signWith, if set, signs ID tokens with another key (an attacker's).
 	signWith jose.Signer
+	// tamperInfo, if set, changes the UserInfo answers.
+	tamperInfo func(Claims)
 }
 
 type grant struct {
@@ -60,12 +66,13 @@ func New(t testing.TB, clientID string) *Provider {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Provider{ClientID: clientID, key: key, signer: signer, codes: map[string]grant{}, verify: true}
+	p := &Provider{ClientID: clientID, key: key, signer: signer, codes: map[string]grant{}, access: map[string]grant{}, verify: true}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
 	mux.HandleFunc("GET /jwks", p.jwks)
 	mux.HandleFunc("GET /authorize", p.authorize)
 	mux.HandleFunc("POST /token", p.token)
+	mux.HandleFunc("GET /userinfo", p.userinfo)
 	p.Server = httptest.NewServer(mux)
 	t.Cleanup(p.Close)
 	return p
@@ -88,6 +95,14 @@ func (p *Provider) Tamper(f func(Claims)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.tamper = f
+}
+
+// TamperUserInfo changes the claims of every UserInfo answer from now on
+// (nil to stop).
+func (p *Provider) TamperUserInfo(f func(Claims)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tamperInfo = f
 }
 
 // SignWithForeignKey makes the provider sign ID tokens with a key that is
@@ -118,6 +133,7 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 		"authorization_endpoint":                p.URL + "/authorize",
 		"token_endpoint":                        p.URL + "/token",
 		"jwks_uri":                              p.URL + "/jwks",
+		"userinfo_endpoint":                     p.URL + "/userinfo",
 		"response_types_supported":              []string{"code"},
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{"RS256"},
@@ -196,7 +212,31 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	raw, _ := jws.CompactSerialize()
-	writeJSON(w, 200, map[string]any{"access_token": random(), "token_type": "Bearer", "expires_in": 300, "id_token": raw})
+	at := random()
+	p.mu.Lock()
+	p.access[at] = g
+	p.mu.Unlock()
+	writeJSON(w, 200, map[string]any{"access_token": at, "token_type": "Bearer", "expires_in": 300, "id_token": raw})
+}
+
+// userinfo answers the claims of the grant the bearer access token was
+// issued for.
+func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
+	at, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	p.mu.Lock()
+	g, found := p.access[at]
+	tamper := p.tamperInfo
+	p.mu.Unlock()
+	if !ok || !found {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		writeJSON(w, 401, map[string]string{"error": "invalid_token"})
+		return
+	}
+	c := Claims{"sub": "sub-" + g.email, "email": g.email, "email_verified": g.verified}
+	if tamper != nil {
+		tamper(c)
+	}
+	writeJSON(w, 200, c)
 }
 
 func random() string {
