@@ -60,6 +60,7 @@ type DB struct {
 	metas metaCache // the submitted messages' metadata (inbox.go)
 
 	tables atomic.Pointer[map[string]recordedTable] // the tables the log records (rows.go)
+	stmts  *stmtCache                               // the SQLite writer's prepared statements (stmts.go)
 }
 
 type writeReq struct {
@@ -128,7 +129,7 @@ func OpenSQLite(ctx context.Context, path string, sealer dissent.Sealer) (*DB, e
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	db := &DB{dialect: SQLite, sealer: sealer, write: w, read: r, reqs: make(chan *writeReq, 1024), quit: make(chan struct{}), maxBatch: 256}
+	db := &DB{dialect: SQLite, sealer: sealer, write: w, read: r, reqs: make(chan *writeReq, 1024), quit: make(chan struct{}), maxBatch: 256, stmts: newStmtCache()}
 	db.wg.Add(1)
 	go db.writer()
 	return db, nil
@@ -254,6 +255,9 @@ func refuseOldPseudonyms(ctx context.Context, db *sql.DB, p *goose.Provider) err
 func (db *DB) Close() error {
 	db.closeOne.Do(func() { close(db.quit) })
 	db.wg.Wait()
+	if db.stmts != nil {
+		db.stmts.close()
+	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -329,6 +333,7 @@ func (db *DB) writer() {
 			}
 		}
 		db.runBatch(batch)
+		db.stmts.prepare(context.Background(), db.write)
 	}
 }
 
@@ -353,7 +358,7 @@ func (db *DB) runBatch(batch []*writeReq) {
 	// by its context: an interrupted write would roll back the whole shared
 	// transaction, not just the caller's savepoint. The context is checked
 	// before the function starts instead.
-	t := db.txn(detached{tx})
+	t := db.txn(detached{prepared{tx, db.stmts}})
 	ran := 0
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
