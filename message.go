@@ -2,6 +2,7 @@ package dissent
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -39,6 +40,11 @@ type MessageView struct {
 	// MySignedVersion is the newest version the reader holds an active
 	// signature on (0: none), and MyMinCosigners its condition.
 	MySignedVersion, MyMinCosigners int
+	// MeetingRequests counts the principals' requests to meet the authors
+	// (shown to those who may read the names), and MyMeetingRequest is
+	// when the reader asked (zero: they have not).
+	MeetingRequests  int
+	MyMeetingRequest time.Time
 }
 
 // eventRole is the role under which an actor takes an action, for the record.
@@ -204,15 +210,30 @@ func (s *Service) CreateMessage(ctx context.Context, a Actor, d Draft) (Message,
 // earlier versions stay on record but no longer count; the drafter signs the
 // new version.
 func (s *Service) EditMessage(ctx context.Context, a Actor, id MessageID, d Draft) (Message, error) {
+	m, _, err := s.EditMessageVoiding(ctx, a, id, d)
+	return m, err
+}
+
+// EditMessageVoiding is EditMessage that also says how many co-signatures
+// the new version left behind. Their signers are notified, in the same
+// transaction, that the text they signed changed.
+func (s *Service) EditMessageVoiding(ctx context.Context, a Actor, id MessageID, d Draft) (Message, int, error) {
 	if err := d.validate(); err != nil {
-		return Message{}, err
+		return Message{}, 0, err
 	}
-	return s.edit(ctx, a, id, d, false)
+	var voided int
+	m, err := s.editVoiding(ctx, a, id, d, false, &voided)
+	return m, voided, err
 }
 
 // edit makes the new version; draftOnly refuses, under the message's lock, a
 // message that is no longer a draft (Autosave).
 func (s *Service) edit(ctx context.Context, a Actor, id MessageID, d Draft, draftOnly bool) (Message, error) {
+	var voided int
+	return s.editVoiding(ctx, a, id, d, draftOnly, &voided)
+}
+
+func (s *Service) editVoiding(ctx context.Context, a Actor, id MessageID, d Draft, draftOnly bool, voided *int) (Message, error) {
 	return s.mutate(ctx, a, id, ActEdit, "message.edited", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
 		if !m.State.Editable() {
 			return "", conflictState(*m, "edit")
@@ -224,6 +245,17 @@ func (s *Service) edit(ctx context.Context, a Actor, id MessageID, d Draft, draf
 		hash := ContentHash(d.Title, d.Summary, d.Body)
 		if hash == m.ContentHash {
 			return "version " + strconv.Itoa(m.Version) + " unchanged", nil
+		}
+		// The co-signatures of the version being replaced stay on it and
+		// no longer count: their signers are told, and asked to sign again.
+		was, err := tx.ActiveSigners(ctx, m.ID, m.Version)
+		if err != nil {
+			return "", err
+		}
+		was = slices.DeleteFunc(was, func(p PersonID) bool { return p == m.DrafterID })
+		*voided = len(was)
+		if err := s.notify(ctx, tx, NoteResign, m.ID, was...); err != nil {
+			return "", err
 		}
 		m.Version++
 		m.ContentHash = hash
@@ -418,6 +450,13 @@ func (s *Service) Submit(ctx context.Context, a Actor, id MessageID, contentHash
 		m.ReplyDays = DefaultReplyDay
 		m.ReplyBy = cal.Due(now, m.ReplyDays)
 		if err := s.notifySigners(ctx, tx, NoteReceiptReady, m); err != nil {
+			return "", err
+		}
+		office, err := s.handlers(ctx, tx, *m, false, now)
+		if err != nil {
+			return "", err
+		}
+		if err := s.notify(ctx, tx, NoteSubmitted, m.ID, office...); err != nil {
 			return "", err
 		}
 		return "version " + strconv.Itoa(m.Version) + " " + m.ContentHash + " signatures " + strconv.Itoa(m.SignatureCount), nil

@@ -36,6 +36,7 @@ const (
 	ActSeeExposure                  // see the exposure findings on the message, with its passages beside the article's
 	ActAddArticle                   // add a press article to the exposure monitor (about no message: Facts are ignored)
 	ActManageFeeds                  // add the RSS/Atom feeds the monitor polls (about no message: Facts are ignored)
+	ActReadInvitations              // list who is invited and who of them signed (the authors)
 	numActions
 )
 
@@ -48,7 +49,7 @@ var actionNames = [...]string{
 	ActDistribute: "distribute", ActRecordMeeting: "record_meeting", ActRequestMeeting: "request_meeting",
 	ActClose: "close", ActReopen: "reopen", ActReadAccessLog: "read_access_log", ActReceipt: "receipt",
 	ActBreakGlass: "break_glass", ActSeeExposure: "see_exposure", ActAddArticle: "add_article",
-	ActManageFeeds: "manage_feeds",
+	ActManageFeeds: "manage_feeds", ActReadInvitations: "read_invitations",
 }
 
 func (a Action) String() string {
@@ -161,7 +162,7 @@ func employeeAllows(a Action, f Facts) bool {
 		return f.author() || f.Signer || f.Invitee || f.Endorser
 	case ActReadNames, ActReadAccessLog, ActReceipt:
 		return f.author() || f.Signer
-	case ActEdit, ActInvite, ActAskEndorsement:
+	case ActEdit, ActInvite, ActAskEndorsement, ActReadInvitations:
 		return f.author()
 	case ActAddCoauthor, ActSubmit, ActWithdraw:
 		return f.Drafter

@@ -58,6 +58,9 @@ func (s *Service) BreakGlass(ctx context.Context, a Actor, id MessageID, reason 
 		if signers, err = s.signers(ctx, tx, a, m); err != nil {
 			return err
 		}
+		if err := s.notifySigners(ctx, tx, NoteBreakGlass, &m); err != nil {
+			return err
+		}
 		return tx.AppendEvent(ctx, messageEvent(a, RoleAuditor, "read.break_glass", id, "version "+strconv.Itoa(m.Version)+", "+strconv.Itoa(len(signers))+" names; reason: "+reasonDigest(reason), f, now))
 	})
 	return v, signers, err
@@ -102,6 +105,27 @@ func (s *Service) loadView(ctx context.Context, tx Tx, a Actor, id MessageID, no
 		var err error
 		if v.Consultations, err = tx.Consultations(ctx, id); err != nil {
 			return v, false, err
+		}
+		if len(v.Consultations) > 0 {
+			// Due dates are shown in the channel office's zone, the one
+			// they were set in, to the office as to the reviewer.
+			_, loc, err := officeOrg(ctx, tx)
+			if err != nil {
+				return v, false, err
+			}
+			for i := range v.Consultations {
+				v.Consultations[i].Due = v.Consultations[i].Due.In(loc)
+			}
+		}
+	}
+	if names || office || Decide(a.Roles, ActRequestMeeting, f) {
+		n, mine, err := tx.MeetingRequests(ctx, id, a.ID)
+		if err != nil {
+			return v, false, err
+		}
+		v.MyMeetingRequest = mine
+		if names || office {
+			v.MeetingRequests = n
 		}
 	}
 	return v, needsRecord(f), nil

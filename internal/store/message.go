@@ -351,8 +351,13 @@ func (t *txn) AddCoauthor(ctx context.Context, id dissent.MessageID, person diss
 func (t *txn) AddInvitations(ctx context.Context, id dissent.MessageID, people []dissent.PersonID, by dissent.PersonID, at time.Time) (int, error) {
 	n := 0
 	for _, p := range people {
-		res, err := t.q.ExecContext(ctx, `INSERT INTO invitations (message_id, person_tag, created) VALUES ($1, $2, $3)
-			ON CONFLICT (message_id, person_tag) DO NOTHING`, string(id), t.tag(p), ns(at))
+		tag := t.tag(p)
+		sealed, err := t.sealPerson(ctx, id, "invitations", invitationRow(id, tag), "person_sealed", p)
+		if err != nil {
+			return 0, err
+		}
+		res, err := t.q.ExecContext(ctx, `INSERT INTO invitations (message_id, person_tag, person_sealed, created) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (message_id, person_tag) DO NOTHING`, string(id), tag, sealed, ns(at))
 		if err != nil {
 			return 0, fmt.Errorf("insert invitation: %w", err)
 		}

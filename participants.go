@@ -1,0 +1,221 @@
+package dissent
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// The participants' side of a message (issue #13): who is invited and who
+// has signed, a rate-limited reminder to those who have not, and a
+// principal's request to meet the authors, which the authors and the
+// channel office are told of and the page shows.
+
+// ParticipantTx stores what the participants' pages need beyond the
+// message itself.
+type ParticipantTx interface {
+	// Invitations lists a message's invitations, oldest first. PersonID is
+	// 0 for an invitation made before invitees were kept sealed.
+	Invitations(ctx context.Context, id MessageID) ([]Invitation, error)
+	// AddMeetingRequest records a person's request to meet the authors;
+	// false when they had asked already.
+	AddMeetingRequest(ctx context.Context, id MessageID, person PersonID, at time.Time) (bool, error)
+	// MeetingRequests counts the requests to meet on a message, and gives
+	// when person asked (zero: they have not).
+	MeetingRequests(ctx context.Context, id MessageID, person PersonID) (int, time.Time, error)
+	// SignReminder is when the authors last reminded the invitees (zero:
+	// never); SetSignReminder records a reminder.
+	SignReminder(ctx context.Context, id MessageID) (time.Time, error)
+	SetSignReminder(ctx context.Context, id MessageID, at time.Time) error
+}
+
+// Invitation is one invitee of a message.
+type Invitation struct {
+	PersonID PersonID
+	Created  time.Time
+}
+
+// InvitationView is one invitee as the authors see it. Signed is true only
+// for a signature on the current version that the authors may see: a
+// sealed conditional signature, or one whose signer the reader
+// supervises, shows as not signed.
+type InvitationView struct {
+	Email, Name, OrgID string
+	InvitedAt          time.Time
+	Signed             bool
+}
+
+// Progress is how far the gathering of signatures has come.
+type Progress struct {
+	Invited int // people invited
+	Signed  int // of them, those whose signature on the current version the reader may see
+}
+
+// SignReminderEvery is the least time between two reminders to the
+// invitees of one message.
+const SignReminderEvery = 24 * time.Hour
+
+// Invitations lists the message's invitees for its authors, with which of
+// them signed the current version, and the progress.
+func (s *Service) Invitations(ctx context.Context, a Actor, id MessageID) ([]InvitationView, Progress, error) {
+	var out []InvitationView
+	var pr Progress
+	err := s.store.View(ctx, func(tx Tx) error {
+		m, _, err := s.authorize(ctx, tx, a, id, ActReadInvitations, false, s.now().UTC())
+		if err != nil {
+			return err
+		}
+		out, pr, err = s.invitations(ctx, tx, a, m)
+		return err
+	})
+	return out, pr, err
+}
+
+func (s *Service) invitations(ctx context.Context, tx Tx, a Actor, m Message) ([]InvitationView, Progress, error) {
+	invs, err := tx.Invitations(ctx, m.ID)
+	if err != nil {
+		return nil, Progress{}, err
+	}
+	signed, err := s.visibleSigners(ctx, tx, a, m)
+	if err != nil {
+		return nil, Progress{}, err
+	}
+	out := make([]InvitationView, 0, len(invs))
+	var pr Progress
+	for _, inv := range invs {
+		v := InvitationView{InvitedAt: inv.Created}
+		if inv.PersonID != 0 {
+			p, err := tx.Person(ctx, inv.PersonID)
+			if err != nil {
+				return nil, Progress{}, err
+			}
+			v.Email, v.Name, v.OrgID = p.Email, p.Name, p.OrgID
+			v.Signed = signed[inv.PersonID]
+		}
+		if v.Signed {
+			pr.Signed++
+		}
+		out = append(out, v)
+	}
+	pr.Invited = len(out)
+	return out, pr, nil
+}
+
+// visibleSigners is the set of people whose signature on the current
+// version the reader may see: not sealed, not withheld from them.
+func (s *Service) visibleSigners(ctx context.Context, tx Tx, a Actor, m Message) (map[PersonID]bool, error) {
+	rows, err := tx.Signers(ctx, m.ID, m.Version, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	mins := make([]int, len(rows))
+	for i, r := range rows {
+		mins[i] = r.MinCosigners
+	}
+	th := QuorumThreshold(mins)
+	out := make(map[PersonID]bool, len(rows))
+	for _, r := range rows {
+		if (r.MinCosigners > 0 && r.MinCosigners > th) || (r.Withheld && r.PersonID != a.ID) {
+			continue
+		}
+		out[r.PersonID] = true
+	}
+	return out, nil
+}
+
+// RemindInvitees notifies the invitees who have not signed the current
+// version (as far as the authors may know: a sealed signer is reminded
+// too, which tells nobody anything). At most once per SignReminderEvery
+// per message. It returns how many were reminded.
+func (s *Service) RemindInvitees(ctx context.Context, a Actor, id MessageID) (int, error) {
+	var n int
+	_, err := s.mutate(ctx, a, id, ActInvite, "message.reminded", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if !m.State.Editable() {
+			return "", conflictState(*m, "remind the invitees of")
+		}
+		last, err := tx.SignReminder(ctx, m.ID)
+		if err != nil {
+			return "", err
+		}
+		if !last.IsZero() && now.Sub(last) < SignReminderEvery {
+			next := last.Add(SignReminderEvery)
+			return "", &Error{Kind: KindRateLimited, Code: "reminded_recently", Field: "remind",
+				Message: "The invitees were reminded on " + last.UTC().Format("2006-01-02 15:04 UTC") +
+					"; you may remind them again after " + next.UTC().Format("2006-01-02 15:04 UTC") + "."}
+		}
+		invs, err := tx.Invitations(ctx, m.ID)
+		if err != nil {
+			return "", err
+		}
+		active, err := tx.ActiveSigners(ctx, m.ID, m.Version)
+		if err != nil {
+			return "", err
+		}
+		var people []PersonID
+		for _, inv := range invs {
+			if inv.PersonID != 0 && !slices.Contains(active, inv.PersonID) {
+				people = append(people, inv.PersonID)
+			}
+		}
+		if len(people) == 0 {
+			return "", &Error{Kind: KindConflict, Code: "nobody_to_remind", Field: "remind", Message: "Every invitee has signed this version; there is nobody to remind."}
+		}
+		if err := tx.SetSignReminder(ctx, m.ID, now); err != nil {
+			return "", err
+		}
+		n = len(people)
+		return strconv.Itoa(n) + " reminded", s.notify(ctx, tx, NoteSignReminder, m.ID, people...)
+	})
+	return n, err
+}
+
+// RequestMeeting records a principal's request to meet the authors, once
+// per principal; the authors and the channel office are notified.
+func (s *Service) RequestMeeting(ctx context.Context, a Actor, id MessageID) error {
+	_, err := s.mutate(ctx, a, id, ActRequestMeeting, "meeting.requested", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if m.State == StateWithdrawn || m.State == StateRedirected {
+			return "", conflictState(*m, "ask for a meeting on")
+		}
+		added, err := tx.AddMeetingRequest(ctx, m.ID, a.ID, now)
+		if err != nil {
+			return "", err
+		}
+		if !added {
+			return "", &Error{Kind: KindConflict, Code: "already_requested", Message: "You have already asked for a meeting on this message."}
+		}
+		office, err := s.handlers(ctx, tx, *m, false, now)
+		if err != nil {
+			return "", err
+		}
+		authors, err := signerIDs(ctx, tx, m)
+		if err != nil {
+			return "", err
+		}
+		return "", s.notify(ctx, tx, NoteMeetingRequested, m.ID, append(office, authors...)...)
+	})
+	return err
+}
+
+// notifyRole notifies the holders of role who may take action on m.
+func (s *Service) notifyRole(ctx context.Context, tx Tx, kind string, m *Message, role Role, action Action, now time.Time) error {
+	ids, err := tx.RoleHolders(ctx, role)
+	if err != nil {
+		return err
+	}
+	var out []PersonID
+	for _, id := range ids {
+		p, err := tx.Person(ctx, id)
+		if err != nil {
+			return err
+		}
+		f, err := s.facts(ctx, tx, Actor{p}, *m, now)
+		if err != nil {
+			return err
+		}
+		if Decide(p.Roles, action, f) {
+			out = append(out, id)
+		}
+	}
+	return s.notify(ctx, tx, kind, m.ID, out...)
+}
