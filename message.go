@@ -3,6 +3,7 @@ package dissent
 import (
 	"context"
 	"slices"
+	"strings"
 	"strconv"
 	"time"
 )
@@ -288,18 +289,18 @@ func (s *Service) Invite(ctx context.Context, a Actor, id MessageID, emails []st
 	if len(emails) == 0 {
 		return 0, errInvalid("emails", "required", "emails must list at least one address")
 	}
-	if len(emails) > MaxInvitations {
+	norm, err := ParseAddressList("emails", emails)
+	if err != nil {
+		return 0, err
+	}
+	if len(norm) == 0 {
+		return 0, errInvalid("emails", "required", "emails must list at least one address")
+	}
+	if len(norm) > MaxInvitations {
 		return 0, &Error{Kind: KindInvalid, Code: "too_many", Field: "emails", Limit: MaxInvitations, Message: "emails may list at most " + strconv.Itoa(MaxInvitations) + " addresses"}
 	}
-	norm := make([]string, len(emails))
-	for i, e := range emails {
-		var err error
-		if norm[i], err = NormalizeEmail(fieldIndex("emails", i), e); err != nil {
-			return 0, err
-		}
-	}
 	var added int
-	_, err := s.mutate(ctx, a, id, ActInvite, "message.invited", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+	_, err = s.mutate(ctx, a, id, ActInvite, "message.invited", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
 		if !m.State.Editable() {
 			return "", conflictState(*m, "invite co-signers to")
 		}
@@ -308,12 +309,21 @@ func (s *Service) Invite(ctx context.Context, a Actor, id MessageID, emails []st
 			return "", err
 		}
 		ids := make([]PersonID, 0, len(norm))
-		for i, e := range norm {
+		var missing []string
+		for _, e := range norm {
 			p, ok := people[e]
 			if !ok || !p.Roles.Has(RoleEmployee) {
-				return "", &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: fieldIndex("emails", i), Message: "no eligible employee with the address " + e}
+				missing = append(missing, e)
+				continue
 			}
 			ids = append(ids, p.ID)
+		}
+		if len(missing) == 1 {
+			return "", &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: "emails", Message: "No eligible employee has the address " + missing[0] + "; nobody was invited."}
+		}
+		if len(missing) > 1 {
+			return "", &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: "emails",
+				Message: "No eligible employee has these " + strconv.Itoa(len(missing)) + " addresses: " + strings.Join(missing, ", ") + "; nobody was invited."}
 		}
 		fresh, err := tx.Uninvited(ctx, m.ID, ids)
 		if err != nil {

@@ -219,3 +219,38 @@ func (s *Service) notifyRole(ctx context.Context, tx Tx, kind string, m *Message
 	}
 	return s.notify(ctx, tx, kind, m.ID, out...)
 }
+
+// SignedVersion returns the version of the message the actor holds an
+// active signature on, when the text has changed since (so the sign page
+// can show what changed against what they signed), with the current one.
+// ok is false when they signed the current version or nothing.
+func (s *Service) SignedVersion(ctx context.Context, a Actor, id MessageID) (signed, current Version, ok bool, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		m, f, err := s.authorize(ctx, tx, a, id, ActReadText, false, s.now().UTC())
+		if err != nil {
+			return err
+		}
+		if !f.Signer {
+			return nil
+		}
+		n, _, err := tx.OwnSignature(ctx, id, a.ID)
+		if err != nil || n == 0 || n == m.Version {
+			return err
+		}
+		vs, err := tx.Versions(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			switch v.Number {
+			case n:
+				signed = v
+			case m.Version:
+				current = v
+			}
+		}
+		ok = signed.Number != 0 && current.Number != 0
+		return nil
+	})
+	return signed, current, ok, err
+}

@@ -406,12 +406,17 @@ func (s *Server) handleEditorSave(w http.ResponseWriter, r *http.Request, a diss
 		s.preview(w, r, a, e)
 		return
 	}
-	if _, err := s.svc.EditMessage(r.Context(), a, id, draftOf(r)); err != nil {
+	_, voided, err := s.svc.EditMessageVoiding(r.Context(), a, id, draftOf(r))
+	if err != nil {
 		if dissent.ErrorKind(err) == dissent.KindNotFound {
 			s.showMsgError(w, r, &a, err)
 			return
 		}
 		s.editorRefuse(w, r, a, e, err)
+		return
+	}
+	if voided > 0 {
+		doneN(w, r, "/messages/"+string(id), "saved_voided", voided)
 		return
 	}
 	done(w, r, "/messages/"+string(id), "saved")
@@ -441,6 +446,12 @@ type signPage struct {
 	V                  dissent.MessageView
 	Stale              bool // the text changed since the signer opened the page
 	CanSign, CanUnsign bool
+	// Changed is set when the signer signed an earlier version: the word
+	// difference from that version (From) to this one.
+	Changed        bool
+	From           int
+	Title, Summary []diffOp
+	Body           []diffOp
 }
 
 func (s *Server) showSign(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData, stale bool) {
@@ -458,7 +469,21 @@ func (s *Server) showSign(w http.ResponseWriter, r *http.Request, a dissent.Acto
 	} else if !v.State.Editable() && p.Error == "" {
 		p.Error = "This message is " + string(v.State) + "; signatures are frozen."
 	}
-	p.Data = signPage{V: v, Stale: stale, CanSign: v.Can[dissent.ActSign], CanUnsign: v.Can[dissent.ActUnsign]}
+	sp := signPage{V: v, Stale: stale, CanSign: v.Can[dissent.ActSign], CanUnsign: v.Can[dissent.ActUnsign]}
+	if v.MySignedVersion != 0 && v.MySignedVersion != v.Version && !v.Facts.Drafter {
+		from, to, ok, err := s.svc.SignedVersion(r.Context(), a, id)
+		if err != nil {
+			s.showMsgError(w, r, &a, err)
+			return
+		}
+		if ok {
+			sp.Changed, sp.From = true, from.Number
+			sp.Title = wordDiff(from.Title.Reveal(), to.Title.Reveal())
+			sp.Summary = wordDiff(from.Summary.Reveal(), to.Summary.Reveal())
+			sp.Body = wordDiff(from.Body.Reveal(), to.Body.Reveal())
+		}
+	}
+	p.Data = sp
 	s.show(w, r, status, "msg-sign", p)
 }
 

@@ -157,7 +157,7 @@ func msgBrowserStory(t *testing.T, keys bool) {
 		press(`#invite-summary`, kb.Enter),
 		typeIn(`#invite-emails`, strings.Join(storyCosigners, ", ")),
 		press(`#invite-button`, kb.Enter),
-		flash("Invitations sent."),
+		flash("Invitations sent: 3 (0 already invited)."),
 	)
 	msgWant(t, "the state after inviting", text(ctx, t, "#state"), "circulating")
 

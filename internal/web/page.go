@@ -7,6 +7,8 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dissent-channel/dissent"
@@ -112,7 +114,7 @@ func nav(a *dissent.Actor) []navItem {
 // newPage starts the data of a page for the actor (nil: signed out).
 func (s *Server) newPage(r *http.Request, a *dissent.Actor, title string) *pageData {
 	p := &pageData{Title: title, Actor: a, Nav: nav(a), Current: r.URL.Path, Demo: s.demo, Clock: s.clockWarning,
-		Flash: flashText(r.URL.Query().Get("done"))}
+		Flash: flashText(r.URL.Query())}
 	if a != nil && a.ID != 0 {
 		// The unread count is the person's own; a failure to count must not
 		// keep them from the page, so it only goes unshown.
@@ -133,6 +135,10 @@ var flashes = map[string]string{
 	"saved":        "Draft saved.",
 	"created":      "Draft created.",
 	"invited":      "Invitations sent.",
+	"invited_n":    "Invitations sent: {n} ({k} already invited).",
+	"reminded":     "Reminder sent to {n} invitees who have not signed. The e-mail says only that something in Dissent needs their attention.",
+	"saved_voided": "Saved as a new version. {n} co-signatures were on the earlier version and no longer count; their signers were notified to read the changes and sign again.",
+	"requested":    "Your request for a meeting is sent to the authors and the channel office.",
 	"signed":       "Your signature is recorded.",
 	"unsigned":     "Your signature is withdrawn.",
 	"submitted":    "Submitted to the channel. Your receipt is ready.",
@@ -147,7 +153,6 @@ var flashes = map[string]string{
 	"redirected":   "Redirected to the proper channel.",
 	"distributed":  "Distribution updated.",
 	"meeting":      "Meeting recorded.",
-	"requested":    "Meeting requested.",
 	"closed":       "Case closed.",
 	"reopened":     "Case reopened.",
 	"coauthor":     "Co-author added.",
@@ -157,7 +162,33 @@ var flashes = map[string]string{
 	"imported":     "People imported.",
 }
 
-func flashText(key string) string { return flashes[key] }
+// flashText is the notice the query asks for. A notice may show counts,
+// {n} and {k}, taken from the query only when they are small whole numbers
+// (a count, never anything typed); without them the notice is not shown.
+func flashText(q url.Values) string {
+	t := flashes[q.Get("done")]
+	for _, k := range []string{"n", "k"} {
+		ph := "{" + k + "}"
+		if !strings.Contains(t, ph) {
+			continue
+		}
+		v := q.Get(k)
+		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 1_000_000 || strconv.Itoa(n) != v {
+			return ""
+		}
+		t = strings.ReplaceAll(t, ph, v)
+	}
+	return t
+}
+
+// doneN is done with counts for the notice ({n}, {k}).
+func doneN(w http.ResponseWriter, r *http.Request, path, flash string, counts ...int) {
+	q := url.Values{"done": {flash}}
+	for i, c := range counts {
+		q.Set([]string{"n", "k"}[i], strconv.Itoa(c))
+	}
+	http.Redirect(w, r, path+"?"+q.Encode(), http.StatusSeeOther)
+}
 
 // fail puts err on the page: beside its field when the error names one the
 // form has, and at the top in every case.
