@@ -3,8 +3,8 @@ package dissent
 import (
 	"context"
 	"slices"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 )
 
