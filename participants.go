@@ -2,7 +2,6 @@ package dissent
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"time"
 )
@@ -125,7 +124,7 @@ func (s *Service) visibleSigners(ctx context.Context, tx Tx, a Actor, m Message)
 }
 
 // RemindInvitees notifies the invitees who have not signed the current
-// version (as far as the authors may know: a sealed signer is reminded
+// version as far as the authors may know (a sealed signer is reminded
 // too, which tells nobody anything). At most once per SignReminderEvery
 // per message. It returns how many were reminded.
 func (s *Service) RemindInvitees(ctx context.Context, a Actor, id MessageID) (int, error) {
@@ -148,13 +147,16 @@ func (s *Service) RemindInvitees(ctx context.Context, a Actor, id MessageID) (in
 		if err != nil {
 			return "", err
 		}
-		active, err := tx.ActiveSigners(ctx, m.ID, m.Version)
+		// Who counts as signed is what the authors may see: a sealed
+		// conditional signer is reminded like anyone who has not signed,
+		// so the count tells the authors nothing the list does not.
+		signed, err := s.visibleSigners(ctx, tx, a, *m)
 		if err != nil {
 			return "", err
 		}
 		var people []PersonID
 		for _, inv := range invs {
-			if inv.PersonID != 0 && !slices.Contains(active, inv.PersonID) {
+			if inv.PersonID != 0 && !signed[inv.PersonID] {
 				people = append(people, inv.PersonID)
 			}
 		}
