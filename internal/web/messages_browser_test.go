@@ -160,6 +160,8 @@ func msgBrowserStory(t *testing.T, keys bool) {
 		flash("Invitations sent: 3 (0 already invited)."),
 	)
 	msgWant(t, "the state after inviting", text(ctx, t, "#state"), "circulating")
+	msgWant(t, "the progress after inviting", text(ctx, t, "#progress"), "0 of 3 signed")
+	run("remind", press(`#remind-button`, kb.Enter), flash("Reminder sent to 3 invitees"))
 
 	// The three sign on the co-signing page, the last one conditionally.
 	for i, who := range storyCosigners {
@@ -178,6 +180,8 @@ func msgBrowserStory(t *testing.T, keys bool) {
 
 	// The drafter submits after a last review.
 	msgBrowserSignIn(ctx, t, e, "drafter@state.example", keys)
+	run("progress", chromedp.Navigate(msg))
+	msgWant(t, "the progress after signing", text(ctx, t, "#progress"), "3 of 3 signed")
 	run("review", chromedp.Navigate(msg), press(`#submit-link`, kb.Enter), chromedp.WaitVisible(`#submit-count`, chromedp.ByQuery))
 	msgWant(t, "the signature count before submission", text(ctx, t, "#submit-count"), "4")
 	run("submit", press(`#submit-button`, kb.Enter), flash("Submitted to the channel."))
