@@ -132,34 +132,36 @@ func (s *Server) newPage(r *http.Request, a *dissent.Actor, title string) *pageD
 // flashes are the notices a redirect after a POST may ask for, by key, so
 // that nothing a person typed ever travels in a URL.
 var flashes = map[string]string{
-	"saved":        "Draft saved.",
-	"created":      "Draft created.",
-	"invited":      "Invitations sent.",
-	"invited_n":    "Invitations sent: {n} ({k} already invited).",
-	"reminded":     "Reminder sent to {n} invitees who have not signed. The e-mail says only that something in Dissent needs their attention.",
-	"saved_voided": "Saved as a new version. {n} co-signatures were on the earlier version and no longer count; their signers were notified to read the changes and sign again.",
-	"requested":    "Your request for a meeting is sent to the authors and the channel office.",
-	"signed":       "Your signature is recorded.",
-	"unsigned":     "Your signature is withdrawn.",
-	"submitted":    "Submitted to the channel. Your receipt is ready.",
-	"withdrawn":    "The message is withdrawn.",
-	"acknowledged": "Acknowledged.",
-	"assigned":     "Assigned.",
-	"consulted":    "Consultation sent.",
-	"input":        "Your input is recorded.",
-	"replied":      "Reply recorded.",
-	"approved":     "Reply approved and sent.",
-	"extended":     "Reply deadline extended.",
-	"redirected":   "Redirected to the proper channel.",
-	"distributed":  "Distribution updated.",
-	"meeting":      "Meeting recorded.",
-	"closed":       "Case closed.",
-	"reopened":     "Case reopened.",
-	"coauthor":     "Co-author added.",
-	"endorse":      "Endorsement requested.",
-	"endorsed":     "Endorsement recorded.",
-	"updated":      "Saved.",
-	"imported":     "People imported.",
+	"saved":           "Draft saved.",
+	"welcome":         "You are signed in.",
+	"welcome_passkey": "You are signed in. You have no passkey yet: add one on your Account page, so that you can sign in next time without a link.",
+	"created":         "Draft created.",
+	"invited":         "Invitations sent.",
+	"invited_n":       "Invitations sent: {n} ({k} already invited).",
+	"reminded":        "Reminder sent to {n} invitees who have not signed. The e-mail says only that something in Dissent needs their attention.",
+	"saved_voided":    "Saved as a new version. {n} co-signatures were on the earlier version and no longer count; their signers were notified to read the changes and sign again.",
+	"requested":       "Your request for a meeting is sent to the authors and the channel office.",
+	"signed":          "Your signature is recorded.",
+	"unsigned":        "Your signature is withdrawn.",
+	"submitted":       "Submitted to the channel. Your receipt is ready.",
+	"withdrawn":       "The message is withdrawn.",
+	"acknowledged":    "Acknowledged.",
+	"assigned":        "Assigned.",
+	"consulted":       "Consultation sent.",
+	"input":           "Your input is recorded.",
+	"replied":         "Reply recorded.",
+	"approved":        "Reply approved and sent.",
+	"extended":        "Reply deadline extended.",
+	"redirected":      "Redirected to the proper channel.",
+	"distributed":     "Distribution updated.",
+	"meeting":         "Meeting recorded.",
+	"closed":          "Case closed.",
+	"reopened":        "Case reopened.",
+	"coauthor":        "Co-author added.",
+	"endorse":         "Endorsement requested.",
+	"endorsed":        "Endorsement recorded.",
+	"updated":         "Saved.",
+	"imported":        "People imported.",
 }
 
 // flashText is the notice the query asks for. A notice may show counts,
@@ -227,10 +229,41 @@ func done(w http.ResponseWriter, r *http.Request, path, flash string) {
 	http.Redirect(w, r, path, http.StatusSeeOther)
 }
 
-// handleHome sends each person to the first page their roles open.
+// landing is the page a person's work starts from: the office's inbox,
+// a reviewer's consultations, what was distributed to a principal, an
+// employee's messages; for the other roles the first page their roles
+// open. Account settings are never a landing page.
+func landing(a *dissent.Actor) string {
+	switch {
+	case a.Roles.Has(dissent.RoleOfficer) || a.Roles.Has(dissent.RoleDirector):
+		return "/inbox"
+	case a.Roles.Has(dissent.RoleReviewer):
+		return "/consultations"
+	case a.Roles.Has(dissent.RolePrincipal):
+		return "/distributed"
+	case a.Roles.Has(dissent.RoleEmployee):
+		return "/messages"
+	}
+	return nav(a)[0].Path
+}
+
+// handleHome sends each person to their landing page, keeping a notice
+// asked for by the sign-in.
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	items := nav(&a)
-	http.Redirect(w, r, items[0].Path, http.StatusSeeOther)
+	path := landing(&a)
+	if k := r.URL.Query().Get("done"); k == "welcome" || k == "welcome_passkey" {
+		path += "?done=" + k
+	}
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}
+
+// afterSignIn is where a fresh session goes: the landing page, with an
+// offer of a passkey to whoever has none yet.
+func (s *Server) afterSignIn(r *http.Request, a dissent.Actor) string {
+	if pks, err := s.svc.Passkeys(r.Context(), a); err == nil && len(pks) == 0 {
+		return landing(&a) + "?done=welcome_passkey"
+	}
+	return landing(&a) + "?done=welcome"
 }
 
 // handlePageNotFound answers unknown paths outside the API with a page.

@@ -216,3 +216,33 @@ func TestPastedInviteForm(t *testing.T) {
 
 var _ = servicetest.SeedTime
 var _ = http.StatusOK
+
+// TestLandingByRole: a sign-in lands each role on where its work starts
+// (never on the account settings), and offers a passkey to whoever has
+// none; "/" sends there too.
+func TestLandingByRole(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	for email, want := range map[string]string{
+		"drafter@state.example":   "/messages",
+		"officer@state.example":   "/inbox",
+		"director@state.example":  "/inbox",
+		"boss@state.example":      "/inbox", // an employee and an officer: the office's work first
+		"reviewer@state.example":  "/consultations",
+		"principal@state.example": "/distributed",
+		"auditor@state.example":   "/audit",
+		"admin@state.example":     "/admin",
+		"monitor@state.example":   "/timeliness",
+	} {
+		c := browser(t)
+		resp := e.signInWithLink(t, c, email)
+		if loc := resp.Header.Get("Location"); loc != want+"?done=welcome_passkey" {
+			t.Errorf("%s signs in to %q; want %s with the passkey offer", email, loc, want)
+			continue
+		}
+		if resp, _ := do(t, c, "GET", e.base+"/", nil); resp.Header.Get("Location") != want {
+			t.Errorf("GET / as %s goes to %q; want %s", email, resp.Header.Get("Location"), want)
+		}
+		_, page := do(t, c, "GET", e.base+want+"?done=welcome_passkey", nil)
+		mustContain(t, email+"'s landing page", page, "You have no passkey yet")
+	}
+}
