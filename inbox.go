@@ -217,6 +217,9 @@ type InboxItem struct {
 	MessageMeta
 	Title   Text // empty when the reader may not read it
 	Urgency Urgency
+	// Pending counts the replies awaiting approval, shown to those who
+	// may approve them (the director).
+	Pending int
 }
 
 // Inbox is one page of the channel office's inbox.
@@ -315,6 +318,21 @@ func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, err
 		}
 		for i := range out.Items {
 			out.Items[i].MessageMeta = inZone(out.Items[i].MessageMeta, loc)
+		}
+		var approver []MessageID
+		for _, it := range out.Items {
+			if it.State == StateAcknowledged && Decide(a.Roles, ActApproveReply, it.Facts) {
+				approver = append(approver, it.ID)
+			}
+		}
+		if len(approver) > 0 {
+			pending, err := tx.PendingReplies(ctx, approver)
+			if err != nil {
+				return err
+			}
+			for i := range out.Items {
+				out.Items[i].Pending = pending[out.Items[i].ID]
+			}
 		}
 		return nil
 	})

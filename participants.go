@@ -27,6 +27,9 @@ type ParticipantTx interface {
 	// never); SetSignReminder records a reminder.
 	SignReminder(ctx context.Context, id MessageID) (time.Time, error)
 	SetSignReminder(ctx context.Context, id MessageID, at time.Time) error
+	// PendingReplies counts, per message, the replies awaiting the
+	// director's approval (messages without one are absent).
+	PendingReplies(ctx context.Context, ids []MessageID) (map[MessageID]int, error)
 }
 
 // Invitation is one invitee of a message.

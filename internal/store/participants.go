@@ -100,3 +100,32 @@ func (t *txn) SetSignReminder(ctx context.Context, id dissent.MessageID, at time
 	return t.exec(ctx, "record sign reminder", `INSERT INTO sign_reminders (message_id, sent) VALUES ($1, $2)
 		ON CONFLICT (message_id) DO UPDATE SET sent = excluded.sent`, string(id), ns(at))
 }
+
+func (t *txn) PendingReplies(ctx context.Context, ids []dissent.MessageID) (map[dissent.MessageID]int, error) {
+	out := map[dissent.MessageID]int{}
+	for start := 0; start < len(ids); start += inChunk {
+		chunk := ids[start:min(start+inChunk, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = string(id)
+		}
+		rows, err := t.q.QueryContext(ctx, `SELECT message_id, COUNT(*) FROM replies WHERE approved_at IS NULL AND message_id IN (`+
+			placeholders(1, len(chunk))+`) GROUP BY message_id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("count pending replies: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("scan pending replies: %w", err)
+			}
+			out[dissent.MessageID(id)] = n
+		}
+		if err := closeRows(rows); err != nil {
+			return nil, fmt.Errorf("count pending replies: %w", err)
+		}
+	}
+	return out, nil
+}

@@ -246,3 +246,39 @@ func TestLandingByRole(t *testing.T) {
 		mustContain(t, email+"'s landing page", page, "You have no passkey yet")
 	}
 }
+
+// TestReplyAwaitingApproval: an officer's reply awaiting approval is
+// told to the director and flagged in the director's inbox, not in the
+// officer's.
+func TestReplyAwaitingApproval(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	ctx := context.Background()
+	dr, off, dir := e.people["drafter@state.example"], e.people["officer@state.example"], e.people["director@state.example"]
+	m, err := e.Svc.CreateMessage(ctx, dr.Actor, dissent.Draft{Title: "T", Body: "B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Submit(ctx, dr.Actor, m.ID, m.ContentHash); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Acknowledge(ctx, off.Actor, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, page := do(t, e.msgSignedIn(t, dir.Email), "GET", e.base+"/inbox", nil)
+	if strings.Contains(page, "reply awaits your approval") {
+		t.Fatalf("the director's inbox flags a reply before there is one")
+	}
+	if _, _, err := e.Svc.Reply(ctx, off.Actor, m.ID, "Draft answer."); err != nil {
+		t.Fatal(err)
+	}
+	_, page = do(t, e.msgSignedIn(t, dir.Email), "GET", e.base+"/inbox", nil)
+	mustContain(t, "the director's inbox", page, "reply awaits your approval")
+	_, page = do(t, e.msgSignedIn(t, off.Email), "GET", e.base+"/inbox", nil)
+	if strings.Contains(page, "reply awaits your approval") {
+		t.Errorf("the officer's inbox flags the reply for approval")
+	}
+	ns, _, err := e.Svc.Notifications(ctx, dir.Actor)
+	if err != nil || len(ns) == 0 || ns[0].Kind != dissent.NoteReplyPending {
+		t.Errorf("the director's notifications = %+v, %v; want reply.pending first", ns, err)
+	}
+}
