@@ -46,6 +46,12 @@ type MessageView struct {
 	// when the reader asked (zero: they have not).
 	MeetingRequests  int
 	MyMeetingRequest time.Time
+	// Zone is the channel office's time zone, in which every time of the
+	// case is shown. AssignedTo, DistributedTo and Consulted (the office's
+	// view) and History (whoever may read the names) describe the case.
+	Zone                                 *time.Location
+	AssignedTo, DistributedTo, Consulted []Person
+	History                              []HistoryEntry
 }
 
 // eventRole is the role under which an actor takes an action, for the record.

@@ -3,6 +3,7 @@ package dissent
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -30,6 +31,80 @@ type ParticipantTx interface {
 	// PendingReplies counts, per message, the replies awaiting the
 	// director's approval (messages without one are absent).
 	PendingReplies(ctx context.Context, ids []MessageID) (map[MessageID]int, error)
+	// Distribution lists the principals a message was distributed to.
+	Distribution(ctx context.Context, id MessageID) ([]PersonID, error)
+}
+
+// HistoryEntry is one step of a message's life as the case page shows it:
+// what happened and when, never who (a participant's acts stay theirs).
+type HistoryEntry struct {
+	At   time.Time
+	What string
+}
+
+// historyWords names the lifecycle steps a case's history shows. Reads,
+// signatures and joins are left out: their times would point at people.
+var historyWords = map[string]string{
+	"message.created": "Drafted", "message.edited": "A new version was saved", "message.invited": "Co-signers were invited",
+	"message.submitted": "Submitted to the channel office", "message.withdrawn": "Withdrawn by the drafter",
+	"message.acknowledged": "Acknowledged by the channel office", "message.assigned": "Assigned to an officer",
+	"consultation.requested": "A reviewer was consulted", "consultation.answered": "A reviewer gave input",
+	"reply.drafted": "A reply was drafted", "reply.approved": "The reply was approved and sent",
+	"deadline.extended": "The reply deadline was extended", "message.redirected": "Redirected to another channel",
+	"message.distributed": "Distributed to principals", "meeting.requested": "A principal asked for a meeting",
+	"meeting.recorded": "A meeting was recorded", "message.closed": "Closed", "message.reopened": "Reopened",
+}
+
+// caseDetails fills the parts of the view that only those who may read
+// the names see: who the message is assigned to, distributed to and
+// consulted (the office), and the history of its steps.
+func (s *Service) caseDetails(ctx context.Context, tx Tx, v *MessageView, office bool) error {
+	if office {
+		people := func(ids []PersonID) ([]Person, error) {
+			out := make([]Person, 0, len(ids))
+			for _, id := range ids {
+				p, err := tx.Person(ctx, id)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, p)
+			}
+			return out, nil
+		}
+		ids, err := tx.Assignees(ctx, v.ID)
+		if err != nil {
+			return err
+		}
+		if v.AssignedTo, err = people(ids); err != nil {
+			return err
+		}
+		if ids, err = tx.Distribution(ctx, v.ID); err != nil {
+			return err
+		}
+		if v.DistributedTo, err = people(ids); err != nil {
+			return err
+		}
+		ids = ids[:0]
+		for _, c := range v.Consultations {
+			ids = append(ids, c.ReviewerID)
+		}
+		if v.Consulted, err = people(ids); err != nil {
+			return err
+		}
+	}
+	evs, err := tx.Events(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		if w, ok := historyWords[e.Kind]; ok {
+			if e.Kind == "message.edited" && strings.HasSuffix(e.Detail, "unchanged") {
+				continue
+			}
+			v.History = append(v.History, HistoryEntry{At: e.At.In(v.Zone), What: w})
+		}
+	}
+	return nil
 }
 
 // Invitation is one invitee of a message.

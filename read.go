@@ -72,6 +72,9 @@ func (s *Service) loadView(ctx context.Context, tx Tx, a Actor, id MessageID, no
 		return MessageView{}, false, err
 	}
 	v := MessageView{Message: m, Facts: f, Can: can(a.Roles, f)}
+	if _, v.Zone, err = officeOrg(ctx, tx); err != nil {
+		return MessageView{}, false, err
+	}
 	if f.Signer {
 		if v.MySignedVersion, v.MyMinCosigners, err = tx.OwnSignature(ctx, id, a.ID); err != nil {
 			return MessageView{}, false, err
@@ -106,16 +109,15 @@ func (s *Service) loadView(ctx context.Context, tx Tx, a Actor, id MessageID, no
 		if v.Consultations, err = tx.Consultations(ctx, id); err != nil {
 			return v, false, err
 		}
-		if len(v.Consultations) > 0 {
-			// Due dates are shown in the channel office's zone, the one
-			// they were set in, to the office as to the reviewer.
-			_, loc, err := officeOrg(ctx, tx)
-			if err != nil {
-				return v, false, err
-			}
-			for i := range v.Consultations {
-				v.Consultations[i].Due = v.Consultations[i].Due.In(loc)
-			}
+		// Due dates are shown in the channel office's zone, the one they
+		// were set in, to the office as to the reviewer.
+		for i := range v.Consultations {
+			v.Consultations[i].Due = v.Consultations[i].Due.In(v.Zone)
+		}
+	}
+	if names || office {
+		if err := s.caseDetails(ctx, tx, &v, office); err != nil {
+			return v, false, err
 		}
 	}
 	if names || office || Decide(a.Roles, ActRequestMeeting, f) {

@@ -129,3 +129,20 @@ func (t *txn) PendingReplies(ctx context.Context, ids []dissent.MessageID) (map[
 	}
 	return out, nil
 }
+
+func (t *txn) Distribution(ctx context.Context, id dissent.MessageID) ([]dissent.PersonID, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT person_id FROM distribution WHERE message_id = $1 ORDER BY created, person_id`, string(id))
+	if err != nil {
+		return nil, fmt.Errorf("list distribution: %w", err)
+	}
+	var out []dissent.PersonID
+	for rows.Next() {
+		var p int64
+		if err := rows.Scan(&p); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan distribution: %w", err)
+		}
+		out = append(out, dissent.PersonID(p))
+	}
+	return out, closeRows(rows)
+}

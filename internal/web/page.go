@@ -39,6 +39,17 @@ var templateFuncs = template.FuncMap{
 		return t.Format("Mon 2 Jan 2006")
 	},
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	// when shows a time in the channel office's zone (loc), the zone of
+	// its deadlines; "never" for the zero time.
+	"when": func(t time.Time, loc *time.Location) string {
+		if t.IsZero() {
+			return "never"
+		}
+		if loc == nil {
+			loc = time.UTC
+		}
+		return t.In(loc).Format("Mon 2 Jan 2006 15:04 MST")
+	},
 	// reveal and markdown are the only ways a template can show protected
 	// text; a bare {{.Title}} prints "[redacted]".
 	"reveal":   func(t dissent.Text) string { return t.Reveal() },

@@ -282,3 +282,45 @@ func TestReplyAwaitingApproval(t *testing.T) {
 		t.Errorf("the director's notifications = %+v, %v; want reply.pending first", ns, err)
 	}
 }
+
+// TestCasePageWhoAndWhen: the office's case page says who the message is
+// assigned to, distributed to and consulted, and its history, all times in
+// the office's zone; the drafter sees the history without the office's
+// people; a reviewer sees neither.
+func TestCasePageWhoAndWhen(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	ctx := context.Background()
+	dr, off, rev, pr := e.people["drafter@state.example"], e.people["officer@state.example"], e.people["reviewer@state.example"], e.people["principal@state.example"]
+	m, err := e.Svc.CreateMessage(ctx, dr.Actor, dissent.Draft{Title: "T", Body: "B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Submit(ctx, dr.Actor, m.ID, m.ContentHash); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Svc.Assign(ctx, off.Actor, m.ID, "officer2@state.example"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Svc.Distribute(ctx, off.Actor, m.ID, []string{pr.Email}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Consult(ctx, off.Actor, m.ID, rev.Email, "2023-11-17"); err != nil {
+		t.Fatal(err)
+	}
+	path := e.base + "/messages/" + string(m.ID)
+	_, page := do(t, e.msgSignedIn(t, off.Email), "GET", path, nil)
+	mustContain(t, "the office's case page", page,
+		`id="assigned-to">Name of officer2@state.example`, `id="distributed-to">Name of principal@state.example`,
+		`id="consulted">Name of reviewer@state.example`,
+		"Fri 3 Nov 2023 10:00 EDT", // submitted at 14:00 UTC, in Washington
+		"Submitted to the channel office", "Distributed to principals", "A reviewer was consulted")
+	_, page = do(t, e.msgSignedIn(t, dr.Email), "GET", path, nil)
+	mustContain(t, "the drafter's case page", page, `id="history"`, "Submitted to the channel office", "Fri 3 Nov 2023 10:00 EDT")
+	if strings.Contains(page, `id="assigned-to"`) || strings.Contains(page, "Name of reviewer") {
+		t.Errorf("the drafter sees the office's people")
+	}
+	_, page = do(t, e.msgSignedIn(t, rev.Email), "GET", path, nil)
+	if strings.Contains(page, `id="history"`) || strings.Contains(page, `id="assigned-to"`) {
+		t.Errorf("the reviewer sees the history or the office's people")
+	}
+}
