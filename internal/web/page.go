@@ -39,6 +39,14 @@ var templateFuncs = template.FuncMap{
 		return t.Format("Mon 2 Jan 2006")
 	},
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	// fp is a content hash's short fingerprint: its first 16 hex digits
+	// in groups of four, enough to compare two copies by eye.
+	"fp": func(h string) string {
+		if len(h) < 16 {
+			return h
+		}
+		return h[0:4] + " " + h[4:8] + " " + h[8:12] + " " + h[12:16]
+	},
 	// when shows a time in the channel office's zone (loc), the zone of
 	// its deadlines; "never" for the zero time.
 	"when": func(t time.Time, loc *time.Location) string {

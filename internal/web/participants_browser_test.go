@@ -158,3 +158,52 @@ func TestBrowserParticipants(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserPhone: at 390 px "My messages" rows are cards like the
+// inbox's (no sideways scrolling), and the dashboard's chart labels are
+// drawn at 12 px or more, inside the chart.
+func TestBrowserPhone(t *testing.T) {
+	pe := newPagesEnv(t, ordinaryTexts, ordinaryNames)
+	ctx := chromium(t)
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	pe.signIn(ctx, t, "employee")
+	var res struct {
+		Display string
+		Scroll  int
+		Rows    int
+	}
+	err := chromedp.Run(ctx, chromedp.Navigate(pe.base+"/messages"), chromedp.WaitVisible("main", chromedp.ByQuery),
+		chromedp.Evaluate(`(() => { const r = document.querySelector(".msg-table tbody tr");
+			return {Display: r ? getComputedStyle(r).display : "", Scroll: document.documentElement.scrollWidth,
+				Rows: document.querySelectorAll(".msg-table tbody tr").length}; })()`, &res))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows == 0 || res.Display != "block" || res.Scroll > 390 {
+		t.Errorf("My messages at 390 px: %d rows shown as %q, page %d px wide; want cards within 390 px", res.Rows, res.Display, res.Scroll)
+	}
+	pe.signIn(ctx, t, "officer")
+	var labels []struct {
+		Text    string
+		Px      float64
+		Clipped bool
+	}
+	err = chromedp.Run(ctx, chromedp.Navigate(pe.base+"/dashboard"), chromedp.WaitVisible("figure.chart svg", chromedp.ByQuery),
+		chromedp.Evaluate(`[...document.querySelectorAll("figure.chart text")].map(el => {
+			const svg = el.ownerSVGElement, s = svg.getScreenCTM().a, b = el.getBoundingClientRect(), f = svg.getBoundingClientRect();
+			return {Text: el.textContent, Px: parseFloat(getComputedStyle(el).fontSize) * s,
+				Clipped: b.left < f.left - 0.5 || b.right > f.right + 0.5}; })`, &labels))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(labels) == 0 {
+		t.Fatal("the dashboard draws no chart text")
+	}
+	for _, l := range labels {
+		if l.Px < 12 || l.Clipped {
+			t.Errorf("chart text %q is %.1f px (clipped: %v); want at least 12 px, inside the chart", l.Text, l.Px, l.Clipped)
+		}
+	}
+}
