@@ -624,6 +624,10 @@ type printPage struct {
 	V   dissent.MessageView
 	Who string
 	At  time.Time
+	// Signers are the names the reader may see (their reading is
+	// recorded like any other); the total is V.SignatureCount.
+	Signers  []dissent.SignerView
+	Withheld int // signers whose names are withheld from the reader
 }
 
 func (s *Server) handlePrintPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -636,8 +640,23 @@ func (s *Server) handlePrintPage(w http.ResponseWriter, r *http.Request, a disse
 		s.showMsgError(w, r, &a, err)
 		return
 	}
+	pp := printPage{V: v, Who: a.Name + " <" + a.Email + ">", At: s.svc.Now()}
+	if v.Can[dissent.ActReadNames] {
+		signers, err := s.svc.Signers(r.Context(), a, id)
+		if err != nil {
+			s.showMsgError(w, r, &a, err)
+			return
+		}
+		for _, sv := range signers {
+			if sv.Withheld {
+				pp.Withheld++
+				continue
+			}
+			pp.Signers = append(pp.Signers, sv)
+		}
+	}
 	p := s.newPage(r, &a, "Print")
-	p.Data = printPage{V: v, Who: a.Name + " <" + a.Email + ">", At: s.svc.Now()}
+	p.Data = pp
 	s.show(w, r, http.StatusOK, "msg-print", p)
 }
 

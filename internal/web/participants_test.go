@@ -324,3 +324,32 @@ func TestCasePageWhoAndWhen(t *testing.T) {
 		t.Errorf("the reviewer sees the history or the office's people")
 	}
 }
+
+// TestPrintableMemo: the print view carries the text, the signature block
+// (the names the reader may see, and the total), the dates in the office's
+// zone, and the watermark.
+func TestPrintableMemo(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	ctx := context.Background()
+	dr, s1, off := e.people["drafter@state.example"], e.people["signer0001@state.example"], e.people["officer@state.example"]
+	m, err := e.Svc.CreateMessage(ctx, dr.Actor, dissent.Draft{Title: "Memo title", Body: "Memo body."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Invite(ctx, dr.Actor, m.ID, []string{s1.Email}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Sign(ctx, s1.Actor, m.ID, m.ContentHash, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Submit(ctx, dr.Actor, m.ID, m.ContentHash); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Acknowledge(ctx, off.Actor, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, page := do(t, e.msgSignedIn(t, off.Email), "GET", e.base+"/messages/"+string(m.ID)+"/print", nil)
+	mustContain(t, "the printed memo", page, "Memo title", "Memo body.", `id="watermark"`, "Name of officer@state.example",
+		`id="signature-block"`, "Name of drafter@state.example", "Name of signer0001@state.example", "2 signatures in all",
+		"Submitted</dt><dd>Fri 3 Nov 2023 10:00 EDT", "Acknowledged</dt>")
+}
