@@ -288,9 +288,17 @@ func (s *Server) showEditor(w http.ResponseWriter, r *http.Request, a *dissent.A
 	s.show(w, r, status, "msg-editor", p)
 }
 
+// messageTemplate is the starting outline a drafter may ask for.
+const messageTemplate = "## What happened\n\n(The policy or decision, and what you saw of its effects.)\n\n" +
+	"## Why it matters\n\n(Why you disagree: the facts, the risks, who is affected.)\n\n" +
+	"## What we ask\n\n(What you propose instead, as precisely as you can.)\n"
+
 func (s *Server) handleEditorNew(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
 	p := s.newPage(r, &a, "New message")
 	p.Form = url.Values{}
+	if r.URL.Query().Get("template") == "1" {
+		p.Form.Set("body", messageTemplate)
+	}
 	s.showEditor(w, r, &a, http.StatusOK, p, newEditor(""))
 }
 

@@ -157,6 +157,13 @@ func TestBrowserParticipants(t *testing.T) {
 			t.Errorf("the reviewer's landing page says %q:\n%s", bad, page)
 		}
 	}
+
+	// A drafter may start from an outline (no script needed).
+	msgBrowserSignIn(ctx, t, e, dr.Email, false)
+	var body string
+	run("outline", chromedp.Navigate(e.base+"/messages/new"), chromedp.Click(`#template-link`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#body`, chromedp.ByQuery), chromedp.Value(`#body`, &body, chromedp.ByQuery))
+	msgWant(t, "the outline", body, "## What happened", "## Why it matters", "## What we ask")
 }
 
 // TestBrowserPhone: at 390 px "My messages" rows are cards like the
