@@ -243,6 +243,19 @@ func mayHandle(a Actor) bool { return a.Roles.Has(RoleOfficer) || a.Roles.Has(Ro
 // recused from (in a signer's management chain, or taking part) are left out
 // entirely.
 func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, error) {
+	return s.inbox(ctx, a, f, false)
+}
+
+// InboxExport is every message of the inbox that matches the filter (all
+// pages, the page number ignored), in the inbox's order, for the office's
+// CSV export: metadata only, no title, so nothing protected is read.
+func (s *Service) InboxExport(ctx context.Context, a Actor, f InboxFilter) ([]InboxItem, error) {
+	f.Page = 1
+	in, err := s.inbox(ctx, a, f, true)
+	return in.Items, err
+}
+
+func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool) (Inbox, error) {
 	if !mayHandle(a) {
 		return Inbox{}, errForbidden("only the channel office's officers and director see the inbox")
 	}
@@ -308,8 +321,11 @@ func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, err
 		})
 		out.Total = len(kept)
 		out.Pages = max(1, (out.Total+InboxPageSize-1)/InboxPageSize)
-		lo := min((f.Page-1)*InboxPageSize, out.Total)
-		for _, i := range kept[lo:min(lo+InboxPageSize, out.Total)] {
+		lo, hi := min((f.Page-1)*InboxPageSize, out.Total), min((f.Page-1)*InboxPageSize+InboxPageSize, out.Total)
+		if export {
+			lo, hi = 0, out.Total
+		}
+		for _, i := range kept[lo:hi] {
 			out.Items = append(out.Items, InboxItem{MessageMeta: metas[i], Urgency: urgency[i]})
 		}
 		_, loc, err := officeOrg(ctx, tx)
@@ -336,7 +352,7 @@ func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, err
 		}
 		return nil
 	})
-	if err != nil || len(out.Items) == 0 {
+	if err != nil || len(out.Items) == 0 || export {
 		return out, err
 	}
 	listed := out.Items

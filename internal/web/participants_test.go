@@ -353,3 +353,44 @@ func TestPrintableMemo(t *testing.T) {
 		`id="signature-block"`, "Name of drafter@state.example", "Name of signer0001@state.example", "2 signatures in all",
 		"Submitted</dt><dd>Fri 3 Nov 2023 10:00 EDT", "Acknowledged</dt>")
 }
+
+// TestInboxCSV: the office exports its list as filtered, every page of
+// it, without titles; others may not.
+func TestInboxCSV(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	ctx := context.Background()
+	dr := e.people["drafter@state.example"]
+	var ids []string
+	for i := range dissent.InboxPageSize + 3 {
+		m, err := e.Svc.CreateMessage(ctx, dr.Actor, dissent.Draft{Title: fmt.Sprintf("TITLE-MARKER %d", i), Body: "B"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Svc.Submit(ctx, dr.Actor, m.ID, m.ContentHash); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, string(m.ID))
+	}
+	off := e.msgSignedIn(t, "officer@state.example")
+	_, page := do(t, off, "GET", e.base+"/inbox?org=state", nil)
+	mustContain(t, "the inbox", page, `href="/inbox.csv?org=state`)
+	resp, body := do(t, off, "GET", e.base+"/inbox.csv?org=state", nil)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("GET /inbox.csv = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	lines := strings.Split(strings.TrimSpace(body), "\n")
+	if len(lines) != len(ids)+1 || !strings.HasPrefix(lines[0], "id,state,org,signatures") {
+		t.Errorf("the export has %d lines (header %q); want a header and %d messages", len(lines), lines[0], len(ids))
+	}
+	for _, id := range ids {
+		if !strings.Contains(body, id+",submitted,state,1,") {
+			t.Errorf("the export lacks message %s", id)
+		}
+	}
+	if strings.Contains(body, "MARKER") {
+		t.Errorf("the export holds titles")
+	}
+	if resp, _ := do(t, e.msgSignedIn(t, "drafter@state.example"), "GET", e.base+"/inbox.csv", nil); resp.StatusCode == 200 {
+		t.Errorf("an employee may export the inbox")
+	}
+}
