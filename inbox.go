@@ -153,7 +153,17 @@ type InboxFilter struct {
 	Due   string // "", "overdue" or "soon" (overdue, due today or within DueSoonDays)
 	Mine  bool   // only messages assigned to the reader
 	Page  int    // from 1; 0 means 1
+	// ID finds messages by the start of their id (hex). Titles are not
+	// searched: each one opened would be a recorded read.
+	ID string
+	// Sort is "" or "urgency" (most urgent first), "newest" or "oldest"
+	// (by submission), or "signatures" (most first).
+	Sort string
 }
+
+// InboxSorts are the values InboxFilter.Sort takes, in the order a form
+// offers them.
+var InboxSorts = []string{"urgency", "newest", "oldest", "signatures"}
 
 // InboxFilterStates are the values InboxFilter.State takes, in the order a
 // form offers them.
@@ -174,6 +184,16 @@ func (f *InboxFilter) validate() error {
 		if err := checkID("org", f.Org); err != nil {
 			return err
 		}
+	}
+	if f.Sort == "" {
+		f.Sort = "urgency"
+	}
+	if !slices.Contains(InboxSorts, f.Sort) {
+		return errInvalid("sort", "unknown_sort", "sort must be one of %s", strings.Join(InboxSorts, ", "))
+	}
+	f.ID = strings.ToLower(strings.TrimSpace(f.ID))
+	if len(f.ID) > 32 || strings.Trim(f.ID, "0123456789abcdef") != "" {
+		return errInvalid("id", "malformed_id", "id must be the start of a message id: up to 32 hexadecimal digits")
 	}
 	if f.Page < 0 || f.Page > 1_000_000 {
 		return errInvalid("page", "out_of_range", "page must be between 1 and 1000000")
@@ -208,6 +228,9 @@ func (f InboxFilter) keep(m MessageMeta, u Urgency) bool {
 		if u.Level > UrgencySoon {
 			return false
 		}
+	}
+	if f.ID != "" && !strings.HasPrefix(string(m.ID), f.ID) {
+		return false
 	}
 	return !f.Mine || m.Assigned
 }
@@ -317,7 +340,20 @@ func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool
 			out.Orgs = append(out.Orgs, o.ID)
 		}
 		slices.SortFunc(kept, func(x, y int32) int {
-			return compareUrgency(&metas[x], urgency[x], &metas[y], urgency[y])
+			mx, my := &metas[x], &metas[y]
+			var c int
+			switch f.Sort {
+			case "newest":
+				c = my.SubmittedAt.Compare(mx.SubmittedAt)
+			case "oldest":
+				c = mx.SubmittedAt.Compare(my.SubmittedAt)
+			case "signatures":
+				c = my.SignatureCount - mx.SignatureCount
+			}
+			if c != 0 {
+				return c
+			}
+			return compareUrgency(mx, urgency[x], my, urgency[y])
 		})
 		out.Total = len(kept)
 		out.Pages = max(1, (out.Total+InboxPageSize-1)/InboxPageSize)

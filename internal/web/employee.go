@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -222,8 +223,10 @@ type msgGroup struct {
 }
 
 type messagesPage struct {
-	Groups []msgGroup
-	Count  int
+	Groups      []msgGroup
+	Count       int
+	Query, Sort string
+	Sorts       []option
 }
 
 func (s *Server) handleMessagesPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -232,6 +235,32 @@ func (s *Server) handleMessagesPage(w http.ResponseWriter, r *http.Request, a di
 		s.showMsgError(w, r, &a, err)
 		return
 	}
+	// Search and sort, with no script: q matches the title (where the
+	// reader may read it) or the start of the id; sort orders each group.
+	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
+	if len(q) > 200 {
+		q = q[:200]
+	}
+	sortBy := r.URL.Query().Get("sort")
+	if sortBy != "title" && sortBy != "state" && sortBy != "signatures" {
+		sortBy = "updated"
+	}
+	if q != "" {
+		vs = slices.DeleteFunc(vs, func(v dissent.MessageView) bool {
+			return !strings.HasPrefix(string(v.ID), q) && !(v.Text && strings.Contains(strings.ToLower(v.Title.Reveal()), q))
+		})
+	}
+	slices.SortStableFunc(vs, func(x, y dissent.MessageView) int {
+		switch sortBy {
+		case "title":
+			return strings.Compare(strings.ToLower(x.Title.Reveal()), strings.ToLower(y.Title.Reveal()))
+		case "state":
+			return strings.Compare(string(x.State), string(y.State))
+		case "signatures":
+			return y.SignatureCount - x.SignatureCount
+		}
+		return y.Updated.Compare(x.Updated)
+	})
 	groups := []msgGroup{
 		{ID: "drafts", Heading: "Drafts", Empty: "No drafts."},
 		{ID: "circulating", Heading: "Circulating for signatures", Empty: "Nothing circulating."},
@@ -251,7 +280,9 @@ func (s *Server) handleMessagesPage(w http.ResponseWriter, r *http.Request, a di
 		groups[g].Rows = append(groups[g].Rows, s.msgRow(v))
 	}
 	p := s.newPage(r, &a, "My messages")
-	p.Data = messagesPage{Groups: groups, Count: len(vs)}
+	p.Data = messagesPage{Groups: groups, Count: len(vs), Query: r.URL.Query().Get("q"), Sort: sortBy,
+		Sorts: []option{{"updated", "Last change", sortBy == "updated"}, {"title", "Title", sortBy == "title"},
+			{"state", "State", sortBy == "state"}, {"signatures", "Most signatures", sortBy == "signatures"}}}
 	s.show(w, r, http.StatusOK, "msg-list", p)
 }
 

@@ -43,7 +43,11 @@ type inboxPage struct {
 	Prev, Next         string // links to the neighbouring pages, "" at the ends
 	First, Last        int    // positions of the page's items, from 1
 	CSV                string // the export of the list as filtered
+	Sorts              []option
+	SortLabel          string
 }
+
+var sortLabels = map[string]string{"urgency": "Most urgent first", "newest": "Newest first", "oldest": "Oldest first", "signatures": "Most signatures first"}
 
 var stateLabels = map[string]string{
 	"open": "Open cases", "all": "All states", "submitted": "Submitted (to acknowledge)", "acknowledged": "Acknowledged (to reply)",
@@ -52,7 +56,7 @@ var stateLabels = map[string]string{
 
 // inboxFilter reads the filter of the inbox from the query string.
 func inboxFilter(q url.Values) (dissent.InboxFilter, error) {
-	f := dissent.InboxFilter{State: q.Get("state"), Org: q.Get("org"), Due: q.Get("due"), Mine: q.Get("mine") == "1"}
+	f := dissent.InboxFilter{State: q.Get("state"), Org: q.Get("org"), Due: q.Get("due"), Mine: q.Get("mine") == "1", ID: q.Get("id"), Sort: q.Get("sort")}
 	if p := q.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 {
@@ -69,7 +73,11 @@ func inboxQuery(f dissent.InboxFilter, n int) string {
 	if f.State != "" && f.State != "open" {
 		v.Set("state", f.State)
 	}
-	for k, s := range map[string]string{"org": f.Org, "due": f.Due} {
+	sort := f.Sort
+	if sort == "urgency" {
+		sort = ""
+	}
+	for k, s := range map[string]string{"org": f.Org, "due": f.Due, "id": f.ID, "sort": sort} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -109,8 +117,12 @@ func (s *Server) handleInboxPage(w http.ResponseWriter, r *http.Request, a disse
 		}
 	}
 	d := inboxPage{Inbox: in}
+	d.SortLabel = sortLabels[in.Filter.Sort]
+	for _, so := range dissent.InboxSorts {
+		d.Sorts = append(d.Sorts, option{so, sortLabels[so], so == in.Filter.Sort})
+	}
 	cq := url.Values{}
-	for k, v := range map[string]string{"state": in.Filter.State, "org": in.Filter.Org, "due": in.Filter.Due} {
+	for k, v := range map[string]string{"state": in.Filter.State, "org": in.Filter.Org, "due": in.Filter.Due, "id": in.Filter.ID, "sort": in.Filter.Sort} {
 		if v != "" {
 			cq.Set(k, v)
 		}

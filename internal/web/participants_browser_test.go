@@ -214,3 +214,65 @@ func TestBrowserPhone(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserSearchSort: "My messages" and the inbox search and sort with
+// no script: a title search, a sort by title; an id search and a sort by
+// submission in the inbox.
+func TestBrowserSearchSort(t *testing.T) {
+	ctx := chromium(t)
+	e := newAuthEnv(t, web.Limits{})
+	bg := context.Background()
+	dr := e.people["drafter@state.example"]
+	var ids []dissent.MessageID
+	for i, title := range []string{"Charlie memo", "Alpha memo", "Bravo memo"} {
+		m, err := e.Svc.CreateMessage(bg, dr.Actor, dissent.Draft{Title: title, Body: "B"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Clock.Set(e.Clock.Now().Add(time.Duration(i+1) * time.Hour))
+		if _, err := e.Svc.Submit(bg, dr.Actor, m.ID, m.ContentHash); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	rows := func(sel string) []string {
+		var out []string
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`[...document.querySelectorAll(`+strconv.Quote(sel)+`)].map(r => r.innerText.split("\n")[0].split("\t")[0])`, &out)); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	msgBrowserSignIn(ctx, t, e, dr.Email, false)
+	if err := chromedp.Run(ctx, chromedp.Navigate(e.base+"/messages"), chromedp.WaitVisible(`#my-q`, chromedp.ByQuery),
+		chromedp.SendKeys(`#my-q`, "brav", chromedp.ByQuery), chromedp.Click(`#my-search-button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#my-q[value="brav"]`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if got := rows("#submitted tbody tr"); len(got) != 1 || !strings.Contains(got[0], "Bravo") {
+		t.Errorf("searching brav lists %q; want Bravo alone", got)
+	}
+	if err := chromedp.Run(ctx, chromedp.Navigate(e.base+"/messages?sort=title"), chromedp.WaitVisible(`#submitted`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if got := rows("#submitted tbody tr"); len(got) != 3 || !strings.Contains(got[0], "Alpha") || !strings.Contains(got[2], "Charlie") {
+		t.Errorf("sorted by title: %q", got)
+	}
+
+	msgBrowserSignIn(ctx, t, e, "officer@state.example", false)
+	if err := chromedp.Run(ctx, chromedp.Navigate(e.base+"/inbox"), chromedp.WaitVisible(`#f-sort`, chromedp.ByQuery),
+		chromedp.SetValue(`#f-sort`, "oldest", chromedp.ByQuery), chromedp.Submit(`#f-sort`, chromedp.ByQuery),
+		chromedp.WaitReady(`#f-sort option[value="oldest"][selected]`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if got := rows("#inbox tbody tr"); len(got) != 3 || !strings.Contains(got[0], "Charlie") || !strings.Contains(got[2], "Bravo") {
+		t.Errorf("the inbox, oldest first: %q", got)
+	}
+	if err := chromedp.Run(ctx, chromedp.Navigate(e.base+"/inbox"), chromedp.WaitVisible(`#f-id`, chromedp.ByQuery),
+		chromedp.SendKeys(`#f-id`, string(ids[1])[:10], chromedp.ByQuery), chromedp.Submit(`#f-id`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#f-id[value="`+string(ids[1])[:10]+`"]`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	if got := rows("#inbox tbody tr"); len(got) != 1 || !strings.Contains(got[0], "Alpha") {
+		t.Errorf("the inbox searched by id: %q; want Alpha alone", got)
+	}
+}
