@@ -48,6 +48,9 @@ func TestBrowserAdmin(t *testing.T) {
 		chromedp.Navigate(e.base+"/admin/people"),
 		chromedp.SendKeys(`#q`, "officer", chromedp.ByQuery),
 		chromedp.Submit(`#q`, chromedp.ByQuery),
+		// The answer's search box carries the query as its value attribute;
+		// the page before the submission has the typed text only.
+		chromedp.WaitVisible(`#q[value="officer"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#people`, chromedp.ByQuery),
 		chromedp.Text(`#people tbody`, &people, chromedp.ByQuery),
 		shot("admin-people"),
