@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/dissent-channel/dissent"
 )
@@ -204,22 +202,6 @@ func flashText(q url.Values) string {
 	return t
 }
 
-// sentence makes an error message a sentence for a page: a capital first
-// letter and a full stop (the domain's messages are written to follow a
-// field name, "title must be …").
-func sentence(m string) string {
-	m = strings.TrimSpace(m)
-	if m == "" {
-		return m
-	}
-	r, n := utf8.DecodeRuneInString(m)
-	m = string(unicode.ToUpper(r)) + m[n:]
-	if !strings.HasSuffix(m, ".") && !strings.HasSuffix(m, "?") && !strings.HasSuffix(m, "!") && !strings.HasSuffix(m, ")") {
-		m += "."
-	}
-	return m
-}
-
 // doneN is done with counts for the notice ({n}, {k}).
 func doneN(w http.ResponseWriter, r *http.Request, path, flash string, counts ...int) {
 	q := url.Values{"done": {flash}}
@@ -232,12 +214,12 @@ func doneN(w http.ResponseWriter, r *http.Request, path, flash string, counts ..
 // fail puts err on the page: beside its field when the error names one the
 // form has, and at the top in every case.
 func (s *Server) fail(r *http.Request, p *pageData, err error) int {
-	p.Error = sentence(s.safeMessage(r, err))
+	p.Error = s.safeMessage(r, err)
 	if e := dissent.AsError(err); e.Field != "" {
 		if p.Errors == nil {
 			p.Errors = map[string]string{}
 		}
-		p.Errors[e.Field] = sentence(e.Message)
+		p.Errors[e.Field] = e.Message
 	}
 	return statusFor(err)
 }
