@@ -156,7 +156,17 @@ type InboxFilter struct {
 	Due   string // "", "overdue" or "soon" (overdue, due today or within DueSoonDays)
 	Mine  bool   // only messages assigned to the reader
 	Page  int    // from 1; 0 means 1
+	// ID finds messages by the start of their id (hex). Titles are not
+	// searched: each one opened would be a recorded read.
+	ID string
+	// Sort is "" or "urgency" (most urgent first), "newest" or "oldest"
+	// (by submission), or "signatures" (most first).
+	Sort string
 }
+
+// InboxSorts are the values InboxFilter.Sort takes, in the order a form
+// offers them.
+var InboxSorts = []string{"urgency", "newest", "oldest", "signatures"}
 
 // InboxFilterStates are the values InboxFilter.State takes, in the order a
 // form offers them.
@@ -177,6 +187,16 @@ func (f *InboxFilter) validate() error {
 		if err := checkID("org", f.Org); err != nil {
 			return err
 		}
+	}
+	if f.Sort == "" {
+		f.Sort = "urgency"
+	}
+	if !slices.Contains(InboxSorts, f.Sort) {
+		return errInvalid("sort", "unknown_sort", "sort must be one of %s", strings.Join(InboxSorts, ", "))
+	}
+	f.ID = strings.ToLower(strings.TrimSpace(f.ID))
+	if len(f.ID) > 32 || strings.Trim(f.ID, "0123456789abcdef") != "" {
+		return errInvalid("id", "malformed_id", "id must be the start of a message id: up to 32 hexadecimal digits")
 	}
 	if f.Page < 0 || f.Page > 1_000_000 {
 		return errInvalid("page", "out_of_range", "page must be between 1 and 1000000")
@@ -212,6 +232,9 @@ func (f InboxFilter) keep(m MessageMeta, u Urgency) bool {
 			return false
 		}
 	}
+	if f.ID != "" && !strings.HasPrefix(string(m.ID), f.ID) {
+		return false
+	}
 	return !f.Mine || m.Assigned
 }
 
@@ -220,6 +243,9 @@ type InboxItem struct {
 	MessageMeta
 	Title   Text // empty when the reader may not read it
 	Urgency Urgency
+	// Pending counts the replies awaiting approval, shown to those who
+	// may approve them (the director).
+	Pending int
 }
 
 // Inbox is one page of the channel office's inbox.
@@ -243,6 +269,19 @@ func mayHandle(a Actor) bool { return a.Roles.Has(RoleOfficer) || a.Roles.Has(Ro
 // recused from (in a signer's management chain, or taking part) are left out
 // entirely.
 func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, error) {
+	return s.inbox(ctx, a, f, false)
+}
+
+// InboxExport is every message of the inbox that matches the filter (all
+// pages, the page number ignored), in the inbox's order, for the office's
+// CSV export: metadata only, no title, so nothing protected is read.
+func (s *Service) InboxExport(ctx context.Context, a Actor, f InboxFilter) ([]InboxItem, error) {
+	f.Page = 1
+	in, err := s.inbox(ctx, a, f, true)
+	return in.Items, err
+}
+
+func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool) (Inbox, error) {
 	if !mayHandle(a) {
 		return Inbox{}, errForbidden("only the channel office's officers and director see the inbox")
 	}
@@ -304,12 +343,28 @@ func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, err
 			out.Orgs = append(out.Orgs, o.ID)
 		}
 		slices.SortFunc(kept, func(x, y int32) int {
-			return compareUrgency(&metas[x], urgency[x], &metas[y], urgency[y])
+			mx, my := &metas[x], &metas[y]
+			var c int
+			switch f.Sort {
+			case "newest":
+				c = my.SubmittedAt.Compare(mx.SubmittedAt)
+			case "oldest":
+				c = mx.SubmittedAt.Compare(my.SubmittedAt)
+			case "signatures":
+				c = my.SignatureCount - mx.SignatureCount
+			}
+			if c != 0 {
+				return c
+			}
+			return compareUrgency(mx, urgency[x], my, urgency[y])
 		})
 		out.Total = len(kept)
 		out.Pages = max(1, (out.Total+InboxPageSize-1)/InboxPageSize)
-		lo := min((f.Page-1)*InboxPageSize, out.Total)
-		for _, i := range kept[lo:min(lo+InboxPageSize, out.Total)] {
+		lo, hi := min((f.Page-1)*InboxPageSize, out.Total), min((f.Page-1)*InboxPageSize+InboxPageSize, out.Total)
+		if export {
+			lo, hi = 0, out.Total
+		}
+		for _, i := range kept[lo:hi] {
 			out.Items = append(out.Items, InboxItem{MessageMeta: metas[i], Urgency: urgency[i]})
 		}
 		_, loc, err := officeOrg(ctx, tx)
@@ -319,9 +374,24 @@ func (s *Service) Inbox(ctx context.Context, a Actor, f InboxFilter) (Inbox, err
 		for i := range out.Items {
 			out.Items[i].MessageMeta = inZone(out.Items[i].MessageMeta, loc)
 		}
+		var approver []MessageID
+		for _, it := range out.Items {
+			if it.State == StateAcknowledged && Decide(a.Roles, ActApproveReply, it.Facts) {
+				approver = append(approver, it.ID)
+			}
+		}
+		if len(approver) > 0 {
+			pending, err := tx.PendingReplies(ctx, approver)
+			if err != nil {
+				return err
+			}
+			for i := range out.Items {
+				out.Items[i].Pending = pending[out.Items[i].ID]
+			}
+		}
 		return nil
 	})
-	if err != nil || len(out.Items) == 0 {
+	if err != nil || len(out.Items) == 0 || export {
 		return out, err
 	}
 	listed := out.Items

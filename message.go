@@ -42,6 +42,17 @@ type MessageView struct {
 	// MySignedVersion is the newest version the reader holds an active
 	// signature on (0: none), and MyMinCosigners its condition.
 	MySignedVersion, MyMinCosigners int
+	// MeetingRequests counts the principals' requests to meet the authors
+	// (shown to those who may read the names), and MyMeetingRequest is
+	// when the reader asked (zero: they have not).
+	MeetingRequests  int
+	MyMeetingRequest time.Time
+	// Zone is the channel office's time zone, in which every time of the
+	// case is shown. AssignedTo, DistributedTo and Consulted (the office's
+	// view) and History (whoever may read the names) describe the case.
+	Zone                                 *time.Location
+	AssignedTo, DistributedTo, Consulted []Person
+	History                              []HistoryEntry
 }
 
 // eventRole is the role under which an actor takes an action, for the record.
@@ -207,15 +218,30 @@ func (s *Service) CreateMessage(ctx context.Context, a Actor, d Draft) (Message,
 // earlier versions stay on record but no longer count; the drafter signs the
 // new version.
 func (s *Service) EditMessage(ctx context.Context, a Actor, id MessageID, d Draft) (Message, error) {
+	m, _, err := s.EditMessageVoiding(ctx, a, id, d)
+	return m, err
+}
+
+// EditMessageVoiding is EditMessage that also says how many co-signatures
+// the new version left behind. Their signers are notified, in the same
+// transaction, that the text they signed changed.
+func (s *Service) EditMessageVoiding(ctx context.Context, a Actor, id MessageID, d Draft) (Message, int, error) {
 	if err := d.validate(); err != nil {
-		return Message{}, err
+		return Message{}, 0, err
 	}
-	return s.edit(ctx, a, id, d, false)
+	var voided int
+	m, err := s.editVoiding(ctx, a, id, d, false, &voided)
+	return m, voided, err
 }
 
 // edit makes the new version; draftOnly refuses, under the message's lock, a
 // message that is no longer a draft (Autosave).
 func (s *Service) edit(ctx context.Context, a Actor, id MessageID, d Draft, draftOnly bool) (Message, error) {
+	var voided int
+	return s.editVoiding(ctx, a, id, d, draftOnly, &voided)
+}
+
+func (s *Service) editVoiding(ctx context.Context, a Actor, id MessageID, d Draft, draftOnly bool, voided *int) (Message, error) {
 	return s.mutate(ctx, a, id, ActEdit, "message.edited", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
 		if !m.State.Editable() {
 			return "", conflictState(*m, "edit")
@@ -227,6 +253,17 @@ func (s *Service) edit(ctx context.Context, a Actor, id MessageID, d Draft, draf
 		hash := ContentHash(d.Title, d.Summary, d.Body)
 		if hash == m.ContentHash {
 			return "version " + strconv.Itoa(m.Version) + " unchanged", nil
+		}
+		// The co-signatures of the version being replaced stay on it and
+		// no longer count: their signers are told, and asked to sign again.
+		was, err := tx.ActiveSigners(ctx, m.ID, m.Version)
+		if err != nil {
+			return "", err
+		}
+		was = slices.DeleteFunc(was, func(p PersonID) bool { return p == m.DrafterID })
+		*voided = len(was)
+		if err := s.notify(ctx, tx, NoteResign, m.ID, was...); err != nil {
+			return "", err
 		}
 		m.Version++
 		m.ContentHash = hash
@@ -259,18 +296,18 @@ func (s *Service) Invite(ctx context.Context, a Actor, id MessageID, emails []st
 	if len(emails) == 0 {
 		return 0, errInvalid("emails", "required", "emails must list at least one address")
 	}
-	if len(emails) > MaxInvitations {
+	norm, err := ParseAddressList("emails", emails)
+	if err != nil {
+		return 0, err
+	}
+	if len(norm) == 0 {
+		return 0, errInvalid("emails", "required", "emails must list at least one address")
+	}
+	if len(norm) > MaxInvitations {
 		return 0, &Error{Kind: KindInvalid, Code: "too_many", Field: "emails", Limit: MaxInvitations, Message: "emails may list at most " + strconv.Itoa(MaxInvitations) + " addresses"}
 	}
-	norm := make([]string, len(emails))
-	for i, e := range emails {
-		var err error
-		if norm[i], err = NormalizeEmail(fieldIndex("emails", i), e); err != nil {
-			return 0, err
-		}
-	}
 	var added int
-	_, err := s.mutate(ctx, a, id, ActInvite, "message.invited", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+	_, err = s.mutate(ctx, a, id, ActInvite, "message.invited", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
 		if !m.State.Editable() {
 			return "", conflictState(*m, "invite co-signers to")
 		}
@@ -279,12 +316,21 @@ func (s *Service) Invite(ctx context.Context, a Actor, id MessageID, emails []st
 			return "", err
 		}
 		ids := make([]PersonID, 0, len(norm))
-		for i, e := range norm {
+		var missing []string
+		for _, e := range norm {
 			p, ok := people[e]
 			if !ok || !p.Roles.Has(RoleEmployee) {
-				return "", &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: fieldIndex("emails", i), Message: "no eligible employee with the address " + e}
+				missing = append(missing, e)
+				continue
 			}
 			ids = append(ids, p.ID)
+		}
+		if len(missing) == 1 {
+			return "", &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: "emails", Message: "No eligible employee has the address " + missing[0] + "; nobody was invited."}
+		}
+		if len(missing) > 1 {
+			return "", &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: "emails",
+				Message: "No eligible employee has these " + strconv.Itoa(len(missing)) + " addresses: " + strings.Join(missing, ", ") + "; nobody was invited."}
 		}
 		fresh, err := tx.Uninvited(ctx, m.ID, ids)
 		if err != nil {
@@ -423,6 +469,13 @@ func (s *Service) Submit(ctx context.Context, a Actor, id MessageID, contentHash
 		m.ReplyDays = DefaultReplyDay
 		m.ReplyBy = cal.Due(now, m.ReplyDays)
 		if err := s.notifySigners(ctx, tx, NoteReceiptReady, m); err != nil {
+			return "", err
+		}
+		office, err := s.handlers(ctx, tx, *m, false, now)
+		if err != nil {
+			return "", err
+		}
+		if err := s.notify(ctx, tx, NoteSubmitted, m.ID, office...); err != nil {
 			return "", err
 		}
 		uncounted, err := uncountedCommitments(ctx, tx, m)

@@ -40,13 +40,24 @@ const (
 	NoteReplyReminder50  = "reminder.reply.50"
 	NoteReplyReminder80  = "reminder.reply.80"
 	NoteReplyOverdue     = "overdue.reply"
+	NoteMeetingRequested = "meeting.requested"    // a principal asked to meet the authors
+	NoteResign           = "signature.renew"      // the text you signed changed: sign again
+	NoteSignReminder     = "reminder.sign"        // the authors remind you that you have not signed
+	NoteSubmitted        = "message.submitted"    // the office: a new message
+	NoteReplyPending     = "reply.pending"        // the director: a reply awaits approval
+	NoteDistributed      = "message.distributed"  // a principal: a message was distributed to you
+	NoteAcknowledged     = "message.acknowledged" // the authors: the office acknowledged receipt
+	NoteExtended         = "deadline.extended"    // the authors: the reply deadline was extended
+	NoteRedirected       = "message.redirected"   // the authors: the message was redirected
+	NoteBreakGlass       = "read.break_glass"     // the authors: an auditor's recorded read
 	maxNotificationsPage = 200
 )
 
 // NotificationKinds lists every kind, in a fixed order.
 var NotificationKinds = []string{NoteInvited, NoteReceiptReady, NoteReplySent, NoteConsultation, NoteQuorumMet,
 	NoteConsultExpired, NoteExposureFound, NoteAckReminder50, NoteAckReminder80, NoteAckOverdue,
-	NoteReplyReminder50, NoteReplyReminder80, NoteReplyOverdue}
+	NoteReplyReminder50, NoteReplyReminder80, NoteReplyOverdue, NoteMeetingRequested, NoteResign, NoteSignReminder,
+	NoteSubmitted, NoteReplyPending, NoteDistributed, NoteAcknowledged, NoteExtended, NoteRedirected, NoteBreakGlass}
 
 // NoticeText is the one sentence a notification shows and sends, by kind. It
 // names no message, person or content on purpose.
@@ -80,14 +91,39 @@ func NoticeText(kind string) string {
 		return "80 % of the time to reply to a message has passed."
 	case NoteReplyOverdue:
 		return "A message is overdue for a reply."
+	case NoteMeetingRequested:
+		return "A principal asked to meet the authors of a message."
+	case NoteResign:
+		return "A message you signed was changed. Read what changed and sign the new version if you agree."
+	case NoteSignReminder:
+		return "A reminder: you are invited to co-sign a message and have not signed its current version."
+	case NoteSubmitted:
+		return "A new message was submitted to the channel office."
+	case NoteReplyPending:
+		return "A reply awaits your approval."
+	case NoteDistributed:
+		return "A message was distributed to you."
+	case NoteAcknowledged:
+		return "The channel office acknowledged receipt of a message you signed."
+	case NoteExtended:
+		return "The reply deadline of a message you signed was extended."
+	case NoteRedirected:
+		return "A message you signed was redirected to another channel."
+	case NoteBreakGlass:
+		return "An auditor read a message you signed (a recorded break-glass read); see who read it."
 	}
 	return "Something needs your attention."
 }
 
 // Link is the path the notification points to.
 func (n Notification) Link() string {
-	if n.MessageID == "" {
+	switch {
+	case n.MessageID == "":
 		return "/notifications"
+	case n.Kind == NoteResign || n.Kind == NoteSignReminder:
+		return "/messages/" + string(n.MessageID) + "/sign"
+	case n.Kind == NoteBreakGlass:
+		return "/messages/" + string(n.MessageID) + "/access-log"
 	}
 	return "/messages/" + string(n.MessageID)
 }

@@ -14,7 +14,7 @@ func (s *Service) Acknowledge(ctx context.Context, a Actor, id MessageID) (Messa
 		}
 		m.State = StateAcknowledged
 		m.AcknowledgedAt = now
-		return "", nil
+		return "", s.notifySigners(ctx, tx, NoteAcknowledged, m)
 	})
 }
 
@@ -159,6 +159,9 @@ func (s *Service) Reply(ctx context.Context, a Actor, id MessageID, body string)
 			}
 			return "reply " + strconv.FormatInt(r.ID, 10) + " sent", nil
 		}
+		if err := s.notifyRole(ctx, tx, NoteReplyPending, m, RoleDirector, ActApproveReply, now); err != nil {
+			return "", err
+		}
 		return "reply " + strconv.FormatInt(r.ID, 10) + " awaiting approval", nil
 	})
 	return r, m, err
@@ -206,6 +209,9 @@ func (s *Service) Extend(ctx context.Context, a Actor, id MessageID, workingDays
 		m.ReplyDays = workingDays
 		m.ReplyBy = cal.Due(m.SubmittedAt, workingDays)
 		m.ExtensionNote = NewText(reason)
+		if err := s.notifySigners(ctx, tx, NoteExtended, m); err != nil {
+			return "", err
+		}
 		return "working_days " + strconv.Itoa(workingDays), nil
 	})
 }
@@ -226,7 +232,7 @@ func (s *Service) Redirect(ctx context.Context, a Actor, id MessageID, reason, c
 		m.State = StateRedirected
 		m.RedirectNote = NewText(reason)
 		m.RedirectTo = channel
-		return "", nil
+		return "", s.notifySigners(ctx, tx, NoteRedirected, m)
 	})
 }
 
@@ -258,7 +264,10 @@ func (s *Service) Distribute(ctx context.Context, a Actor, id MessageID, emails 
 			}
 			ids[i] = p.ID
 		}
-		return strconv.Itoa(len(ids)) + " principals", tx.AddDistribution(ctx, m.ID, ids, now)
+		if err := tx.AddDistribution(ctx, m.ID, ids, now); err != nil {
+			return "", err
+		}
+		return strconv.Itoa(len(ids)) + " principals", s.notify(ctx, tx, NoteDistributed, m.ID, ids...)
 	})
 	return err
 }
@@ -281,17 +290,6 @@ func (s *Service) RecordMeeting(ctx context.Context, a Actor, id MessageID, held
 		return "meeting " + strconv.FormatInt(mid, 10) + " held " + heldOn, err
 	})
 	return mid, err
-}
-
-// RequestMeeting records a principal's request to meet the authors.
-func (s *Service) RequestMeeting(ctx context.Context, a Actor, id MessageID) error {
-	_, err := s.mutate(ctx, a, id, ActRequestMeeting, "meeting.requested", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
-		if m.State == StateWithdrawn || m.State == StateRedirected {
-			return "", conflictState(*m, "ask for a meeting on")
-		}
-		return "", nil
-	})
-	return err
 }
 
 // Close ends the case after the reply.

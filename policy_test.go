@@ -31,7 +31,7 @@ var policyWant = []string{
 	// Employees act on messages they take part in, in every phase.
 	"employee see,read_text drafter,coauthor,signer,invitee,endorser *",
 	"employee read_names,read_access_log,receipt drafter,coauthor,signer *",
-	"employee edit,invite,ask_endorsement drafter,coauthor *",
+	"employee edit,invite,ask_endorsement,read_invitations drafter,coauthor *",
 	"employee add_coauthor,submit,withdraw drafter *",
 	"employee sign drafter,coauthor,invitee *",
 	"employee unsign signer *",

@@ -62,6 +62,9 @@ func (s *Service) BreakGlass(ctx context.Context, a Actor, id MessageID, reason 
 			return err
 		}
 		signers = list.Signers
+		if err := s.notifySigners(ctx, tx, NoteBreakGlass, &m); err != nil {
+			return err
+		}
 		return tx.AppendEvent(ctx, messageEvent(a, RoleAuditor, "read.break_glass", id, "version "+strconv.Itoa(m.Version)+", "+strconv.Itoa(len(signers))+" names; reason: "+reasonDigest(reason), f, now))
 	})
 	return v, signers, err
@@ -73,6 +76,9 @@ func (s *Service) loadView(ctx context.Context, tx Tx, a Actor, id MessageID, no
 		return MessageView{}, false, err
 	}
 	v := MessageView{Message: m, Facts: f, Can: can(a.Roles, f)}
+	if _, v.Zone, err = officeOrg(ctx, tx); err != nil {
+		return MessageView{}, false, err
+	}
 	if f.Signer {
 		if v.MySignedVersion, v.MyMinCosigners, err = tx.OwnSignature(ctx, id, a.ID); err != nil {
 			return MessageView{}, false, err
@@ -106,6 +112,26 @@ func (s *Service) loadView(ctx context.Context, tx Tx, a Actor, id MessageID, no
 		var err error
 		if v.Consultations, err = tx.Consultations(ctx, id); err != nil {
 			return v, false, err
+		}
+		// Due dates are shown in the channel office's zone, the one they
+		// were set in, to the office as to the reviewer.
+		for i := range v.Consultations {
+			v.Consultations[i].Due = v.Consultations[i].Due.In(v.Zone)
+		}
+	}
+	if names || office {
+		if err := s.caseDetails(ctx, tx, &v, office); err != nil {
+			return v, false, err
+		}
+	}
+	if names || office || Decide(a.Roles, ActRequestMeeting, f) {
+		n, mine, err := tx.MeetingRequests(ctx, id, a.ID)
+		if err != nil {
+			return v, false, err
+		}
+		v.MyMeetingRequest = mine
+		if names || office {
+			v.MeetingRequests = n
 		}
 	}
 	return v, needsRecord(f), nil

@@ -28,6 +28,7 @@ type Tx interface {
 	InboxTx
 	InviteLinkTx // invitelink.go: shareable invitation links
 	ExposureTx
+	ParticipantTx // participants.go: invitees, meeting requests, reminders
 
 	CreateOrg(ctx context.Context, o Org) error
 	Org(ctx context.Context, id string) (Org, error)

@@ -67,6 +67,13 @@ func notes(t *testing.T, e *servicetest.Env, a servicetest.Actor) []string {
 	return out
 }
 
+// sweepNotes is notes without the office's notices of submission, which
+// come from Submit, not from the sweeper.
+func sweepNotes(t *testing.T, e *servicetest.Env, who servicetest.Actor) []string {
+	t.Helper()
+	return slices.DeleteFunc(notes(t, e, who), func(k string) bool { return k == dissent.NoteSubmitted })
+}
+
 // TestNotificationsOfChanges: the people a change concerns are told, in
 // the transaction of the change, and a refused change tells nobody.
 func TestNotificationsOfChanges(t *testing.T) {
@@ -90,11 +97,11 @@ func TestNotificationsOfChanges(t *testing.T) {
 		who  servicetest.Actor
 		want []string
 	}{
-		{dr, []string{dissent.NoteReceiptReady, dissent.NoteReplySent}},
-		{p[s[1]], []string{dissent.NoteInvited, dissent.NoteReceiptReady, dissent.NoteReplySent}},
+		{dr, []string{dissent.NoteReceiptReady, dissent.NoteAcknowledged, dissent.NoteReplySent}},
+		{p[s[1]], []string{dissent.NoteInvited, dissent.NoteReceiptReady, dissent.NoteAcknowledged, dissent.NoteReplySent}},
 		{p[s[2]], []string{dissent.NoteInvited}}, // invited, never signed
 		{rev, []string{dissent.NoteConsultation}},
-		{off, nil},
+		{off, []string{dissent.NoteSubmitted}}, // the office hears of the submission
 	}
 	for _, tt := range tests {
 		if got := notes(t, e, tt.who); !slices.Equal(got, tt.want) {
@@ -103,8 +110,8 @@ func TestNotificationsOfChanges(t *testing.T) {
 	}
 	// Marking read: one, then all; preferences.
 	ns, unread := must2(e.Svc.Notifications(ctx, p[s[1]].Actor))
-	if unread != 3 {
-		t.Errorf("unread = %d; want 3", unread)
+	if unread != 4 {
+		t.Errorf("unread = %d; want 4", unread)
 	}
 	if n := must(e.Svc.MarkNotificationsRead(ctx, dr.Actor, []int64{ns[0].ID})); n != 0 {
 		t.Errorf("marking another's notification read changed %d; want 0", n)
@@ -112,8 +119,8 @@ func TestNotificationsOfChanges(t *testing.T) {
 	if n := must(e.Svc.MarkNotificationsRead(ctx, p[s[1]].Actor, []int64{ns[0].ID})); n != 1 {
 		t.Errorf("MarkNotificationsRead(one) = %d; want 1", n)
 	}
-	if n := must(e.Svc.UnreadNotifications(ctx, p[s[1]].Actor)); n != 2 {
-		t.Errorf("unread after one read = %d; want 2", n)
+	if n := must(e.Svc.UnreadNotifications(ctx, p[s[1]].Actor)); n != 3 {
+		t.Errorf("unread after one read = %d; want 3", n)
 	}
 	if err := e.Svc.SetNotificationPrefs(ctx, dr.Actor, dissent.NotificationPrefs{Email: false}); err != nil {
 		t.Fatal(err)
@@ -178,7 +185,7 @@ func TestSweepTellsOnce(t *testing.T) {
 		"principal@state.example": nil,
 	}
 	for email, w := range want {
-		if got := notes(t, e, p[email]); !slices.Equal(got, w) {
+		if got := sweepNotes(t, e, p[email]); !slices.Equal(got, w) {
 			t.Errorf("%s was told %v; want %v", email, got, w)
 		}
 	}
@@ -204,10 +211,10 @@ func TestSweepSkipsOvertakenReminders(t *testing.T) {
 	if want := (dissent.SweepResult{Reminders: 1, Notifications: 3}); got != want {
 		t.Errorf("late first Sweep = %+v; want %+v", got, want)
 	}
-	if k := notes(t, e, p["officer2@state.example"]); !slices.Equal(k, []string{"overdue.acknowledge"}) {
+	if k := sweepNotes(t, e, p["officer2@state.example"]); !slices.Equal(k, []string{"overdue.acknowledge"}) {
 		t.Errorf("assigned officer was told %v; want only the escalation", k)
 	}
-	if k := notes(t, e, off); len(k) != 0 {
+	if k := sweepNotes(t, e, off); len(k) != 0 {
 		t.Errorf("unassigned officer was told %v; want nothing", k)
 	}
 }
@@ -288,7 +295,7 @@ func TestSweepConcurrent(t *testing.T) {
 	if total != 5 {
 		t.Errorf("4 concurrent sweeps told %d reminders; want 5 (one per message)", total)
 	}
-	k := notes(t, e, p["officer@state.example"])
+	k := sweepNotes(t, e, p["officer@state.example"])
 	sort.Strings(k)
 	if len(k) != 5 {
 		t.Errorf("officer was told %v; want 5 reminders", k)

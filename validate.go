@@ -3,6 +3,7 @@ package dissent
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -143,3 +144,98 @@ func ParseDate(field, s string) (time.Time, error) {
 }
 
 func fieldIndex(field string, i int) string { return fmt.Sprintf("%s[%d]", field, i) }
+
+// ParseAddressList reads the addresses pasted into a list, in any of the
+// usual shapes: "Name <address>; Name <address>" as Outlook copies them,
+// "\"Doe, Jane\" <address>", or bare addresses separated by commas,
+// semicolons, spaces or new lines. It returns the good addresses,
+// normalized, without repeats, in their order; and, when any entry is not
+// an address, an error naming every bad entry at once (the good ones are
+// still returned, so a form can keep them).
+func ParseAddressList(field string, entries []string) ([]string, error) {
+	var good, bad []string
+	seen := map[string]bool{}
+	for _, e := range entries {
+		for _, piece := range splitAddresses(e) {
+			addr := piece
+			if i := strings.LastIndexByte(piece, '<'); i >= 0 {
+				if j := strings.IndexByte(piece[i:], '>'); j > 0 {
+					addr = piece[i+1 : i+j]
+				}
+			}
+			n, err := NormalizeEmail(field, addr)
+			if err != nil {
+				bad = append(bad, piece)
+				continue
+			}
+			if !seen[n] {
+				seen[n] = true
+				good = append(good, n)
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return good, nil
+	}
+	quoted := make([]string, len(bad))
+	for i, b := range bad {
+		if r := []rune(b); len(r) > 60 {
+			b = string(r[:60]) + "…"
+		}
+		quoted[i] = strconv.Quote(b)
+	}
+	what := "This entry is not an e-mail address: "
+	if len(bad) > 1 {
+		what = "These " + strconv.Itoa(len(bad)) + " entries are not e-mail addresses: "
+	}
+	msg := what + strings.Join(quoted, ", ") + "."
+	if len(good) > 0 {
+		msg += " The other " + strconv.Itoa(len(good)) + " are kept; correct the rest and send again."
+	}
+	return good, &Error{Kind: KindInvalid, Code: "malformed_email", Field: field, Message: msg}
+}
+
+// splitAddresses cuts one pasted entry into its addresses: separators
+// outside quotes and angle brackets split it; a piece with no "@" before
+// a "Name <address>" piece is the first half of a name with a comma in it
+// ("Doe, Jane <jane@…>") and is joined to it; spaces separate only bare
+// addresses.
+func splitAddresses(s string) []string {
+	var raw []string
+	var b strings.Builder
+	quoted, angle := false, false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case r == '<' && !quoted:
+			angle = true
+		case r == '>' && !quoted:
+			angle = false
+		}
+		if !quoted && !angle && (r == ',' || r == ';' || r == '\n' || r == '\r') {
+			raw = append(raw, b.String())
+			b.Reset()
+			continue
+		}
+		b.WriteRune(r)
+	}
+	raw = append(raw, b.String())
+	var out []string
+	for i := 0; i < len(raw); i++ {
+		p := strings.TrimSpace(raw[i])
+		if p == "" {
+			continue
+		}
+		if !strings.Contains(p, "@") && i+1 < len(raw) && strings.Contains(raw[i+1], "<") {
+			raw[i+1] = p + ", " + strings.TrimSpace(raw[i+1])
+			continue
+		}
+		if strings.Contains(p, "<") {
+			out = append(out, p)
+			continue
+		}
+		out = append(out, strings.Fields(p)...)
+	}
+	return out
+}

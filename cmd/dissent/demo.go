@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -353,6 +354,8 @@ func (d *demoSeed) script() {
 		_, err := svc.Extend(ctx, director, id, 45, "Two bureaus and USAID must clear the reply; we need three more weeks.")
 		return err
 	})
+	// The principal asks to meet the authors: Hana and the office are told.
+	d.act("acknowledged", 1, 17, func(ctx context.Context, id dissent.MessageID) error { return svc.RequestMeeting(ctx, principal, id) })
 
 	// redirected: a personnel matter, sent to the proper channel.
 	d.create("redirected", 13, "ibrahim@usaid.example", demoDrafts["redirected"])
@@ -380,11 +383,26 @@ func (d *demoSeed) script() {
 	d.sign("submitted", 2, "hana@state.example", 0)
 	d.submit("submitted", 1, "fatima@state.example")
 
-	// circulating: two signatures, one conditional and still sealed.
+	// circulating: Fatima signs the first version; Chen sharpens one
+	// sentence, which voids her signature (she is told, and her sign page
+	// shows the words that changed); Emma signs, Gabriel signs on a
+	// condition still sealed; Chen reminds those who have not signed. His
+	// page shows "1 of 3 signed": the sealed signature counts as not signed.
 	d.create("circulating", 4, "chen@state.example", demoDrafts["circulating"])
 	d.invite("circulating", 3, "chen@state.example", "emma@state.example", "gabriel@state.example", "fatima@state.example")
+	d.sign("circulating", 3, "fatima@state.example", 0)
+	d.act("circulating", 3, 15, func(ctx context.Context, id dissent.MessageID) error {
+		dr := demoDrafts["circulating"]
+		dr.Body = strings.Replace(dr.Body, "Issue a fuller statement", "Issue a fuller statement this week", 1)
+		_, err := svc.EditMessage(ctx, d.p("chen@state.example"), id, dr)
+		return err
+	})
 	d.sign("circulating", 2, "emma@state.example", 0)
 	d.sign("circulating", 2, "gabriel@state.example", 5) // sealed until five others sign
+	d.act("circulating", 1, 9, func(ctx context.Context, id dissent.MessageID) error {
+		_, err := svc.RemindInvitees(ctx, d.p("chen@state.example"), id)
+		return err
+	})
 
 	// draft: just started.
 	d.create("draft", 1, "julia@usaid.example", demoDrafts["draft"])

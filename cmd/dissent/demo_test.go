@@ -103,6 +103,48 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(list, `"state":"replied"`) || !strings.Contains(list, `"state":"circulating"`) {
 		t.Errorf("Emma's messages lack the replied one she drafted or the circulating one she signed: %s", list)
 	}
+	// The demo shows progress, notifications and a meeting request.
+	var circ, ack string
+	for _, m := range regexp.MustCompile(`"id":"([0-9a-f]{32})"[^{}]*?"state":"(circulating|acknowledged|replied)"`).FindAllStringSubmatch(list, -1) {
+		switch m[2] {
+		case "circulating":
+			circ = m[1]
+		}
+	}
+	if circ == "" {
+		t.Fatalf("no circulating message in Emma's list: %s", list)
+	}
+	notes := get(t, c, srv.URL+"/api/v1/notifications", http.StatusOK)
+	for _, k := range []string{dissent.NoteInvited, dissent.NoteMeetingRequested} {
+		if !strings.Contains(notes, `"kind":"`+k+`"`) {
+			t.Errorf("Emma's notifications lack %s: %s", k, notes)
+		}
+	}
+	page = get(t, c, srv.URL+"/messages/"+circ, http.StatusOK)
+	if !strings.Contains(page, "You signed version 2") {
+		t.Errorf("Emma's page of the circulating message does not show her signature on version 2")
+	}
+	chen := demoSignIn(t, srv.URL, d.svc, "chen@state.example")
+	page = get(t, chen, srv.URL+"/messages/"+circ, http.StatusOK)
+	if !strings.Contains(page, "1 of 3 signed") {
+		t.Errorf("Chen's page does not show the progress 1 of 3 signed (the sealed signature as not signed)")
+	}
+	fatima := demoSignIn(t, srv.URL, d.svc, "fatima@state.example")
+	if n := get(t, fatima, srv.URL+"/api/v1/notifications", http.StatusOK); !strings.Contains(n, dissent.NoteResign) {
+		t.Errorf("Fatima was not told that the text she signed changed: %s", n)
+	}
+	if pg := get(t, fatima, srv.URL+"/messages/"+circ+"/sign", http.StatusOK); !strings.Contains(pg, "What changed since you signed version 1") || !strings.Contains(pg, "<ins>") {
+		t.Errorf("Fatima's sign page shows no difference against what she signed")
+	}
+	hana := demoSignIn(t, srv.URL, d.svc, "hana@state.example")
+	hl := get(t, hana, srv.URL+"/api/v1/messages", http.StatusOK)
+	for _, m := range regexp.MustCompile(`"id":"([0-9a-f]{32})"[^{}]*?"state":"acknowledged"`).FindAllStringSubmatch(hl, -1) {
+		ack = m[1]
+	}
+	if pg := get(t, hana, srv.URL+"/messages/"+ack, http.StatusOK); ack == "" || !strings.Contains(pg, `id="meeting-requests"`) {
+		t.Errorf("Hana's acknowledged message shows no meeting request")
+	}
+
 	resp, err = c.Post(srv.URL+"/demo/signin/999999", "application/x-www-form-urlencoded", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -138,6 +180,23 @@ func get(t *testing.T, c *http.Client, url string, want int) string {
 		t.Errorf("GET %s: %d; want %d", url, resp.StatusCode, want)
 	}
 	return string(b)
+}
+
+// demoSignIn signs email in with the demo's one-click sign-in.
+func demoSignIn(t *testing.T, base string, svc *dissent.Service, email string) *http.Client {
+	t.Helper()
+	p, err := svc.SearchPeople(context.Background(), dissent.System, dissent.PeopleQuery{Prefix: email})
+	if err != nil || len(p.People) == 0 {
+		t.Fatalf("find %s: %v", email, err)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Post(base+"/demo/signin/"+strconv.FormatInt(int64(p.People[0].ID), 10), "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return c
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -289,33 +289,24 @@ func (s *Sender) message(m dissent.OutboxMail) (*gomail.Msg, error) {
 	return msg, nil
 }
 
-// participantKinds are the notices to people who take part in a message
-// (authors, signers, invitees): their e-mails link to the notification list,
-// not to the message, so that a mailbox holds no message ids of theirs.
-var participantKinds = map[string]bool{
-	dissent.NoteInvited: true, dissent.NoteReceiptReady: true, dissent.NoteReplySent: true,
-	dissent.NoteQuorumMet: true, dissent.NoteExposureFound: true,
-}
-
 // Subject is the one subject of every notice: it tells nothing to whoever
 // glimpses an inbox.
 const Subject = "Dissent: something needs your attention"
 
-// Compose returns the subject and plain-text body of a notice. Nothing in
-// them comes from a message but, for the office's notices, its random id.
+// Compose returns the subject and plain-text body of a notice. Every
+// notice is the same text, whatever its kind and whoever receives it:
+// government mail is read by the organization, so an e-mail says only
+// that something in Dissent needs attention, with a link to the
+// notification list behind sign-in, where the notice says more. No kind,
+// no message id, no title, name or act.
 func Compose(m dissent.OutboxMail, baseURL string) (subject, body string) {
 	base := strings.TrimRight(baseURL, "/")
-	link := base + "/notifications"
-	if !participantKinds[m.Kind] && m.MessageID != "" {
-		link = base + "/messages/" + string(m.MessageID)
-	}
 	var b strings.Builder
 	b.WriteString("Hello,\n\n")
-	b.WriteString(dissent.NoticeText(m.Kind))
-	b.WriteString("\n\nOpen it here (you may be asked to sign in):\n")
-	b.WriteString(link)
-	b.WriteString("\n\nThis e-mail only tells you that something needs your attention. It never\n")
-	b.WriteString("contains the text, the title or the names of a message. You can turn these\n")
-	b.WriteString("e-mails off at " + base + "/notifications.\n\n-- \nDissent\n")
+	b.WriteString("Something in Dissent needs your attention.\n\n")
+	b.WriteString("Sign in to see it:\n")
+	b.WriteString(base + "/notifications")
+	b.WriteString("\n\nThis e-mail never says more than this. You can turn these e-mails off\n")
+	b.WriteString("on the same page.\n\n-- \nDissent\n")
 	return Subject, b.String()
 }

@@ -412,8 +412,13 @@ func (t *txn) AddInvitations(ctx context.Context, id dissent.MessageID, people [
 	n := 0
 	var added []dissent.PersonID
 	for _, p := range people {
-		res, err := t.q.ExecContext(ctx, `INSERT INTO invitations (message_id, person_tag, created) VALUES ($1, $2, $3)
-			ON CONFLICT (message_id, person_tag) DO NOTHING`, string(id), t.tag(id, p), dayNS(at))
+		tag := t.tag(id, p)
+		sealed, err := t.sealPerson(ctx, id, "invitations", invitationRow(id, tag), "person_sealed", p)
+		if err != nil {
+			return 0, err
+		}
+		res, err := t.q.ExecContext(ctx, `INSERT INTO invitations (message_id, person_tag, person_sealed, created) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (message_id, person_tag) DO NOTHING`, string(id), tag, sealed, dayNS(at))
 		if err != nil {
 			return 0, fmt.Errorf("insert invitation: %w", err)
 		}

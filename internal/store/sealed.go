@@ -58,6 +58,8 @@ var sealedColumns = []sealedColumn{
 	{"consultations", "input", []string{"id"}, func(_ dissent.MessageID, k []any) string { return strconv.FormatInt(asInt(k[0]), 10) }},
 	{"meetings", "notes", []string{"id"}, func(_ dissent.MessageID, k []any) string { return strconv.FormatInt(asInt(k[0]), 10) }},
 	{"endorsers", "body", []string{"person_tag"}, func(id dissent.MessageID, k []any) string { return endorserRow(id, asBytes(k[0])) }},
+	{"invitations", "person_sealed", []string{"person_tag"}, func(id dissent.MessageID, k []any) string { return invitationRow(id, asBytes(k[0])) }},
+	{"notifications", "person_sealed", []string{"person_tag"}, func(id dissent.MessageID, k []any) string { return notificationRow(id, asBytes(k[0])) }},
 	{"log_entries", "actor_sealed", []string{"seq"}, func(_ dissent.MessageID, k []any) string { return strconv.FormatInt(asInt(k[0]), 10) }},
 }
 

@@ -571,7 +571,7 @@ func (s *Server) handleAdminImportUpload(w http.ResponseWriter, r *http.Request,
 		}
 		d.Added = append(d.Added, ip)
 	}
-	p.Flash = flashText("imported")
+	p.Flash = flashes["imported"]
 	p.Data = d
 	s.show(w, r, http.StatusOK, "admin_import", p)
 }

@@ -241,7 +241,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown route", "GET", "/api/v1/nothing", d, nil, 404, ""},
 		{"malformed hash", "POST", "/api/v1/messages/" + strings.Repeat("ab", 16) + "/signatures", d, map[string]any{"content_hash": "zz"}, 400, "content_hash"},
 		{"negative quorum", "POST", "/api/v1/messages/" + strings.Repeat("ab", 16) + "/signatures", d, map[string]any{"content_hash": strings.Repeat("a", 64), "min_cosigners": -1}, 400, "min_cosigners"},
-		{"bad invitee", "POST", "/api/v1/messages/" + strings.Repeat("ab", 16) + "/invitations", d, map[string]any{"emails": []string{"not an email"}}, 400, "emails[0]"},
+		{"bad invitee", "POST", "/api/v1/messages/" + strings.Repeat("ab", 16) + "/invitations", d, map[string]any{"emails": []string{"not an email"}}, 400, "emails"},
 	}
 	for _, tt := range tests {
 		st, body := c.call(tt.method, tt.path, tt.token, tt.body)

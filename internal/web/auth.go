@@ -359,7 +359,7 @@ func (s *Server) handlePasskeySignIn(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "signed_in", "next": "/account"})
+	writeJSON(w, http.StatusOK, map[string]string{"status": "signed_in", "next": s.afterSignIn(r, a)})
 }
 
 func (s *Server) logCeremony(r *http.Request, err error) {
@@ -408,7 +408,7 @@ func (s *Server) handleOIDCCallback(w http.ResponseWriter, r *http.Request) {
 		s.renderSignIn(w, r, http.StatusInternalServerError, s.safeMessage(r, err))
 		return
 	}
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	http.Redirect(w, r, s.afterSignIn(r, a), http.StatusSeeOther)
 }
 
 // --- one-time links ---
@@ -438,7 +438,7 @@ func (s *Server) handleSignInLinkSession(w http.ResponseWriter, r *http.Request)
 		s.renderLink(w, http.StatusInternalServerError, linkPageData{Error: s.safeMessage(r, err)})
 		return
 	}
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	http.Redirect(w, r, s.afterSignIn(r, a), http.StatusSeeOther)
 }
 
 // handleSignInLinkToken is the API form of a one-time link: it answers

@@ -131,7 +131,7 @@ func TestSessionFixation(t *testing.T) {
 		t.Fatal("no session cookie before sign-in")
 	}
 	resp := e.signInWithLink(t, c, "drafter@state.example")
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/account" {
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/messages?done=welcome_passkey" {
 		t.Fatalf("sign in with link: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	after := sessionCookie(c, e.base)
@@ -458,7 +458,7 @@ func TestSingleSignOn(t *testing.T) {
 			if resp.StatusCode != tt.want {
 				t.Fatalf("callback = %d; want %d\n%s", resp.StatusCode, tt.want, body)
 			}
-			if tt.want == http.StatusSeeOther && resp.Header.Get("Location") != "/account" {
+			if loc := resp.Header.Get("Location"); tt.want == http.StatusSeeOther && !strings.Contains(loc, "?done=welcome") {
 				t.Errorf("signed in, but sent to %q", resp.Header.Get("Location"))
 			}
 			if tt.code != "" && !strings.Contains(body, tt.code) {

@@ -28,7 +28,14 @@ type casePage struct {
 	Today        string // for date inputs
 	MaxReplyDays int
 	ClearDraft   string // the editor's copy in the browser tab to forget: the text is saved
+	Invitations  []dissent.InvitationView
+	Progress     dissent.Progress
+	SignersOpen  bool // the signer list is short enough to show unfolded
 }
+
+// collapseAt is the length beyond which a list of people is folded away
+// (the actions above it stay in view).
+const collapseAt = 20
 
 // Open reports whether the message is still with the channel office
 // (submitted or acknowledged).
@@ -43,10 +50,22 @@ func (s *Server) casePageRoutes() {
 		m.handle("POST /messages/{id}/"+path, s.page(s.caseAct(form, flash, fn)))
 	}
 	f := func(r *http.Request, k string) string { return r.PostForm.Get(k) }
-	act("invite", "invite", "invited", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
-		_, err := s.svc.Invite(r.Context(), a, id, splitList(f(r, "emails")))
-		return err
-	})
+	m.handle("POST /messages/{id}/invite", s.page(s.caseActN("invite", func(r *http.Request, a dissent.Actor, id dissent.MessageID) (string, []int, error) {
+		list := []string{f(r, "emails")}
+		good, err := dissent.ParseAddressList("emails", list)
+		if err != nil {
+			// Every bad entry is named in the error; the good ones stay in
+			// the form, one a line, for the next try.
+			r.PostForm.Set("emails", strings.Join(good, "\n"))
+			return "", nil, err
+		}
+		added, err := s.svc.Invite(r.Context(), a, id, good)
+		return "invited_n", []int{added, len(good) - added}, err
+	})))
+	m.handle("POST /messages/{id}/remind", s.page(s.caseActN("remind", func(r *http.Request, a dissent.Actor, id dissent.MessageID) (string, []int, error) {
+		n, err := s.svc.RemindInvitees(r.Context(), a, id)
+		return "reminded", []int{n}, err
+	})))
 	act("invite-unit", "invite_unit", "invited", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
 		_, err := s.svc.InviteUnit(r.Context(), a, id, f(r, "unit"))
 		return err
@@ -78,9 +97,23 @@ func (s *Server) casePageRoutes() {
 		_, err := s.svc.Consult(r.Context(), a, id, f(r, "email"), f(r, "due"))
 		return err
 	})
-	act("input", "input", "input", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
-		return s.svc.GiveInput(r.Context(), a, id, f(r, "body"))
-	})
+	// Once given, the input closes the reviewer's consultation and with it
+	// their sight of the message: they land on their consultations.
+	m.handle("POST /messages/{id}/input", s.page(func(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+		id, ok := s.pageMessageID(w, r, a)
+		if !ok {
+			return
+		}
+		err := readForm(r)
+		if err == nil {
+			err = s.svc.GiveInput(r.Context(), a, id, f(r, "body"))
+		}
+		if err != nil {
+			s.caseRefused(w, r, a, id, "input", err)
+			return
+		}
+		done(w, r, "/consultations", "input")
+	}))
 	act("reply", "reply", "replied", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
 		_, _, err := s.svc.Reply(r.Context(), a, id, f(r, "body"))
 		return err
@@ -148,6 +181,28 @@ func (s *Server) caseAct(form, flash string, fn func(*http.Request, dissent.Acto
 	}
 }
 
+// caseActN is caseAct for an action whose notice shows counts: fn returns
+// the notice's key and its counts.
+func (s *Server) caseActN(form string, fn func(*http.Request, dissent.Actor, dissent.MessageID) (string, []int, error)) func(http.ResponseWriter, *http.Request, dissent.Actor) {
+	return func(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+		id, ok := s.pageMessageID(w, r, a)
+		if !ok {
+			return
+		}
+		err := readForm(r)
+		var flash string
+		var counts []int
+		if err == nil {
+			flash, counts, err = fn(r, a, id)
+		}
+		if err == nil {
+			doneN(w, r, "/messages/"+string(id), flash, counts...)
+			return
+		}
+		s.caseRefused(w, r, a, id, form, err)
+	}
+}
+
 // caseRefused answers a refused action of the case page: a message the
 // reader may not see is the not-found page; any other refusal brings the
 // case page back with the form open, the input kept and the error beside
@@ -199,13 +254,20 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, a dissent.Ac
 	switch r.URL.Query().Get("done") {
 	case "created":
 		c.ClearDraft = "new"
-	case "saved":
+	case "saved", "saved_voided":
 		c.ClearDraft = string(v.ID)
 	}
 	c.AckBadge, c.ReplyBadge = clockBadges(v.Message, s.svc.Now())
 	for _, rp := range v.Replies {
 		if rp.ApprovedAt.IsZero() {
 			c.Pending++
+		}
+	}
+	if v.Can[dissent.ActReadInvitations] {
+		var err error
+		if c.Invitations, c.Progress, err = s.svc.Invitations(r.Context(), a, v.ID); err != nil {
+			s.showMsgError(w, r, &a, err)
+			return
 		}
 	}
 	c.Signers, c.SignerTotal, c.ShowSigners = signers, len(signers), breakGlass
@@ -217,6 +279,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, a dissent.Ac
 		}
 		c.Signers, c.SignerTotal, c.ShowSigners = list.Signers, list.Total, true
 	}
+	c.SignersOpen = len(c.Signers) <= collapseAt
 	p.Data = c
 	s.show(w, r, status, "msg-case", p)
 }

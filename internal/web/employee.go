@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -222,8 +223,10 @@ type msgGroup struct {
 }
 
 type messagesPage struct {
-	Groups []msgGroup
-	Count  int
+	Groups      []msgGroup
+	Count       int
+	Query, Sort string
+	Sorts       []option
 }
 
 func (s *Server) handleMessagesPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -232,6 +235,32 @@ func (s *Server) handleMessagesPage(w http.ResponseWriter, r *http.Request, a di
 		s.showMsgError(w, r, &a, err)
 		return
 	}
+	// Search and sort, with no script: q matches the title (where the
+	// reader may read it) or the start of the id; sort orders each group.
+	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
+	if len(q) > 200 {
+		q = q[:200]
+	}
+	sortBy := r.URL.Query().Get("sort")
+	if sortBy != "title" && sortBy != "state" && sortBy != "signatures" {
+		sortBy = "updated"
+	}
+	if q != "" {
+		vs = slices.DeleteFunc(vs, func(v dissent.MessageView) bool {
+			return !strings.HasPrefix(string(v.ID), q) && !(v.Text && strings.Contains(strings.ToLower(v.Title.Reveal()), q))
+		})
+	}
+	slices.SortStableFunc(vs, func(x, y dissent.MessageView) int {
+		switch sortBy {
+		case "title":
+			return strings.Compare(strings.ToLower(x.Title.Reveal()), strings.ToLower(y.Title.Reveal()))
+		case "state":
+			return strings.Compare(string(x.State), string(y.State))
+		case "signatures":
+			return y.SignatureCount - x.SignatureCount
+		}
+		return y.Updated.Compare(x.Updated)
+	})
 	groups := []msgGroup{
 		{ID: "drafts", Heading: "Drafts", Empty: "No drafts."},
 		{ID: "circulating", Heading: "Circulating for signatures", Empty: "Nothing circulating."},
@@ -251,7 +280,9 @@ func (s *Server) handleMessagesPage(w http.ResponseWriter, r *http.Request, a di
 		groups[g].Rows = append(groups[g].Rows, s.msgRow(v))
 	}
 	p := s.newPage(r, &a, "My messages")
-	p.Data = messagesPage{Groups: groups, Count: len(vs)}
+	p.Data = messagesPage{Groups: groups, Count: len(vs), Query: r.URL.Query().Get("q"), Sort: sortBy,
+		Sorts: []option{{"updated", "Last change", sortBy == "updated"}, {"title", "Title", sortBy == "title"},
+			{"state", "State", sortBy == "state"}, {"signatures", "Most signatures", sortBy == "signatures"}}}
 	s.show(w, r, http.StatusOK, "msg-list", p)
 }
 
@@ -288,9 +319,17 @@ func (s *Server) showEditor(w http.ResponseWriter, r *http.Request, a *dissent.A
 	s.show(w, r, status, "msg-editor", p)
 }
 
+// messageTemplate is the starting outline a drafter may ask for.
+const messageTemplate = "## What happened\n\n(The policy or decision, and what you saw of its effects.)\n\n" +
+	"## Why it matters\n\n(Why you disagree: the facts, the risks, who is affected.)\n\n" +
+	"## What we ask\n\n(What you propose instead, as precisely as you can.)\n"
+
 func (s *Server) handleEditorNew(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
 	p := s.newPage(r, &a, "New message")
 	p.Form = url.Values{}
+	if r.URL.Query().Get("template") == "1" {
+		p.Form.Set("body", messageTemplate)
+	}
 	s.showEditor(w, r, &a, http.StatusOK, p, newEditor(""))
 }
 
@@ -417,12 +456,17 @@ func (s *Server) handleEditorSave(w http.ResponseWriter, r *http.Request, a diss
 		s.preview(w, r, a, e)
 		return
 	}
-	if _, err := s.svc.EditMessage(r.Context(), a, id, draftOf(r)); err != nil {
+	_, voided, err := s.svc.EditMessageVoiding(r.Context(), a, id, draftOf(r))
+	if err != nil {
 		if dissent.ErrorKind(err) == dissent.KindNotFound {
 			s.showMsgError(w, r, &a, err)
 			return
 		}
 		s.editorRefuse(w, r, a, e, err)
+		return
+	}
+	if voided > 0 {
+		doneN(w, r, "/messages/"+string(id), "saved_voided", voided)
 		return
 	}
 	done(w, r, "/messages/"+string(id), "saved")
@@ -452,6 +496,12 @@ type signPage struct {
 	V                  dissent.MessageView
 	Stale              bool // the text changed since the signer opened the page
 	CanSign, CanUnsign bool
+	// Changed is set when the signer signed an earlier version: the word
+	// difference from that version (From) to this one.
+	Changed        bool
+	From           int
+	Title, Summary []diffOp
+	Body           []diffOp
 }
 
 func (s *Server) showSign(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData, stale bool) {
@@ -469,7 +519,21 @@ func (s *Server) showSign(w http.ResponseWriter, r *http.Request, a dissent.Acto
 	} else if !v.State.Editable() && p.Error == "" {
 		p.Error = "This message is " + string(v.State) + "; signatures are frozen."
 	}
-	p.Data = signPage{V: v, Stale: stale, CanSign: v.Can[dissent.ActSign], CanUnsign: v.Can[dissent.ActUnsign]}
+	sp := signPage{V: v, Stale: stale, CanSign: v.Can[dissent.ActSign], CanUnsign: v.Can[dissent.ActUnsign]}
+	if v.MySignedVersion != 0 && v.MySignedVersion != v.Version && !v.Facts.Drafter {
+		from, to, ok, err := s.svc.SignedVersion(r.Context(), a, id)
+		if err != nil {
+			s.showMsgError(w, r, &a, err)
+			return
+		}
+		if ok {
+			sp.Changed, sp.From = true, from.Number
+			sp.Title = wordDiff(from.Title.Reveal(), to.Title.Reveal())
+			sp.Summary = wordDiff(from.Summary.Reveal(), to.Summary.Reveal())
+			sp.Body = wordDiff(from.Body.Reveal(), to.Body.Reveal())
+		}
+	}
+	p.Data = sp
 	s.show(w, r, status, "msg-sign", p)
 }
 
@@ -610,6 +674,10 @@ type printPage struct {
 	V   dissent.MessageView
 	Who string
 	At  time.Time
+	// Signers are the names the reader may see (their reading is
+	// recorded like any other); the total is V.SignatureCount.
+	Signers  []dissent.SignerView
+	Withheld int // signers whose names are withheld from the reader
 }
 
 func (s *Server) handlePrintPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -622,8 +690,18 @@ func (s *Server) handlePrintPage(w http.ResponseWriter, r *http.Request, a disse
 		s.showMsgError(w, r, &a, err)
 		return
 	}
+	pp := printPage{V: v, Who: a.Name + " <" + a.Email + ">", At: s.svc.Now()}
+	if v.Can[dissent.ActReadNames] {
+		signers, err := s.svc.Signers(r.Context(), a, id)
+		if err != nil {
+			s.showMsgError(w, r, &a, err)
+			return
+		}
+		pp.Signers = signers.Signers
+		pp.Withheld = signers.Total - len(signers.Signers)
+	}
 	p := s.newPage(r, &a, "Print")
-	p.Data = printPage{V: v, Who: a.Name + " <" + a.Email + ">", At: s.svc.Now()}
+	p.Data = pp
 	s.show(w, r, http.StatusOK, "msg-print", p)
 }
 

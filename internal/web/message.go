@@ -162,7 +162,8 @@ func (s *Server) handleInvitationCreate(w http.ResponseWriter, r *http.Request, 
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]int{"invited": n})
+	good, _ := dissent.ParseAddressList("emails", req.Emails) // already checked by Invite
+	writeJSON(w, http.StatusCreated, map[string]int{"invited": n, "already_invited": len(good) - n})
 }
 
 type signRequest struct {

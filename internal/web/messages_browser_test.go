@@ -157,9 +157,11 @@ func msgBrowserStory(t *testing.T, keys bool) {
 		press(`#invite-summary`, kb.Enter),
 		typeIn(`#invite-emails`, strings.Join(storyCosigners, ", ")),
 		press(`#invite-button`, kb.Enter),
-		flash("Invitations sent."),
+		flash("Invitations sent: 3 (0 already invited)."),
 	)
 	msgWant(t, "the state after inviting", text(ctx, t, "#state"), "circulating")
+	msgWant(t, "the progress after inviting", text(ctx, t, "#progress"), "0 of 3 signed")
+	run("remind", press(`#remind-button`, kb.Enter), flash("Reminder sent to 3 invitees"))
 
 	// The three sign on the co-signing page, the last one conditionally.
 	for i, who := range storyCosigners {
@@ -178,6 +180,8 @@ func msgBrowserStory(t *testing.T, keys bool) {
 
 	// The drafter submits after a last review.
 	msgBrowserSignIn(ctx, t, e, "drafter@state.example", keys)
+	run("progress", chromedp.Navigate(msg))
+	msgWant(t, "the progress after signing", text(ctx, t, "#progress"), "3 of 3 signed")
 	run("review", chromedp.Navigate(msg), press(`#submit-link`, kb.Enter), chromedp.WaitVisible(`#submit-count`, chromedp.ByQuery))
 	msgWant(t, "the signature count before submission", text(ctx, t, "#submit-count"), "4")
 	run("submit", press(`#submit-button`, kb.Enter), flash("Submitted to the channel."))
@@ -305,6 +309,23 @@ func TestBrowserMessagePagesAccessible(t *testing.T) {
 	postForm(t, c, e.base+"/messages/"+circ+"/invite", url.Values{"form": {"invite"}, "emails": {"signer0001@state.example"}})
 	officer := e.msgSignedIn(t, "officer@state.example")
 	do(t, officer, "GET", e.base+"/messages/"+sub+"?names=1", nil)
+	// A co-signer whose signature an edit voided: the sign page shows the
+	// difference; a principal who asked for a meeting.
+	chg := e.msgCreate(t, c, "Changed", "Text to sign now.")
+	postForm(t, c, e.base+"/messages/"+chg+"/invite", url.Values{"form": {"invite"}, "emails": {"Name <signer0000@usaid.example>"}})
+	bg := context.Background()
+	if v, err := e.Svc.GetMessage(bg, e.people["signer0000@usaid.example"].Actor, dissent.MessageID(chg)); err != nil {
+		t.Fatal(err)
+	} else if _, err := e.Svc.Sign(bg, e.people["signer0000@usaid.example"].Actor, v.ID, v.ContentHash, 0); err != nil {
+		t.Fatal(err)
+	}
+	postForm(t, c, e.base+"/messages/"+chg+"/edit", url.Values{"title": {"Changed"}, "body": {"Text to sign today."}})
+	if err := e.Svc.Distribute(bg, e.people["officer@state.example"].Actor, dissent.MessageID(sub), []string{"principal@state.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Svc.RequestMeeting(bg, e.people["principal@state.example"].Actor, dissent.MessageID(sub)); err != nil {
+		t.Fatal(err)
+	}
 
 	pages := []struct{ who, path, open string }{
 		{"drafter@state.example", "/messages/" + sub + "/versions?from=1&to=2", ""},
@@ -316,6 +337,10 @@ func TestBrowserMessagePagesAccessible(t *testing.T) {
 		{"drafter@state.example", "/messages/" + circ, "invite"},
 		{"signer0001@state.example", "/messages/" + circ + "/sign", ""},
 		{"officer@state.example", "/messages/" + sub + "?names=1", "assign"},
+		{"signer0000@usaid.example", "/messages/" + chg, ""},
+		{"signer0000@usaid.example", "/messages/" + chg + "/sign", ""},
+		{"principal@state.example", "/messages/" + sub, ""},
+		{"drafter@state.example", "/notifications", ""},
 	}
 	checked := 0
 	for _, scheme := range []string{"light", "dark"} {

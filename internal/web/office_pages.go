@@ -1,9 +1,12 @@
 package web
 
 import (
+	"bytes"
+	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/dissent-channel/dissent"
 )
@@ -16,6 +19,7 @@ func (s *Server) officePageRoutes() {
 	m.handle("GET /dashboard", s.page(s.handleDashboardPage))
 	m.handle("GET /timeliness", s.page(s.handleTimelinessPage))
 	m.handle("GET /statistics.csv", s.page(s.handleStatisticsCSV))
+	m.handle("GET /inbox.csv", s.page(s.handleInboxCSV))
 	m.handle("GET /distributed", s.page(s.handleDistributedPage))
 	m.handle("GET /consultations", s.page(s.handleConsultationsPage))
 }
@@ -38,7 +42,12 @@ type inboxPage struct {
 	States, Orgs, Dues []option
 	Prev, Next         string // links to the neighbouring pages, "" at the ends
 	First, Last        int    // positions of the page's items, from 1
+	CSV                string // the export of the list as filtered
+	Sorts              []option
+	SortLabel          string
 }
+
+var sortLabels = map[string]string{"urgency": "Most urgent first", "newest": "Newest first", "oldest": "Oldest first", "signatures": "Most signatures first"}
 
 var stateLabels = map[string]string{
 	"open": "Open cases", "all": "All states", "submitted": "Submitted (to acknowledge)", "acknowledged": "Acknowledged (to reply)",
@@ -47,7 +56,7 @@ var stateLabels = map[string]string{
 
 // inboxFilter reads the filter of the inbox from the query string.
 func inboxFilter(q url.Values) (dissent.InboxFilter, error) {
-	f := dissent.InboxFilter{State: q.Get("state"), Org: q.Get("org"), Due: q.Get("due"), Mine: q.Get("mine") == "1"}
+	f := dissent.InboxFilter{State: q.Get("state"), Org: q.Get("org"), Due: q.Get("due"), Mine: q.Get("mine") == "1", ID: q.Get("id"), Sort: q.Get("sort")}
 	if p := q.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 {
@@ -64,7 +73,11 @@ func inboxQuery(f dissent.InboxFilter, n int) string {
 	if f.State != "" && f.State != "open" {
 		v.Set("state", f.State)
 	}
-	for k, s := range map[string]string{"org": f.Org, "due": f.Due} {
+	sort := f.Sort
+	if sort == "urgency" {
+		sort = ""
+	}
+	for k, s := range map[string]string{"org": f.Org, "due": f.Due, "id": f.ID, "sort": sort} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -104,6 +117,23 @@ func (s *Server) handleInboxPage(w http.ResponseWriter, r *http.Request, a disse
 		}
 	}
 	d := inboxPage{Inbox: in}
+	d.SortLabel = sortLabels[in.Filter.Sort]
+	for _, so := range dissent.InboxSorts {
+		d.Sorts = append(d.Sorts, option{so, sortLabels[so], so == in.Filter.Sort})
+	}
+	cq := url.Values{}
+	for k, v := range map[string]string{"state": in.Filter.State, "org": in.Filter.Org, "due": in.Filter.Due, "id": in.Filter.ID, "sort": in.Filter.Sort} {
+		if v != "" {
+			cq.Set(k, v)
+		}
+	}
+	if in.Filter.Mine {
+		cq.Set("mine", "1")
+	}
+	d.CSV = "/inbox.csv"
+	if len(cq) > 0 {
+		d.CSV += "?" + cq.Encode()
+	}
 	for _, st := range dissent.InboxFilterStates {
 		d.States = append(d.States, option{st, stateLabels[st], st == in.Filter.State})
 	}
@@ -155,4 +185,45 @@ func (s *Server) handleConsultationsPage(w http.ResponseWriter, r *http.Request,
 	p := s.newPage(r, &a, "Consultations")
 	p.Data = d
 	s.show(w, r, http.StatusOK, "consultations", p)
+}
+
+// handleInboxCSV exports the office's list as filtered on the inbox page,
+// every page of it: metadata only (no titles, so no protected read), times
+// in UTC, deadlines as the office's dates.
+func (s *Server) handleInboxCSV(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	f, err := inboxFilter(r.URL.Query())
+	var items []dissent.InboxItem
+	if err == nil {
+		items, err = s.svc.InboxExport(r.Context(), a, f)
+	}
+	if err != nil {
+		s.showOfficeError(w, r, a, "Inbox", err)
+		return
+	}
+	day := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format("2006-01-02")
+	}
+	at := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	rows := [][]string{{"id", "state", "org", "signatures", "submitted_at", "acknowledge_by", "acknowledged_at", "reply_by", "reply_working_days", "replied_at", "deadline", "assigned_to_me"}}
+	for _, it := range items {
+		rows = append(rows, []string{string(it.ID), string(it.State), it.OrgID, strconv.Itoa(it.SignatureCount), at(it.SubmittedAt),
+			day(it.AcknowledgeBy), at(it.AcknowledgedAt), day(it.ReplyBy), strconv.Itoa(it.ReplyDays), at(it.RepliedAt),
+			it.Urgency.Label(), strconv.FormatBool(it.Assigned)})
+	}
+	var buf bytes.Buffer
+	if err := csv.NewWriter(&buf).WriteAll(rows); err != nil {
+		s.showOfficeError(w, r, a, "Inbox", err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="dissent-inbox.csv"`)
+	_, _ = buf.WriteTo(w)
 }

@@ -371,6 +371,8 @@ func TestOpenAPISchemasMatchViews(t *testing.T) {
 		{"Meeting", meetingJSON{}, true},
 		{"Signer", signerJSON{}, true},
 		{"AccessEntry", accessJSON{}, true},
+		{"Invitation", invitationJSON{}, true},
+		{"Notification", notificationJSON{}, true},
 		{"DraftRequest", draftRequest{}, false},
 		{"EmailRequest", emailRequest{}, false},
 		{"InvitationRequest", emailsRequest{}, false},

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -39,6 +40,25 @@ var templateFuncs = template.FuncMap{
 		return t.Format("Mon 2 Jan 2006")
 	},
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	// fp is a content hash's short fingerprint: its first 16 hex digits
+	// in groups of four, enough to compare two copies by eye.
+	"fp": func(h string) string {
+		if len(h) < 16 {
+			return h
+		}
+		return h[0:4] + " " + h[4:8] + " " + h[8:12] + " " + h[12:16]
+	},
+	// when shows a time in the channel office's zone (loc), the zone of
+	// its deadlines; "never" for the zero time.
+	"when": func(t time.Time, loc *time.Location) string {
+		if t.IsZero() {
+			return "never"
+		}
+		if loc == nil {
+			loc = time.UTC
+		}
+		return t.In(loc).Format("Mon 2 Jan 2006 15:04 MST")
+	},
 	// reveal and markdown are the only ways a template can show protected
 	// text; a bare {{.Title}} prints "[redacted]".
 	"reveal":   func(t dissent.Text) string { return t.Reveal() },
@@ -114,7 +134,7 @@ func nav(a *dissent.Actor) []navItem {
 // newPage starts the data of a page for the actor (nil: signed out).
 func (s *Server) newPage(r *http.Request, a *dissent.Actor, title string) *pageData {
 	p := &pageData{Title: title, Actor: a, Nav: nav(a), Current: r.URL.Path, Demo: s.demo, Clock: s.clockWarning,
-		Flash: flashText(r.URL.Query().Get("done"))}
+		Flash: flashText(r.URL.Query())}
 	if a != nil && a.ID != 0 {
 		// The unread count is the person's own; a failure to count must not
 		// keep them from the page, so it only goes unshown.
@@ -132,34 +152,65 @@ func (s *Server) newPage(r *http.Request, a *dissent.Actor, title string) *pageD
 // flashes are the notices a redirect after a POST may ask for, by key, so
 // that nothing a person typed ever travels in a URL.
 var flashes = map[string]string{
-	"saved":        "Draft saved.",
-	"created":      "Draft created.",
-	"invited":      "Invitations sent.",
-	"signed":       "Your signature is recorded.",
-	"unsigned":     "Your signature is withdrawn.",
-	"submitted":    "Submitted to the channel. Your receipt is ready.",
-	"withdrawn":    "The message is withdrawn.",
-	"acknowledged": "Acknowledged.",
-	"assigned":     "Assigned.",
-	"consulted":    "Consultation sent.",
-	"input":        "Your input is recorded.",
-	"replied":      "Reply recorded.",
-	"approved":     "Reply approved and sent.",
-	"extended":     "Reply deadline extended.",
-	"redirected":   "Redirected to the proper channel.",
-	"distributed":  "Distribution updated.",
-	"meeting":      "Meeting recorded.",
-	"requested":    "Meeting requested.",
-	"closed":       "Case closed.",
-	"reopened":     "Case reopened.",
-	"coauthor":     "Co-author added.",
-	"endorse":      "Endorsement requested.",
-	"endorsed":     "Endorsement recorded.",
-	"updated":      "Saved.",
-	"imported":     "People imported.",
+	"saved":           "Draft saved.",
+	"welcome":         "You are signed in.",
+	"welcome_passkey": "You are signed in. You have no passkey yet: add one on your Account page, so that you can sign in next time without a link.",
+	"created":         "Draft created.",
+	"invited":         "Invitations sent.",
+	"invited_n":       "Invitations sent: {n} ({k} already invited).",
+	"reminded":        "Reminder sent to {n} invitees who have not signed. The e-mail says only that something in Dissent needs their attention.",
+	"saved_voided":    "Saved as a new version. {n} co-signatures were on the earlier version and no longer count; their signers were notified to read the changes and sign again.",
+	"requested":       "Your request for a meeting is sent to the authors and the channel office.",
+	"signed":          "Your signature is recorded.",
+	"unsigned":        "Your signature is withdrawn.",
+	"submitted":       "Submitted to the channel. Your receipt is ready.",
+	"withdrawn":       "The message is withdrawn.",
+	"acknowledged":    "Acknowledged.",
+	"assigned":        "Assigned.",
+	"consulted":       "Consultation sent.",
+	"input":           "Your input is recorded.",
+	"replied":         "Reply recorded.",
+	"approved":        "Reply approved and sent.",
+	"extended":        "Reply deadline extended.",
+	"redirected":      "Redirected to the proper channel.",
+	"distributed":     "Distribution updated.",
+	"meeting":         "Meeting recorded.",
+	"closed":          "Case closed.",
+	"reopened":        "Case reopened.",
+	"coauthor":        "Co-author added.",
+	"endorse":         "Endorsement requested.",
+	"endorsed":        "Endorsement recorded.",
+	"updated":         "Saved.",
+	"imported":        "People imported.",
 }
 
-func flashText(key string) string { return flashes[key] }
+// flashText is the notice the query asks for. A notice may show counts,
+// {n} and {k}, taken from the query only when they are small whole numbers
+// (a count, never anything typed); without them the notice is not shown.
+func flashText(q url.Values) string {
+	t := flashes[q.Get("done")]
+	for _, k := range []string{"n", "k"} {
+		ph := "{" + k + "}"
+		if !strings.Contains(t, ph) {
+			continue
+		}
+		v := q.Get(k)
+		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 1_000_000 || strconv.Itoa(n) != v {
+			return ""
+		}
+		t = strings.ReplaceAll(t, ph, v)
+	}
+	return t
+}
+
+// doneN is done with counts for the notice ({n}, {k}).
+func doneN(w http.ResponseWriter, r *http.Request, path, flash string, counts ...int) {
+	q := url.Values{"done": {flash}}
+	for i, c := range counts {
+		q.Set([]string{"n", "k"}[i], strconv.Itoa(c))
+	}
+	http.Redirect(w, r, path+"?"+q.Encode(), http.StatusSeeOther)
+}
 
 // fail puts err on the page: beside its field when the error names one the
 // form has, and at the top in every case.
@@ -223,10 +274,41 @@ func done(w http.ResponseWriter, r *http.Request, path, flash string) {
 	http.Redirect(w, r, path, http.StatusSeeOther)
 }
 
-// handleHome sends each person to the first page their roles open.
+// landing is the page a person's work starts from: the office's inbox,
+// a reviewer's consultations, what was distributed to a principal, an
+// employee's messages; for the other roles the first page their roles
+// open. Account settings are never a landing page.
+func landing(a *dissent.Actor) string {
+	switch {
+	case a.Roles.Has(dissent.RoleOfficer) || a.Roles.Has(dissent.RoleDirector):
+		return "/inbox"
+	case a.Roles.Has(dissent.RoleReviewer):
+		return "/consultations"
+	case a.Roles.Has(dissent.RolePrincipal):
+		return "/distributed"
+	case a.Roles.Has(dissent.RoleEmployee):
+		return "/messages"
+	}
+	return nav(a)[0].Path
+}
+
+// handleHome sends each person to their landing page, keeping a notice
+// asked for by the sign-in.
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	items := nav(&a)
-	http.Redirect(w, r, items[0].Path, http.StatusSeeOther)
+	path := landing(&a)
+	if k := r.URL.Query().Get("done"); k == "welcome" || k == "welcome_passkey" {
+		path += "?done=" + k
+	}
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}
+
+// afterSignIn is where a fresh session goes: the landing page, with an
+// offer of a passkey to whoever has none yet.
+func (s *Server) afterSignIn(r *http.Request, a dissent.Actor) string {
+	if pks, err := s.svc.Passkeys(r.Context(), a); err == nil && len(pks) == 0 {
+		return landing(&a) + "?done=welcome_passkey"
+	}
+	return landing(&a) + "?done=welcome"
 }
 
 // handlePageNotFound answers unknown paths outside the API with a page.

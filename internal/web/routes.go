@@ -54,11 +54,12 @@ func (s *Server) routes() {
 	m.handle("GET /api/v1/messages/{id}/access-log", s.authed(s.handleAccessLog))
 	m.handle("GET /api/v1/messages/{id}/receipt", s.authed(s.handleReceipt))
 
-	s.authRoutes()       // sign-in, sessions, tokens: pages.go
-	s.officePageRoutes() // inbox, dashboards, principals' and reviewers' lists: office_pages.go
-	s.opsRoutes()        // notifications, preferences and GET /metrics: notifications.go, metrics.go
-	s.adminRoutes()      // administration, audit, and the demo's sign-ins: admin.go
-	s.exposureRoutes()   // articles, findings, feeds: exposure.go
+	s.authRoutes()        // sign-in, sessions, tokens: pages.go
+	s.officePageRoutes()  // inbox, dashboards, principals' and reviewers' lists: office_pages.go
+	s.opsRoutes()         // notifications, preferences and GET /metrics: notifications.go, metrics.go
+	s.adminRoutes()       // administration, audit, and the demo's sign-ins: admin.go
+	s.exposureRoutes()    // articles, findings, feeds: exposure.go
+	s.participantRoutes() // invitees, reminders, notifications in the API: participants.go
 
 	// Web pages (templates/*.html). Each page handler is wrapped in s.page,
 	// which sends a visitor without a session to /signin.
