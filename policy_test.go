@@ -48,6 +48,8 @@ var policyWant = []string{
 	"officer add_article,manage_feeds " + allRelations + " *",
 	"director add_article,manage_feeds " + allRelations + " *",
 	"admin manage_feeds " + allRelations + " *",
+	// The vocabulary (markings, topics, tiers) is the administrator's.
+	"admin manage_vocabulary " + allRelations + " *",
 	// Principals read what is distributed to them, even from within a
 	// signer's chain (the names they supervise are withheld elsewhere).
 	"principal see,read_text,read_names,request_meeting distributed,chain+distributed submitted",

@@ -28,6 +28,8 @@ type Tx interface {
 	InboxTx
 	InviteLinkTx // invitelink.go: shareable invitation links
 	ExposureTx
+	VocabularyTx // vocabulary.go: markings, topics, tiers
+	AttachmentTx // attachment.go: annexes, sealed
 
 	CreateOrg(ctx context.Context, o Org) error
 	Org(ctx context.Context, id string) (Org, error)

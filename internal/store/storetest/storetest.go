@@ -45,7 +45,9 @@ func Run(t *testing.T, open Opener) {
 		{"Inbox", testInbox},
 		{"MetaFresh", testMetaFresh},
 		{"Exposure", testExposure},
-		{"InviteLinks", testInviteLinks}, // invitelink.go
+		{"InviteLinks", testInviteLinks},   // invitelink.go
+		{"Vocabulary", testVocabulary},     // model.go
+		{"MessageModel", testMessageModel}, // model.go
 	}
 	tests = append(tests, jobTests...) // jobs.go
 	for _, tt := range tests {

@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/dissent-channel/dissent"
+)
+
+func (t *txn) AddVocab(ctx context.Context, e dissent.VocabEntry) (dissent.VocabEntry, error) {
+	// The next place in the kind's list; writers of one database are
+	// serialized (SQLite's one writer; PostgreSQL: the primary key makes a
+	// racing insert of the same name a conflict, and equal places only tie
+	// the order of two entries added at the same moment).
+	if err := t.q.QueryRowContext(ctx, `SELECT COALESCE(MAX(ord), 0) + 1 FROM vocabulary WHERE kind = $1`, string(e.Kind)).Scan(&e.Ord); err != nil {
+		return e, fmt.Errorf("read vocabulary: %w", err)
+	}
+	err := t.exec(ctx, "insert vocabulary", `INSERT INTO vocabulary (kind, name, ord, created) VALUES ($1, $2, $3, $4)`,
+		string(e.Kind), e.Name, e.Ord, ns(e.Created))
+	if isUnique(err) {
+		return e, &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "name",
+			Message: "the " + string(e.Kind) + " " + e.Name + " already exists"}
+	}
+	return e, err
+}
+
+func (t *txn) RetireVocab(ctx context.Context, kind dissent.VocabKind, name string, at time.Time) error {
+	res, err := t.q.ExecContext(ctx, `UPDATE vocabulary SET retired = COALESCE(retired, $3) WHERE kind = $1 AND name = $2`,
+		string(kind), name, ns(at))
+	if err != nil {
+		return fmt.Errorf("retire vocabulary: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return &dissent.Error{Kind: dissent.KindNotFound, Code: "not_found", Field: "name", Message: "no " + string(kind) + " named " + name}
+	}
+	return nil
+}
+
+func (t *txn) Vocab(ctx context.Context) ([]dissent.VocabEntry, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT kind, name, ord, created, retired FROM vocabulary ORDER BY kind, ord, name`)
+	if err != nil {
+		return nil, fmt.Errorf("read vocabulary: %w", err)
+	}
+	defer rows.Close()
+	var out []dissent.VocabEntry
+	for rows.Next() {
+		var e dissent.VocabEntry
+		var created, retired sql.NullInt64
+		if err := rows.Scan(&e.Kind, &e.Name, &e.Ord, &created, &retired); err != nil {
+			return nil, fmt.Errorf("scan vocabulary: %w", err)
+		}
+		e.Created, e.Retired = fromNS(created), fromNS(retired)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,207 @@
+package dissent
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The deployment's vocabulary (SPEC §2): the classification markings a
+// message may carry, the policy topics it may belong to and the distribution
+// tiers it may be addressed to. Markings are ordered, lowest first, in the
+// order they were added; the deployment's highest accredited level
+// (ServiceConfig.AccreditedLevel) caps what a message may be marked. A
+// retired entry can no longer be chosen but stays on the messages that carry
+// it.
+
+// VocabKind is one of the three lists.
+type VocabKind string
+
+// The kinds of vocabulary.
+const (
+	VocabClassification VocabKind = "classification"
+	VocabTopic          VocabKind = "topic"
+	VocabTier           VocabKind = "tier"
+)
+
+// VocabKinds lists the kinds in a fixed order.
+var VocabKinds = []VocabKind{VocabClassification, VocabTopic, VocabTier}
+
+// MaxVocabName caps the length of an entry's name; MaxRelated caps the
+// related messages a message may name.
+const (
+	MaxVocabName = 100
+	MaxRelated   = 20
+)
+
+// ParseVocabKind parses a kind, naming field in the error.
+func ParseVocabKind(field, s string) (VocabKind, error) {
+	k := VocabKind(strings.ToLower(strings.TrimSpace(s)))
+	if slices.Contains(VocabKinds, k) {
+		return k, nil
+	}
+	return "", errInvalid(field, "unknown_kind", "unknown kind %q; want classification, topic or tier", s)
+}
+
+// VocabEntry is one entry of the vocabulary.
+type VocabEntry struct {
+	Kind    VocabKind
+	Name    string
+	Ord     int // order within the kind; for markings, the level (higher is more restricted)
+	Created time.Time
+	Retired time.Time // zero while in use
+}
+
+// Vocabulary is the three lists, each in order.
+type Vocabulary struct {
+	Classifications, Topics, Tiers []VocabEntry
+	// Accredited is the deployment's highest accredited marking ("" when
+	// none is configured: every marking is allowed).
+	Accredited string
+}
+
+// Of returns the list of one kind.
+func (v Vocabulary) Of(k VocabKind) []VocabEntry {
+	switch k {
+	case VocabClassification:
+		return v.Classifications
+	case VocabTopic:
+		return v.Topics
+	}
+	return v.Tiers
+}
+
+func (v Vocabulary) find(k VocabKind, name string) (VocabEntry, bool) {
+	for _, e := range v.Of(k) {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return VocabEntry{}, false
+}
+
+// VocabularyTx stores the vocabulary.
+type VocabularyTx interface {
+	// AddVocab stores a new entry at the end of its kind's list (its Ord is
+	// set by the store); an existing name is a KindConflict with Field
+	// "name".
+	AddVocab(ctx context.Context, e VocabEntry) (VocabEntry, error)
+	// RetireVocab marks an entry retired; a missing one is KindNotFound.
+	RetireVocab(ctx context.Context, kind VocabKind, name string, at time.Time) error
+	// Vocab lists every entry, retired ones included, by kind and order.
+	Vocab(ctx context.Context) ([]VocabEntry, error)
+}
+
+func checkVocabName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if err := checkText("name", name, MaxVocabName, false, true); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// AddVocabulary adds an entry; markings are added in rising order of
+// restriction.
+func (s *Service) AddVocabulary(ctx context.Context, a Actor, kind VocabKind, name string) (VocabEntry, error) {
+	if !Decide(a.Roles, ActManageVocabulary, Facts{}) {
+		return VocabEntry{}, ErrNotFound("page")
+	}
+	if _, err := ParseVocabKind("kind", string(kind)); err != nil {
+		return VocabEntry{}, err
+	}
+	name, err := checkVocabName(name)
+	if err != nil {
+		return VocabEntry{}, err
+	}
+	var out VocabEntry
+	err = s.store.Update(ctx, func(tx Tx) error {
+		now := s.now().UTC()
+		var err error
+		if out, err = tx.AddVocab(ctx, VocabEntry{Kind: kind, Name: name, Created: now}); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: RoleAdmin, Kind: "vocabulary.added",
+			Detail: string(kind) + " " + strconv.Itoa(out.Ord)})
+	})
+	return out, err
+}
+
+// RetireVocabulary retires an entry: it can no longer be chosen, and stays
+// on the messages that carry it.
+func (s *Service) RetireVocabulary(ctx context.Context, a Actor, kind VocabKind, name string) error {
+	if !Decide(a.Roles, ActManageVocabulary, Facts{}) {
+		return ErrNotFound("page")
+	}
+	if _, err := ParseVocabKind("kind", string(kind)); err != nil {
+		return err
+	}
+	name, err := checkVocabName(name)
+	if err != nil {
+		return err
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		now := s.now().UTC()
+		if err := tx.RetireVocab(ctx, kind, name, now); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: RoleAdmin, Kind: "vocabulary.retired", Detail: string(kind)})
+	})
+}
+
+// GetVocabulary returns the vocabulary. It is configuration, not content:
+// anyone signed in may read it (the editor offers it).
+func (s *Service) GetVocabulary(ctx context.Context) (Vocabulary, error) {
+	var v Vocabulary
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		v, err = s.vocabulary(ctx, tx)
+		return err
+	})
+	return v, err
+}
+
+func (s *Service) vocabulary(ctx context.Context, tx Tx) (Vocabulary, error) {
+	es, err := tx.Vocab(ctx)
+	if err != nil {
+		return Vocabulary{}, err
+	}
+	v := Vocabulary{Accredited: s.accredited}
+	for _, e := range es {
+		switch e.Kind {
+		case VocabClassification:
+			v.Classifications = append(v.Classifications, e)
+		case VocabTopic:
+			v.Topics = append(v.Topics, e)
+		case VocabTier:
+			v.Tiers = append(v.Tiers, e)
+		}
+	}
+	return v, nil
+}
+
+// checkTerm checks a message's value for one kind: "" (none) or an entry in
+// use; a retired entry only when the message already carries it (old).
+func (v Vocabulary) checkTerm(field string, k VocabKind, value, old string) error {
+	if value == "" {
+		return nil
+	}
+	e, ok := v.find(k, value)
+	if !ok {
+		return &Error{Kind: KindInvalid, Code: "unknown_value", Field: field,
+			Message: field + " " + strconv.Quote(value) + " is not in the deployment's vocabulary"}
+	}
+	if !e.Retired.IsZero() && value != old {
+		return &Error{Kind: KindInvalid, Code: "retired_value", Field: field,
+			Message: field + " " + strconv.Quote(value) + " is retired and can no longer be chosen"}
+	}
+	if k == VocabClassification && v.Accredited != "" {
+		top, ok := v.find(VocabClassification, v.Accredited)
+		if !ok || e.Ord > top.Ord {
+			return &Error{Kind: KindUnprocessable, Code: "above_accreditation", Field: field,
+				Message: field + " " + strconv.Quote(value) + " is above the highest level this deployment is accredited for (" + v.Accredited + ")"}
+		}
+	}
+	return nil
+}
