@@ -150,3 +150,14 @@ func (s *Service) GetAttachment(ctx context.Context, a Actor, id MessageID, aid 
 	}
 	return att, content, nil
 }
+
+// SetAttachmentLimits changes the limits (0 keeps the default); call it
+// before serving.
+func (s *Service) SetAttachmentLimits(maxBytes int64, maxFiles int) {
+	if maxBytes > 0 {
+		s.maxAttachBytes = maxBytes
+	}
+	if maxFiles > 0 {
+		s.maxAttachments = maxFiles
+	}
+}

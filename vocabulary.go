@@ -205,3 +205,7 @@ func (v Vocabulary) checkTerm(field string, k VocabKind, value, old string) erro
 	}
 	return nil
 }
+
+// SetAccreditedLevel sets the highest marking the deployment is accredited
+// for ("" for none); call it before serving.
+func (s *Service) SetAccreditedLevel(name string) { s.accredited = name }
