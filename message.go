@@ -337,7 +337,13 @@ func (s *Service) EditMessage(ctx context.Context, a Actor, id MessageID, d Draf
 	if err := d.validate(); err != nil {
 		return Message{}, err
 	}
-	return s.edit(ctx, a, id, d, false)
+	m, err := s.edit(ctx, a, id, d, false)
+	if err != nil || len(m.Related) == 0 {
+		return m, err
+	}
+	// A co-author gets back only the related messages they may see.
+	err = s.store.View(ctx, func(tx Tx) error { return s.visibleRelated(ctx, tx, a, &m, s.now().UTC()) })
+	return m, err
 }
 
 // edit makes the new version; draftOnly refuses, under the message's lock, a

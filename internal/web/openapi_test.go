@@ -234,7 +234,7 @@ func TestOpenAPIOperationsAreRoutes(t *testing.T) {
 func TestOpenAPISecurity(t *testing.T) {
 	doc := loadOpenAPI(t)
 	srv := testServer()
-	examples := map[string]string{"id": "0123456789abcdef0123456789abcdef", "reply": "1", "secret": "dsl_example", "org": "state", "file": "passkey.js"}
+	examples := map[string]string{"id": "0123456789abcdef0123456789abcdef", "reply": "1", "secret": "dsl_example", "org": "state", "file": "passkey.js", "aid": "0123456789abcdef0123456789abcdef"}
 	param := regexp.MustCompile(`\{(\w+)\}`)
 	ops := operations(t, doc)
 	routes := make([]string, 0, len(ops))

@@ -47,6 +47,10 @@ func (s *Server) routes() {
 	m.handle("POST /api/v1/messages/{id}/break-glass", s.authed(s.handleBreakGlass))
 	m.handle("GET /api/v1/messages/{id}/access-log", s.authed(s.handleAccessLog))
 	m.handle("GET /api/v1/messages/{id}/receipt", s.authed(s.handleReceipt))
+	m.handle("POST /api/v1/messages/{id}/attachments", s.authed(s.handleAttachmentCreate))
+	m.handle("GET /api/v1/messages/{id}/attachments/{aid}", s.authed(s.handleAttachmentShow))
+	m.handle("DELETE /api/v1/messages/{id}/attachments/{aid}", s.authed(s.handleAttachmentDelete))
+	m.handle("GET /api/v1/vocabulary", s.authed(s.handleVocabulary))
 
 	s.authRoutes()       // sign-in, sessions, tokens: pages.go
 	s.officePageRoutes() // inbox, dashboards, principals' and reviewers' lists: office_pages.go
