@@ -40,8 +40,9 @@ func (s *Server) messagePageRoutes() {
 	m.handle("GET /messages/{id}/access-log", s.page(s.handleAccessLogPage))
 	m.handle("GET /messages/{id}/print", s.page(s.handlePrintPage))
 	m.handle("GET /messages/{id}/versions", s.page(s.handleVersionsPage))
-	s.casePageRoutes()   // case.go
-	s.inviteLinkRoutes() // invitelink.go
+	s.casePageRoutes()       // case.go
+	s.inviteLinkRoutes()     // invitelink.go
+	s.attachmentPageRoutes() // model.go
 }
 
 // --- shared helpers of the message pages ---
@@ -272,6 +273,23 @@ type editorPage struct {
 	Autosave bool   // the server saves the draft as it is typed (JS)
 	DraftKey string // key of the browser's copy of unsaved text (JS)
 	Expired  bool   // the session ended: the text is kept, sign in again
+	Vocab    dissent.Vocabulary
+	// Classification is the marking of the version being edited, for the
+	// banner; Attachments its files.
+	Classification string
+	Attachments    []dissent.Attachment
+}
+
+// VocabOptions lists the choices of one kind for the editor: the entries in
+// use, and a retired one only if it is the current value.
+func (e editorPage) VocabOptions(kind, current string) []string {
+	var out []string
+	for _, x := range e.Vocab.Of(dissent.VocabKind(kind)) {
+		if x.Retired.IsZero() || x.Name == current {
+			out = append(out, x.Name)
+		}
+	}
+	return out
 }
 
 func newEditor(id dissent.MessageID) editorPage {
@@ -284,6 +302,11 @@ func newEditor(id dissent.MessageID) editorPage {
 }
 
 func (s *Server) showEditor(w http.ResponseWriter, r *http.Request, a *dissent.Actor, status int, p *pageData, e editorPage) {
+	if a != nil {
+		if v, err := s.svc.GetVocabulary(r.Context()); err == nil {
+			e.Vocab = v
+		}
+	}
 	p.Data = e
 	s.show(w, r, status, "msg-editor", p)
 }
@@ -300,8 +323,10 @@ func (s *Server) handleEditorEdit(w http.ResponseWriter, r *http.Request, a diss
 		return
 	}
 	p := s.newPage(r, &a, "Edit the draft")
-	p.Form = url.Values{"title": {v.Title.Reveal()}, "summary": {v.Summary.Reveal()}, "body": {v.Body.Reveal()}}
+	p.Form = url.Values{"title": {v.Title.Reveal()}, "summary": {v.Summary.Reveal()}, "body": {v.Body.Reveal()},
+		"classification": {v.Classification}, "topic": {v.Topic}, "tier": {v.Tier}, "related": {joinIDs(v.Related)}}
 	e := newEditor(v.ID)
+	e.Classification, e.Attachments = v.Classification, v.Attachments
 	e.Version, e.Next, e.Signers, e.State, e.Autosave = v.Version, v.Version+1, v.SignatureCount, v.State, v.State == dissent.StateDraft
 	if !v.State.Editable() {
 		p.Error = "This message is " + string(v.State) + " and can no longer be edited."
@@ -345,7 +370,31 @@ func (s *Server) editorPost(h func(http.ResponseWriter, *http.Request, dissent.A
 
 func draftOf(r *http.Request) dissent.Draft {
 	f := r.PostForm
-	return dissent.Draft{Title: f.Get("title"), Summary: f.Get("summary"), Body: f.Get("body")}
+	d := dissent.Draft{Title: f.Get("title"), Summary: f.Get("summary"), Body: f.Get("body")}
+	// The model's fields count only when the form has them, so that a form
+	// without them (an older tab, a script) leaves them as they are.
+	for _, x := range []struct {
+		name string
+		to   **string
+	}{{"classification", &d.Classification}, {"topic", &d.Topic}, {"tier", &d.Tier}} {
+		if f.Has(x.name) {
+			v := f.Get(x.name)
+			*x.to = &v
+		}
+	}
+	if f.Has("related") {
+		rel := splitList(f.Get("related"))
+		d.Related = &rel
+	}
+	return d
+}
+
+func joinIDs(ids []dissent.MessageID) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = string(id)
+	}
+	return strings.Join(out, "\n")
 }
 
 // editorRefuse shows the editor again with what was typed and the error

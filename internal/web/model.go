@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"net/url"
 	"net/http"
 	"path"
 	"strconv"
@@ -204,4 +205,73 @@ func (s *Server) handleAttachmentDelete(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// --- the pages' attachment forms and downloads ---
+
+func (s *Server) attachmentPageRoutes() {
+	s.handle("POST /messages/{id}/attachments", s.page(s.handleAttachmentUploadPage))
+	s.handle("POST /messages/{id}/attachments/{aid}/remove", s.page(s.caseAct("detach", "detached", func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+		aid, err := attachmentID(r)
+		if err != nil {
+			return dissent.ErrNotFound("attachment")
+		}
+		_, err = s.svc.RemoveAttachment(r.Context(), a, id, aid)
+		return err
+	})))
+	s.handle("GET /messages/{id}/attachments/{aid}", s.page(s.handleAttachmentDownloadPage))
+}
+
+func (s *Server) handleAttachmentUploadPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	name, data, err := s.readUpload(r)
+	if err == nil {
+		_, err = s.svc.AddAttachment(r.Context(), a, id, name, data)
+	}
+	if err == nil {
+		done(w, r, "/messages/"+string(id)+"/edit#attachments", "attached")
+		return
+	}
+	if dissent.ErrorKind(err) == dissent.KindNotFound {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	// The editor again, with the error beside the file field.
+	v, gerr := s.svc.GetMessage(r.Context(), a, id)
+	if gerr != nil {
+		s.showMsgError(w, r, &a, gerr)
+		return
+	}
+	p := s.newPage(r, &a, "File not attached")
+	status := s.fail(r, p, err)
+	if p.Errors == nil || p.Errors["file"] == "" {
+		p.Errors = map[string]string{"file": s.safeMessage(r, err)}
+	}
+	p.Form = url.Values{"title": {v.Title.Reveal()}, "summary": {v.Summary.Reveal()}, "body": {v.Body.Reveal()},
+		"classification": {v.Classification}, "topic": {v.Topic}, "tier": {v.Tier}, "related": {joinIDs(v.Related)}}
+	e := newEditor(id)
+	e.Version, e.Next, e.Signers, e.State, e.Autosave = v.Version, v.Version+1, v.SignatureCount, v.State, v.State == dissent.StateDraft
+	e.Classification, e.Attachments = v.Classification, v.Attachments
+	s.showEditor(w, r, &a, status, p, e)
+}
+
+func (s *Server) handleAttachmentDownloadPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	aid, err := attachmentID(r)
+	if err != nil {
+		s.showMsgError(w, r, &a, dissent.ErrNotFound("attachment"))
+		return
+	}
+	att, data, err := s.svc.GetAttachment(r.Context(), a, id, aid)
+	if err != nil {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	serveAttachment(w, att, data)
 }
