@@ -209,3 +209,12 @@ func (v Vocabulary) checkTerm(field string, k VocabKind, value, old string) erro
 // SetAccreditedLevel sets the highest marking the deployment is accredited
 // for ("" for none); call it before serving.
 func (s *Service) SetAccreditedLevel(name string) { s.accredited = name }
+
+// AdminVocabulary returns the vocabulary for the page that manages it; only
+// those who may manage it get it (others: NotFound, as for any admin page).
+func (s *Service) AdminVocabulary(ctx context.Context, a Actor) (Vocabulary, error) {
+	if !Decide(a.Roles, ActManageVocabulary, Facts{}) {
+		return Vocabulary{}, ErrNotFound("page")
+	}
+	return s.GetVocabulary(ctx)
+}

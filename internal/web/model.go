@@ -4,8 +4,8 @@ import (
 	"errors"
 	"io"
 	"mime"
-	"net/url"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -232,7 +232,7 @@ func (s *Server) handleAttachmentUploadPage(w http.ResponseWriter, r *http.Reque
 		_, err = s.svc.AddAttachment(r.Context(), a, id, name, data)
 	}
 	if err == nil {
-		done(w, r, "/messages/"+string(id)+"/edit#attachments", "attached")
+		done(w, r, "/messages/"+string(id)+"/edit", "attached")
 		return
 	}
 	if dissent.ErrorKind(err) == dissent.KindNotFound {
@@ -274,4 +274,69 @@ func (s *Server) handleAttachmentDownloadPage(w http.ResponseWriter, r *http.Req
 		return
 	}
 	serveAttachment(w, att, data)
+}
+
+// --- the administrator's vocabulary page ---
+
+func (s *Server) vocabularyAdminRoutes() {
+	s.handle("GET /admin/vocabulary", s.page(s.handleAdminVocabulary))
+	s.handle("POST /admin/vocabulary", s.page(s.handleAdminVocabularyAdd))
+	s.handle("POST /admin/vocabulary/retire", s.page(s.handleAdminVocabularyRetire))
+}
+
+// vocabPage is the vocabulary with a method the template ranges over.
+type vocabPage struct{ dissent.Vocabulary }
+
+func (v vocabPage) Of(kind string) []dissent.VocabEntry {
+	return v.Vocabulary.Of(dissent.VocabKind(kind))
+}
+
+func (s *Server) renderVocabulary(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData) {
+	v, err := s.svc.AdminVocabulary(r.Context(), a)
+	if err != nil {
+		if s.adminNotFound(w, r, err) {
+			return
+		}
+		status = s.fail(r, p, err)
+	}
+	p.Data = vocabPage{v}
+	s.show(w, r, status, "admin_vocabulary", p)
+}
+
+func (s *Server) handleAdminVocabulary(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.renderVocabulary(w, r, a, http.StatusOK, s.newPage(r, &a, "Vocabulary"))
+}
+
+func (s *Server) vocabForm(w http.ResponseWriter, r *http.Request, a dissent.Actor, flash string, fn func(dissent.VocabKind, string) error) {
+	p := s.newPage(r, &a, "Vocabulary")
+	err := readForm(r)
+	if err == nil {
+		var k dissent.VocabKind
+		if k, err = dissent.ParseVocabKind("kind", r.PostForm.Get("kind")); err == nil {
+			err = fn(k, r.PostForm.Get("name"))
+		}
+	}
+	if err != nil {
+		if dissent.AsError(err).Field == "" && s.adminCreateNotFound(w, r, err) {
+			return
+		}
+		status := s.fail(r, p, err)
+		p.Form = r.PostForm
+		s.renderVocabulary(w, r, a, status, p)
+		return
+	}
+	done(w, r, "/admin/vocabulary", flash)
+}
+
+func (s *Server) handleAdminVocabularyAdd(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.vocabForm(w, r, a, "vocab_added", func(k dissent.VocabKind, name string) error {
+		_, err := s.svc.AddVocabulary(r.Context(), a, k, name)
+		return err
+	})
+}
+
+func (s *Server) handleAdminVocabularyRetire(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.vocabForm(w, r, a, "vocab_retired", func(k dissent.VocabKind, name string) error {
+		return s.svc.RetireVocabulary(r.Context(), a, k, name)
+	})
 }
