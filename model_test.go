@@ -2,6 +2,7 @@ package dissent_test
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -192,4 +193,68 @@ func TestAttachments(t *testing.T) {
 	wantKind(t, "AddAttachment after submission", err, dissent.KindConflict)
 	_, err = e.Svc.RemoveAttachment(ctx, drafter, m.ID, m4.Attachments[0].ID)
 	wantKind(t, "RemoveAttachment after submission", err, dissent.KindConflict)
+}
+
+func TestStatisticsByTopicAndTier(t *testing.T) {
+	e := servicetest.New(t)
+	p, _ := e.Cast(t, 0)
+	vocab(t, e, p["admin@state.example"].Actor)
+	drafter := p["drafter@state.example"].Actor
+	submit := func(topic, tier string) {
+		d := dissent.Draft{Title: "T", Body: "B"}
+		if topic != "" {
+			d.Topic = ptr(topic)
+		}
+		if tier != "" {
+			d.Tier = ptr(tier)
+		}
+		m := must(e.Svc.CreateMessage(ctx, drafter, d))
+		must(e.Svc.Submit(ctx, drafter, m.ID, m.ContentHash))
+	}
+	for range 6 {
+		submit("Trade", "Secretary")
+	}
+	for range 2 {
+		submit("Health", "Secretary")
+	}
+	for range 5 {
+		submit("", "")
+	}
+	draft(t, e, p["drafter@state.example"]) // a draft counts nowhere
+	st := must(e.Svc.Statistics(ctx, p["monitor@state.example"].Actor, dissent.StatsFilter{}))
+	if got := fmtCounts(st.ByTopic); got != "Health=2 Trade=6 (none)=5" {
+		t.Errorf("ByTopic = %s", got)
+	}
+	if got := fmtCounts(st.ByTier); got != "Secretary=8 (none)=5" {
+		t.Errorf("ByTier = %s", got)
+	}
+	r := must(e.Svc.PublicReport(ctx, dissent.System, dissent.StatsFilter{}, 5))
+	// Health (2) is withheld, and so is the next smallest, (none) (5), so
+	// that Health cannot be recovered from the total.
+	if got := fmtReport(r.ByTopic); got != "Health=withheld Trade=6 (none)=withheld" {
+		t.Errorf("public ByTopic = %s", got)
+	}
+	if got := fmtReport(r.ByTier); got != "Secretary=8 (none)=5" {
+		t.Errorf("public ByTier = %s", got)
+	}
+}
+
+func fmtCounts(cs []dissent.StatsCount) string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Label+"="+strconv.Itoa(c.N))
+	}
+	return strings.Join(out, " ")
+}
+
+func fmtReport(cs []dissent.ReportCount) string {
+	var out []string
+	for _, c := range cs {
+		v := "withheld"
+		if c.Count != nil {
+			v = strconv.Itoa(*c.Count)
+		}
+		out = append(out, c.Label+"="+v)
+	}
+	return strings.Join(out, " ")
 }

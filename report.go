@@ -43,6 +43,8 @@ type PublicReport struct {
 	ByOrg     []ReportCount `json:"by_organization"`
 	ByOutcome []ReportCount `json:"by_outcome"`
 	Signers   []ReportCount `json:"signature_counts"`
+	ByTopic   []ReportCount `json:"by_topic"`
+	ByTier    []ReportCount `json:"by_tier"`
 	// Timeliness: acknowledged within 2 working days, replied within 30
 	// and within 60.
 	AckWithin2      ReportShare `json:"acknowledged_within_2_working_days"`
@@ -65,7 +67,8 @@ func Suppress(st Stats, k int) PublicReport {
 	for _, g := range []struct {
 		in  []StatsCount
 		out *[]ReportCount
-	}{{st.ByMonth, &r.ByMonth}, {st.ByOrg, &r.ByOrg}, {st.ByState, &r.ByOutcome}, {st.Signers, &r.Signers}} {
+	}{{st.ByMonth, &r.ByMonth}, {st.ByOrg, &r.ByOrg}, {st.ByState, &r.ByOutcome}, {st.Signers, &r.Signers},
+		{st.ByTopic, &r.ByTopic}, {st.ByTier, &r.ByTier}} {
 		*g.out = suppressGroup(g.in, k)
 	}
 	tl := st.Timeliness

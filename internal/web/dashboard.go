@@ -155,6 +155,12 @@ func newStatsPage(st dissent.Stats, action string, all bool) statsPage {
 			countChart("chart-signers", "Signatures per message", "Messages by the number of signatures on the submitted version.", st.Signers),
 		)
 	}
+	if len(st.ByTopic) > 0 {
+		d.Charts = append(d.Charts, countChart("chart-topics", "By topic", "Messages by policy topic.", st.ByTopic))
+	}
+	if len(st.ByTier) > 0 {
+		d.Charts = append(d.Charts, countChart("chart-tiers", "By tier", "Messages by the distribution tier they are addressed to.", st.ByTier))
+	}
 	q := url.Values{}
 	for k, v := range map[string]string{"org": st.Filter.Org, "from": st.Filter.From, "to": st.Filter.To} {
 		if v != "" {
@@ -234,7 +240,8 @@ func (s *Server) handleStatisticsCSV(w http.ResponseWriter, r *http.Request, a d
 	for _, sec := range []struct {
 		name string
 		cs   []dissent.StatsCount
-	}{{"by_month", st.ByMonth}, {"by_org", st.ByOrg}, {"by_state", st.ByState}, {"open_by_age_working_days", st.OpenByAge}, {"signatures", st.Signers}} {
+	}{{"by_month", st.ByMonth}, {"by_org", st.ByOrg}, {"by_state", st.ByState}, {"open_by_age_working_days", st.OpenByAge}, {"signatures", st.Signers},
+		{"by_topic", st.ByTopic}, {"by_tier", st.ByTier}} {
 		for _, c := range sec.cs {
 			rows = append(rows, []string{sec.name, c.Label, strconv.Itoa(c.N), ""})
 		}
