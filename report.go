@@ -141,3 +141,11 @@ func (s *Service) PublicReport(ctx context.Context, a Actor, f StatsFilter, k in
 	}
 	return Suppress(st, k), nil
 }
+
+// PublishedReport is the transparency report as the deployment publishes it
+// at /report and GET /api/v1/report: over every submitted message, with the
+// default threshold. It is public by design (SPEC §6): it names no one and
+// no message, and withholds every small count.
+func (s *Service) PublishedReport(ctx context.Context) (PublicReport, error) {
+	return s.PublicReport(ctx, System, StatsFilter{}, DefaultReportThreshold)
+}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"math"
 	"net/http"
 	"net/url"
@@ -227,26 +226,8 @@ func (s *Server) handleStatisticsCSV(w http.ResponseWriter, r *http.Request, a d
 		s.showOfficeError(w, r, a, "Statistics", err)
 		return
 	}
-	d := newStatsPage(st, "", true)
 	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
-	rows := [][]string{{"section", "label", "value", "due"}, {"as_of", "", st.AsOf.UTC().Format("2006-01-02T15:04:05Z"), ""}}
-	for _, x := range d.Summary {
-		rows = append(rows, []string{"summary", x.Label, x.Value, ""})
-	}
-	for _, x := range d.Rows {
-		rows = append(rows, []string{"timeliness", x.Measure, strconv.Itoa(x.OnTime), strconv.Itoa(x.Due)})
-	}
-	for _, sec := range []struct {
-		name string
-		cs   []dissent.StatsCount
-	}{{"by_month", st.ByMonth}, {"by_org", st.ByOrg}, {"by_state", st.ByState}, {"open_by_age_working_days", st.OpenByAge}, {"signatures", st.Signers},
-		{"by_topic", st.ByTopic}, {"by_tier", st.ByTier}} {
-		for _, c := range sec.cs {
-			rows = append(rows, []string{sec.name, c.Label, strconv.Itoa(c.N), ""})
-		}
-	}
-	if err := cw.WriteAll(rows); err != nil {
+	if err := writeStatsCSV(&buf, st); err != nil {
 		s.showOfficeError(w, r, a, "Statistics", err)
 		return
 	}

@@ -57,6 +57,7 @@ func (s *Server) routes() {
 	s.opsRoutes()        // notifications, preferences and GET /metrics: notifications.go, metrics.go
 	s.adminRoutes()      // administration, audit, and the demo's sign-ins: admin.go
 	s.exposureRoutes()   // articles, findings, feeds: exposure.go
+	s.reportRoutes()     // the public report, statistics and findings as JSON: report.go
 
 	// Web pages (templates/*.html). Each page handler is wrapped in s.page,
 	// which sends a visitor without a session to /signin.
