@@ -79,7 +79,9 @@ func (s *Service) AddAttachment(ctx context.Context, a Actor, id MessageID, name
 	}
 	sum := sha256.Sum256(content)
 	var out Attachment
-	_, err = s.mutate(ctx, a, id, ActEdit, "attachment.added", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+	// An attachment makes a new version: the event is an edit, which the
+	// log's replay counts as one; the detail says what changed.
+	_, err = s.mutate(ctx, a, id, ActEdit, "message.edited", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
 		if !m.State.Editable() {
 			return "", conflictState(*m, "attach a file to")
 		}
@@ -96,7 +98,7 @@ func (s *Service) AddAttachment(ctx context.Context, a Actor, id MessageID, name
 		if _, err := s.newVersion(ctx, tx, a, m, now); err != nil {
 			return "", err
 		}
-		return "version " + strconv.Itoa(m.Version) + " " + m.ContentHash + " attachment " + out.SHA256, nil
+		return "version " + strconv.Itoa(m.Version) + " " + m.ContentHash + " attachment added " + out.SHA256, nil
 	})
 	return out, err
 }
@@ -104,7 +106,7 @@ func (s *Service) AddAttachment(ctx context.Context, a Actor, id MessageID, name
 // RemoveAttachment takes a file off the message while it is editable: a new
 // version without it. The bytes stay with the versions that held it.
 func (s *Service) RemoveAttachment(ctx context.Context, a Actor, id MessageID, aid string) (Message, error) {
-	return s.mutate(ctx, a, id, ActEdit, "attachment.removed", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+	return s.mutate(ctx, a, id, ActEdit, "message.edited", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
 		if !m.State.Editable() {
 			return "", conflictState(*m, "remove an attachment from")
 		}
@@ -112,11 +114,12 @@ func (s *Service) RemoveAttachment(ctx context.Context, a Actor, id MessageID, a
 		if i < 0 {
 			return "", ErrNotFound("attachment")
 		}
+		removed := m.Attachments[i].SHA256
 		m.Attachments = slices.Delete(slices.Clone(m.Attachments), i, i+1)
 		if _, err := s.newVersion(ctx, tx, a, m, now); err != nil {
 			return "", err
 		}
-		return "version " + strconv.Itoa(m.Version) + " " + m.ContentHash, nil
+		return "version " + strconv.Itoa(m.Version) + " " + m.ContentHash + " attachment removed " + removed, nil
 	})
 }
 
