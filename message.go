@@ -165,6 +165,9 @@ type MessageView struct {
 	// MySignedVersion is the newest version the reader holds an active
 	// signature on (0: none), and MyMinCosigners its condition.
 	MySignedVersion, MyMinCosigners int
+	// DefaultDistribution is the tier's default distribution list, for
+	// those who may distribute the message.
+	DefaultDistribution []string
 }
 
 // eventRole is the role under which an actor takes an action, for the record.

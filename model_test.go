@@ -258,3 +258,36 @@ func fmtReport(cs []dissent.ReportCount) string {
 	}
 	return strings.Join(out, " ")
 }
+
+func TestTierDistribution(t *testing.T) {
+	e := servicetest.New(t)
+	p, _ := e.Cast(t, 0)
+	vocab(t, e, p["admin@state.example"].Actor)
+	officer, drafter := p["officer@state.example"].Actor, p["drafter@state.example"].Actor
+	err := e.Svc.SetTierDistribution(ctx, drafter, "Secretary", []string{"principal@state.example"})
+	wantKind(t, "SetTierDistribution by an employee", err, dissent.KindForbidden)
+	err = e.Svc.SetTierDistribution(ctx, officer, "Secretary", []string{"drafter@state.example"})
+	if de, ok := err.(*dissent.Error); !ok || de.Field != "emails[0]" {
+		t.Errorf("a list with a non-principal = %v; want an error on emails[0]", err)
+	}
+	err = e.Svc.SetTierDistribution(ctx, officer, "Emperor", nil)
+	if de, ok := err.(*dissent.Error); !ok || de.Field != "tier" {
+		t.Errorf("an unknown tier = %v; want an error on tier", err)
+	}
+	if err := e.Svc.SetTierDistribution(ctx, officer, "Secretary", []string{"Principal@State.example"}); err != nil {
+		t.Fatal(err)
+	}
+	lists := must(e.Svc.TierDistributions(ctx, officer))
+	if got := strings.Join(lists["Secretary"], ","); got != "principal@state.example" {
+		t.Errorf("TierDistributions = %v", lists)
+	}
+	m := must(e.Svc.CreateMessage(ctx, drafter, dissent.Draft{Title: "T", Body: "B", Tier: ptr("Secretary")}))
+	must(e.Svc.Submit(ctx, drafter, m.ID, m.ContentHash))
+	v := must(e.Svc.GetMessage(ctx, officer, m.ID))
+	if strings.Join(v.DefaultDistribution, ",") != "principal@state.example" {
+		t.Errorf("the officer's view offers %v; want the tier's list", v.DefaultDistribution)
+	}
+	if v := must(e.Svc.GetMessage(ctx, drafter, m.ID)); len(v.DefaultDistribution) != 0 {
+		t.Errorf("the drafter's view offers %v; want nothing (not theirs to distribute)", v.DefaultDistribution)
+	}
+}

@@ -37,6 +37,7 @@ const (
 	ActAddArticle                     // add a press article to the exposure monitor (about no message: Facts are ignored)
 	ActManageFeeds                    // add the RSS/Atom feeds the monitor polls (about no message: Facts are ignored)
 	ActManageVocabulary               // add and retire classification markings, topics and tiers (about no message: Facts are ignored)
+	ActManageTiers                    // keep each tier's default distribution list (about no message: Facts are ignored)
 	numActions
 )
 
@@ -50,6 +51,7 @@ var actionNames = [...]string{
 	ActClose: "close", ActReopen: "reopen", ActReadAccessLog: "read_access_log", ActReceipt: "receipt",
 	ActBreakGlass: "break_glass", ActSeeExposure: "see_exposure", ActAddArticle: "add_article",
 	ActManageFeeds: "manage_feeds", ActManageVocabulary: "manage_vocabulary",
+	ActManageTiers: "manage_tiers",
 }
 
 func (a Action) String() string {
@@ -121,6 +123,9 @@ func roleAllows(r Role, a Action, f Facts) bool {
 	case ActManageVocabulary:
 		// The vocabulary is configuration, not content.
 		return r == RoleAdmin
+	case ActManageTiers:
+		// The office distributes, so it keeps the tiers' default lists.
+		return r == RoleOfficer || r == RoleDirector
 	}
 	switch r {
 	case RoleEmployee:

@@ -109,6 +109,13 @@ func (s *Service) loadView(ctx context.Context, tx Tx, a Actor, id MessageID, no
 			return v, false, err
 		}
 	}
+	if v.Tier != "" && Decide(a.Roles, ActDistribute, f) {
+		lists, err := tx.TierDistribution(ctx)
+		if err != nil {
+			return v, false, err
+		}
+		v.DefaultDistribution = lists[v.Tier]
+	}
 	return v, needsRecord(f), nil
 }
 

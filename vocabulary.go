@@ -92,6 +92,11 @@ type VocabularyTx interface {
 	RetireVocab(ctx context.Context, kind VocabKind, name string, at time.Time) error
 	// Vocab lists every entry, retired ones included, by kind and order.
 	Vocab(ctx context.Context) ([]VocabEntry, error)
+	// TierDistribution returns each tier's default distribution list
+	// (principals' e-mail addresses, sorted); SetTierDistribution replaces
+	// one tier's list.
+	TierDistribution(ctx context.Context) (map[string][]string, error)
+	SetTierDistribution(ctx context.Context, tier string, emails []string) error
 }
 
 func checkVocabName(name string) (string, error) {
@@ -217,4 +222,66 @@ func (s *Service) AdminVocabulary(ctx context.Context, a Actor) (Vocabulary, err
 		return Vocabulary{}, ErrNotFound("page")
 	}
 	return s.GetVocabulary(ctx)
+}
+
+// MaxTierDistribution caps a tier's default distribution list.
+const MaxTierDistribution = 100
+
+// TierDistributions returns each tier's default distribution list, for the
+// channel office, which keeps them (ActManageTiers).
+func (s *Service) TierDistributions(ctx context.Context, a Actor) (map[string][]string, error) {
+	if !Decide(a.Roles, ActManageTiers, Facts{}) {
+		return nil, errForbidden("only the channel office keeps the tiers' distribution lists")
+	}
+	var out map[string][]string
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.TierDistribution(ctx)
+		return err
+	})
+	return out, err
+}
+
+// SetTierDistribution replaces a tier's default distribution list: the
+// principals a message addressed to the tier is offered for distribution to.
+func (s *Service) SetTierDistribution(ctx context.Context, a Actor, tier string, emails []string) error {
+	if !Decide(a.Roles, ActManageTiers, Facts{}) {
+		return errForbidden("only the channel office keeps the tiers' distribution lists")
+	}
+	if len(emails) > MaxTierDistribution {
+		return &Error{Kind: KindInvalid, Code: "too_many", Field: "emails", Limit: MaxTierDistribution,
+			Message: "emails may list at most " + strconv.Itoa(MaxTierDistribution) + " principals"}
+	}
+	norm := make([]string, len(emails))
+	for i, e := range emails {
+		var err error
+		if norm[i], err = NormalizeEmail(fieldIndex("emails", i), e); err != nil {
+			return err
+		}
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		v, err := s.vocabulary(ctx, tx)
+		if err != nil {
+			return err
+		}
+		e, ok := v.find(VocabTier, tier)
+		if !ok {
+			return &Error{Kind: KindInvalid, Code: "unknown_value", Field: "tier", Message: "tier " + strconv.Quote(tier) + " is not in the deployment's vocabulary"}
+		}
+		people, err := tx.PeopleByEmail(ctx, norm)
+		if err != nil {
+			return err
+		}
+		for i, em := range norm {
+			if p, ok := people[em]; !ok || !p.Roles.Has(RolePrincipal) {
+				return &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: fieldIndex("emails", i), Message: "no principal with the address " + em}
+			}
+		}
+		if err := tx.SetTierDistribution(ctx, tier, norm); err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		return tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: eventRole(a, ActManageTiers, Facts{}), Kind: "tier.distribution_set",
+			Detail: "tier " + strconv.Itoa(e.Ord) + " " + strconv.Itoa(len(norm)) + " principals"})
+	})
 }

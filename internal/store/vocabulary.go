@@ -56,3 +56,32 @@ func (t *txn) Vocab(ctx context.Context) ([]dissent.VocabEntry, error) {
 	}
 	return out, rows.Err()
 }
+
+func (t *txn) TierDistribution(ctx context.Context) (map[string][]string, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT tier, email FROM tier_distribution ORDER BY tier, email`)
+	if err != nil {
+		return nil, fmt.Errorf("read tier distribution: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var tier, email string
+		if err := rows.Scan(&tier, &email); err != nil {
+			return nil, fmt.Errorf("scan tier distribution: %w", err)
+		}
+		out[tier] = append(out[tier], email)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) SetTierDistribution(ctx context.Context, tier string, emails []string) error {
+	if err := t.exec(ctx, "clear tier distribution", `DELETE FROM tier_distribution WHERE tier = $1`, tier); err != nil {
+		return err
+	}
+	for _, e := range emails {
+		if err := t.exec(ctx, "insert tier distribution", `INSERT INTO tier_distribution (tier, email) VALUES ($1, $2) ON CONFLICT DO NOTHING`, tier, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -340,3 +340,57 @@ func (s *Server) handleAdminVocabularyRetire(w http.ResponseWriter, r *http.Requ
 		return s.svc.RetireVocabulary(r.Context(), a, k, name)
 	})
 }
+
+// --- the office's page of the tiers' default distribution lists ---
+
+func (s *Server) tierRoutes() {
+	s.handle("GET /tiers", s.page(s.handleTiersPage))
+	s.handle("POST /tiers", s.page(s.handleTiersPost))
+}
+
+type tierRow struct {
+	Name, Emails string
+}
+
+func (s *Server) renderTiers(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData) {
+	lists, err := s.svc.TierDistributions(r.Context(), a)
+	if err != nil {
+		s.showOfficeError(w, r, a, "Tiers", err)
+		return
+	}
+	v, err := s.svc.GetVocabulary(r.Context())
+	if err != nil {
+		s.showOfficeError(w, r, a, "Tiers", err)
+		return
+	}
+	var rows []tierRow
+	for _, t := range v.Tiers {
+		if t.Retired.IsZero() {
+			rows = append(rows, tierRow{t.Name, strings.Join(lists[t.Name], "\n")})
+		}
+	}
+	p.Data = rows
+	s.show(w, r, status, "tiers", p)
+}
+
+func (s *Server) handleTiersPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.renderTiers(w, r, a, http.StatusOK, s.newPage(r, &a, "Tiers"))
+}
+
+func (s *Server) handleTiersPost(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	p := s.newPage(r, &a, "Tiers")
+	err := readForm(r)
+	if err == nil {
+		err = s.svc.SetTierDistribution(r.Context(), a, r.PostForm.Get("tier"), splitList(r.PostForm.Get("emails")))
+	}
+	if err != nil {
+		if dissent.ErrorKind(err) == dissent.KindForbidden {
+			s.showOfficeError(w, r, a, "Tiers", err)
+			return
+		}
+		status := s.failForm(r, p, "", err) // emails[3] shows beside emails
+		s.renderTiers(w, r, a, status, p)
+		return
+	}
+	done(w, r, "/tiers", "tiers_saved")
+}

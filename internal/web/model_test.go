@@ -9,10 +9,12 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/web"
 )
 
 // upload posts a multipart body with the field "file".
@@ -199,4 +201,44 @@ var ctx = context.Background()
 func toJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestTiersPage: the office keeps a tier's list on /tiers; the case page's
+// distribution form is filled with it; others may not open the page.
+func TestTiersPage(t *testing.T) {
+	e := newAuthEnv(t, web.Limits{})
+	addVocab(t, e.Svc, e.people["admin@state.example"].Actor)
+	officer := browser(t)
+	e.signInWithLink(t, officer, "officer@state.example")
+	resp, page := do(t, officer, "GET", e.base+"/tiers", nil)
+	if resp.StatusCode != 200 || !strings.Contains(page, "Secretary") {
+		t.Fatalf("GET /tiers = %d", resp.StatusCode)
+	}
+	body, hk, ct := form(url.Values{"tier": {"Secretary"}, "emails": {"drafter@state.example"}})
+	resp, page = do(t, officer, "POST", e.base+"/tiers", body, hk, ct)
+	if resp.StatusCode != 422 || !strings.Contains(page, "no principal with the address drafter@state.example") {
+		t.Errorf("a non-principal = %d; want 422 with the error beside the field", resp.StatusCode)
+	}
+	body, hk, ct = form(url.Values{"tier": {"Secretary"}, "emails": {"principal@state.example"}})
+	if resp, _ = do(t, officer, "POST", e.base+"/tiers", body, hk, ct); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST /tiers = %d; want 303", resp.StatusCode)
+	}
+	drafter := e.people["drafter@state.example"].Actor
+	tier := "Secretary"
+	m, err := e.Svc.CreateMessage(ctx, drafter, dissent.Draft{Title: "T", Body: "B", Tier: &tier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Submit(ctx, drafter, m.ID, m.ContentHash); err != nil {
+		t.Fatal(err)
+	}
+	resp, page = do(t, officer, "GET", e.base+"/messages/"+string(m.ID), nil)
+	if resp.StatusCode != 200 || !strings.Contains(page, ">principal@state.example</textarea>") {
+		t.Errorf("the case page's distribution form is not filled with the tier's list (%d)", resp.StatusCode)
+	}
+	emp := browser(t)
+	e.signInWithLink(t, emp, "drafter@state.example")
+	if resp, _ := do(t, emp, "GET", e.base+"/tiers", nil); resp.StatusCode != 403 {
+		t.Errorf("an employee's GET /tiers = %d; want 403", resp.StatusCode)
+	}
 }

@@ -50,7 +50,7 @@ var rolePages = []struct {
 		{path: "/messages/{draft}/print"}}},
 	{"officer", []pageCase{{path: "/inbox"}, {path: "/inbox?state=all&due=soon"}, {path: "/dashboard"}, {path: "/messages/{msg}"},
 		{path: "/exposure"}, {path: "/notifications"}}},
-	{"director", []pageCase{{path: "/inbox?state=all"}, {path: "/dashboard"}, {path: "/messages/{msg}"}}},
+	{"director", []pageCase{{path: "/inbox?state=all"}, {path: "/dashboard"}, {path: "/messages/{msg}"}, {path: "/tiers"}}},
 	{"principal", []pageCase{{path: "/distributed"}, {path: "/messages/{msg}"}}},
 	{"reviewer", []pageCase{{path: "/consultations"}, {path: "/messages/{msg}"}}},
 	{"monitor", []pageCase{{path: "/timeliness"}, {path: "/messages/{msg}"}}},

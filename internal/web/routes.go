@@ -58,6 +58,7 @@ func (s *Server) routes() {
 	s.adminRoutes()      // administration, audit, and the demo's sign-ins: admin.go
 	s.exposureRoutes()   // articles, findings, feeds: exposure.go
 	s.reportRoutes()     // the public report, statistics and findings as JSON: report.go
+	s.tierRoutes()       // the tiers' default distribution lists: model.go
 
 	// Web pages (templates/*.html). Each page handler is wrapped in s.page,
 	// which sends a visitor without a session to /signin.

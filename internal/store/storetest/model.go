@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strconv"
 	"testing"
 
@@ -122,4 +123,29 @@ func boolStr(b bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// testTierDistribution: a tier's list is replaced whole, and lists are
+// kept apart by tier.
+func testTierDistribution(t *testing.T, s dissent.Store) {
+	ctx := context.Background()
+	update(t, s, func(tx dissent.Tx) error {
+		if err := tx.SetTierDistribution(ctx, "Secretary", []string{"a@x.example", "b@x.example"}); err != nil {
+			return err
+		}
+		return tx.SetTierDistribution(ctx, "Deputy", []string{"c@x.example"})
+	})
+	update(t, s, func(tx dissent.Tx) error {
+		return tx.SetTierDistribution(ctx, "Secretary", []string{"b@x.example", "d@x.example"})
+	})
+	view(t, s, func(tx dissent.Tx) error {
+		got, err := tx.TierDistribution(ctx)
+		if err != nil {
+			return err
+		}
+		if len(got) != 2 || fmt.Sprint(got["Secretary"]) != "[b@x.example d@x.example]" || fmt.Sprint(got["Deputy"]) != "[c@x.example]" {
+			t.Errorf("TierDistribution = %v", got)
+		}
+		return nil
+	})
 }

@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"InviteLinks", testInviteLinks},   // invitelink.go
 		{"Vocabulary", testVocabulary},     // model.go
 		{"MessageModel", testMessageModel}, // model.go
+		{"TierDistribution", testTierDistribution},
 	}
 	tests = append(tests, jobTests...) // jobs.go
 	for _, tt := range tests {
