@@ -217,6 +217,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, a dissent.Ac
 		c.ShowSigners = true
 	}
 	p.Data = c
+	p.Marking = v.Classification
 	s.show(w, r, status, "msg-case", p)
 }
 

@@ -308,6 +308,7 @@ func (s *Server) showEditor(w http.ResponseWriter, r *http.Request, a *dissent.A
 		}
 	}
 	p.Data = e
+	p.Marking = e.Classification
 	s.show(w, r, status, "msg-editor", p)
 }
 
@@ -508,6 +509,7 @@ func (s *Server) showSign(w http.ResponseWriter, r *http.Request, a dissent.Acto
 		p.Error = "This message is " + string(v.State) + "; signatures are frozen."
 	}
 	p.Data = signPage{V: v, Stale: stale, CanSign: v.Can[dissent.ActSign], CanUnsign: v.Can[dissent.ActUnsign]}
+	p.Marking = v.Classification
 	s.show(w, r, status, "msg-sign", p)
 }
 
@@ -574,6 +576,7 @@ func (s *Server) showSubmit(w http.ResponseWriter, r *http.Request, a dissent.Ac
 		p.Error = "This message is " + string(v.State) + " and cannot be submitted again."
 	}
 	p.Data = sp
+	p.Marking = sp.V.Classification
 	s.show(w, r, status, "msg-submit", p)
 }
 
@@ -662,6 +665,7 @@ func (s *Server) handlePrintPage(w http.ResponseWriter, r *http.Request, a disse
 	}
 	p := s.newPage(r, &a, "Print")
 	p.Data = printPage{V: v, Who: a.Name + " <" + a.Email + ">", At: s.svc.Now()}
+	p.Marking = v.Classification // the layout repeats it at the top and the bottom
 	s.show(w, r, http.StatusOK, "msg-print", p)
 }
 
@@ -672,6 +676,7 @@ type versionsPage struct {
 	Title, Summary     []diffOp
 	Body               []diffOp
 	TooLong, Different bool
+	Classification     string // of the newest version, for the banner
 }
 
 func (s *Server) handleVersionsPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -686,6 +691,9 @@ func (s *Server) handleVersionsPage(w http.ResponseWriter, r *http.Request, a di
 	}
 	p := s.newPage(r, &a, "Versions")
 	vp := versionsPage{ID: id, Versions: vs}
+	if len(vs) > 0 {
+		vp.Classification = vs[len(vs)-1].Classification
+	}
 	if n := len(vs); n > 0 {
 		vp.From, vp.To = max(1, vs[n-1].Number-1), vs[n-1].Number
 		q := r.URL.Query()
@@ -716,6 +724,7 @@ func (s *Server) handleVersionsPage(w http.ResponseWriter, r *http.Request, a di
 		vp.Different = from.ContentHash != to.ContentHash
 	}
 	p.Data = vp
+	p.Marking = vp.Classification
 	s.show(w, r, http.StatusOK, "msg-versions", p)
 }
 

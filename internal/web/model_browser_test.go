@@ -52,7 +52,7 @@ func TestBrowserMessageModel(t *testing.T) {
 		chromedp.Click(`#save`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#case-meta`, chromedp.ByQuery),
 		chromedp.Location(&loc))
-	if got := text(ctx, t, ".classification-banner"); got != "SECRET" {
+	if got := text(ctx, t, "#marking-banner"); got != "SECRET" {
 		t.Errorf("case page banner = %q; want SECRET", got)
 	}
 	msgWant(t, "case page topic", text(ctx, t, "#topic"), "Trade")
@@ -73,7 +73,7 @@ func TestBrowserMessageModel(t *testing.T) {
 		chromedp.Click(`#attach-button`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#flash`, chromedp.ByQuery))
 	msgWant(t, "editor's attachments", text(ctx, t, "#attachment-list"), "annex-a.txt")
-	if got := text(ctx, t, ".classification-banner"); got != "SECRET" {
+	if got := text(ctx, t, "#marking-banner"); got != "SECRET" {
 		t.Errorf("editor banner = %q; want SECRET", got)
 	}
 	run("case page", chromedp.Navigate(e.base+"/messages/"+id), chromedp.WaitVisible(`#case-meta`, chromedp.ByQuery))
@@ -81,7 +81,7 @@ func TestBrowserMessageModel(t *testing.T) {
 	msgWant(t, "case page version", text(ctx, t, "#version"), "2")
 	run("print view", chromedp.Navigate(e.base+"/messages/"+id+"/print"), chromedp.WaitVisible(`#print-stamp`, chromedp.ByQuery))
 	var banners int
-	run("count banners", chromedp.Evaluate(`document.querySelectorAll(".classification-banner").length`, &banners))
+	run("count banners", chromedp.Evaluate(`document.querySelectorAll(".banner-marking").length`, &banners))
 	if banners != 2 {
 		t.Errorf("print view has %d classification banners; want 2 (top and bottom)", banners)
 	}
