@@ -291,3 +291,32 @@ func TestTierDistribution(t *testing.T) {
 		t.Errorf("the drafter's view offers %v; want nothing (not theirs to distribute)", v.DefaultDistribution)
 	}
 }
+
+// TestReviewerGetsAttachments: a consulted reviewer reads the annexes with
+// the text, and the read is recorded.
+func TestReviewerGetsAttachments(t *testing.T) {
+	e := servicetest.New(t)
+	p, _ := e.Cast(t, 0)
+	drafter, officer, reviewer := p["drafter@state.example"].Actor, p["officer@state.example"].Actor, p["reviewer@state.example"].Actor
+	m := draft(t, e, p["drafter@state.example"])
+	a := must(e.Svc.AddAttachment(ctx, drafter, m.ID, "annex.txt", []byte("annex")))
+	v := must(e.Svc.GetMessage(ctx, drafter, m.ID))
+	must(e.Svc.Submit(ctx, drafter, m.ID, v.ContentHash))
+	_, _, err := e.Svc.GetAttachment(ctx, reviewer, m.ID, a.ID)
+	wantKind(t, "GetAttachment by a reviewer not consulted", err, dissent.KindNotFound)
+	must(e.Svc.Acknowledge(ctx, officer, m.ID))
+	if _, err := e.Svc.Consult(ctx, officer, m.ID, "reviewer@state.example", "2023-11-30"); err != nil {
+		t.Fatal(err)
+	}
+	rv := must(e.Svc.GetMessage(ctx, reviewer, m.ID))
+	if len(rv.Attachments) != 1 {
+		t.Fatalf("the reviewer's view lists %d attachments; want 1", len(rv.Attachments))
+	}
+	if _, b, err := e.Svc.GetAttachment(ctx, reviewer, m.ID, a.ID); err != nil || string(b) != "annex" {
+		t.Errorf("GetAttachment by the consulted reviewer = %q, %v", b, err)
+	}
+	log := must(e.Svc.AccessLog(ctx, drafter, m.ID))
+	if len(log) == 0 || log[len(log)-1].Kind != "attachment" || log[len(log)-1].Role != dissent.RoleReviewer {
+		t.Errorf("access log = %+v; want the reviewer's attachment read last", log)
+	}
+}
