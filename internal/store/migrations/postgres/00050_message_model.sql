@@ -35,6 +35,11 @@ CREATE TABLE attachments (
 CREATE INDEX attachments_message ON attachments (message_id);
 
 -- +goose Down
+-- The audit log's row triggers (installed by the store, internal/store/rows.go)
+-- name the columns they watch; they go before the columns, and the store
+-- installs them again when it opens the database.
+DROP TRIGGER IF EXISTS rc_messages_iud ON messages;
+DROP TRIGGER IF EXISTS rc_message_versions_iud ON message_versions;
 DROP INDEX attachments_message;
 DROP TABLE attachments;
 ALTER TABLE messages DROP COLUMN related;
