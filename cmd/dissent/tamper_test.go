@@ -224,6 +224,14 @@ var edits = []tamperCase{
 	{name: "invite_links.message_id/another message", names: []string{"invite_links"},
 		sql: []string{`UPDATE invite_links SET message_id = {m:acknowledged}`}},
 
+	// The message model (issue 15).
+	{name: "vocabulary/insert a marking", names: []string{"vocabulary"},
+		sql: []string{`INSERT INTO vocabulary (kind, name, ord, created) VALUES ('classification', 'COSMIC', 99, {now})`}},
+	{name: "attachments/delete", names: []string{"attachments"}, pg: true,
+		sql: []string{`DELETE FROM attachments WHERE message_id = {m:closed}`}},
+	{name: "tier_distribution/insert", names: []string{"tier_distribution"},
+		sql: []string{`INSERT INTO tier_distribution (tier, email) VALUES ('Secretary', 'mallory@evil.example')`}},
+
 	// Shown to participants and the office.
 	{name: "notifications.read_at/marked read", names: []string{"notifications"},
 		sql: []string{`UPDATE notifications SET read_at = created WHERE read_at IS NULL`}},
