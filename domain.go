@@ -135,16 +135,24 @@ func (s State) Editable() bool { return s == StateDraft || s == StateCirculating
 // Message is the current state of a message and its current version's text.
 // Title, Summary and Body are protected.
 type Message struct {
-	ID             MessageID
-	OrgID          string
-	DrafterID      PersonID
-	State          State
-	Version        int
-	ContentHash    string
-	Title          Text
-	Summary        Text
-	Body           Text
-	SignatureCount int // effective signatures on the current version, drafter included
+	ID          MessageID
+	OrgID       string
+	DrafterID   PersonID
+	State       State
+	Version     int
+	ContentHash string
+	Title       Text
+	Summary     Text
+	Body        Text
+	// Classification and Topic belong to the current version (they are in
+	// its content hash); Tier and Related to the message. Related lists
+	// every related message; a view leaves out those the reader may not see.
+	Classification string
+	Topic          string
+	Tier           string
+	Related        []MessageID
+	Attachments    []Attachment // the current version's annexes, without their bytes
+	SignatureCount int          // effective signatures on the current version, drafter included
 	Created        time.Time
 	Updated        time.Time
 	SubmittedAt    time.Time // zero until submitted
@@ -169,6 +177,70 @@ type Version struct {
 	ContentHash string
 	AuthorID    PersonID // known when written; not kept in clear, so zero when read back
 	Created     time.Time
+	// Classification, Topic and Attachments are part of the content hash.
+	Classification string
+	Topic          string
+	Attachments    []Attachment
+}
+
+// Attachment is an annex of a message: its name and bytes are sealed under
+// the message's key like the text. A row never changes; a version names the
+// attachments it holds.
+type Attachment struct {
+	ID        string // 32 hex digits, random
+	MessageID MessageID
+	Name      Text
+	Size      int64
+	SHA256    string // hex of the bytes' SHA-256
+	Created   time.Time
+}
+
+// Content is everything a content hash covers.
+type Content struct {
+	Title, Summary, Body string
+	Classification       string
+	Topic                string
+	Attachments          []string // the attachments' SHA-256 (hex), in the version's order
+}
+
+// Hash returns the content hash of c. A text with no marking, no topic and
+// no attachment keeps the version 1 hash (ContentHash), so every hash made
+// before markings existed still holds. Otherwise it is version 2: SHA-256
+// over "dissent content v2\n", then title, summary, body, classification and
+// topic, each preceded by its length in bytes as a big-endian uint64, then
+// the number of attachments as a big-endian uint64 and each attachment's
+// SHA-256 as 32 bytes. The tags separate the versions' domains.
+func (c Content) Hash() string {
+	if c.Classification == "" && c.Topic == "" && len(c.Attachments) == 0 {
+		return ContentHash(c.Title, c.Summary, c.Body)
+	}
+	h := sha256.New()
+	h.Write([]byte("dissent content v2\n"))
+	var n [8]byte
+	for _, s := range []string{c.Title, c.Summary, c.Body, c.Classification, c.Topic} {
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	binary.BigEndian.PutUint64(n[:], uint64(len(c.Attachments)))
+	h.Write(n[:])
+	for _, a := range c.Attachments {
+		b, err := hex.DecodeString(a)
+		if err != nil || len(b) != sha256.Size {
+			panic("dissent: attachment hash is not a SHA-256: " + a)
+		}
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// contentOf is the content of a message's current version.
+func contentOf(m Message) Content {
+	c := Content{Title: m.Title.Reveal(), Summary: m.Summary.Reveal(), Body: m.Body.Reveal(), Classification: m.Classification, Topic: m.Topic}
+	for _, a := range m.Attachments {
+		c.Attachments = append(c.Attachments, a.SHA256)
+	}
+	return c
 }
 
 // ContentHash returns the SHA-256 content hash that signatures bind to: the

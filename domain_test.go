@@ -87,6 +87,47 @@ func TestContentHash(t *testing.T) {
 	}
 }
 
+func TestContentHashV2(t *testing.T) {
+	annex := "b119bda4207bd15e9e1f63063b558917301ec18c4ff21d91964f66bf90a7d522" // SHA-256("annex")
+	tests := []struct {
+		name string
+		c    Content
+		want string
+	}{
+		// Known answer computed outside Go: printf 'dissent content v2\n' +
+		// (8-byte big-endian length + text) for title, summary, body,
+		// classification, topic + 8-byte count + each annex's 32 bytes.
+		{"marked with annex", Content{Title: "T", Body: "B", Classification: "SECRET", Topic: "Trade", Attachments: []string{annex}},
+			"2c69313ce2ad530146ab69f1ae3aacf57130682a54ebfddedd862d5f6acd7c1e"},
+		// Unmarked text without annexes keeps the version 1 hash.
+		{"plain keeps v1", Content{Title: "T", Body: "B"}, "02d0fe5415cf553db5631ae097ae38479baf9c9270580bedfad9643f9131b133"},
+	}
+	for _, tt := range tests {
+		if got := tt.c.Hash(); got != tt.want {
+			t.Errorf("%s: Hash = %s; want %s", tt.name, got, tt.want)
+		}
+	}
+	base := Content{Title: "T", Body: "B", Classification: "SECRET"}
+	distinct := map[string]string{}
+	for name, c := range map[string]Content{
+		"base":            base,
+		"topic":           {Title: "T", Body: "B", Classification: "SECRET", Topic: "x"},
+		"moved boundary":  {Title: "T", Body: "B", Classification: "SECRE", Topic: "T"},
+		"annex added":     {Title: "T", Body: "B", Classification: "SECRET", Attachments: []string{annex}},
+		"two annexes":     {Title: "T", Body: "B", Classification: "SECRET", Attachments: []string{annex, annex}},
+		"topic only":      {Title: "T", Body: "B", Topic: "SECRET"},
+		"annex only":      {Title: "T", Body: "B", Attachments: []string{annex}},
+		"unmarked plain":  {Title: "T", Body: "B"},
+		"marking in body": {Title: "T", Body: "BSECRET"},
+	} {
+		h := c.Hash()
+		if other, dup := distinct[h]; dup {
+			t.Errorf("%s and %s have the same hash", name, other)
+		}
+		distinct[h] = name
+	}
+}
+
 func TestTextIsRedacted(t *testing.T) {
 	t.Parallel()
 	secret := "We recommend a ceasefire"

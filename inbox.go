@@ -53,6 +53,7 @@ type MessageMeta struct {
 	ReplyDays      int
 	AcknowledgedAt time.Time
 	RepliedAt      time.Time
+	Topic, Tier    string // "" when none
 	// The reader's relation: Facts (Drafter and Submitted included), whether
 	// the message is assigned to the reader, and when it was distributed to
 	// the reader (zero if it was not).

@@ -9,11 +9,157 @@ import (
 	"time"
 )
 
-// Draft is the text a drafter writes.
+// Draft is the text a drafter writes. The message model's fields are
+// optional: nil leaves them as they are (on a new message: none).
 type Draft struct {
 	Title   string
 	Summary string
 	Body    string
+
+	Classification *string
+	Topic          *string
+	Tier           *string
+	Related        *[]string // message ids the drafter may see
+}
+
+// applyModel checks the draft's marking, topic, tier and related messages
+// against the vocabulary and the actor's view, and sets them on m. Retired
+// entries are accepted only where m already carries them.
+func (s *Service) applyModel(ctx context.Context, tx Tx, a Actor, d Draft, m *Message, now time.Time) error {
+	if d.Classification != nil || d.Topic != nil || d.Tier != nil {
+		v, err := s.vocabulary(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, x := range []struct {
+			field string
+			kind  VocabKind
+			in    *string
+			to    *string
+		}{{"classification", VocabClassification, d.Classification, &m.Classification},
+			{"topic", VocabTopic, d.Topic, &m.Topic}, {"tier", VocabTier, d.Tier, &m.Tier}} {
+			if x.in == nil {
+				continue
+			}
+			val := strings.TrimSpace(*x.in)
+			if err := v.checkTerm(x.field, x.kind, val, *x.to); err != nil {
+				return err
+			}
+			*x.to = val
+		}
+	}
+	if d.Related == nil {
+		return nil
+	}
+	rel := *d.Related
+	if len(rel) > MaxRelated {
+		return &Error{Kind: KindInvalid, Code: "too_many", Field: "related", Limit: MaxRelated,
+			Message: "related may list at most " + strconv.Itoa(MaxRelated) + " messages"}
+	}
+	out := make([]MessageID, 0, len(rel))
+	for i, r := range rel {
+		field := fieldIndex("related", i)
+		id, err := ParseMessageID(strings.TrimSpace(r))
+		if err != nil {
+			return errInvalid(field, "malformed_id", "%s must be a message id (32 hexadecimal digits)", field)
+		}
+		if id == m.ID {
+			return errInvalid(field, "self", "%s is this message itself", field)
+		}
+		if slices.Contains(out, id) {
+			continue
+		}
+		// A message the drafter may not see is refused exactly like one
+		// that does not exist.
+		rm, err := tx.Message(ctx, id)
+		if err == nil {
+			var f Facts
+			if f, err = s.facts(ctx, tx, a, rm, now); err == nil && !Decide(a.Roles, ActSee, f) {
+				err = ErrNotFound("message")
+			}
+		}
+		if ErrorKind(err) == KindNotFound {
+			return errInvalid(field, "unknown_message", "%s names no message you may see", field)
+		}
+		if err != nil {
+			return err
+		}
+		out = append(out, id)
+	}
+	m.Related = out
+	return nil
+}
+
+// visibleRelated leaves out of m.Related the messages a may not see.
+func (s *Service) visibleRelated(ctx context.Context, tx Tx, a Actor, m *Message, now time.Time) error {
+	if len(m.Related) == 0 {
+		return nil
+	}
+	var keep []MessageID
+	for _, id := range m.Related {
+		rm, err := tx.Message(ctx, id)
+		if ErrorKind(err) == KindNotFound {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		f, err := s.facts(ctx, tx, a, rm, now)
+		if err != nil {
+			return err
+		}
+		if Decide(a.Roles, ActSee, f) {
+			keep = append(keep, id)
+		}
+	}
+	m.Related = keep
+	return nil
+}
+
+// newVersion makes m's current content a new version signed by its drafter,
+// unless the content hash is unchanged; it reports whether it made one.
+func (s *Service) newVersion(ctx context.Context, tx Tx, a Actor, m *Message, now time.Time) (bool, error) {
+	_, made, err := s.newVersionVoiding(ctx, tx, a, m, now)
+	return made, err
+}
+
+// newVersionVoiding is newVersion that says how many co-signatures the new
+// version left behind: they stay on the version they signed and no longer
+// count; their signers are told, in this transaction, and asked to sign
+// again.
+func (s *Service) newVersionVoiding(ctx context.Context, tx Tx, a Actor, m *Message, now time.Time) (int, bool, error) {
+	hash := contentOf(*m).Hash()
+	if hash == m.ContentHash {
+		return 0, false, nil
+	}
+	was, err := tx.ActiveSigners(ctx, m.ID, m.Version)
+	if err != nil {
+		return 0, false, err
+	}
+	was = slices.DeleteFunc(was, func(p PersonID) bool { return p == m.DrafterID })
+	if err := s.notify(ctx, tx, NoteResign, m.ID, was...); err != nil {
+		return 0, false, err
+	}
+	made, err := s.addVersion(ctx, tx, a, m, hash, now)
+	return len(was), made, err
+}
+
+func (s *Service) addVersion(ctx context.Context, tx Tx, a Actor, m *Message, hash string, now time.Time) (bool, error) {
+	m.Version++
+	m.ContentHash = hash
+	if err := tx.AddVersion(ctx, versionOf(*m, a.ID, now)); err != nil {
+		return false, err
+	}
+	if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: m.Version, PersonID: m.DrafterID, ContentHash: hash, Signed: now}); err != nil {
+		return false, err
+	}
+	return true, s.recount(ctx, tx, m)
+}
+
+// versionOf is the current version of m.
+func versionOf(m Message, author PersonID, now time.Time) Version {
+	return Version{MessageID: m.ID, Number: m.Version, Title: m.Title, Summary: m.Summary, Body: m.Body, ContentHash: m.ContentHash,
+		AuthorID: author, Created: now, Classification: m.Classification, Topic: m.Topic, Attachments: m.Attachments}
 }
 
 func (d Draft) validate() error {
@@ -53,6 +199,9 @@ type MessageView struct {
 	Zone                                 *time.Location
 	AssignedTo, DistributedTo, Consulted []Person
 	History                              []HistoryEntry
+	// DefaultDistribution is the tier's default distribution list, for
+	// those who may distribute the message.
+	DefaultDistribution []string
 }
 
 // eventRole is the role under which an actor takes an action, for the record.
@@ -191,16 +340,20 @@ func (s *Service) CreateMessage(ctx context.Context, a Actor, d Draft) (Message,
 	if err := d.validate(); err != nil {
 		return Message{}, err
 	}
-	now := s.now().UTC()
-	hash := ContentHash(d.Title, d.Summary, d.Body)
-	m := Message{
-		ID: MessageID(newRandomID()), OrgID: a.OrgID, DrafterID: a.ID, State: StateDraft, Version: 1,
-		ContentHash: hash, Title: NewText(d.Title), Summary: NewText(d.Summary), Body: NewText(d.Body),
-		SignatureCount: 1, Created: now, Updated: now, ReplyDays: DefaultReplyDay,
-	}
-	v := Version{MessageID: m.ID, Number: 1, Title: m.Title, Summary: m.Summary, Body: m.Body, ContentHash: hash, AuthorID: a.ID, Created: now}
+	var m Message
 	err := s.store.Update(ctx, func(tx Tx) error {
-		if err := tx.CreateMessage(ctx, m, v); err != nil {
+		now := s.now().UTC()
+		m = Message{
+			ID: MessageID(newRandomID()), OrgID: a.OrgID, DrafterID: a.ID, State: StateDraft, Version: 1,
+			Title: NewText(d.Title), Summary: NewText(d.Summary), Body: NewText(d.Body),
+			SignatureCount: 1, Created: now, Updated: now, ReplyDays: DefaultReplyDay,
+		}
+		if err := s.applyModel(ctx, tx, a, d, &m, now); err != nil {
+			return err
+		}
+		hash := contentOf(m).Hash()
+		m.ContentHash = hash
+		if err := tx.CreateMessage(ctx, m, versionOf(m, a.ID, now)); err != nil {
 			return err
 		}
 		if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: 1, PersonID: a.ID, ContentHash: hash, Signed: now}); err != nil {
@@ -231,6 +384,11 @@ func (s *Service) EditMessageVoiding(ctx context.Context, a Actor, id MessageID,
 	}
 	var voided int
 	m, err := s.editVoiding(ctx, a, id, d, false, &voided)
+	if err != nil || len(m.Related) == 0 {
+		return m, voided, err
+	}
+	// A co-author gets back only the related messages they may see.
+	err = s.store.View(ctx, func(tx Tx) error { return s.visibleRelated(ctx, tx, a, &m, s.now().UTC()) })
 	return m, voided, err
 }
 
@@ -250,34 +408,16 @@ func (s *Service) editVoiding(ctx context.Context, a Actor, id MessageID, d Draf
 			return "", &Error{Kind: KindConflict, Code: "not_autosaved", Field: "state",
 				Message: "a message that is " + string(m.State) + " is not saved automatically; save it yourself (co-signers will be asked to sign again)"}
 		}
-		hash := ContentHash(d.Title, d.Summary, d.Body)
-		if hash == m.ContentHash {
-			return "version " + strconv.Itoa(m.Version) + " unchanged", nil
-		}
-		// The co-signatures of the version being replaced stay on it and
-		// no longer count: their signers are told, and asked to sign again.
-		was, err := tx.ActiveSigners(ctx, m.ID, m.Version)
-		if err != nil {
+		if err := s.applyModel(ctx, tx, a, d, m, now); err != nil {
 			return "", err
 		}
-		was = slices.DeleteFunc(was, func(p PersonID) bool { return p == m.DrafterID })
-		*voided = len(was)
-		if err := s.notify(ctx, tx, NoteResign, m.ID, was...); err != nil {
-			return "", err
-		}
-		m.Version++
-		m.ContentHash = hash
 		m.Title, m.Summary, m.Body = NewText(d.Title), NewText(d.Summary), NewText(d.Body)
-		if err := tx.AddVersion(ctx, Version{MessageID: m.ID, Number: m.Version, Title: m.Title, Summary: m.Summary, Body: m.Body, ContentHash: hash, AuthorID: a.ID, Created: now}); err != nil {
-			return "", err
+		n, made, err := s.newVersionVoiding(ctx, tx, a, m, now)
+		*voided = n
+		if err != nil || !made {
+			return "version " + strconv.Itoa(m.Version) + " unchanged", err
 		}
-		if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: m.Version, PersonID: m.DrafterID, ContentHash: hash, Signed: now}); err != nil {
-			return "", err
-		}
-		if err := s.recount(ctx, tx, m); err != nil {
-			return "", err
-		}
-		return "version " + strconv.Itoa(m.Version) + " " + hash, nil
+		return "version " + strconv.Itoa(m.Version) + " " + m.ContentHash, nil
 	})
 }
 

@@ -5,38 +5,40 @@ type Action int
 
 // The actions the policy decides. Each is checked by Decide and nowhere else.
 const (
-	ActSee             Action = iota // know the message exists and see its metadata (state, deadlines, counts)
-	ActReadText                      // read title, summary, body and replies
-	ActReadNames                     // read the names of the drafter and signers
-	ActEdit                          // change the draft's text (makes a new version)
-	ActInvite                        // invite co-signers
-	ActAddCoauthor                   // add a co-author
-	ActSign                          // sign the current version
-	ActUnsign                        // withdraw one's own signature before submission
-	ActSubmit                        // submit the message to the channel
-	ActWithdraw                      // withdraw the whole message (drafter, before acknowledgement)
-	ActAskEndorsement                // ask a chief of mission or supervisor to endorse
-	ActEndorse                       // give the endorsement one was asked for
-	ActAcknowledge                   // acknowledge receipt for the channel office
-	ActAssign                        // assign a channel officer
-	ActConsult                       // consult a reviewer
-	ActGiveInput                     // a consulted reviewer's input
-	ActReply                         // draft a reply (officer) or send one (director)
-	ActApproveReply                  // approve an officer's reply (director)
-	ActExtend                        // extend the reply deadline (director)
-	ActRedirect                      // redirect an out-of-scope message to the proper channel
-	ActDistribute                    // add principals to the distribution
-	ActRecordMeeting                 // record a meeting after the reply
-	ActRequestMeeting                // a principal asks for a meeting
-	ActClose                         // close the case
-	ActReopen                        // reopen a closed case (director)
-	ActReadAccessLog                 // see who read the message
-	ActReceipt                       // get one's own receipt
-	ActBreakGlass                    // an auditor's recorded emergency read
-	ActSeeExposure                   // see the exposure findings on the message, with its passages beside the article's
-	ActAddArticle                    // add a press article to the exposure monitor (about no message: Facts are ignored)
-	ActManageFeeds                   // add the RSS/Atom feeds the monitor polls (about no message: Facts are ignored)
-	ActReadInvitations               // list who is invited and who of them signed (the authors)
+	ActSee              Action = iota // know the message exists and see its metadata (state, deadlines, counts)
+	ActReadText                       // read title, summary, body and replies
+	ActReadNames                      // read the names of the drafter and signers
+	ActEdit                           // change the draft's text (makes a new version)
+	ActInvite                         // invite co-signers
+	ActAddCoauthor                    // add a co-author
+	ActSign                           // sign the current version
+	ActUnsign                         // withdraw one's own signature before submission
+	ActSubmit                         // submit the message to the channel
+	ActWithdraw                       // withdraw the whole message (drafter, before acknowledgement)
+	ActAskEndorsement                 // ask a chief of mission or supervisor to endorse
+	ActEndorse                        // give the endorsement one was asked for
+	ActAcknowledge                    // acknowledge receipt for the channel office
+	ActAssign                         // assign a channel officer
+	ActConsult                        // consult a reviewer
+	ActGiveInput                      // a consulted reviewer's input
+	ActReply                          // draft a reply (officer) or send one (director)
+	ActApproveReply                   // approve an officer's reply (director)
+	ActExtend                         // extend the reply deadline (director)
+	ActRedirect                       // redirect an out-of-scope message to the proper channel
+	ActDistribute                     // add principals to the distribution
+	ActRecordMeeting                  // record a meeting after the reply
+	ActRequestMeeting                 // a principal asks for a meeting
+	ActClose                          // close the case
+	ActReopen                         // reopen a closed case (director)
+	ActReadAccessLog                  // see who read the message
+	ActReceipt                        // get one's own receipt
+	ActBreakGlass                     // an auditor's recorded emergency read
+	ActSeeExposure                    // see the exposure findings on the message, with its passages beside the article's
+	ActAddArticle                     // add a press article to the exposure monitor (about no message: Facts are ignored)
+	ActManageFeeds                    // add the RSS/Atom feeds the monitor polls (about no message: Facts are ignored)
+	ActReadInvitations                // list who is invited and who of them signed (the authors)
+	ActManageVocabulary               // add and retire classification markings, topics and tiers (about no message: Facts are ignored)
+	ActManageTiers                    // keep each tier's default distribution list (about no message: Facts are ignored)
 	numActions
 )
 
@@ -49,7 +51,8 @@ var actionNames = [...]string{
 	ActDistribute: "distribute", ActRecordMeeting: "record_meeting", ActRequestMeeting: "request_meeting",
 	ActClose: "close", ActReopen: "reopen", ActReadAccessLog: "read_access_log", ActReceipt: "receipt",
 	ActBreakGlass: "break_glass", ActSeeExposure: "see_exposure", ActAddArticle: "add_article",
-	ActManageFeeds: "manage_feeds", ActReadInvitations: "read_invitations",
+	ActManageFeeds: "manage_feeds", ActReadInvitations: "read_invitations", ActManageVocabulary: "manage_vocabulary",
+	ActManageTiers: "manage_tiers",
 }
 
 func (a Action) String() string {
@@ -120,6 +123,12 @@ func roleAllows(r Role, a Action, f Facts) bool {
 		// The feeds decide what the monitor reads, and so what it can
 		// find: the channel office's business, not the administrator's
 		// (issue 11).
+		return r == RoleOfficer || r == RoleDirector
+	case ActManageVocabulary:
+		// The vocabulary is configuration, not content.
+		return r == RoleAdmin
+	case ActManageTiers:
+		// The office distributes, so it keeps the tiers' default lists.
 		return r == RoleOfficer || r == RoleDirector
 	}
 	switch r {

@@ -47,6 +47,11 @@ var policyWant = []string{
 	// manages no feed.
 	"officer add_article,manage_feeds " + allRelations + " *",
 	"director add_article,manage_feeds " + allRelations + " *",
+	// The vocabulary (markings, topics, tiers) is the administrator's.
+	"admin manage_vocabulary " + allRelations + " *",
+	// The office keeps each tier's default distribution list.
+	"officer manage_tiers " + allRelations + " *",
+	"director manage_tiers " + allRelations + " *",
 	// Principals read what is distributed to them, even from within a
 	// signer's chain (the names they supervise are withheld elsewhere).
 	"principal see,read_text,read_names,request_meeting distributed,chain+distributed submitted",

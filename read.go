@@ -87,7 +87,12 @@ func (s *Service) loadView(ctx context.Context, tx Tx, a Actor, id MessageID, no
 	v.Text = breakGlass || Decide(a.Roles, ActReadText, f)
 	if !v.Text {
 		v.Title, v.Summary, v.Body, v.ExtensionNote, v.RedirectNote = Text{}, Text{}, Text{}, Text{}, Text{}
+		v.Related, v.Attachments = nil, nil
 		return v, false, nil
+	}
+	// A related message the reader may not see is left out, silently.
+	if err := s.visibleRelated(ctx, tx, a, &v.Message, now); err != nil {
+		return MessageView{}, false, err
 	}
 	names := breakGlass || Decide(a.Roles, ActReadNames, f)
 	office := Decide(a.Roles, ActAcknowledge, f) || breakGlass
@@ -134,6 +139,13 @@ func (s *Service) loadView(ctx context.Context, tx Tx, a Actor, id MessageID, no
 			v.MeetingRequests = n
 		}
 	}
+	if v.Tier != "" && Decide(a.Roles, ActDistribute, f) {
+		lists, err := tx.TierDistribution(ctx)
+		if err != nil {
+			return v, false, err
+		}
+		v.DefaultDistribution = lists[v.Tier]
+	}
 	return v, needsRecord(f), nil
 }
 
@@ -172,6 +184,7 @@ func (s *Service) ListMessages(ctx context.Context, a Actor) ([]MessageView, err
 			}
 			v := MessageView{Message: m, Facts: f, Text: Decide(a.Roles, ActReadText, f)}
 			v.Summary, v.Body, v.ExtensionNote, v.RedirectNote = Text{}, Text{}, Text{}, Text{}
+			v.Related, v.Attachments = nil, nil
 			if !v.Text {
 				v.Title = Text{}
 			} else if needsRecord(f) {

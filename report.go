@@ -43,6 +43,8 @@ type PublicReport struct {
 	ByOrg     []ReportCount `json:"by_organization"`
 	ByOutcome []ReportCount `json:"by_outcome"`
 	Signers   []ReportCount `json:"signature_counts"`
+	ByTopic   []ReportCount `json:"by_topic"`
+	ByTier    []ReportCount `json:"by_tier"`
 	// Timeliness: acknowledged within 2 working days, replied within 30
 	// and within 60.
 	AckWithin2      ReportShare `json:"acknowledged_within_2_working_days"`
@@ -65,7 +67,8 @@ func Suppress(st Stats, k int) PublicReport {
 	for _, g := range []struct {
 		in  []StatsCount
 		out *[]ReportCount
-	}{{st.ByMonth, &r.ByMonth}, {st.ByOrg, &r.ByOrg}, {st.ByState, &r.ByOutcome}, {st.Signers, &r.Signers}} {
+	}{{st.ByMonth, &r.ByMonth}, {st.ByOrg, &r.ByOrg}, {st.ByState, &r.ByOutcome}, {st.Signers, &r.Signers},
+		{st.ByTopic, &r.ByTopic}, {st.ByTier, &r.ByTier}} {
 		*g.out = suppressGroup(g.in, k)
 	}
 	tl := st.Timeliness
@@ -137,4 +140,12 @@ func (s *Service) PublicReport(ctx context.Context, a Actor, f StatsFilter, k in
 		return PublicReport{}, err
 	}
 	return Suppress(st, k), nil
+}
+
+// PublishedReport is the transparency report as the deployment publishes it
+// at /report and GET /api/v1/report: over every submitted message, with the
+// default threshold. It is public by design (SPEC §6): it names no one and
+// no message, and withholds every small count.
+func (s *Service) PublishedReport(ctx context.Context) (PublicReport, error) {
+	return s.PublicReport(ctx, System, StatsFilter{}, DefaultReportThreshold)
 }

@@ -23,6 +23,10 @@ type Service struct {
 	audit     AuditLog
 	log       *slog.Logger
 
+	accredited     string // the highest accredited marking; "" for none (vocabulary.go)
+	maxAttachBytes int64  // per attachment (attachment.go)
+	maxAttachments int    // per message
+
 	exposureMu sync.Mutex     // guards exposure (exposure.go)
 	exposure   *exposureState // nil until SetExposureEngine
 
@@ -36,11 +40,27 @@ type ServiceConfig struct {
 	Calendars CalendarFunc     // required for submissions
 	AuditLog  AuditLog         // required for receipts and the public log
 	Logger    *slog.Logger     // defaults to slog.Default()
+	// AccreditedLevel is the highest classification marking the deployment
+	// is accredited for: a message marked above it is refused. "" allows
+	// every marking in the vocabulary.
+	AccreditedLevel string
+	// MaxAttachmentBytes and MaxAttachments cap attachments (a file, and
+	// the files of one message); 0 means DefaultMaxAttachmentBytes and
+	// DefaultMaxAttachments.
+	MaxAttachmentBytes int64
+	MaxAttachments     int
 }
 
 // NewService returns a Service.
 func NewService(c ServiceConfig) *Service {
-	s := &Service{store: c.Store, now: c.Now, calendars: c.Calendars, audit: c.AuditLog, log: c.Logger}
+	s := &Service{store: c.Store, now: c.Now, calendars: c.Calendars, audit: c.AuditLog, log: c.Logger,
+		accredited: c.AccreditedLevel, maxAttachBytes: c.MaxAttachmentBytes, maxAttachments: c.MaxAttachments}
+	if s.maxAttachBytes <= 0 {
+		s.maxAttachBytes = DefaultMaxAttachmentBytes
+	}
+	if s.maxAttachments <= 0 {
+		s.maxAttachments = DefaultMaxAttachments
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

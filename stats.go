@@ -67,11 +67,35 @@ type Stats struct {
 	ByState    []StatsCount // the outcome so far
 	OpenByAge  []StatsCount // open cases by working days since submission
 	Signers    []StatsCount // signature counts
+	ByTopic    []StatsCount // policy topic; NoTerm for none
+	ByTier     []StatsCount // distribution tier; NoTerm for none
 	Timeliness Timeliness
 	// Overdue lists open messages past a deadline, longest overdue first,
 	// at most StatsOverdueMax: ids and clocks only.
 	Overdue []InboxItem
 	Orgs    []string // the organizations present, for a filter form
+}
+
+// NoTerm labels the messages without a topic or tier in the statistics.
+const NoTerm = "(none)"
+
+// termCounts lists the counts by term, in name order with NoTerm last.
+func termCounts(by map[string]int) []StatsCount {
+	keys := make([]string, 0, len(by))
+	for k := range by {
+		if k != "" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	out := make([]StatsCount, 0, len(by))
+	for _, k := range keys {
+		out = append(out, StatsCount{k, by[k]})
+	}
+	if n := by[""]; n > 0 {
+		out = append(out, StatsCount{NoTerm, n})
+	}
+	return out
 }
 
 // StatsMonths caps the months ByMonth shows (the latest ones).
@@ -124,6 +148,7 @@ func Summarize(metas []MessageMeta, cal Calendar, loc *time.Location, now time.T
 	byOrg := map[string]int{}
 	byState := map[State]int{}
 	byMonth := map[string]int{}
+	byTopic, byTier := map[string]int{}, map[string]int{}
 	orgs := map[string]bool{}
 	ages := make([]int, len(ageBuckets))
 	signers := make([]int, len(signerBuckets))
@@ -143,6 +168,8 @@ func Summarize(metas []MessageMeta, cal Calendar, loc *time.Location, now time.T
 		byOrg[m.OrgID]++
 		byState[m.State]++
 		byMonth[day[:7]]++
+		byTopic[m.Topic]++
+		byTier[m.Tier]++
 		signers[bucket(signerBuckets, m.SignatureCount)]++
 		open := m.Open()
 		if open {
@@ -218,6 +245,7 @@ func Summarize(metas []MessageMeta, cal Calendar, loc *time.Location, now time.T
 		st.Signers = append(st.Signers, StatsCount{b.label, signers[i]})
 	}
 	st.ByMonth = months(byMonth)
+	st.ByTopic, st.ByTier = termCounts(byTopic), termCounts(byTier)
 	slices.SortFunc(st.Overdue, func(x, y InboxItem) int { return compareUrgency(&x.MessageMeta, x.Urgency, &y.MessageMeta, y.Urgency) })
 	if len(st.Overdue) > StatsOverdueMax {
 		st.Overdue = st.Overdue[:StatsOverdueMax]

@@ -29,6 +29,8 @@ type Tx interface {
 	InviteLinkTx // invitelink.go: shareable invitation links
 	ExposureTx
 	ParticipantTx // participants.go: invitees, meeting requests, reminders
+	VocabularyTx  // vocabulary.go: markings, topics, tiers
+	AttachmentTx  // attachment.go: annexes, sealed
 
 	CreateOrg(ctx context.Context, o Org) error
 	Org(ctx context.Context, id string) (Org, error)

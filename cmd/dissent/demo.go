@@ -157,6 +157,11 @@ func seedDemo(ctx context.Context, svc *dissent.Service, clock *demoClock) error
 	if err := svc.AddClosure(ctx, sys, "state", d.day(30, 0).Format(time.DateOnly), "Closed by executive order"); err != nil {
 		return fmt.Errorf("demo closure: %w", err)
 	}
+	for _, v := range demoVocabulary {
+		if _, err := svc.AddVocabulary(ctx, sys, v.kind, v.name); err != nil {
+			return fmt.Errorf("demo vocabulary %s: %w", v.name, err)
+		}
+	}
 	in := make([]dissent.PersonInput, len(demoCast))
 	for i, p := range demoCast {
 		in[i] = dissent.PersonInput{Email: p.email, Name: p.name, OrgID: p.org, UnitID: p.unit, Supervisor: p.supervisor, Roles: p.roles}
@@ -211,11 +216,39 @@ func (d *demoSeed) at(key string, daysAgo, hour int, do func(ctx context.Context
 
 func (d *demoSeed) p(email string) dissent.Actor { return d.people[email] }
 
-// create, invite, sign, submit: the common beginnings of a message.
+// create, invite, sign, submit: the common beginnings of a message. The
+// message's marking, topic and tier are in demoModel.
 func (d *demoSeed) create(key string, daysAgo int, drafter string, draft dissent.Draft) {
+	if mm, ok := demoModel[key]; ok {
+		draft.Classification, draft.Topic, draft.Tier = &mm[0], &mm[1], &mm[2]
+	}
 	d.at(key, daysAgo, 9, func(ctx context.Context) error {
 		m, err := d.svc.CreateMessage(ctx, d.p(drafter), draft)
 		d.msgs[key] = m.ID
+		return err
+	})
+}
+
+// attach adds a file to the draft (before anyone else signs).
+func (d *demoSeed) attach(key string, daysAgo int, drafter, name, content string) {
+	d.at(key, daysAgo, 9, func(ctx context.Context) error {
+		_, err := d.svc.AddAttachment(ctx, d.p(drafter), d.msgs[key], name, []byte(content))
+		return err
+	})
+}
+
+// relate names earlier messages the drafter may see as related.
+func (d *demoSeed) relate(key string, daysAgo int, drafter string, others ...string) {
+	d.at(key, daysAgo, 9, func(ctx context.Context) error {
+		m, err := d.svc.GetMessage(ctx, d.p(drafter), d.msgs[key])
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(others))
+		for i, o := range others {
+			ids[i] = string(d.msgs[o])
+		}
+		_, err = d.svc.EditMessage(ctx, d.p(drafter), m.ID, dissent.Draft{Title: m.Title.Reveal(), Summary: m.Summary.Reveal(), Body: m.Body.Reveal(), Related: &ids})
 		return err
 	})
 }
@@ -278,6 +311,7 @@ func (d *demoSeed) script() {
 
 	// closed: an officer's reply approved by the director, a meeting, closed.
 	d.create("closed", 75, "julia@usaid.example", demoDrafts["closed"])
+	d.attach("closed", 75, "julia@usaid.example", "voucher-pilot-results.csv", demoPilotCSV)
 	d.invite("closed", 74, "julia@usaid.example", "ibrahim@usaid.example", "lena@usaid.example")
 	d.sign("closed", 74, "ibrahim@usaid.example", 0)
 	d.sign("closed", 73, "lena@usaid.example", 0)
@@ -336,6 +370,7 @@ func (d *demoSeed) script() {
 	// acknowledged: in progress, an open consultation, distributed, and the
 	// reply deadline extended.
 	d.create("acknowledged", 20, "hana@state.example", demoDrafts["acknowledged"])
+	d.attach("acknowledged", 20, "hana@state.example", "journalists-detained.txt", demoDetained)
 	d.invite("acknowledged", 19, "hana@state.example", "chen@state.example", "gabriel@state.example", "kofi@usaid.example", "lena@usaid.example")
 	d.sign("acknowledged", 19, "chen@state.example", 0)
 	d.sign("acknowledged", 18, "kofi@usaid.example", 0)
@@ -389,6 +424,7 @@ func (d *demoSeed) script() {
 	// condition still sealed; Chen reminds those who have not signed. His
 	// page shows "1 of 3 signed": the sealed signature counts as not signed.
 	d.create("circulating", 4, "chen@state.example", demoDrafts["circulating"])
+	d.relate("circulating", 4, "chen@state.example", "acknowledged") // chen co-signed it
 	d.invite("circulating", 3, "chen@state.example", "emma@state.example", "gabriel@state.example", "fatima@state.example")
 	d.sign("circulating", 3, "fatima@state.example", 0)
 	d.act("circulating", 3, 15, func(ctx context.Context, id dissent.MessageID) error {
@@ -437,6 +473,36 @@ var demoDrafts = map[string]dissent.Draft{
 		Summary: "Notes for a message on procurement timelines.",
 		Body:    "Notes so far: emergency shelter procurement took 94 days on average last year. To be completed."},
 }
+
+// demoVocabulary is the deployment's markings (least restricted first),
+// topics and tiers.
+var demoVocabulary = []struct {
+	kind dissent.VocabKind
+	name string
+}{
+	{dissent.VocabClassification, "UNCLASSIFIED"}, {dissent.VocabClassification, "SENSITIVE BUT UNCLASSIFIED"}, {dissent.VocabClassification, "CONFIDENTIAL"},
+	{dissent.VocabTopic, "Humanitarian assistance"}, {dissent.VocabTopic, "Consular affairs"}, {dissent.VocabTopic, "Human rights and democracy"},
+	{dissent.VocabTopic, "Trade and export controls"}, {dissent.VocabTopic, "Development partnerships"}, {dissent.VocabTopic, "Personnel"},
+	{dissent.VocabTier, "Secretary"}, {dissent.VocabTier, "Deputy Secretary"}, {dissent.VocabTier, "Under Secretary"}, {dissent.VocabTier, "Assistant Secretary"},
+}
+
+// demoModel is each demo message's classification, topic and tier.
+var demoModel = map[string][3]string{
+	"closed":       {"UNCLASSIFIED", "Humanitarian assistance", "Assistant Secretary"},
+	"replied":      {"SENSITIVE BUT UNCLASSIFIED", "Consular affairs", "Secretary"},
+	"acknowledged": {"CONFIDENTIAL", "Human rights and democracy", "Deputy Secretary"},
+	"redirected":   {"", "Personnel", ""},
+	"overdue":      {"UNCLASSIFIED", "Development partnerships", "Under Secretary"},
+	"submitted":    {"SENSITIVE BUT UNCLASSIFIED", "Trade and export controls", "Under Secretary"},
+	"circulating":  {"CONFIDENTIAL", "Human rights and democracy", "Secretary"},
+	"draft":        {"UNCLASSIFIED", "Humanitarian assistance", ""},
+}
+
+const demoPilotCSV = "district,households reached (vouchers),households reached (commodities),cost per household (USD)\n" +
+	"Wajir,18400,13900,61\nMandera,15100,11800,64\n"
+
+const demoDetained = "Journalists detained under the media law since it took effect (from the post's human-rights reporting):\n" +
+	"- 4 reporters of independent radio stations, held 3 to 19 days\n- 2 newspaper editors, charged and released on bail\n"
 
 var demoReplies = map[string]string{
 	"closed":  "Thank you for this message. The Bureau for Humanitarian Assistance will adopt market-based assistance as the default in districts where monitoring shows working markets, starting next quarter, and will report on the results in six months.",

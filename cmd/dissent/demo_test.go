@@ -56,6 +56,35 @@ func TestDemo(t *testing.T) {
 			t.Errorf("the demo has no message in state %s (states: %v)", st, states)
 		}
 	}
+	// The message model: markings, topics, attachments, related messages.
+	v, err := d.svc.GetVocabulary(ctx)
+	if err != nil || len(v.Classifications) < 2 || len(v.Topics) < 2 || len(v.Tiers) < 2 {
+		t.Errorf("the demo's vocabulary = %+v, %v", v, err)
+	}
+	var marked, topics, annexes, related int
+	if err := d.db.View(ctx, func(tx dissent.Tx) error {
+		ms, err := tx.MessageStates(ctx)
+		for id := range ms {
+			m, err := tx.Message(ctx, id)
+			if err != nil {
+				return err
+			}
+			if m.Classification != "" {
+				marked++
+			}
+			if m.Topic != "" {
+				topics++
+			}
+			annexes += len(m.Attachments)
+			related += len(m.Related)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if marked < 3 || topics < 3 || annexes < 2 || related < 1 {
+		t.Errorf("the demo shows %d marked messages, %d with topics, %d attachments, %d related; want some of each", marked, topics, annexes, related)
+	}
 	if rep, err := d.log.Verify(ctx, nil); err != nil {
 		t.Errorf("the demo's audit log does not verify: %v (%+v)", err, rep)
 	}

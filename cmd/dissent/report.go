@@ -85,7 +85,7 @@ func groups(r dissent.PublicReport) []struct {
 	return []struct {
 		name   string
 		counts []dissent.ReportCount
-	}{{"month", r.ByMonth}, {"organization", r.ByOrg}, {"outcome", r.ByOutcome}, {"signatures", r.Signers}}
+	}{{"month", r.ByMonth}, {"organization", r.ByOrg}, {"outcome", r.ByOutcome}, {"signatures", r.Signers}, {"topic", r.ByTopic}, {"tier", r.ByTier}}
 }
 
 // writeReportCSV writes one row a count: group,label,count.

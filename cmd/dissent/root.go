@@ -51,6 +51,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.AddCommand(tokenCmd(e), ssoCmd(e))      // auth.go
 	root.AddCommand(backupCmd(e), restoreCmd(e)) // backup.go, restore.go
 	root.AddCommand(reportCmd(e))                // report.go
+	root.AddCommand(vocabularyCmd(e))            // vocabulary.go
 	return root.ExecuteContext(ctx)
 }
 

@@ -25,6 +25,7 @@ func serveCmd(e *env) *cobra.Command {
 	var bf backgroundFlags
 	var demo bool
 	var xf exposureFlags
+	var mf modelFlags
 	var lf logFlags
 	c := &cobra.Command{
 		Use:   "serve",
@@ -74,6 +75,9 @@ func serveCmd(e *env) *cobra.Command {
 				return err
 			}
 			defer d.Close()
+			if err := mf.apply(d.svc); err != nil {
+				return err
+			}
 			var warn string
 			if !cfg.Now.IsZero() {
 				warn = "DISSENT_NOW is set: the clock started at " + cfg.Now.Format(time.RFC3339)
@@ -146,6 +150,7 @@ func serveCmd(e *env) *cobra.Command {
 		},
 	}
 	f.add(c)
+	mf.add(c)
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "HOST:PORT to listen on")
 	c.Flags().StringVar(&publicURL, "public-url", "", "URL people reach the service at (default from --addr)")
 	c.Flags().BoolVar(&demo, "demo", false, "serve a throwaway demo deployment (in a temporary directory unless --data is given) with people in every role, sample messages and one-click sign-ins at /demo")

@@ -99,8 +99,8 @@ var edits = []tamperCase{
 		sql: []string{`UPDATE messages SET redirect_to = 'the ethics office' WHERE id = {m:redirected}`}},
 	{name: "messages.drafter_tag/another drafter", row: "circulating", names: []string{"messages"},
 		sql: []string{`UPDATE messages SET drafter_tag = (SELECT drafter_tag FROM messages WHERE id = {m:draft}) WHERE id = {m:circulating}`}},
-	{name: "messages.version/2", row: "acknowledged", names: []string{"messages"},
-		sql: []string{`UPDATE messages SET version = 2 WHERE id = {m:acknowledged}`}},
+	{name: "messages.version/one more", row: "acknowledged", names: []string{"messages"},
+		sql: []string{`UPDATE messages SET version = version + 1 WHERE id = {m:acknowledged}`}},
 
 	// message_versions.
 	{name: "message_versions.content_hash/another", row: "acknowledged", names: []string{"message_versions"},
@@ -108,7 +108,7 @@ var edits = []tamperCase{
 	{name: "message_versions.author_tag/another author", row: "acknowledged", names: []string{"message_versions"},
 		sql: []string{`UPDATE message_versions SET author_tag = (SELECT drafter_tag FROM messages WHERE id = {m:draft}) WHERE message_id = {m:acknowledged}`}},
 	{name: "message_versions/insert a version", row: "acknowledged", names: []string{"message_versions"},
-		sql: []string{`INSERT INTO message_versions (message_id, number, title, summary, body, content_hash, author_tag, created) SELECT message_id, 2, title, summary, body, content_hash, author_tag, created FROM message_versions WHERE message_id = {m:acknowledged} AND number = 1`}},
+		sql: []string{`INSERT INTO message_versions (message_id, number, title, summary, body, content_hash, author_tag, created) SELECT message_id, number + 1, title, summary, body, content_hash, author_tag, created FROM message_versions WHERE message_id = {m:acknowledged} AND number = (SELECT MAX(number) FROM message_versions WHERE message_id = {m:acknowledged})`}},
 
 	// coauthors, invitations, endorsers.
 	{name: "coauthors/delete", names: []string{"coauthors"},
@@ -221,6 +221,14 @@ var edits = []tamperCase{
 	{name: "invite_links/insert", names: []string{"invite_links"}, edit: insertInviteLink},
 	{name: "invite_links.message_id/another message", names: []string{"invite_links"},
 		sql: []string{`UPDATE invite_links SET message_id = {m:acknowledged}`}},
+
+	// The message model (issue 15).
+	{name: "vocabulary/insert a marking", names: []string{"vocabulary"},
+		sql: []string{`INSERT INTO vocabulary (kind, name, ord, created) VALUES ('classification', 'COSMIC', 99, {now})`}},
+	{name: "attachments/delete", names: []string{"attachments"}, pg: true,
+		sql: []string{`DELETE FROM attachments WHERE message_id = {m:closed}`}},
+	{name: "tier_distribution/insert", names: []string{"tier_distribution"},
+		sql: []string{`INSERT INTO tier_distribution (tier, email) VALUES ('Secretary', 'mallory@evil.example')`}},
 
 	// Shown to participants and the office.
 	{name: "notifications/insert", names: []string{"notifications"},

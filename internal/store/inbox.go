@@ -314,7 +314,9 @@ func (t *txn) refreshMeta(ctx context.Context, rows []dissent.MessageMeta, index
 // metaQuery lists only the columns the listing needs: at 10,000 messages,
 // every column scanned costs about a millisecond.
 const metaQuery = `SELECT id, org_id, state, signature_count, submitted_at, acknowledge_by, reply_by, reply_days,
-		acknowledged_at, replied_at FROM messages WHERE submitted_at IS NOT NULL`
+		acknowledged_at, replied_at, tier,
+		(SELECT v.topic FROM message_versions v WHERE v.message_id = messages.id AND v.number = messages.version)
+		FROM messages WHERE submitted_at IS NOT NULL`
 
 func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent.MessageMeta, error) {
 	if q.Fresh && t.metas != nil {
@@ -411,17 +413,18 @@ func (t *txn) loadMeta(ctx context.Context, query string, args []any) ([]dissent
 	var (
 		id                         string
 		org, state, ackBy, replyBy sql.RawBytes
+		tier, topic                sql.RawBytes
 		signatures, replyDays      int
 		submitted, acked, replied  sql.NullInt64
 	)
-	dest := []any{&id, &org, &state, &signatures, &submitted, &ackBy, &replyBy, &replyDays, &acked, &replied}
+	dest := []any{&id, &org, &state, &signatures, &submitted, &ackBy, &replyBy, &replyDays, &acked, &replied, &tier, &topic}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan message metadata: %w", err)
 		}
 		m := dissent.MessageMeta{ID: dissent.MessageID(id), OrgID: intern(org), State: dissent.State(intern(state)),
-			SignatureCount: signatures, ReplyDays: replyDays}
+			SignatureCount: signatures, ReplyDays: replyDays, Tier: intern(tier), Topic: intern(topic)}
 		m.SubmittedAt, m.AcknowledgedAt, m.RepliedAt = fromNS(submitted), fromNS(acked), fromNS(replied)
 		if m.AcknowledgeBy, err = parse(ackBy); err == nil {
 			m.ReplyBy, err = parse(replyBy)

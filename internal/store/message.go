@@ -14,7 +14,8 @@ import (
 
 const messageCols = `m.id, m.org_id, m.drafter_sealed, m.state, m.version, m.signature_count, m.created, m.updated,
 	m.submitted_at, m.acknowledge_by, m.reply_by, m.reply_days, m.extension_note, m.acknowledged_at, m.replied_at,
-	m.closed_at, m.redirect_note, m.redirect_to, v.title, v.summary, v.body, v.content_hash`
+	m.closed_at, m.redirect_note, m.redirect_to, v.title, v.summary, v.body, v.content_hash,
+	v.classification, v.topic, v.attachments, m.tier, m.related`
 
 const messageFrom = ` FROM messages m JOIN message_versions v ON v.message_id = m.id AND v.number = m.version`
 
@@ -23,6 +24,8 @@ type rawMessage struct {
 	m                    dissent.Message
 	drafter, ext, redir  []byte
 	title, summary, body []byte
+	related              []byte
+	attachments          string
 }
 
 func scanMessage(sc interface{ Scan(...any) error }) (rawMessage, error) {
@@ -32,7 +35,7 @@ func scanMessage(sc interface{ Scan(...any) error }) (rawMessage, error) {
 	var ackBy, replyBy sql.NullString
 	err := sc.Scan(&m.ID, &m.OrgID, &r.drafter, &m.State, &m.Version, &m.SignatureCount, &created, &updated,
 		&submitted, &ackBy, &replyBy, &m.ReplyDays, &r.ext, &acked, &replied, &closed, &r.redir, &m.RedirectTo,
-		&r.title, &r.summary, &r.body, &m.ContentHash)
+		&r.title, &r.summary, &r.body, &m.ContentHash, &m.Classification, &m.Topic, &r.attachments, &m.Tier, &r.related)
 	if err != nil {
 		return r, err
 	}
@@ -67,8 +70,38 @@ func (t *txn) unseal(ctx context.Context, r rawMessage) (dissent.Message, error)
 	if m.ExtensionNote, err = t.openText(ctx, m.ID, "messages", string(m.ID), "extension_note", r.ext); err != nil {
 		return m, err
 	}
-	m.RedirectNote, err = t.openText(ctx, m.ID, "messages", string(m.ID), "redirect_note", r.redir)
+	if m.RedirectNote, err = t.openText(ctx, m.ID, "messages", string(m.ID), "redirect_note", r.redir); err != nil {
+		return m, err
+	}
+	rel, err := t.open(ctx, m.ID, "messages", string(m.ID), "related", r.related)
+	if err != nil {
+		return m, err
+	}
+	for _, id := range strings.Fields(string(rel)) {
+		m.Related = append(m.Related, dissent.MessageID(id))
+	}
+	m.Attachments, err = t.attachmentsByIDs(ctx, m.ID, r.attachments)
 	return m, err
+}
+
+// sealRelated seals the related messages' ids, NULL when there are none.
+func (t *txn) sealRelated(ctx context.Context, m dissent.Message) (any, error) {
+	if len(m.Related) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(m.Related))
+	for i, id := range m.Related {
+		ids[i] = string(id)
+	}
+	return t.seal(ctx, m.ID, "messages", string(m.ID), "related", []byte(strings.Join(ids, " ")))
+}
+
+func attachmentIDs(as []dissent.Attachment) string {
+	ids := make([]string, len(as))
+	for i, a := range as {
+		ids[i] = a.ID
+	}
+	return strings.Join(ids, " ")
 }
 
 func (t *txn) CreateMessage(ctx context.Context, m dissent.Message, v dissent.Version) error {
@@ -81,9 +114,14 @@ func (t *txn) CreateMessage(ctx context.Context, m dissent.Message, v dissent.Ve
 	if err != nil {
 		return err
 	}
-	err = t.exec(ctx, "insert message", `INSERT INTO messages (id, org_id, drafter_tag, drafter_sealed, state, version, signature_count, created, updated, reply_days)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		string(m.ID), m.OrgID, t.tag(m.ID, m.DrafterID), drafter, string(m.State), m.Version, m.SignatureCount, ns(m.Created), ns(m.Updated), m.ReplyDays)
+	related, err := t.sealRelated(ctx, m)
+	if err != nil {
+		return err
+	}
+	err = t.exec(ctx, "insert message", `INSERT INTO messages (id, org_id, drafter_tag, drafter_sealed, state, version, signature_count, created, updated, reply_days, tier, related)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		string(m.ID), m.OrgID, t.tag(m.ID, m.DrafterID), drafter, string(m.State), m.Version, m.SignatureCount, ns(m.Created), ns(m.Updated), m.ReplyDays,
+		m.Tier, related)
 	if err != nil {
 		return err
 	}
@@ -133,11 +171,15 @@ func (t *txn) UpdateMessage(ctx context.Context, m dissent.Message) error {
 	if err != nil {
 		return err
 	}
+	related, err := t.sealRelated(ctx, m)
+	if err != nil {
+		return err
+	}
 	res, err := t.q.ExecContext(ctx, `UPDATE messages SET state = $2, version = $3, signature_count = $4, updated = $5,
 		submitted_at = $6, acknowledge_by = $7, reply_by = $8, reply_days = $9, extension_note = $10, acknowledged_at = $11,
-		replied_at = $12, closed_at = $13, redirect_note = $14, redirect_to = $15 WHERE id = $1`,
+		replied_at = $12, closed_at = $13, redirect_note = $14, redirect_to = $15, tier = $16, related = $17 WHERE id = $1`,
 		string(m.ID), string(m.State), m.Version, m.SignatureCount, ns(m.Updated), ns(m.SubmittedAt), deadline(m.AcknowledgeBy),
-		deadline(m.ReplyBy), m.ReplyDays, ext, ns(m.AcknowledgedAt), ns(m.RepliedAt), ns(m.ClosedAt), redir, m.RedirectTo)
+		deadline(m.ReplyBy), m.ReplyDays, ext, ns(m.AcknowledgedAt), ns(m.RepliedAt), ns(m.ClosedAt), redir, m.RedirectTo, m.Tier, related)
 	if err != nil {
 		return fmt.Errorf("update message: %w", err)
 	}
@@ -162,13 +204,15 @@ func (t *txn) AddVersion(ctx context.Context, v dissent.Version) error {
 			return err
 		}
 	}
-	return t.exec(ctx, "insert version", `INSERT INTO message_versions (message_id, number, title, summary, body, content_hash, author_tag, created)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		string(v.MessageID), v.Number, cols[0], cols[1], cols[2], v.ContentHash, t.tag(v.MessageID, v.AuthorID), ns(v.Created))
+	return t.exec(ctx, "insert version", `INSERT INTO message_versions (message_id, number, title, summary, body, content_hash, author_tag, created,
+		classification, topic, attachments)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		string(v.MessageID), v.Number, cols[0], cols[1], cols[2], v.ContentHash, t.tag(v.MessageID, v.AuthorID), ns(v.Created),
+		v.Classification, v.Topic, attachmentIDs(v.Attachments))
 }
 
 func (t *txn) Versions(ctx context.Context, id dissent.MessageID) ([]dissent.Version, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT number, title, summary, body, content_hash, created
+	rows, err := t.q.QueryContext(ctx, `SELECT number, title, summary, body, content_hash, created, classification, topic, attachments
 		FROM message_versions WHERE message_id = $1 ORDER BY number`, string(id))
 	if err != nil {
 		return nil, fmt.Errorf("list versions: %w", err)
@@ -176,12 +220,13 @@ func (t *txn) Versions(ctx context.Context, id dissent.MessageID) ([]dissent.Ver
 	type raw struct {
 		v                    dissent.Version
 		title, summary, body []byte
+		attachments          string
 	}
 	var rs []raw
 	for rows.Next() {
 		r := raw{v: dissent.Version{MessageID: id}}
 		var created sql.NullInt64
-		if err := rows.Scan(&r.v.Number, &r.title, &r.summary, &r.body, &r.v.ContentHash, &created); err != nil {
+		if err := rows.Scan(&r.v.Number, &r.title, &r.summary, &r.body, &r.v.ContentHash, &created, &r.v.Classification, &r.v.Topic, &r.attachments); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan version: %w", err)
 		}
@@ -202,6 +247,9 @@ func (t *txn) Versions(ctx context.Context, id dissent.MessageID) ([]dissent.Ver
 			return nil, err
 		}
 		if v.Body, err = t.openText(ctx, id, "message_versions", row, "body", r.body); err != nil {
+			return nil, err
+		}
+		if v.Attachments, err = t.attachmentsByIDs(ctx, id, r.attachments); err != nil {
 			return nil, err
 		}
 		out[i] = v

@@ -41,6 +41,7 @@ func (s *Server) adminRoutes() {
 	m.handle("POST /admin/people/{id}/signin-link", s.page(s.handleAdminSignInLink))
 	m.handle("POST /admin/people/{id}/tokens", s.page(s.handleAdminTokenCreate))
 	m.handle("POST /admin/people/{id}/tokens/{token}/revoke", s.page(s.handleAdminTokenRevoke))
+	s.vocabularyAdminRoutes() // model.go
 	m.handle("GET /audit", s.page(s.handleAudit))
 	if s.demo {
 		s.demoRoutes()

@@ -85,7 +85,7 @@ func (s *Server) initAuth(o AuthOptions) {
 	sessions := a.sessions.Middleware(s.mux)
 	s.handler = cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+			r.Body = http.MaxBytesReader(w, r.Body, s.bodyLimit(r))
 		}
 		sessions.ServeHTTP(w, r)
 	}))

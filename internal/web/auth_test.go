@@ -375,9 +375,11 @@ func TestEveryRouteSecured(t *testing.T) {
 			if !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") || !strings.HasPrefix(csp, "default-src 'none'") {
 				t.Errorf("Content-Security-Policy = %q", csp)
 			}
-			if cc := h.Get("Cache-Control"); !strings.Contains(cc, "no-store") && !strings.HasPrefix(path, "/static/") && !strings.HasPrefix(path, "/log/") && path != "/api/v1/openapi.json" {
+			if cc := h.Get("Cache-Control"); !strings.Contains(cc, "no-store") && !strings.HasPrefix(path, "/static/") && !strings.HasPrefix(path, "/log/") &&
+				path != "/api/v1/openapi.json" && path != "/report" && path != "/api/v1/report" {
 				// Public documents (the script, the OpenAPI document, the
-				// public audit log) may be cached; nothing else may.
+				// public audit log, the public report) may be cached;
+				// nothing else may.
 				t.Errorf("Cache-Control = %q; want no-store", cc)
 			}
 			if h.Get("Permissions-Policy") == "" {

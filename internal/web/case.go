@@ -281,6 +281,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, a dissent.Ac
 	}
 	c.SignersOpen = len(c.Signers) <= collapseAt
 	p.Data = c
+	p.Marking = v.Classification
 	s.show(w, r, status, "msg-case", p)
 }
 

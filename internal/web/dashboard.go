@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"math"
 	"net/http"
 	"net/url"
@@ -155,6 +154,12 @@ func newStatsPage(st dissent.Stats, action string, all bool) statsPage {
 			countChart("chart-signers", "Signatures per message", "Messages by the number of signatures on the submitted version.", st.Signers),
 		)
 	}
+	if len(st.ByTopic) > 0 {
+		d.Charts = append(d.Charts, countChart("chart-topics", "By topic", "Messages by policy topic.", st.ByTopic))
+	}
+	if len(st.ByTier) > 0 {
+		d.Charts = append(d.Charts, countChart("chart-tiers", "By tier", "Messages by the distribution tier they are addressed to.", st.ByTier))
+	}
 	q := url.Values{}
 	for k, v := range map[string]string{"org": st.Filter.Org, "from": st.Filter.From, "to": st.Filter.To} {
 		if v != "" {
@@ -221,25 +226,8 @@ func (s *Server) handleStatisticsCSV(w http.ResponseWriter, r *http.Request, a d
 		s.showOfficeError(w, r, a, "Statistics", err)
 		return
 	}
-	d := newStatsPage(st, "", true)
 	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
-	rows := [][]string{{"section", "label", "value", "due"}, {"as_of", "", st.AsOf.UTC().Format("2006-01-02T15:04:05Z"), ""}}
-	for _, x := range d.Summary {
-		rows = append(rows, []string{"summary", x.Label, x.Value, ""})
-	}
-	for _, x := range d.Rows {
-		rows = append(rows, []string{"timeliness", x.Measure, strconv.Itoa(x.OnTime), strconv.Itoa(x.Due)})
-	}
-	for _, sec := range []struct {
-		name string
-		cs   []dissent.StatsCount
-	}{{"by_month", st.ByMonth}, {"by_org", st.ByOrg}, {"by_state", st.ByState}, {"open_by_age_working_days", st.OpenByAge}, {"signatures", st.Signers}} {
-		for _, c := range sec.cs {
-			rows = append(rows, []string{sec.name, c.Label, strconv.Itoa(c.N), ""})
-		}
-	}
-	if err := cw.WriteAll(rows); err != nil {
+	if err := writeStatsCSV(&buf, st); err != nil {
 		s.showOfficeError(w, r, a, "Statistics", err)
 		return
 	}

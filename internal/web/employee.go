@@ -41,8 +41,9 @@ func (s *Server) messagePageRoutes() {
 	m.handle("GET /messages/{id}/access-log", s.page(s.handleAccessLogPage))
 	m.handle("GET /messages/{id}/print", s.page(s.handlePrintPage))
 	m.handle("GET /messages/{id}/versions", s.page(s.handleVersionsPage))
-	s.casePageRoutes()   // case.go
-	s.inviteLinkRoutes() // invitelink.go
+	s.casePageRoutes()       // case.go
+	s.inviteLinkRoutes()     // invitelink.go
+	s.attachmentPageRoutes() // model.go
 }
 
 // --- shared helpers of the message pages ---
@@ -303,6 +304,23 @@ type editorPage struct {
 	Autosave bool   // the server saves the draft as it is typed (JS)
 	DraftKey string // key of the browser's copy of unsaved text (JS)
 	Expired  bool   // the session ended: the text is kept, sign in again
+	Vocab    dissent.Vocabulary
+	// Classification is the marking of the version being edited, for the
+	// banner; Attachments its files.
+	Classification string
+	Attachments    []dissent.Attachment
+}
+
+// VocabOptions lists the choices of one kind for the editor: the entries in
+// use, and a retired one only if it is the current value.
+func (e editorPage) VocabOptions(kind, current string) []string {
+	var out []string
+	for _, x := range e.Vocab.Of(dissent.VocabKind(kind)) {
+		if x.Retired.IsZero() || x.Name == current {
+			out = append(out, x.Name)
+		}
+	}
+	return out
 }
 
 func newEditor(id dissent.MessageID) editorPage {
@@ -315,7 +333,13 @@ func newEditor(id dissent.MessageID) editorPage {
 }
 
 func (s *Server) showEditor(w http.ResponseWriter, r *http.Request, a *dissent.Actor, status int, p *pageData, e editorPage) {
+	if a != nil {
+		if v, err := s.svc.GetVocabulary(r.Context()); err == nil {
+			e.Vocab = v
+		}
+	}
 	p.Data = e
+	p.Marking = e.Classification
 	s.show(w, r, status, "msg-editor", p)
 }
 
@@ -339,8 +363,10 @@ func (s *Server) handleEditorEdit(w http.ResponseWriter, r *http.Request, a diss
 		return
 	}
 	p := s.newPage(r, &a, "Edit the draft")
-	p.Form = url.Values{"title": {v.Title.Reveal()}, "summary": {v.Summary.Reveal()}, "body": {v.Body.Reveal()}}
+	p.Form = url.Values{"title": {v.Title.Reveal()}, "summary": {v.Summary.Reveal()}, "body": {v.Body.Reveal()},
+		"classification": {v.Classification}, "topic": {v.Topic}, "tier": {v.Tier}, "related": {joinIDs(v.Related)}}
 	e := newEditor(v.ID)
+	e.Classification, e.Attachments = v.Classification, v.Attachments
 	e.Version, e.Next, e.Signers, e.State, e.Autosave = v.Version, v.Version+1, v.SignatureCount, v.State, v.State == dissent.StateDraft
 	if !v.State.Editable() {
 		p.Error = "This message is " + string(v.State) + " and can no longer be edited."
@@ -384,7 +410,31 @@ func (s *Server) editorPost(h func(http.ResponseWriter, *http.Request, dissent.A
 
 func draftOf(r *http.Request) dissent.Draft {
 	f := r.PostForm
-	return dissent.Draft{Title: f.Get("title"), Summary: f.Get("summary"), Body: f.Get("body")}
+	d := dissent.Draft{Title: f.Get("title"), Summary: f.Get("summary"), Body: f.Get("body")}
+	// The model's fields count only when the form has them, so that a form
+	// without them (an older tab, a script) leaves them as they are.
+	for _, x := range []struct {
+		name string
+		to   **string
+	}{{"classification", &d.Classification}, {"topic", &d.Topic}, {"tier", &d.Tier}} {
+		if f.Has(x.name) {
+			v := f.Get(x.name)
+			*x.to = &v
+		}
+	}
+	if f.Has("related") {
+		rel := splitList(f.Get("related"))
+		d.Related = &rel
+	}
+	return d
+}
+
+func joinIDs(ids []dissent.MessageID) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = string(id)
+	}
+	return strings.Join(out, "\n")
 }
 
 // editorRefuse shows the editor again with what was typed and the error
@@ -534,6 +584,7 @@ func (s *Server) showSign(w http.ResponseWriter, r *http.Request, a dissent.Acto
 		}
 	}
 	p.Data = sp
+	p.Marking = v.Classification
 	s.show(w, r, status, "msg-sign", p)
 }
 
@@ -600,6 +651,7 @@ func (s *Server) showSubmit(w http.ResponseWriter, r *http.Request, a dissent.Ac
 		p.Error = "This message is " + string(v.State) + " and cannot be submitted again."
 	}
 	p.Data = sp
+	p.Marking = sp.V.Classification
 	s.show(w, r, status, "msg-submit", p)
 }
 
@@ -702,6 +754,7 @@ func (s *Server) handlePrintPage(w http.ResponseWriter, r *http.Request, a disse
 	}
 	p := s.newPage(r, &a, "Print")
 	p.Data = pp
+	p.Marking = v.Classification // the layout repeats it at the top and the bottom
 	s.show(w, r, http.StatusOK, "msg-print", p)
 }
 
@@ -712,6 +765,7 @@ type versionsPage struct {
 	Title, Summary     []diffOp
 	Body               []diffOp
 	TooLong, Different bool
+	Classification     string // of the newest version, for the banner
 }
 
 func (s *Server) handleVersionsPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -726,6 +780,9 @@ func (s *Server) handleVersionsPage(w http.ResponseWriter, r *http.Request, a di
 	}
 	p := s.newPage(r, &a, "Versions")
 	vp := versionsPage{ID: id, Versions: vs}
+	if len(vs) > 0 {
+		vp.Classification = vs[len(vs)-1].Classification
+	}
 	if n := len(vs); n > 0 {
 		vp.From, vp.To = max(1, vs[n-1].Number-1), vs[n-1].Number
 		q := r.URL.Query()
@@ -756,6 +813,7 @@ func (s *Server) handleVersionsPage(w http.ResponseWriter, r *http.Request, a di
 		vp.Different = from.ContentHash != to.ContentHash
 	}
 	p.Data = vp
+	p.Marking = vp.Classification
 	s.show(w, r, http.StatusOK, "msg-versions", p)
 }
 

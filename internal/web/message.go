@@ -10,6 +10,17 @@ type draftRequest struct {
 	Title   string `json:"title"`
 	Summary string `json:"summary"`
 	Body    string `json:"body"`
+	// The message model's fields are optional: absent leaves them as they
+	// are (a new message: none).
+	Classification *string   `json:"classification"`
+	Topic          *string   `json:"topic"`
+	Tier           *string   `json:"tier"`
+	Related        *[]string `json:"related"`
+}
+
+func (r draftRequest) draft() dissent.Draft {
+	return dissent.Draft{Title: r.Title, Summary: r.Summary, Body: r.Body,
+		Classification: r.Classification, Topic: r.Topic, Tier: r.Tier, Related: r.Related}
 }
 
 func (s *Server) handleMessageCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -18,7 +29,7 @@ func (s *Server) handleMessageCreate(w http.ResponseWriter, r *http.Request, a d
 		s.writeError(w, r, err)
 		return
 	}
-	m, err := s.svc.CreateMessage(r.Context(), a, dissent.Draft{Title: req.Title, Summary: req.Summary, Body: req.Body})
+	m, err := s.svc.CreateMessage(r.Context(), a, req.draft())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -66,7 +77,7 @@ func (s *Server) handleMessageEdit(w http.ResponseWriter, r *http.Request, a dis
 		s.writeError(w, r, err)
 		return
 	}
-	m, err := s.svc.EditMessage(r.Context(), a, id, dissent.Draft{Title: req.Title, Summary: req.Summary, Body: req.Body})
+	m, err := s.svc.EditMessage(r.Context(), a, id, req.draft())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -86,16 +97,20 @@ func (s *Server) handleVersionList(w http.ResponseWriter, r *http.Request, a dis
 		return
 	}
 	type versionJSON struct {
-		Number      int     `json:"number"`
-		Title       string  `json:"title"`
-		Summary     string  `json:"summary"`
-		Body        string  `json:"body"`
-		ContentHash string  `json:"content_hash"`
-		CreatedAt   *string `json:"created_at"`
+		Number         int              `json:"number"`
+		Title          string           `json:"title"`
+		Summary        string           `json:"summary"`
+		Body           string           `json:"body"`
+		ContentHash    string           `json:"content_hash"`
+		CreatedAt      *string          `json:"created_at"`
+		Classification string           `json:"classification"`
+		Topic          string           `json:"topic"`
+		Attachments    []attachmentJSON `json:"attachments"`
 	}
 	out := make([]versionJSON, len(vs))
 	for i, v := range vs {
-		out[i] = versionJSON{v.Number, v.Title.Reveal(), v.Summary.Reveal(), v.Body.Reveal(), v.ContentHash, ts(v.Created)}
+		out[i] = versionJSON{v.Number, v.Title.Reveal(), v.Summary.Reveal(), v.Body.Reveal(), v.ContentHash, ts(v.Created),
+			v.Classification, v.Topic, attachmentsOut(v.Attachments)}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"versions": out})
 }

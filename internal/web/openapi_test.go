@@ -245,7 +245,7 @@ func TestOpenAPIOperationsAreRoutes(t *testing.T) {
 func TestOpenAPISecurity(t *testing.T) {
 	doc := loadOpenAPI(t)
 	srv := testServer()
-	examples := map[string]string{"id": "0123456789abcdef0123456789abcdef", "reply": "1", "secret": "dsl_example", "org": "state", "file": "passkey.js", "level": "0", "index": "000"}
+	examples := map[string]string{"id": "0123456789abcdef0123456789abcdef", "reply": "1", "secret": "dsl_example", "org": "state", "file": "passkey.js", "level": "0", "index": "000", "aid": "0123456789abcdef0123456789abcdef"}
 	param := regexp.MustCompile(`\{(\w+)\}`)
 	ops := operations(t, doc)
 	routes := make([]string, 0, len(ops))
@@ -373,6 +373,14 @@ func TestOpenAPISchemasMatchViews(t *testing.T) {
 		{"AccessEntry", accessJSON{}, true},
 		{"Invitation", invitationJSON{}, true},
 		{"Notification", notificationJSON{}, true},
+		{"Attachment", attachmentJSON{}, true},
+		{"Vocabulary", vocabularyJSON{}, true},
+		{"VocabEntry", vocabEntryJSON{}, true},
+		{"StatisticsRow", statsRowJSON{}, true},
+		{"FindingSummary", findingJSON{}, true},
+		{"PublicReport", dissent.PublicReport{}, true},
+		{"ReportCount", dissent.ReportCount{}, true},
+		{"ReportShare", dissent.ReportShare{}, true},
 		{"DraftRequest", draftRequest{}, false},
 		{"EmailRequest", emailRequest{}, false},
 		{"InvitationRequest", emailsRequest{}, false},

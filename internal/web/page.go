@@ -65,6 +65,7 @@ var templateFuncs = template.FuncMap{
 	"markdown": func(t dissent.Text) template.HTML { return renderMarkdown(t.Reveal()) },
 	"pkid":     passkeyID,
 	"has":      func(a *dissent.Actor, r string) bool { return a != nil && a.Roles.Has(dissent.Role(r)) },
+	"list":     func(s ...string) []string { return s },
 	// stats pairs a statistics page's data with the heading of its
 	// timeliness chart, for the shared "stats-body" template.
 	"stats": func(page any, heading string) struct {
@@ -182,6 +183,10 @@ var flashes = map[string]string{
 	"endorsed":        "Endorsement recorded.",
 	"updated":         "Saved.",
 	"imported":        "People imported.",
+	"attached":        "The file is attached: a new version, which co-signers must sign again.",
+	"detached":        "The file is removed: a new version, which co-signers must sign again.",
+	"vocab_added":     "Added.",
+	"vocab_retired":   "Retired; messages that carry it keep it.",
 }
 
 // flashText is the notice the query asks for. A notice may show counts,

@@ -43,19 +43,20 @@ var rolePages = []struct {
 	role  string
 	pages []pageCase
 }{
-	{"", []pageCase{{path: "/signin"}}},
+	{"", []pageCase{{path: "/signin"}, {path: "/report"}}},
 	{"employee", []pageCase{{path: "/account"}, {path: "/messages"}, {path: "/messages/new"}, {path: "/messages/{msg}"},
 		{path: "/messages/{draft}"}, {path: "/messages/{draft}/edit"}, {path: "/messages/{draft}/versions?from=1&to=2"},
-		{path: "/messages/{msg}/receipt"}, {path: "/messages/{msg}/access-log"}, {path: "/notifications"}, {path: "/exposure"}}},
+		{path: "/messages/{msg}/receipt"}, {path: "/messages/{msg}/access-log"}, {path: "/notifications"}, {path: "/exposure"},
+		{path: "/messages/{draft}/print"}}},
 	{"officer", []pageCase{{path: "/inbox"}, {path: "/inbox?state=all&due=soon"}, {path: "/dashboard"}, {path: "/messages/{msg}"},
 		{path: "/exposure"}, {path: "/notifications"}}},
-	{"director", []pageCase{{path: "/inbox?state=all"}, {path: "/dashboard"}, {path: "/messages/{msg}"}}},
+	{"director", []pageCase{{path: "/inbox?state=all"}, {path: "/dashboard"}, {path: "/messages/{msg}"}, {path: "/tiers"}}},
 	{"principal", []pageCase{{path: "/distributed"}, {path: "/messages/{msg}"}}},
 	{"reviewer", []pageCase{{path: "/consultations"}, {path: "/messages/{msg}"}}},
 	{"monitor", []pageCase{{path: "/timeliness"}, {path: "/messages/{msg}"}}},
 	{"auditor", []pageCase{{path: "/account"}, {path: "/audit"}}},
 	{"admin", []pageCase{{path: "/account"}, {path: "/admin"}, {path: "/admin/orgs"}, {path: "/admin/orgs/state"},
-		{path: "/admin/people"}, {path: "/admin/people/import"}}},
+		{path: "/admin/people"}, {path: "/admin/people/import"}, {path: "/admin/vocabulary"}}},
 }
 
 // pagesEnv is a deployment with messages in every state for the table.
@@ -165,6 +166,39 @@ func newPagesEnv(t *testing.T, texts, names []string) *pagesEnv {
 	}
 	if d, err = e.Svc.EditMessage(ctx, drafter, d.ID, dissent.Draft{Title: "Draft in progress", Summary: texts[0], Body: texts[0] + "\n\n" + texts[len(texts)-1]}); err != nil {
 		t.Fatal(err)
+	}
+	// The message model carries the texts too: vocabulary names (those that
+	// fit a name), a marking and topic on the draft, and an attachment named
+	// with a text.
+	var mark, topic *string
+	for i, text := range texts {
+		for _, k := range []dissent.VocabKind{dissent.VocabClassification, dissent.VocabTopic, dissent.VocabTier} {
+			v, err := e.Svc.AddVocabulary(ctx, dissent.System, k, text)
+			if err != nil {
+				v, err = e.Svc.AddVocabulary(ctx, dissent.System, k, string(k)+" "+strconv.Itoa(i))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k == dissent.VocabClassification && mark == nil {
+				mark = &v.Name
+			}
+			if k == dissent.VocabTopic && topic == nil {
+				topic = &v.Name
+			}
+		}
+		if i >= 3 {
+			break
+		}
+	}
+	if d, err = e.Svc.EditMessage(ctx, drafter, d.ID, dissent.Draft{Title: "Draft in progress", Summary: texts[0], Body: texts[0] + "\n\n" + texts[len(texts)-1],
+		Classification: mark, Topic: topic}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.AddAttachment(ctx, drafter, d.ID, texts[0], []byte(texts[0])); err != nil {
+		if _, err := e.Svc.AddAttachment(ctx, drafter, d.ID, "annex.txt", []byte(texts[0])); err != nil {
+			t.Fatal(err)
+		}
 	}
 	pe.msg["draft"] = d.ID
 	first := dissent.MessageID("")

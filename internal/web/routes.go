@@ -53,6 +53,10 @@ func (s *Server) routes() {
 	m.handle("POST /api/v1/messages/{id}/break-glass", s.authed(s.handleBreakGlass))
 	m.handle("GET /api/v1/messages/{id}/access-log", s.authed(s.handleAccessLog))
 	m.handle("GET /api/v1/messages/{id}/receipt", s.authed(s.handleReceipt))
+	m.handle("POST /api/v1/messages/{id}/attachments", s.authed(s.handleAttachmentCreate))
+	m.handle("GET /api/v1/messages/{id}/attachments/{aid}", s.authed(s.handleAttachmentShow))
+	m.handle("DELETE /api/v1/messages/{id}/attachments/{aid}", s.authed(s.handleAttachmentDelete))
+	m.handle("GET /api/v1/vocabulary", s.authed(s.handleVocabulary))
 
 	s.authRoutes()        // sign-in, sessions, tokens: pages.go
 	s.officePageRoutes()  // inbox, dashboards, principals' and reviewers' lists: office_pages.go
@@ -60,6 +64,8 @@ func (s *Server) routes() {
 	s.adminRoutes()       // administration, audit, and the demo's sign-ins: admin.go
 	s.exposureRoutes()    // articles, findings, feeds: exposure.go
 	s.participantRoutes() // invitees, reminders, notifications in the API: participants.go
+	s.reportRoutes()      // the public report, statistics and findings as JSON: report.go
+	s.tierRoutes()        // the tiers' default distribution lists: model.go
 
 	// Web pages (templates/*.html). Each page handler is wrapped in s.page,
 	// which sends a visitor without a session to /signin.

@@ -30,6 +30,7 @@ type Server struct {
 	auth         *authState   // sign-in, sessions, limits (auth.go)
 	handler      http.Handler // the mux behind the security middleware
 	metrics      Metrics      // request metrics and GET /metrics (metrics.go); nil: none
+	report       reportCache  // the public report page, rendered once per set of numbers (report.go)
 }
 
 // Options configure a Server.

@@ -36,6 +36,28 @@ type messageJSON struct {
 	Consultations   []consultationJSON `json:"consultations,omitempty"`
 	Meetings        []meetingJSON      `json:"meetings,omitempty"`
 	Relation        []string           `json:"relation,omitempty"`
+	Classification  string             `json:"classification"`
+	Topic           string             `json:"topic"`
+	Tier            string             `json:"tier"`
+	Related         []string           `json:"related,omitempty"`
+	Attachments     []attachmentJSON   `json:"attachments,omitempty"`
+}
+
+// attachmentJSON is an attachment's metadata; its bytes are at
+// GET /api/v1/messages/{id}/attachments/{aid}.
+type attachmentJSON struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+func attachmentsOut(as []dissent.Attachment) []attachmentJSON {
+	out := make([]attachmentJSON, len(as))
+	for i, a := range as {
+		out[i] = attachmentJSON{ID: a.ID, Name: a.Name.Reveal(), Size: a.Size, SHA256: a.SHA256}
+	}
+	return out
 }
 
 type replyJSON struct {
@@ -101,6 +123,7 @@ func messageOut(m dissent.Message) messageJSON {
 		SignatureCount: m.SignatureCount, CreatedAt: ts(m.Created), UpdatedAt: ts(m.Updated), SubmittedAt: ts(m.SubmittedAt),
 		AcknowledgeBy: date(m.AcknowledgeBy), ReplyBy: date(m.ReplyBy), ReplyDays: m.ReplyDays,
 		AcknowledgedAt: ts(m.AcknowledgedAt), RepliedAt: ts(m.RepliedAt), ClosedAt: ts(m.ClosedAt), RedirectedTo: m.RedirectTo,
+		Classification: m.Classification, Topic: m.Topic, Tier: m.Tier,
 	}
 }
 
@@ -110,6 +133,12 @@ func messageWithText(m dissent.Message) messageJSON {
 	j := messageOut(m)
 	j.Title, j.Summary, j.Body = text(m.Title), text(m.Summary), text(m.Body)
 	j.ExtensionReason, j.RedirectReason = optText(m.ExtensionNote), optText(m.RedirectNote)
+	for _, id := range m.Related {
+		j.Related = append(j.Related, string(id))
+	}
+	if len(m.Attachments) > 0 {
+		j.Attachments = attachmentsOut(m.Attachments)
+	}
 	return j
 }
 

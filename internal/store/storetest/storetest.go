@@ -47,6 +47,9 @@ func Run(t *testing.T, open Opener) {
 		{"Exposure", testExposure},
 		{"InviteLinks", testInviteLinks},               // invitelink.go
 		{"ParticipationIndex", testParticipationIndex}, // pseudonym.go
+		{"Vocabulary", testVocabulary},                 // model.go
+		{"MessageModel", testMessageModel},             // model.go
+		{"TierDistribution", testTierDistribution},     // model.go
 	}
 	tests = append(tests, jobTests...) // jobs.go
 	for _, tt := range tests {
