@@ -154,20 +154,25 @@ func (s *Service) AuthenticateToken(ctx context.Context, token Secret, addr stri
 		rec, p, err = tx.TokenByHash(ctx, hash)
 		return err
 	})
-	if ErrorKind(err) == KindNotFound {
+	if ErrorKind(err) == KindNotFound || err == nil && !p.Active() {
 		return Actor{}, bad
 	}
 	if err != nil {
 		return Actor{}, err
 	}
 	now := s.now().UTC()
-	if rec.LastUsed.IsZero() || now.Sub(rec.LastUsed) >= TokenUseInterval || now.Before(rec.LastUsed) {
+	if !p.Activated || rec.LastUsed.IsZero() || now.Sub(rec.LastUsed) >= TokenUseInterval || now.Before(rec.LastUsed) {
 		err := s.store.Update(ctx, func(tx Tx) error {
 			if _, _, err := tx.TokenByHash(ctx, hash); err != nil {
 				return err // revoked meanwhile
 			}
 			if err := tx.TouchToken(ctx, hash, now); err != nil {
 				return err
+			}
+			if !p.Activated {
+				if err := tx.MarkActivated(ctx, p.ID); err != nil {
+					return err
+				}
 			}
 			return tx.AppendEvent(ctx, Event{At: now, ActorID: p.ID, Kind: "token.used", Detail: "token " + rec.ID + addrDetail(addr)})
 		})
@@ -211,7 +216,10 @@ func (s *Service) CreateToken(ctx context.Context, a Actor, label string) (Token
 		if err := tx.CreateTokenRecord(ctx, rec); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, Event{At: rec.Created, ActorID: a.ID, Kind: "token.created", Detail: "token " + rec.ID})
+		if err := tx.AppendEvent(ctx, Event{At: rec.Created, ActorID: a.ID, Kind: "token.created", Detail: "token " + rec.ID}); err != nil {
+			return err
+		}
+		return s.noticeAccount(ctx, tx, a.ID, NoticeTokenCreated, Secret{})
 	})
 	if err != nil {
 		return TokenInfo{}, Secret{}, err
@@ -361,7 +369,7 @@ func (s *Service) SessionActor(ctx context.Context, id PersonID) (Actor, error) 
 		p, err = tx.Person(ctx, id)
 		return err
 	})
-	if ErrorKind(err) == KindNotFound {
+	if ErrorKind(err) == KindNotFound || err == nil && !p.Active() {
 		return Actor{}, errBadCredential("signed_out", "your session has ended; sign in again")
 	}
 	return Actor{p}, err
@@ -392,7 +400,17 @@ func (s *Service) RecordFailedSignIn(ctx context.Context, method, reason, addr s
 	})
 }
 
+// signedIn refuses a deactivated person and records a sign-in, in the
+// transaction that signs them in.
 func (s *Service) signedIn(ctx context.Context, tx Tx, p Person, method, addr string) error {
+	if !p.Active() {
+		return errDeactivated()
+	}
+	if !p.Activated {
+		if err := tx.MarkActivated(ctx, p.ID); err != nil {
+			return err
+		}
+	}
 	return tx.AppendEvent(ctx, Event{At: s.now().UTC(), ActorID: p.ID, Kind: "signin." + method, Detail: personDetail(p.ID) + addrDetail(addr)})
 }
 
@@ -506,7 +524,10 @@ func (s *Service) AddPasskey(ctx context.Context, a Actor, p Passkey) error {
 		if err := tx.AddPasskey(ctx, p); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, Event{At: p.Created, ActorID: a.ID, Kind: "passkey.added", Detail: personDetail(a.ID)})
+		if err := tx.AppendEvent(ctx, Event{At: p.Created, ActorID: a.ID, Kind: "passkey.added", Detail: personDetail(a.ID)}); err != nil {
+			return err
+		}
+		return s.noticeAccount(ctx, tx, a.ID, NoticePasskeyAdded, Secret{})
 	})
 }
 

@@ -22,6 +22,7 @@ type Service struct {
 	calendars CalendarFunc
 	audit     AuditLog
 	log       *slog.Logger
+	mail      bool // the deployment sends e-mail (account.go)
 
 	exposureMu sync.Mutex     // guards exposure (exposure.go)
 	exposure   *exposureState // nil until SetExposureEngine
@@ -34,11 +35,14 @@ type ServiceConfig struct {
 	Calendars CalendarFunc     // required for submissions
 	AuditLog  AuditLog         // required for receipts and the public log
 	Logger    *slog.Logger     // defaults to slog.Default()
+	// Mail says the deployment sends e-mail: sign-in links issued on the
+	// web then go to the person by e-mail, never to the administrator.
+	Mail bool
 }
 
 // NewService returns a Service.
 func NewService(c ServiceConfig) *Service {
-	s := &Service{store: c.Store, now: c.Now, calendars: c.Calendars, audit: c.AuditLog, log: c.Logger}
+	s := &Service{store: c.Store, now: c.Now, calendars: c.Calendars, audit: c.AuditLog, log: c.Logger, mail: c.Mail}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -103,6 +107,9 @@ func (s *Service) Authenticate(ctx context.Context, token Secret) (Actor, error)
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
 		p, err = tx.PersonByTokenHash(ctx, TokenHash(token))
+		if err == nil && !p.Active() {
+			return ErrNotFound("token")
+		}
 		return err
 	})
 	if ErrorKind(err) == KindNotFound {
@@ -229,6 +236,11 @@ func (s *Service) AddPeople(ctx context.Context, actor Actor, in []PersonInput) 
 	if !actor.Roles.Has(RoleAdmin) {
 		return nil, errForbidden("only an administrator may add people")
 	}
+	for _, p := range in {
+		if p.WantToken && actor.ID != 0 {
+			return nil, errRefused("token_for_other", "an administrator may not issue API tokens for other people; they create their own on their account page")
+		}
+	}
 	now := s.now().UTC()
 	rows := make([]PersonInput, len(in))
 	for i, p := range in {
@@ -294,6 +306,9 @@ func (s *Service) AddPeople(ctx context.Context, actor Actor, in []PersonInput) 
 					return err
 				}
 				out[i].Token = tok
+				if err := s.noticeAccount(ctx, tx, id, NoticeTokenIssued, Secret{}); err != nil {
+					return err
+				}
 			}
 			if err := tx.AppendEvent(ctx, Event{At: now, ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "person.added", Detail: "person " + strconv.Itoa(int(id)) + " roles " + Roles(p.Roles).String()}); err != nil {
 				return err
@@ -339,10 +354,12 @@ func (s *Service) AddPeople(ctx context.Context, actor Actor, in []PersonInput) 
 	return out, nil
 }
 
-// IssueToken creates a new bearer token for a person.
+// IssueToken creates a new bearer token for a person. Only the command line
+// on the server (System) may: no administrator issues a token for another
+// person. The person is told.
 func (s *Service) IssueToken(ctx context.Context, actor Actor, email string) (Secret, error) {
-	if !actor.Roles.Has(RoleAdmin) {
-		return Secret{}, errForbidden("only an administrator may issue tokens for others")
+	if !actor.Roles.Has(RoleAdmin) || actor.ID != 0 {
+		return Secret{}, errRefused("token_for_other", "an administrator may not issue API tokens for other people; they create their own on their account page")
 	}
 	email, err := NormalizeEmail("email", email)
 	if err != nil {
@@ -354,11 +371,17 @@ func (s *Service) IssueToken(ctx context.Context, actor Actor, email string) (Se
 		if err != nil {
 			return errInvalid("email", "unknown_person", "no person %q in the directory", email)
 		}
+		if !p.Active() {
+			return errRefused("deactivated", p.Email+" is deactivated; reactivate them first")
+		}
 		now := s.now().UTC()
 		if err := tx.CreateToken(ctx, p.ID, TokenHash(tok), now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, Event{At: now, ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "token.issued", Detail: "person " + strconv.Itoa(int(p.ID))})
+		if err := tx.AppendEvent(ctx, Event{At: now, ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "token.issued", Detail: "person " + strconv.Itoa(int(p.ID))}); err != nil {
+			return err
+		}
+		return s.noticeAccount(ctx, tx, p.ID, NoticeTokenIssued, Secret{})
 	})
 	return tok, err
 }
@@ -366,29 +389,15 @@ func (s *Service) IssueToken(ctx context.Context, actor Actor, email string) (Se
 // SignInLinkTTL is how long a one-time sign-in link stays valid.
 const SignInLinkTTL = 24 * time.Hour
 
-// IssueSignInLink creates a one-time sign-in secret for a person; only its
-// hash is stored.
+// IssueSignInLink is IssueSignInLinkFor by e-mail (the command line). The
+// secret is returned only when it may be shown to the issuer.
 func (s *Service) IssueSignInLink(ctx context.Context, actor Actor, email string) (Secret, error) {
-	if !actor.Roles.Has(RoleAdmin) {
-		return Secret{}, errForbidden("only an administrator may issue sign-in links")
-	}
-	email, err := NormalizeEmail("email", email)
+	p, err := s.personForAdmin(ctx, actor, email)
 	if err != nil {
 		return Secret{}, err
 	}
-	sec := newToken("dsl_")
-	err = s.store.Update(ctx, func(tx Tx) error {
-		p, err := tx.PersonByEmail(ctx, email)
-		if err != nil {
-			return errInvalid("email", "unknown_person", "no person %q in the directory", email)
-		}
-		now := s.now().UTC()
-		if err := tx.CreateSignInLink(ctx, p.ID, TokenHash(sec), now.Add(SignInLinkTTL)); err != nil {
-			return err
-		}
-		return tx.AppendEvent(ctx, Event{At: now, ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "signin_link.issued", Detail: "person " + strconv.Itoa(int(p.ID))})
-	})
-	return sec, err
+	li, err := s.IssueSignInLinkFor(ctx, actor, p.ID)
+	return li.Secret, err
 }
 
 // RedeemSignInLink spends a one-time sign-in secret and returns a fresh
@@ -411,6 +420,12 @@ func (s *Service) RedeemSignInLink(ctx context.Context, secret Secret) (Actor, S
 			return err
 		}
 		if p, err = tx.Person(ctx, id); err != nil {
+			return err
+		}
+		if !p.Active() {
+			return bad
+		}
+		if err := tx.MarkActivated(ctx, id); err != nil {
 			return err
 		}
 		if err := tx.CreateToken(ctx, id, TokenHash(tok), now); err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,7 +14,7 @@ import (
 // names a path's values; a bad SMTP URL stops serve with an error that does
 // not repeat its password.
 func TestServeMetrics(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "data")
+	data := initData(t)
 	srv := startServe(t, nil, "--data", data, "--sweep-interval", "20ms")
 	get := func(path string) (int, string) {
 		code, _, body := srv.get(path)

@@ -42,7 +42,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Short:         "Dissent: a confidential dissent channel with deadlines",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 	}
+	root.SetVersionTemplate("dissent {{.Version}}\n")
+	root.SetFlagErrorFunc(suggestFlag)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -61,12 +64,15 @@ func hintFor(err error) string {
 		return "the data directory is already set up; run `dissent serve --data DIR`"
 	}
 	if errors.Is(err, errNotInitialized) {
-		return "run `dissent init --data DIR` first, or `dissent serve` which sets up ./dissent-data"
+		return "check the path for a typo; a new deployment is made by `dissent init --data DIR` (only a plain `dissent serve` sets up ./dissent-data by itself)"
 	}
 	return ""
 }
 
 var errNotInitialized = errors.New("no deployment in the data directory")
+
+// errLocked is a second `serve` on one SQLite data directory.
+var errLocked = errors.New("the data directory is in use")
 
 // storeFlags are the flags of every command that opens the store.
 type storeFlags struct {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dissent-channel/dissent"
 	"github.com/dissent-channel/dissent/internal/auditlog"
+	"github.com/dissent-channel/dissent/internal/config"
 	"github.com/dissent-channel/dissent/internal/web"
 )
 
@@ -52,9 +53,27 @@ func serveCmd(e *env) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			if ok, err := initialized(ctx, cfg); err != nil {
+			ok, err := initialized(ctx, cfg)
+			if err != nil {
 				return err
-			} else if !ok && demo {
+			}
+			// Only the documented default (./dissent-data, SQLite) is set
+			// up by serve on first run; a --data or --db that holds no
+			// deployment is more likely a typo than a wish for a new one.
+			if !ok && !demo && (f.db != "" || filepath.Clean(f.data) != filepath.Clean(config.DefaultDataDir)) {
+				return errNotInitializedIn(cfg)
+			}
+			if cfg.Backend() != config.BackendPostgres {
+				if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+					return fmt.Errorf("create data directory: %w", err)
+				}
+				unlock, err := lockDataDir(cfg.DataDir)
+				if err != nil {
+					return err
+				}
+				defer unlock()
+			}
+			if !ok && demo {
 				if err := setUpDemo(ctx, e, cfg, demoClk); err != nil {
 					return err
 				}

@@ -15,7 +15,9 @@ import (
 
 // TestBrowserAdmin: an administrator signs in with a link, searches the
 // directory, opens a person, issues a one-time sign-in link, and is refused
-// a content role for themselves, with the field's error beside the roles.
+// a content role for themselves, with the field's error beside the roles;
+// deactivates and reactivates the person; and finds on their own account
+// page the link the command line issued for them.
 // With DISSENT_SCREENSHOTS=DIR the pages are saved as PNG files there.
 func TestBrowserAdmin(t *testing.T) {
 	ctx := chromium(t)
@@ -37,7 +39,7 @@ func TestBrowserAdmin(t *testing.T) {
 			return os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644)
 		})
 	}
-	var people, link, roleErr string
+	var people, link, roleErr, state, notices string
 	err = chromedp.Run(ctx,
 		chromedp.Navigate(e.base+"/signin/link/"+sec.Reveal()),
 		chromedp.Click(`button[type=submit]`, chromedp.ByQuery),
@@ -57,12 +59,21 @@ func TestBrowserAdmin(t *testing.T) {
 		chromedp.WaitVisible(`#new-link`, chromedp.ByQuery),
 		chromedp.Text(`#new-link`, &link, chromedp.ByQuery),
 		shot("admin-person"),
+		chromedp.Click(`#deactivate`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#reactivate`, chromedp.ByQuery),
+		chromedp.Text(`#person-state`, &state, chromedp.ByQuery),
+		shot("admin-person-deactivated"),
+		chromedp.Click(`#reactivate`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#deactivate`, chromedp.ByQuery),
 		chromedp.Navigate(e.base+"/admin/people/"+e.id("admin@state.example")),
 		chromedp.Click(`#roles-form input[value=auditor]`, chromedp.ByQuery),
 		chromedp.Click(`#roles-form button[type=submit]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#roles-form .field-error`, chromedp.ByQuery),
 		chromedp.Text(`#roles-form .field-error`, &roleErr, chromedp.ByQuery),
 		shot("admin-self-grant"),
+		chromedp.Navigate(e.base+"/account"),
+		chromedp.WaitVisible(`#account-notices`, chromedp.ByQuery),
+		chromedp.Text(`#account-notices`, &notices, chromedp.ByQuery),
 	)
 	if err != nil {
 		t.Fatalf("admin walk: %v", err)
@@ -72,6 +83,12 @@ func TestBrowserAdmin(t *testing.T) {
 	}
 	if !strings.Contains(link, "/signin/link/dsl_") {
 		t.Errorf("issued link shown as %q", link)
+	}
+	if !strings.HasPrefix(state, "deactivated") {
+		t.Errorf("after Deactivate the person's state reads %q", state)
+	}
+	if !strings.Contains(notices, "A one-time sign-in link was issued for your Dissent account.") {
+		t.Errorf("the administrator's own account page does not show the link issued for them: %q", notices)
 	}
 	if !strings.Contains(roleErr, "may not grant themselves the auditor role") {
 		t.Errorf("self-grant error %q", roleErr)
