@@ -64,7 +64,7 @@ func hintFor(err error) string {
 		return "the data directory is already set up; run `dissent serve --data DIR`"
 	}
 	if errors.Is(err, errNotInitialized) {
-		return "check the path for a typo; a new deployment is made by `dissent init --data DIR` (only a plain `dissent serve` sets up ./dissent-data by itself)"
+		return "run `dissent init --data DIR` to make a new deployment there, after checking the path for a typo (only a plain `dissent serve` sets up ./dissent-data by itself)"
 	}
 	return ""
 }

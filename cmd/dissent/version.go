@@ -82,7 +82,7 @@ func suggestFlag(c *cobra.Command, err error) error {
 		}
 	})
 	if best == "" {
-		return fmt.Errorf("%w (see `dissent %s --help`)", err, c.Name())
+		return fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath())
 	}
 	return fmt.Errorf("%w; did you mean --%s?", err, best)
 }
