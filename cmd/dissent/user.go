@@ -14,7 +14,11 @@ import (
 
 func userCmd(e *env) *cobra.Command {
 	c := &cobra.Command{Use: "user", Short: "Manage people, their roles and their credentials"}
-	c.AddCommand(userAddCmd(e), userImportCmd(e), userInviteCmd(e), userTokenCmd(e))
+	c.AddCommand(userAddCmd(e), userImportCmd(e), userInviteCmd(e), userTokenCmd(e), userListCmd(e), userShowCmd(e), userUpdateCmd(e),
+		userLifeCmd(e, "deactivate", "Deactivate a person: their sessions end, their tokens are revoked and their links spent at once; their history stays",
+			(*dissent.Service).DeactivatePerson, "Deactivated %s."),
+		userLifeCmd(e, "reactivate", "Reactivate a deactivated person (they need a new sign-in link: `dissent user invite`)",
+			(*dissent.Service).ReactivatePerson, "Reactivated %s."))
 	return c
 }
 
