@@ -21,7 +21,7 @@ import (
 
 func serveCmd(e *env) *cobra.Command {
 	var f storeFlags
-	var addr, publicURL string
+	var addr, publicURL, metricsAddr string
 	var sf securityFlags
 	var bf backgroundFlags
 	var demo bool
@@ -51,6 +51,11 @@ func serveCmd(e *env) *cobra.Command {
 			cfg.Addr, cfg.PublicURL = addr, publicURL
 			if err := cfg.Validate(); err != nil {
 				return err
+			}
+			if metricsAddr != "" {
+				if _, _, err := net.SplitHostPort(metricsAddr); err != nil {
+					return fmt.Errorf("--metrics-addr: want HOST:PORT, such as 127.0.0.1:9090: %w", err)
+				}
 			}
 			ctx := cmd.Context()
 			ok, err := initialized(ctx, cfg)
@@ -135,8 +140,16 @@ func serveCmd(e *env) *cobra.Command {
 			if mailCfg == nil {
 				log.Warn("no SMTP server configured (--smtp or DISSENT_SMTP_URL): notifications are shown in the web UI only")
 			}
+			if metricsAddr != "" {
+				stop, err := serveMetrics(ctx, e, metricsAddr, met, log)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			srv := web.New(d.svc, web.Options{
 				Metrics:      met,
+				MetricsToken: dissent.NewSecret(e.getenv("DISSENT_METRICS_TOKEN")),
 				Auth:         authOpts,
 				Logger:       log,
 				ClockWarning: warn,
@@ -154,6 +167,7 @@ func serveCmd(e *env) *cobra.Command {
 	f.add(c)
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "HOST:PORT to listen on")
 	c.Flags().StringVar(&publicURL, "public-url", "", "URL people reach the service at (default from --addr)")
+	c.Flags().StringVar(&metricsAddr, "metrics-addr", "", "HOST:PORT to serve /metrics on, apart from the service (e.g. 127.0.0.1:9090); otherwise /metrics answers only the bearer token in $DISSENT_METRICS_TOKEN")
 	c.Flags().BoolVar(&demo, "demo", false, "serve a throwaway demo deployment (in a temporary directory unless --data is given) with people in every role, sample messages and one-click sign-ins at /demo")
 	sf.add(c)
 	bf.add(c)
@@ -218,4 +232,25 @@ func checkpointEvery(ctx context.Context, l *auditlog.Log, every time.Duration, 
 			}
 		}
 	}
+}
+
+// serveMetrics serves GET /metrics alone on addr, for a scraper on a
+// private network; stop shuts it down.
+func serveMetrics(ctx context.Context, e *env, addr string, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	fmt.Fprintf(e.stdout, "Metrics are served on http://%s/metrics.\n", ln.Addr())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(ln) }()
+	return func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		<-done
+	}, nil
 }
