@@ -376,6 +376,14 @@ func (s *Service) DeactivatePerson(ctx context.Context, a Actor, id PersonID) er
 				return errConflict("last_admin", "this is the last active administrator; make another one first")
 			}
 		}
+		return s.deactivate(ctx, tx, a, p)
+	})
+}
+
+// deactivate deactivates p in tx: see DeactivatePerson.
+func (s *Service) deactivate(ctx context.Context, tx Tx, a Actor, p Person) error {
+	id := p.ID
+	{
 		now := s.now().UTC()
 		if err := tx.SetDeactivated(ctx, id, day(now)); err != nil {
 			return err
@@ -408,7 +416,7 @@ func (s *Service) DeactivatePerson(ctx context.Context, a Actor, id PersonID) er
 			return err
 		}
 		return s.noticeAccount(ctx, tx, id, NoticeDeactivated, Secret{})
-	})
+	}
 }
 
 // ReactivatePerson undoes a deactivation. No credential comes back: a

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -551,8 +550,6 @@ func (s *Server) handleAdminImport(w http.ResponseWriter, r *http.Request, a dis
 	s.show(w, r, http.StatusOK, "admin_import", p)
 }
 
-var peopleField = regexp.MustCompile(`^people\[(\d+)\]\.(\w+)$`)
-
 func (s *Server) handleAdminImportUpload(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
 	p := s.newPage(r, &a, "Import people")
 	d := adminImport{Creds: "none"}
@@ -615,27 +612,12 @@ func (s *Server) handleAdminImportUpload(w http.ResponseWriter, r *http.Request,
 			Message: "sign-in links can be issued for at most 1000 people at once; choose none and issue them later"})
 		return
 	}
-	ps, err := s.svc.AddPeople(r.Context(), a, in)
+	rep, err := s.svc.ImportPeople(r.Context(), a, in, lines, dissent.ImportOptions{})
 	if err != nil {
-		// Name the line of the file, not the row of the batch.
-		if e := dissent.AsError(err); e.Kind == dissent.KindInvalid || e.Kind == dissent.KindConflict || e.Kind == dissent.KindUnprocessable {
-			i, field := 0, e.Field
-			if m := peopleField.FindStringSubmatch(e.Field); m != nil {
-				i, _ = strconv.Atoi(m[1])
-				field = m[2]
-			}
-			msg := e.Message
-			if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "row ") {
-				msg = rest
-			}
-			if i < len(lines) {
-				les := dissent.LineErrors{{Line: lines[i], Field: field, Message: msg}}
-				err = &dissent.Error{Kind: e.Kind, Code: e.Code, Field: "file", Message: "nobody was imported: " + les.Error(), Err: les}
-			}
-		}
 		fail(err)
 		return
 	}
+	ps := rep.Added
 	for _, np := range ps {
 		ip := importedPerson{ID: np.ID, Email: np.Email, Name: np.Name, OrgID: np.OrgID, Roles: np.Roles}
 		if d.Creds == "links" {

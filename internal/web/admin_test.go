@@ -483,8 +483,8 @@ func TestAdminImport(t *testing.T) {
 	}
 	// A duplicate of an existing person names its line.
 	resp, body = upload(t, c, u, "email,name,org,unit,supervisor,roles\nfresh@state.example,F,state,,,employee\nnew1@state.example,Again,state,,,employee\n", "none")
-	if resp.StatusCode != 409 || !strings.Contains(body, "Line 3, column <strong>email</strong>") {
-		t.Errorf("duplicate: %d; want 409 naming line 3: %s", resp.StatusCode, body)
+	if resp.StatusCode != 400 || !strings.Contains(body, "Line 3, column <strong>email</strong>") || !strings.Contains(body, "already in the directory") {
+		t.Errorf("duplicate: %d; want 400 naming line 3: %s", resp.StatusCode, body)
 	}
 }
 
