@@ -27,11 +27,23 @@ func keysCmd(e *env) *cobra.Command {
 			return withDeployment(cmd.Context(), e, &f, func(d *deployment) error {
 				ring := d.sealer.Keyring()
 				old := ring.KEKs()
+				var stale int
+				for _, k := range old {
+					if err := d.db.View(cmd.Context(), func(tx dissent.Tx) error {
+						n, err := tx.CountKeysUnder(cmd.Context(), k)
+						stale += n
+						return err
+					}); err != nil {
+						return err
+					}
+				}
 				id, err := ring.Rotate()
 				if err != nil {
 					return err
 				}
-				n, err := rewrapAll(cmd.Context(), d)
+				bar := newProgress(e.stderr, e.quiet, "rewrapping data keys", int64(stale))
+				n, err := rewrapAll(cmd.Context(), d, func(done int) { progressTo(bar, int64(done), int64(max(stale, done))) })
+				finish(bar)
 				if err != nil {
 					return fmt.Errorf("rewrap (the new key %s is active; run keys rotate again to finish): %w", id, err)
 				}
@@ -61,13 +73,14 @@ func keysCmd(e *env) *cobra.Command {
 		},
 	}
 	f.add(rotate)
+	quietFlag(rotate, &e.quiet)
 	c.AddCommand(rotate)
 	return c
 }
 
 // rewrapAll rewraps data keys in small transactions, so that the service
 // keeps running while it does.
-func rewrapAll(ctx context.Context, d *deployment) (int, error) {
+func rewrapAll(ctx context.Context, d *deployment, progress func(done int)) (int, error) {
 	total := 0
 	for {
 		var ids []dissent.MessageID
@@ -87,6 +100,9 @@ func rewrapAll(ctx context.Context, d *deployment) (int, error) {
 			return total, err
 		}
 		total += len(ids)
+		if progress != nil {
+			progress(total)
+		}
 		if len(ids) == 0 {
 			return total, nil
 		}

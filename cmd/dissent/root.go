@@ -32,6 +32,7 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	clock          func() time.Time // overrides the service's clock (serve --demo); nil: real time or DISSENT_NOW
+	quiet          bool             // --quiet: no progress bars (progress.go)
 }
 
 // run parses args and runs one subcommand.

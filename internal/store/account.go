@@ -251,9 +251,13 @@ func (t *txn) claimAccountMail(ctx context.Context, holder string, now, until ti
 			k := dissent.WrappedKey{KEKID: c.kek.String, Wrapped: c.wrapped}
 			pt, err := t.s.Open(k, dissent.AD{Table: "account_notices", Row: linkRow(dissent.PersonID(c.person), string(c.sealed[:i])), Column: "link_sealed"}, c.sealed[i+1:])
 			if err != nil {
-				return nil, fmt.Errorf("account notice %d: open link: %w", -c.m.ID, err)
+				// Its key-encryption key was retired (keys rotate) or the
+				// row was tampered with: the person is told a link was
+				// issued, without it, and the administrator issues another.
+				c.m.Kind = dissent.NoticeLinkIssued
+			} else {
+				c.m.Link = dissent.NewSecret(string(pt))
 			}
-			c.m.Link = dissent.NewSecret(string(pt))
 		}
 		out = append(out, c.m)
 	}
