@@ -54,6 +54,9 @@ type AccountTx interface {
 	CredentialRequest(ctx context.Context, id int64) (CredentialRequest, error)
 	// CredentialRequestsOf lists a person's requests, newest first.
 	CredentialRequestsOf(ctx context.Context, id PersonID) ([]CredentialRequest, error)
+	// OpenCredentialRequests lists the requests awaiting a decision, oldest
+	// first, at most limit.
+	OpenCredentialRequests(ctx context.Context, limit int) ([]CredentialRequest, error)
 	// DecideCredentialRequest closes an open request; a closed one is a
 	// Conflict.
 	DecideCredentialRequest(ctx context.Context, id int64, by PersonID, day time.Time, approved bool) error
@@ -317,6 +320,36 @@ func (s *Service) CredentialRequests(ctx context.Context, a Actor, id PersonID) 
 		var err error
 		out, err = tx.CredentialRequestsOf(ctx, id)
 		return err
+	})
+	return out, err
+}
+
+// PendingRequest is an open request with the e-mail of its person, for the
+// administrators' overview.
+type PendingRequest struct {
+	CredentialRequest
+	Email string
+}
+
+// PendingRequests lists the requests awaiting a second administrator.
+func (s *Service) PendingRequests(ctx context.Context, a Actor) ([]PendingRequest, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, err
+	}
+	var out []PendingRequest
+	err := s.store.View(ctx, func(tx Tx) error {
+		rs, err := tx.OpenCredentialRequests(ctx, MaxPageSize)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			p, err := tx.Person(ctx, r.PersonID)
+			if err != nil {
+				return err
+			}
+			out = append(out, PendingRequest{CredentialRequest: r, Email: p.Email})
+		}
+		return nil
 	})
 	return out, err
 }

@@ -33,6 +33,7 @@ type env struct {
 	getenv         func(string) string
 	clock          func() time.Time // overrides the service's clock (serve --demo); nil: real time or DISSENT_NOW
 	quiet          bool             // --quiet: no progress bars (progress.go)
+	sendsMail      bool             // serve has an SMTP server: the Service e-mails sign-in links
 }
 
 // run parses args and runs one subcommand.
@@ -154,7 +155,7 @@ func open(ctx context.Context, e *env, cfg config.Config, create bool, log *slog
 		db.Close()
 		return nil, err
 	}
-	svc := dissent.NewService(dissent.ServiceConfig{Store: db, Now: clock, Calendars: calendars, AuditLog: alog, Logger: log})
+	svc := dissent.NewService(dissent.ServiceConfig{Store: db, Now: clock, Calendars: calendars, AuditLog: alog, Logger: log, Mail: e.sendsMail})
 	return &deployment{cfg: cfg, db: db, svc: svc, log: alog, sealer: sealer, clock: clock}, nil
 }
 

@@ -91,6 +91,21 @@ func serveCmd(e *env) *cobra.Command {
 					return err
 				}
 			}
+			tlsConf, err := sf.tlsConfig()
+			if err != nil {
+				return err
+			}
+			base := cfg.BaseURL()
+			if publicURL == "" {
+				base = httpsBase(base, tlsConf != nil)
+			}
+			mailCfg, err := bf.mailConfig(e, base)
+			if err != nil {
+				return err
+			}
+			// With e-mail, sign-in links issued on the web go to their person
+			// by e-mail, never to the administrator (account.go).
+			e.sendsMail = mailCfg != nil
 			log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 			d, err := open(ctx, e, cfg, false, log)
 			if err != nil {
@@ -102,19 +117,7 @@ func serveCmd(e *env) *cobra.Command {
 				warn = "DISSENT_NOW is set: the clock started at " + cfg.Now.Format(time.RFC3339)
 				log.Warn("DISSENT_NOW is set: the clock is not real time", "dissent_now", cfg.Now.Format(time.RFC3339))
 			}
-			tlsConf, err := sf.tlsConfig()
-			if err != nil {
-				return err
-			}
-			base := cfg.BaseURL()
-			if publicURL == "" {
-				base = httpsBase(base, tlsConf != nil)
-			}
 			authOpts, err := sf.authOptions(e, base)
-			if err != nil {
-				return err
-			}
-			mailCfg, err := bf.mailConfig(e, base)
 			if err != nil {
 				return err
 			}

@@ -126,6 +126,23 @@ func (t *txn) CredentialRequestsOf(ctx context.Context, id dissent.PersonID) ([]
 	return out, closeRows(rows)
 }
 
+func (t *txn) OpenCredentialRequests(ctx context.Context, limit int) ([]dissent.CredentialRequest, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT `+requestCols+` FROM credential_requests WHERE decided IS NULL ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list open credential requests: %w", err)
+	}
+	var out []dissent.CredentialRequest
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan credential request: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, closeRows(rows)
+}
+
 func (t *txn) DecideCredentialRequest(ctx context.Context, id int64, by dissent.PersonID, day time.Time, approved bool) error {
 	a := 0
 	if approved {

@@ -96,8 +96,9 @@ func (s *Server) adminCreateNotFound(w http.ResponseWriter, r *http.Request, err
 // --- overview ---
 
 type adminHome struct {
-	Orgs   []dissent.OrgSummary
-	People int
+	Orgs     []dissent.OrgSummary
+	People   int
+	Requests []dissent.PendingRequest
 }
 
 func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -105,6 +106,10 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request, a dissent.A
 	var pg dissent.PeoplePage
 	if err == nil {
 		pg, err = s.svc.SearchPeople(r.Context(), a, dissent.PeopleQuery{Limit: 1})
+	}
+	var reqs []dissent.PendingRequest
+	if err == nil {
+		reqs, err = s.svc.PendingRequests(r.Context(), a)
 	}
 	if err != nil {
 		if !s.adminNotFound(w, r, err) {
@@ -114,7 +119,7 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request, a dissent.A
 		return
 	}
 	p := s.newPage(r, &a, "Administration")
-	p.Data = adminHome{Orgs: orgs, People: pg.Total}
+	p.Data = adminHome{Orgs: orgs, People: pg.Total, Requests: reqs}
 	s.show(w, r, http.StatusOK, "admin", p)
 }
 

@@ -550,6 +550,9 @@ func TestAdminCannotActAsAnother(t *testing.T) {
 		t.Error("the victim's account page does not show the open request")
 	}
 
+	if _, body := do(t, c, "GET", e.base+"/admin", nil); !strings.Contains(body, `id="pending-requests"`) || !strings.Contains(body, "drafter@state.example") {
+		t.Error("the administration overview does not list the pending request")
+	}
 	second := browser(t)
 	if _, err := e.Svc.AddPeople(ctx, dissent.System, []dissent.PersonInput{{Email: "admin2@state.example", Name: "Second", OrgID: "state", Roles: []dissent.Role{dissent.RoleAdmin}}}); err != nil {
 		t.Fatal(err)
