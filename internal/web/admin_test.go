@@ -567,3 +567,49 @@ func TestAdminCannotActAsAnother(t *testing.T) {
 		t.Error("the victim's account page does not list the link two administrators issued")
 	}
 }
+
+// TestAdminLifeCycle: an administrator changes a person's details,
+// deactivates them (their sessions and tokens stop at once) and
+// reactivates them, on the person's page.
+func TestAdminLifeCycle(t *testing.T) {
+	e, c := adminEnv(t)
+	ctx := context.Background()
+	victim := browser(t)
+	e.signInWithLink(t, victim, "drafter@state.example")
+	path := e.base + "/admin/people/" + e.id("drafter@state.example")
+
+	resp, body := post(t, c, path+"/details", url.Values{"name": {"Renamed"}, "email": {"not an address"}, "org": {"state"}})
+	wantRefused(t, "a bad e-mail", resp, body, 400, "e-mail", "Renamed")
+	resp, _ = post(t, c, path+"/details", url.Values{"name": {"Renamed Drafter"}, "email": {"drafter@state.example"}, "org": {"usaid"}})
+	wantRedirect(t, "change details", resp, "/admin/people/")
+	p, err := e.Svc.PersonByEmail(ctx, dissent.System, "drafter@state.example")
+	if err != nil || p.Name != "Renamed Drafter" || p.OrgID != "usaid" || p.UnitID != "" {
+		t.Errorf("after the details form: %+v, %v", p, err)
+	}
+
+	if resp, _ := do(t, victim, "GET", e.base+"/account", nil); resp.StatusCode != 200 {
+		t.Fatalf("the drafter's session before deactivation: %d", resp.StatusCode)
+	}
+	resp, _ = post(t, c, path+"/deactivate", nil)
+	wantRedirect(t, "deactivate", resp, "/admin/people/")
+	if resp, _ := do(t, victim, "GET", e.base+"/account", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the deactivated drafter's session: %d; want a redirect to /signin", resp.StatusCode)
+	}
+	if _, err := e.Svc.AuthenticateToken(ctx, dissent.NewSecret(e.people["drafter@state.example"].Token), ""); err == nil {
+		t.Error("the deactivated drafter's token still works")
+	}
+	if _, body := do(t, c, "GET", path, nil); !strings.Contains(body, `id="reactivate"`) || !strings.Contains(body, "deactivated") {
+		t.Error("the person's page does not show the deactivation")
+	}
+	if _, body := do(t, c, "GET", e.base+"/admin/people?q=drafter", nil); !strings.Contains(body, `<span class="badge">deactivated</span>`) {
+		t.Error("the people list does not mark the deactivated person")
+	}
+	if resp, _ := post(t, c, e.base+"/admin/people/"+e.id("admin@state.example")+"/deactivate", nil); resp.StatusCode != 403 {
+		t.Errorf("an administrator deactivates themselves: %d; want 403", resp.StatusCode)
+	}
+	resp, _ = post(t, c, path+"/reactivate", nil)
+	wantRedirect(t, "reactivate", resp, "/admin/people/")
+	if p, _ := e.Svc.PersonByEmail(ctx, dissent.System, "drafter@state.example"); !p.Active() {
+		t.Error("reactivation did not take")
+	}
+}
