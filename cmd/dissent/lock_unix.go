@@ -12,10 +12,6 @@ import (
 	"syscall"
 )
 
-// lockFile is the file in the data directory that `serve` holds an
-// exclusive lock on while it runs on SQLite.
-const lockFile = "serve.lock"
-
 // lockDataDir takes an exclusive, non-blocking flock on DIR/serve.lock, so
 // that a second `serve` on the same SQLite data directory refuses to start
 // (two processes would each run a group-commit writer, a sweeper and a

@@ -19,6 +19,10 @@ import (
 	"github.com/dissent-channel/dissent/internal/web"
 )
 
+// lockFile is the file in the data directory that `serve` holds an
+// exclusive lock on while it runs on SQLite (lock_unix.go).
+const lockFile = "serve.lock"
+
 func serveCmd(e *env) *cobra.Command {
 	var f storeFlags
 	var addr, publicURL, metricsAddr string
