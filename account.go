@@ -2,6 +2,7 @@ package dissent
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,6 +117,7 @@ const (
 	NoticeTokenCreated   = "token.created"        // an API token was created on your account
 	NoticePasskeyAdded   = "passkey.added"        // a passkey was added to your account
 	NoticeDeactivated    = "account.deactivated"
+	NoticeEmailChanged   = "account.email_changed"
 	NoticeReactivated    = "account.reactivated"
 	maxAccountNoticePage = 50
 )
@@ -138,6 +140,8 @@ func AccountNoticeText(kind string) string {
 		return "A passkey was added to your Dissent account."
 	case NoticeDeactivated:
 		return "Your Dissent account was deactivated."
+	case NoticeEmailChanged:
+		return "An administrator changed the e-mail address of your Dissent account."
 	case NoticeReactivated:
 		return "Your Dissent account was reactivated."
 	}
@@ -554,8 +558,14 @@ func (s *Service) UpdatePerson(ctx context.Context, a Actor, id PersonID, in Per
 		if err := tx.UpdatePerson(ctx, p); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), ActorID: a.ID, ActorRole: RoleAdmin, Kind: "person.updated",
-			Detail: personDetail(id) + " " + strings.Join(changed, ",")})
+		if err := tx.AppendEvent(ctx, Event{At: s.now().UTC(), ActorID: a.ID, ActorRole: RoleAdmin, Kind: "person.updated",
+			Detail: personDetail(id) + " " + strings.Join(changed, ",")}); err != nil {
+			return err
+		}
+		if slices.Contains(changed, "email") {
+			return s.noticeAccount(ctx, tx, id, NoticeEmailChanged, Secret{})
+		}
+		return nil
 	})
 	return p, err
 }

@@ -170,6 +170,9 @@ func TestDeactivation(t *testing.T) {
 	}
 	wantCode(t, "an administrator deactivates themselves", e.Svc.DeactivatePerson(ctx, admin.Actor, admin.ID), dissent.KindForbidden, "self")
 	wantCode(t, "the command line deactivates the last administrator", e.Svc.DeactivatePerson(ctx, dissent.System, admin.ID), dissent.KindConflict, "last_admin")
+	if _, err := e.Svc.AuthenticateToken(ctx, dissent.NewSecret(drafter.Token), ""); err != nil {
+		t.Fatal(err)
+	}
 	if err := e.Svc.DeactivatePerson(ctx, admin.Actor, drafter.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -195,6 +198,8 @@ func TestDeactivation(t *testing.T) {
 	if _, err := e.Svc.AuthenticateToken(ctx, dissent.NewSecret(drafter.Token), ""); err == nil {
 		t.Error("reactivation brought back a revoked token")
 	}
+	_, err = e.Svc.IssueSignInLinkFor(ctx, admin.Actor, drafter.ID)
+	wantCode(t, "a first link after deactivating and reactivating an account in use", err, dissent.KindForbidden, "signed_in_before")
 	if got := noticeKinds(t, e, drafter.Actor); len(got) < 2 || got[0] != dissent.NoticeReactivated || got[1] != dissent.NoticeDeactivated {
 		t.Errorf("the drafter's notices = %v; want reactivated, deactivated", got)
 	}
@@ -220,5 +225,8 @@ func TestUpdatePerson(t *testing.T) {
 	p, err := e.Svc.UpdatePerson(ctx, dissent.System, d.ID, dissent.PersonUpdate{Email: "Renamed@State.example", Name: "Renamed", OrgID: "usaid"})
 	if err != nil || p.Email != "renamed@state.example" || p.Name != "Renamed" || p.OrgID != "usaid" {
 		t.Errorf("UpdatePerson = %+v, %v", p, err)
+	}
+	if got := noticeKinds(t, e, d.Actor); len(got) == 0 || got[0] != dissent.NoticeEmailChanged {
+		t.Errorf("after an e-mail change the person's notices are %v; want %s first", got, dissent.NoticeEmailChanged)
 	}
 }
