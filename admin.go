@@ -37,6 +37,15 @@ const (
 	MaxPageSize     = 200
 )
 
+// requireSystem refuses, as Forbidden, any actor but System: what only the
+// deployment itself (the command line, which holds the data directory) may do.
+func requireSystem(a Actor, what string) error {
+	if a.ID != 0 || !a.Roles.Has(RoleAdmin) {
+		return errForbidden("only the deployment itself may %s", what)
+	}
+	return nil
+}
+
 func requireAdmin(a Actor) error {
 	if !a.Roles.Has(RoleAdmin) {
 		return ErrNotFound("page")
@@ -420,8 +429,8 @@ func (s *Service) RemoveClosure(ctx context.Context, a Actor, orgID, date string
 // person and returns them, without any credential. Only the System actor
 // may call it, and only `dissent serve --demo` wires a route to it.
 func (s *Service) SignInAs(ctx context.Context, a Actor, id PersonID, addr string) (Actor, error) {
-	if a.ID != 0 || !a.Roles.Has(RoleAdmin) {
-		return Actor{}, errForbidden("only the deployment itself may sign people in without a credential")
+	if err := requireSystem(a, "sign people in without a credential"); err != nil {
+		return Actor{}, err
 	}
 	var p Person
 	err := s.store.Update(ctx, func(tx Tx) error {
@@ -458,8 +467,8 @@ func (s *Service) AuditOverview(ctx context.Context, a Actor, before int64, limi
 		if o.Size, err = tx.LogSize(ctx); err != nil {
 			return err
 		}
-		if before <= 0 || before > o.Size {
-			before = o.Size
+		if before <= 0 {
+			before = 1 << 62
 		}
 		es, err := tx.RecentEvents(ctx, before, limit)
 		if err != nil {
@@ -481,8 +490,9 @@ func (s *Service) AuditOverview(ctx context.Context, a Actor, before int64, limi
 		return o, err
 	}
 	if s.audit != nil && o.Size > 0 {
+		// The newest published checkpoint; none yet is no error.
 		cp, err := s.audit.Checkpoint(ctx)
-		if err != nil {
+		if err != nil && ErrorKind(err) != KindNotFound {
 			return o, err
 		}
 		o.Checkpoint = string(cp)

@@ -3,11 +3,15 @@ package dissent
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -41,7 +45,8 @@ type AuthTx interface {
 	// FindSession returns the data of the unexpired session with this hash.
 	FindSession(ctx context.Context, hash []byte, now time.Time) ([]byte, error)
 	// PutSession inserts a new session, or with existing updates one that
-	// still exists (and does nothing if it was ended meanwhile, so that a
+	// still exists. The store keeps the person only as a salted pseudonym
+	// (enough for DeleteSessionsOf), never their id (and does nothing if it was ended meanwhile, so that a
 	// request in flight cannot bring back a session that was signed out).
 	PutSession(ctx context.Context, hash []byte, person PersonID, data []byte, expiry time.Time, existing bool) error
 	DeleteSession(ctx context.Context, hash []byte) error
@@ -128,14 +133,6 @@ func SessionHash(token string) []byte {
 
 func personDetail(id PersonID) string { return "person " + strconv.FormatInt(int64(id), 10) }
 
-// addrDetail is how a client address appears in events.
-func addrDetail(addr string) string {
-	if addr == "" {
-		return ""
-	}
-	return " from " + addr
-}
-
 // AuthenticateToken returns the person a bearer token belongs to and
 // records the token's first use in each TokenUseInterval. A revoked,
 // unknown or malformed token is Unauthenticated; the three are
@@ -161,29 +158,72 @@ func (s *Service) AuthenticateToken(ctx context.Context, token Secret, addr stri
 		return Actor{}, err
 	}
 	now := s.now().UTC()
-	if !p.Activated || rec.LastUsed.IsZero() || now.Sub(rec.LastUsed) >= TokenUseInterval || now.Before(rec.LastUsed) {
-		err := s.store.Update(ctx, func(tx Tx) error {
-			if _, _, err := tx.TokenByHash(ctx, hash); err != nil {
-				return err // revoked meanwhile
-			}
-			if err := tx.TouchToken(ctx, hash, now); err != nil {
-				return err
-			}
-			if !p.Activated {
-				if err := tx.MarkActivated(ctx, p.ID); err != nil {
-					return err
-				}
-			}
-			return tx.AppendEvent(ctx, Event{At: now, ActorID: p.ID, Kind: "token.used", Detail: "token " + rec.ID + addrDetail(addr)})
-		})
-		if ErrorKind(err) == KindNotFound {
-			return Actor{}, bad
-		}
-		if err != nil {
+	if !p.Activated {
+		// The first use of any credential makes the account "in use" (an
+		// administrator alone may then issue it no credential): written at
+		// once, once per person, a flag with no time.
+		if err := s.store.Update(ctx, func(tx Tx) error { return tx.MarkActivated(ctx, p.ID) }); err != nil {
 			return Actor{}, err
 		}
 	}
+	if rec.LastUsed.IsZero() || now.Sub(rec.LastUsed) >= TokenUseInterval || now.Before(rec.LastUsed) {
+		// A token's use is not an event (an entry naming the person a moment
+		// before their signature would tell who signed), and not a write
+		// on the request's path: it is noted in memory and written with the
+		// others by FlushTokenUses.
+		s.noteTokenUse(hash, now)
+	}
 	return Actor{p}, nil
+}
+
+// tokenUses are the token uses noted and not yet written.
+type tokenUses struct {
+	mu sync.Mutex
+	m  map[string]time.Time // by token hash
+}
+
+func (s *Service) noteTokenUse(hash []byte, at time.Time) {
+	s.uses.mu.Lock()
+	defer s.uses.mu.Unlock()
+	if s.uses.m == nil {
+		s.uses.m = map[string]time.Time{}
+	}
+	s.uses.m[string(hash)] = at
+}
+
+// FlushTokenUses writes the token uses noted since the last flush, in one
+// transaction (serve calls it every few seconds and when it stops; listing
+// tokens calls it first). A token revoked meanwhile is skipped.
+func (s *Service) FlushTokenUses(ctx context.Context) error {
+	s.uses.mu.Lock()
+	m := s.uses.m
+	s.uses.m = nil
+	s.uses.mu.Unlock()
+	if len(m) == 0 {
+		return nil
+	}
+	err := s.store.Update(ctx, func(tx Tx) error {
+		for h, at := range m {
+			if err := tx.TouchToken(ctx, []byte(h), at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// Keep them for the next flush, unless newer uses were noted.
+		s.uses.mu.Lock()
+		if s.uses.m == nil {
+			s.uses.m = map[string]time.Time{}
+		}
+		for h, at := range m {
+			if _, ok := s.uses.m[h]; !ok {
+				s.uses.m[h] = at
+			}
+		}
+		s.uses.mu.Unlock()
+	}
+	return err
 }
 
 // TokenInfo is what the owner sees of a token.
@@ -233,6 +273,9 @@ func (s *Service) Tokens(ctx context.Context, a Actor) ([]TokenInfo, error) {
 }
 
 func (s *Service) tokensOf(ctx context.Context, id PersonID) ([]TokenInfo, error) {
+	if err := s.FlushTokenUses(ctx); err != nil {
+		return nil, err
+	}
 	var out []TokenInfo
 	err := s.store.View(ctx, func(tx Tx) error {
 		recs, err := tx.TokensOf(ctx, id)
@@ -324,8 +367,11 @@ func (s *Service) revokeToken(ctx context.Context, a Actor, owner PersonID, id s
 // expired session.
 func (s *Service) FindSession(ctx context.Context, token string, now time.Time) (data []byte, found bool, err error) {
 	err = s.store.View(ctx, func(tx Tx) error {
-		var err error
-		data, err = tx.FindSession(ctx, SessionHash(token), now)
+		sealed, err := tx.FindSession(ctx, SessionHash(token), now)
+		if err != nil {
+			return err
+		}
+		data, err = openSession(token, sealed)
 		return err
 	})
 	if ErrorKind(err) == KindNotFound {
@@ -334,14 +380,60 @@ func (s *Service) FindSession(ctx context.Context, token string, now time.Time) 
 	return data, err == nil, err
 }
 
+// A session's body (who is signed in, since when, how) is sealed under a
+// key derived from the cookie's token, which the database never holds: a
+// stolen database file reads no session. AES-256-GCM, random nonce; the
+// key is SHA-256 of a domain separator and the token.
+func sessionAEAD(token string) (cipher.AEAD, error) {
+	k := sha256.Sum256([]byte("dissent session key v1\n" + token))
+	b, err := aes.NewCipher(k[:])
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(b)
+}
+
+func sealSession(token string, data []byte) ([]byte, error) {
+	a, err := sessionAEAD(token)
+	if err != nil {
+		return nil, fmt.Errorf("seal session: %w", err)
+	}
+	nonce := make([]byte, a.NonceSize(), a.NonceSize()+len(data)+a.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, fmt.Errorf("seal session: %w", err)
+	}
+	return a.Seal(nonce, nonce, data, []byte("dissent session")), nil
+}
+
+// openSession opens a session's body; one that does not open (not sealed
+// under this token) is no session.
+func openSession(token string, sealed []byte) ([]byte, error) {
+	a, err := sessionAEAD(token)
+	if err != nil {
+		return nil, fmt.Errorf("open session: %w", err)
+	}
+	if len(sealed) < a.NonceSize()+a.Overhead() {
+		return nil, ErrNotFound("session")
+	}
+	data, err := a.Open(nil, sealed[:a.NonceSize()], sealed[a.NonceSize():], []byte("dissent session"))
+	if err != nil {
+		return nil, ErrNotFound("session")
+	}
+	return data, nil
+}
+
 // CommitSession stores a session's data for the person signed in to it (0
 // for none) until expiry. existing says the token was loaded from the store
 // by this request: such a session is only updated, never recreated, so that
 // a request still in flight when its session was signed out cannot bring it
 // back.
 func (s *Service) CommitSession(ctx context.Context, token string, person PersonID, data []byte, expiry time.Time, existing bool) error {
+	sealed, err := sealSession(token, data)
+	if err != nil {
+		return err
+	}
 	return s.store.Update(ctx, func(tx Tx) error {
-		return tx.PutSession(ctx, SessionHash(token), person, data, expiry, existing)
+		return tx.PutSession(ctx, SessionHash(token), person, sealed, expiry, existing)
 	})
 }
 
@@ -388,7 +480,8 @@ func (s *Service) SignOut(ctx context.Context, a Actor, everywhere bool, addr st
 			kind = "signout.everywhere"
 			addr += " (" + strconv.Itoa(n) + " sessions)"
 		}
-		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), ActorID: a.ID, Kind: kind, Detail: personDetail(a.ID) + addrDetail(addr)})
+		// Anonymous, like sign-ins: no actor, no address.
+		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), Kind: kind})
 	})
 }
 
@@ -396,13 +489,17 @@ func (s *Service) SignOut(ctx context.Context, a Actor, everywhere bool, addr st
 // caller rate-limits failures per address before they reach here.
 func (s *Service) RecordFailedSignIn(ctx context.Context, method, reason, addr string) error {
 	return s.store.Update(ctx, func(tx Tx) error {
-		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), Kind: "signin.failed", Detail: method + ": " + reason + addrDetail(addr)})
+		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), Kind: "signin.failed", Detail: method + ": " + reason})
 	})
 }
 
-// signedIn refuses a deactivated person and records a sign-in, in the
-// transaction that signs them in.
+// signedIn refuses a deactivated person and records a sign-in without its
+// person or address: the log's auditors see that someone signed in, by
+// which method, and nobody can place a participant's sign-in next to their
+// act on a message. Who signed in, and when, stays in the person's own
+// sessions, not in the log. The person's account becomes "in use".
 func (s *Service) signedIn(ctx context.Context, tx Tx, p Person, method, addr string) error {
+	_ = addr
 	if !p.Active() {
 		return errDeactivated()
 	}
@@ -411,7 +508,7 @@ func (s *Service) signedIn(ctx context.Context, tx Tx, p Person, method, addr st
 			return err
 		}
 	}
-	return tx.AppendEvent(ctx, Event{At: s.now().UTC(), ActorID: p.ID, Kind: "signin." + method, Detail: personDetail(p.ID) + addrDetail(addr)})
+	return tx.AppendEvent(ctx, Event{At: s.now().UTC(), Kind: "signin." + method})
 }
 
 // SignInWithLink spends a one-time sign-in link and returns its person, for
@@ -522,7 +619,7 @@ func (s *Service) AddPasskey(ctx context.Context, a Actor, p Passkey) error {
 			return &Error{Kind: KindInvalid, Code: "too_many", Field: "passkeys", Limit: MaxPasskeys, Message: "a person may hold at most " + strconv.Itoa(MaxPasskeys) + " passkeys"}
 		}
 		if err := tx.AddPasskey(ctx, p); err != nil {
-			return err
+			return ifDuplicate(err, "passkey", "this passkey is already registered")
 		}
 		if err := tx.AppendEvent(ctx, Event{At: p.Created, ActorID: a.ID, Kind: "passkey.added", Detail: personDetail(a.ID)}); err != nil {
 			return err

@@ -253,28 +253,42 @@ type SignerView struct {
 	OrgID        string
 	Conditional  bool
 	MinCosigners int
-	Signed       time.Time
-	Withheld     bool // the reader is in this signer's management chain
+	Signed       time.Time // the day (UTC): no finer time of a signature is kept
+}
+
+// SignerList is what one reader is shown of a version's signers: the names
+// they may see, and how many signatures there are in all. A signer the
+// reader supervises, directly or indirectly, is not listed at all: no row,
+// time, organization or place in the order; they are only counted in
+// Total.
+type SignerList struct {
+	Signers []SignerView
+	Total   int
 }
 
 // Event is one entry of the audit trail: a state change or a read of
 // protected content. Events never hold message text or names. Each event is
-// a leaf of the Merkle log, at index ID.
+// an entry of the audit log: stored sealed, and published in the Merkle log
+// only as a salted commitment (EntryCommitment).
 type Event struct {
-	ID        int64 // the leaf index, set by the store
+	ID        int64 // the entry's sequence number, set by the store
+	Leaf      int64 // the leaf index in the Merkle log once integrated; -1 before
 	At        time.Time
-	ActorID   PersonID // 0 for the system
+	ActorID   PersonID // 0 for the system or for an anonymous act (a sign-in)
 	ActorRole Role     // the role under which the actor acted
 	Kind      string   // e.g. "message.submitted", "read.text"
 	MessageID MessageID
 	Detail    string // free-form, content-free: a version number, a hash, a count
 	// Protected events are acts of people who take part in the message
-	// (authors, signers, invitees, endorsers): their identity is sealed in
-	// the database, and the log holds only ActorCommit, a salted hash of
-	// their e-mail that their receipt can open.
+	// (authors, signers, invitees, endorsers): their identity is sealed
+	// under the message's key, and the entry holds only ActorCommit, a
+	// salted hash of their e-mail that their receipt can open.
 	Protected  bool
 	ActorEmail string
 	ActorSalt  []byte
+	// Rows are the digests of the rows the event's transaction wrote, set
+	// by the store: the log is the record of every table's state.
+	Rows []RowDigest
 }
 
 // ActorCommit is the commitment to a protected event's actor:
@@ -287,31 +301,67 @@ func ActorCommit(salt []byte, email string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// LeafRecord is the canonical form of an event in the Merkle log. Its JSON
-// encoding (fields in this order, no spaces) is the leaf's data.
-type LeafRecord struct {
-	V           int    `json:"v"`
-	Index       int64  `json:"i"`
-	At          string `json:"at"`
-	Kind        string `json:"kind"`
-	Message     string `json:"message,omitempty"`
-	Role        string `json:"role,omitempty"`
-	Actor       int64  `json:"actor,omitempty"`
-	ActorCommit string `json:"actor_commit,omitempty"`
-	Detail      string `json:"detail,omitempty"`
+// EntryVersion is the version of the log's entry format.
+const EntryVersion = 2
+
+// EntryRecord is the canonical form of an event in the audit log. Its JSON
+// encoding (fields in this order, no spaces) is the entry's payload, which
+// is stored sealed and published only inside its commitment.
+type EntryRecord struct {
+	V           int         `json:"v"`
+	At          string      `json:"at"`
+	Kind        string      `json:"kind"`
+	Message     string      `json:"message,omitempty"`
+	Role        string      `json:"role,omitempty"`
+	Actor       int64       `json:"actor,omitempty"`
+	ActorCommit string      `json:"actor_commit,omitempty"`
+	Detail      string      `json:"detail,omitempty"`
+	Rows        []RowDigest `json:"rows,omitempty"`
 }
 
-// Leaf returns the event's record in the log. For a protected event the
-// actor appears only as a commitment.
-func (e Event) Leaf() LeafRecord {
-	r := LeafRecord{V: 1, Index: e.ID, At: e.At.UTC().Format(time.RFC3339Nano), Kind: e.Kind, Message: string(e.MessageID),
-		Role: string(e.ActorRole), Detail: e.Detail}
+// RowDigest records the state of one row after a transaction: its table,
+// its primary key (the key's columns as text, joined by U+001F; bytes in
+// lower-case hex) and the hex SHA-256 of its values, or "" when the
+// transaction deleted it.
+type RowDigest struct {
+	Table  string `json:"t"`
+	Key    string `json:"k"`
+	Digest string `json:"d"`
+}
+
+// Record returns the event's entry record. For a protected event the actor
+// appears only as a commitment.
+func (e Event) Record() EntryRecord {
+	r := EntryRecord{V: EntryVersion, At: e.At.UTC().Format(time.RFC3339Nano), Kind: e.Kind, Message: string(e.MessageID),
+		Role: string(e.ActorRole), Detail: e.Detail, Rows: e.Rows}
 	if e.Protected {
 		r.ActorCommit = ActorCommit(e.ActorSalt, e.ActorEmail)
 	} else {
 		r.Actor = int64(e.ActorID)
 	}
 	return r
+}
+
+// EntryCommitment is the leaf data of an entry in the public Merkle log:
+// SHA-256("dissent leaf v2\n" || salt || payload). The 32-byte random salt
+// hides the payload from whoever lacks it; a receipt carries the payload and
+// salt of its holder's entries so that they can open them.
+func EntryCommitment(salt, payload []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte("dissent leaf v2\n"))
+	h.Write(salt)
+	h.Write(payload)
+	return h.Sum(nil)
+}
+
+// LogEntry is an entry as the store holds it, opened.
+type LogEntry struct {
+	Seq        int64
+	Leaf       int64     // -1 while not integrated
+	Filed      MessageID // the message the database files it under (log_entries.message_id)
+	Commitment []byte
+	Salt       []byte
+	Payload    []byte // the canonical EntryRecord JSON
 }
 
 // AccessEntry is a read of a message's text or names, as its authors see it.

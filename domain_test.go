@@ -9,6 +9,7 @@ import (
 )
 
 func TestEffectiveCount(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		mins []int
 		want int
@@ -72,6 +73,7 @@ func FuzzEffectiveCount(f *testing.F) {
 }
 
 func TestContentHash(t *testing.T) {
+	t.Parallel()
 	// Known answer: independent of the implementation, computed with
 	// printf 'dissent content v1\n' + 8-byte big-endian lengths + texts.
 	got := ContentHash("T", "", "B")
@@ -86,6 +88,7 @@ func TestContentHash(t *testing.T) {
 }
 
 func TestTextIsRedacted(t *testing.T) {
+	t.Parallel()
 	secret := "We recommend a ceasefire"
 	x := struct {
 		Title Text
@@ -112,6 +115,7 @@ func TestTextIsRedacted(t *testing.T) {
 }
 
 func TestCheckText(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		in        string
@@ -164,6 +168,7 @@ func FuzzCheckText(f *testing.F) {
 }
 
 func TestParseMessageID(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{"", "not-an-id", strings.Repeat("A", 32), strings.Repeat("0", 31), strings.Repeat("0", 33), "../../../../etc/passwd" + strings.Repeat("0", 10), strings.Repeat("g", 32)} {
 		if _, err := ParseMessageID(s); ErrorKind(err) != KindInvalid {
 			t.Errorf("ParseMessageID(%q) error = %v; want invalid", s, err)

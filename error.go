@@ -87,9 +87,25 @@ func AsError(err error) *Error {
 	return &Error{Kind: KindInternal, Code: "internal", Message: "internal error", Err: err}
 }
 
-// Errorf builds an *Error of the given kind and code.
-func Errorf(kind Kind, code, format string, args ...any) *Error {
-	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
+// ErrDuplicate is what the store returns, wrapped, when an insert would
+// repeat a unique key: an id, an e-mail, a second active signature on one
+// version. The store words nothing for people; the Service says what exists
+// (ifDuplicate).
+var ErrDuplicate = errors.New("duplicate key")
+
+// ifDuplicate returns err, or, when it is the store's ErrDuplicate, a
+// Conflict with the code exists on field, worded by format.
+func ifDuplicate(err error, field, format string, args ...any) error {
+	if errors.Is(err, ErrDuplicate) {
+		return &Error{Kind: KindConflict, Code: "exists", Field: field, Message: fmt.Sprintf(format, args...)}
+	}
+	return err
+}
+
+// errAlreadySigned: the person holds an active signature on this version
+// already (the Service's check, or the store's unique index in a race).
+func errAlreadySigned() *Error {
+	return &Error{Kind: KindConflict, Code: "already_signed", Message: "you have already signed this version"}
 }
 
 // ErrNotFound is what a caller gets for anything it may not see or that does

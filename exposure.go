@@ -24,8 +24,10 @@ import (
 //     shown only to those who may see the findings (ActSeeExposure).
 //   - The Service builds the engine's in-memory index from the decrypted
 //     bodies of submitted messages. That scan is the system, not a person,
-//     reading; it is not recorded as a read. Each finding is recorded by one
-//     content-free audit event ("exposure.found", ids only), and every person
+//     reading; it is not recorded as a read. Each finding is recorded as a row
+//     in the log's entry of the article or scan that found it (never an entry
+//     of its own, so the log's growth does not tell whether an article
+//     matched), and every person
 //     who opens a finding, and so sees the message's passages, is recorded
 //     like any other reader of the text ("read.exposure"), unless an author.
 
@@ -331,6 +333,18 @@ func (s *Service) IngestArticle(ctx context.Context, source string, feedID int64
 func (s *Service) ingest(ctx context.Context, a Actor, source string, feedID int64, in ArticleInput) (Article, bool, error) {
 	art := Article{Hash: ArticleHash(in.Body), Title: in.Title, URL: in.URL, Body: in.Body, Source: source,
 		FeedID: feedID, AddedBy: a.ID, Added: s.now().UTC()}
+	// Match first, then store the article, its findings and one entry in
+	// one transaction: the log grows by one entry per article whether or
+	// not it matched (the findings are only rows recorded in that entry),
+	// so whoever controls a feed learns nothing from the log.
+	var matches []ExposureMatch
+	if s.exposureState() != nil {
+		idx, err := s.exposureIndex(ctx)
+		if err != nil {
+			return Article{}, false, err
+		}
+		matches = idx.Match([]byte(art.Body))
+	}
 	var created bool
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
@@ -339,8 +353,10 @@ func (s *Service) ingest(ctx context.Context, a Actor, source string, feedID int
 			return err
 		}
 		role := eventRole(a, ActAddArticle, Facts{})
-		return tx.AppendEvent(ctx, Event{At: art.Added, ActorID: a.ID, ActorRole: role, Kind: "article.added",
-			Detail: "article " + strconv.FormatInt(art.ID, 10) + " " + source})
+		if err := tx.AppendEvent(ctx, Event{At: art.Added, ActorID: a.ID, ActorRole: role, Kind: "article.added"}); err != nil {
+			return err
+		}
+		return s.storeFindings(ctx, tx, art.ID, matches)
 	})
 	if err != nil {
 		return Article{}, false, err
@@ -353,21 +369,7 @@ func (s *Service) ingest(ctx context.Context, a Actor, source string, feedID int
 		})
 		return art, false, err
 	}
-	if s.exposureState() == nil {
-		return art, true, nil
-	}
-	idx, err := s.exposureIndex(ctx)
-	if err != nil {
-		return art, true, err
-	}
-	matches := idx.Match([]byte(art.Body))
-	if len(matches) == 0 {
-		return art, true, nil
-	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		return s.storeFindings(ctx, tx, art.ID, matches)
-	})
-	return art, true, err
+	return art, true, nil
 }
 
 // storeFindings stores the matches of one article as findings, once per
@@ -397,11 +399,8 @@ func (s *Service) storeFindings(ctx context.Context, tx Tx, articleID int64, mat
 // (co-authors sign like the drafter), all in the transaction that stored it.
 // Notifications and their e-mails say only that something needs attention.
 func (s *Service) exposureFound(ctx context.Context, tx Tx, f Finding) error {
-	if err := tx.AppendEvent(ctx, Event{At: f.Found, Kind: "exposure.found", MessageID: f.MessageID,
-		Detail: "finding " + strconv.FormatInt(f.ID, 10) + " article " + strconv.FormatInt(f.ArticleID, 10) +
-			" passages " + strconv.Itoa(len(f.Passages))}); err != nil {
-		return err
-	}
+	// No entry of its own (see ingest): the finding's row is recorded in
+	// the entry of the transaction that stores it.
 	m, err := tx.Message(ctx, f.MessageID)
 	if err != nil {
 		return err
@@ -486,7 +485,13 @@ func (s *Service) ScanExposure(ctx context.Context) (int, error) {
 				return err
 			}
 		}
-		return nil
+		// One entry per scan, whatever it found: the findings are recorded
+		// only as rows in it, so the log's growth tells nobody whether a
+		// message matched.
+		if len(fresh) == 0 {
+			return nil
+		}
+		return tx.AppendEvent(ctx, Event{At: now, Kind: "exposure.scanned"})
 	})
 	return n, err
 }
@@ -587,7 +592,7 @@ func (s *Service) ExposureFinding(ctx context.Context, a Actor, id int64) (Findi
 // AddFeed adds an RSS or Atom feed for the monitor to poll.
 func (s *Service) AddFeed(ctx context.Context, a Actor, feedURL string) (Feed, error) {
 	if !Decide(a.Roles, ActManageFeeds, Facts{}) {
-		return Feed{}, errForbidden("only the channel office or an administrator may add feeds")
+		return Feed{}, errForbidden("only the channel office (officers and directors) may add feeds")
 	}
 	feedURL = strings.TrimSpace(feedURL)
 	if feedURL == "" {
@@ -600,7 +605,7 @@ func (s *Service) AddFeed(ctx context.Context, a Actor, feedURL string) (Feed, e
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
 		if f.ID, err = tx.AddFeed(ctx, f); err != nil {
-			return err
+			return ifDuplicate(err, "url", "this feed is already polled")
 		}
 		return tx.AppendEvent(ctx, Event{At: f.Added, ActorID: a.ID, ActorRole: eventRole(a, ActManageFeeds, Facts{}),
 			Kind: "feed.added", Detail: "feed " + strconv.FormatInt(f.ID, 10)})
@@ -611,7 +616,7 @@ func (s *Service) AddFeed(ctx context.Context, a Actor, feedURL string) (Feed, e
 // Feeds lists the feeds, for those who may manage them.
 func (s *Service) Feeds(ctx context.Context, a Actor) ([]Feed, error) {
 	if !Decide(a.Roles, ActManageFeeds, Facts{}) {
-		return nil, errForbidden("only the channel office or an administrator may see feeds")
+		return nil, errForbidden("only the channel office (officers and directors) may see feeds")
 	}
 	var out []Feed
 	err := s.store.View(ctx, func(tx Tx) error {

@@ -1,6 +1,7 @@
 package dissent_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -104,7 +105,7 @@ func TestExposureFoundAndAttributed(t *testing.T) {
 	p, _ := e.Cast(t, 0)
 	drafter, officer := p["drafter@state.example"], p["officer@state.example"].Actor
 	m := submittedBody(t, e, drafter, leakBody)
-	other := submittedBody(t, e, p["outsider@state.example"], "We dissent from the fisheries policy in the Pacific, which harms coastal communities and the reefs they depend on for their food and income.")
+	_ = submittedBody(t, e, p["outsider@state.example"], "We dissent from the fisheries policy in the Pacific, which harms coastal communities and the reefs they depend on for their food and income.")
 
 	quote := "each new screening costs the program another eleven months of processing that the embassy cannot absorb"
 	body := "WASHINGTON — A cable sent through the dissent channel warns that “" + quote + ",” according to a copy seen by reporters.\n\nThe department declined to comment."
@@ -134,13 +135,10 @@ func TestExposureFoundAndAttributed(t *testing.T) {
 		t.Errorf("the list carries the article's body")
 	}
 
-	// One content-free event for the finding, none for the scan.
-	evs := events(t, e, m.ID, "exposure.found")
-	if len(evs) != 1 || strings.Contains(evs[0].Detail, "screening") {
-		t.Errorf("exposure.found events = %+v; want one, content-free", evs)
-	}
-	if evs := events(t, e, other.ID, "exposure.found"); len(evs) != 0 {
-		t.Errorf("the other message has %d exposure.found events", len(evs))
+	// No event of its own for the finding (the article's entry records
+	// its row), so the log does not tell whether an article matched.
+	if evs := events(t, e, m.ID, "exposure.found"); len(evs) != 0 {
+		t.Errorf("exposure.found events = %+v; want none", evs)
 	}
 
 	// The office and the drafter are told, once each, without content; the
@@ -202,8 +200,51 @@ func TestExposureFoundAndAttributed(t *testing.T) {
 	if _, created, err := e.Svc.AddArticle(ctx, officer, dissent.ArticleInput{Title: "Again", Body: body}); err != nil || created {
 		t.Errorf("AddArticle(again) = %v, %v", created, err)
 	}
-	if evs := events(t, e, m.ID, "exposure.found"); len(evs) != 1 {
-		t.Errorf("after the same article again: %d exposure.found events; want 1", len(evs))
+	if fs := must(e.Svc.ExposureFindings(ctx, officer)); len(fs) != 1 {
+		t.Errorf("after the same article again: %d findings; want 1", len(fs))
+	}
+}
+
+// TestExposureEntriesConstant plays whoever controls a feed the office
+// polls: an article that quotes a message and one that quotes nothing each
+// add exactly one entry to the log, and the new entries' commitments are
+// all the public sees, so the log cannot serve as an oracle for a guessed
+// sentence.
+func TestExposureEntriesConstant(t *testing.T) {
+	e := servicetest.New(t)
+	p, _ := e.Cast(t, 0)
+	submittedBody(t, e, p["drafter@state.example"], leakBody)
+	entries := func() int64 {
+		var n int64
+		err := e.DB.View(ctx, func(tx dissent.Tx) error {
+			size, err := tx.LogSize(ctx)
+			pending, err2 := tx.PendingEntries(ctx)
+			n = size + int64(len(pending))
+			return errors.Join(err, err2)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	quote := "each new screening costs the program another eleven months of processing that the embassy cannot absorb"
+	for _, tc := range []struct {
+		name, body string
+		findings   int
+	}{
+		{"a guess that misses", "Sources say that the interview schedule will resume in the spring, after a review of the program's costs.", 0},
+		{"a guess that hits", "Sources quote the cable: “" + quote + ".” The department declined to comment.", 1},
+	} {
+		before := entries()
+		if _, _, err := e.Svc.IngestArticle(ctx, dissent.SourceFeed, 0, dissent.ArticleInput{Title: tc.name, Body: tc.body}); err != nil {
+			t.Fatal(err)
+		}
+		if got := entries() - before; got != 1 {
+			t.Errorf("%s: the log grew by %d entries; want 1 whatever the match", tc.name, got)
+		}
+		if fs := must(e.Svc.ExposureFindings(ctx, p["officer@state.example"].Actor)); len(fs) != tc.findings {
+			t.Errorf("%s: %d findings; want %d", tc.name, len(fs), tc.findings)
+		}
 	}
 }
 

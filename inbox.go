@@ -35,6 +35,9 @@ type MetaQuery struct {
 	States      []State // only messages in these states; every state when empty
 	// IDs, when set, lists the only messages wanted (at most a few hundred).
 	IDs []MessageID
+	// Fresh reads the database, not the process's metadata cache (for
+	// checks of the database itself).
+	Fresh bool
 }
 
 // MessageMeta is a message without its text: state, organization, counts

@@ -2,7 +2,10 @@ package dissent
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -318,7 +321,7 @@ func (s *Service) AddCoauthor(ctx context.Context, a Actor, id MessageID, email 
 		if p.ID == m.DrafterID {
 			return "", errInvalid("email", "is_drafter", "the drafter is already an author")
 		}
-		return "person " + strconv.Itoa(int(p.ID)), tx.AddCoauthor(ctx, m.ID, p.ID, now)
+		return "person " + strconv.Itoa(int(p.ID)), ifDuplicate(tx.AddCoauthor(ctx, m.ID, p.ID, now), "email", "already a co-author")
 	})
 	return err
 }
@@ -346,7 +349,7 @@ func (s *Service) Sign(ctx context.Context, a Actor, id MessageID, contentHash s
 			if minCosigners > 0 {
 				return "", errInvalid("min_cosigners", "drafter_unconditional", "the drafter's signature cannot be conditional")
 			}
-			return "", &Error{Kind: KindConflict, Code: "already_signed", Message: "you have already signed this version"}
+			return "", errAlreadySigned()
 		}
 		mins, err := tx.SignatureMinimums(ctx, m.ID, m.Version)
 		if err != nil {
@@ -356,7 +359,9 @@ func (s *Service) Sign(ctx context.Context, a Actor, id MessageID, contentHash s
 			return "", &Error{Kind: KindConflict, Code: "too_many_signers", Field: "signatures", Limit: MaxSigners,
 				Message: "a message may carry at most " + strconv.Itoa(MaxSigners) + " signatures"}
 		}
-		if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: m.Version, PersonID: a.ID, ContentHash: contentHash, MinCosigners: minCosigners, Signed: now}); err != nil {
+		if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: m.Version, PersonID: a.ID, ContentHash: contentHash, MinCosigners: minCosigners, Signed: now}); errors.Is(err, ErrDuplicate) {
+			return "", errAlreadySigned()
+		} else if err != nil {
 			return "", err
 		}
 		// The new signature plus those read before it: one scan, not two.
@@ -420,7 +425,15 @@ func (s *Service) Submit(ctx context.Context, a Actor, id MessageID, contentHash
 		if err := s.notifySigners(ctx, tx, NoteReceiptReady, m); err != nil {
 			return "", err
 		}
-		return "version " + strconv.Itoa(m.Version) + " " + m.ContentHash + " signatures " + strconv.Itoa(m.SignatureCount), nil
+		uncounted, err := uncountedCommitments(ctx, tx, m)
+		if err != nil {
+			return "", err
+		}
+		detail := "version " + strconv.Itoa(m.Version) + " " + m.ContentHash + " signatures " + strconv.Itoa(m.SignatureCount)
+		if len(uncounted) > 0 {
+			detail += " uncounted " + strings.Join(uncounted, ",")
+		}
+		return detail, nil
 	})
 }
 
@@ -499,4 +512,47 @@ func (s *Service) Endorse(ctx context.Context, a Actor, id MessageID, body strin
 		return "", tx.SetEndorsement(ctx, Endorsement{MessageID: m.ID, EndorserID: a.ID, Body: NewText(body), Created: now})
 	})
 	return err
+}
+
+// uncountedCommitments lists, for the submission's entry, the actor
+// commitments of the conditional signatures on the submitted version whose
+// quorum was not met: each such signer's receipt says, and proves, that
+// their signature did not count. The commitments are salted, so the list
+// names nobody to whoever lacks a receipt.
+func uncountedCommitments(ctx context.Context, tx Tx, m *Message) ([]string, error) {
+	rows, err := tx.Signers(ctx, m.ID, m.Version, 0)
+	if err != nil {
+		return nil, err
+	}
+	mins := make([]int, len(rows))
+	for i, r := range rows {
+		mins[i] = r.MinCosigners
+	}
+	th := QuorumThreshold(mins)
+	out := map[PersonID]bool{}
+	for _, r := range rows {
+		if r.MinCosigners > 0 && r.MinCosigners > th {
+			out[r.Person.ID] = true
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	events, err := tx.Events(ctx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	want := "version " + strconv.Itoa(m.Version) + " " + m.ContentHash
+	last := map[PersonID]string{}
+	for _, e := range events {
+		if e.Kind == "signature.added" && e.Protected && e.Detail == want && out[e.ActorID] {
+			last[e.ActorID] = ActorCommit(e.ActorSalt, e.ActorEmail)
+		}
+	}
+	commits := make([]string, 0, len(last))
+	for _, c := range last {
+		commits = append(commits, c)
+	}
+	slices.Sort(commits)
+	return commits, nil
 }

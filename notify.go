@@ -33,6 +33,7 @@ const (
 	NoteQuorumMet        = "quorum.met"             // the condition of your conditional signature is met
 	NoteConsultExpired   = "consultation.expired"   // a consultation's due date passed without input
 	NoteExposureFound    = "exposure.found"         // a passage of the message was found in an article
+	NoteLogMismatch      = "log.mismatch"           // the audit log's self-check found the database differing from it
 	NoteAckReminder50    = "reminder.acknowledge.50"
 	NoteAckReminder80    = "reminder.acknowledge.80"
 	NoteAckOverdue       = "overdue.acknowledge"
@@ -65,6 +66,8 @@ func NoticeText(kind string) string {
 		return "A consultation's due date has passed without input."
 	case NoteExposureFound:
 		return "A passage of a message may have been published."
+	case NoteLogMismatch:
+		return "The audit log's self-check found the database differing from the log. Run dissent verify."
 	case NoteAckReminder50:
 		return "Half of the time to acknowledge a message has passed."
 	case NoteAckReminder80:
@@ -197,4 +200,18 @@ func (s *Service) SetNotificationPrefs(ctx context.Context, a Actor, p Notificat
 		return errForbidden("the system has no notifications")
 	}
 	return s.store.Update(ctx, func(tx Tx) error { return tx.SetNotificationPrefs(ctx, a.ID, p) })
+}
+
+// AlertAuditors tells every auditor that the audit log's self-check found
+// the database differing from the log (serve's background check). The
+// notice says only that; the detail is in the server's log and in what
+// `dissent verify` reports.
+func (s *Service) AlertAuditors(ctx context.Context) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		ids, err := tx.RoleHolders(ctx, RoleAuditor)
+		if err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, NoteLogMismatch, "", ids...)
+	})
 }

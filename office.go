@@ -20,11 +20,21 @@ func (s *Service) Acknowledge(ctx context.Context, a Actor, id MessageID) (Messa
 
 // eligibleHandler checks that a person may be given the message to handle
 // or review: they hold role, and are not in the management chain of any
-// signer (automatic recusal).
+// signer nor take part in the message (automatic recusal).
+//
+// Every refusal is the same error, whatever its reason: an unknown
+// address, a person without the role and a recused person are not told
+// apart, so that nobody learns from a refusal that someone the person
+// supervises takes part in the message.
 func eligibleHandler(ctx context.Context, tx Tx, m *Message, email, field string, role Role, now time.Time) (Person, error) {
+	refused := &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: field,
+		Message: email + " cannot be given this message: give it to another " + string(role)}
 	p, err := tx.PersonByEmail(ctx, email)
+	if err != nil && ErrorKind(err) != KindNotFound {
+		return Person{}, err
+	}
 	if err != nil || !(p.Roles.Has(role) || role == RoleOfficer && p.Roles.Has(RoleDirector)) {
-		return Person{}, &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: field, Message: "no " + string(role) + " with the address " + email}
+		return Person{}, refused
 	}
 	f, err := tx.Relation(ctx, m.ID, p.ID, now)
 	if err != nil {
@@ -32,8 +42,7 @@ func eligibleHandler(ctx context.Context, tx Tx, m *Message, email, field string
 	}
 	f.Drafter = m.DrafterID == p.ID
 	if f.recused() {
-		return Person{}, &Error{Kind: KindUnprocessable, Code: "recused", Field: field,
-			Message: email + " takes part in this message or is in the management chain of a signer, and is recused from it"}
+		return Person{}, refused
 	}
 	return p, nil
 }

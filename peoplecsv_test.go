@@ -9,6 +9,7 @@ import (
 )
 
 func TestParsePeopleCSV(t *testing.T) {
+	t.Parallel()
 	const header = "email,name,org,unit,supervisor,roles\n"
 	tests := []struct {
 		name, in string
@@ -67,6 +68,7 @@ func TestParsePeopleCSV(t *testing.T) {
 
 // TestParsePeopleCSVEveryLine: every bad row is reported, not just the first.
 func TestParsePeopleCSVEveryLine(t *testing.T) {
+	t.Parallel()
 	in := "email,name,org,unit,supervisor,roles\nx,Ann,state,,,employee\nb@x.example,Bo,state,,,employee\nc@x.example,Cy,state,,,boss\n"
 	_, err := dissent.ParsePeopleCSV(strings.NewReader(in))
 	var les dissent.LineErrors

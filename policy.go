@@ -116,7 +116,10 @@ func roleAllows(r Role, a Action, f Facts) bool {
 		// Articles are public press; the channel office feeds the monitor.
 		return r == RoleOfficer || r == RoleDirector
 	case ActManageFeeds:
-		return r == RoleOfficer || r == RoleDirector || r == RoleAdmin
+		// The feeds decide what the monitor reads, and so what it can
+		// find: the channel office's business, not the administrator's
+		// (issue 11).
+		return r == RoleOfficer || r == RoleDirector
 	}
 	switch r {
 	case RoleEmployee:

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -26,15 +28,15 @@ func (s *Service) GetMessage(ctx context.Context, a Actor, id MessageID) (Messag
 	if err != nil || !record {
 		return v, err
 	}
+	// The read is served only once its record is durable: one write that
+	// appends the event, not a second load of the message (issue 17).
 	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.now().UTC()
-		var err error
-		if v, record, err = s.loadView(ctx, tx, a, id, now, false); err != nil || !record {
-			return err
-		}
-		return tx.AppendEvent(ctx, messageEvent(a, eventRole(a, ActReadText, v.Facts), "read.text", id, "version "+strconv.Itoa(v.Version), v.Facts, now))
+		return tx.AppendEvent(ctx, messageEvent(a, eventRole(a, ActReadText, v.Facts), "read.text", id, "version "+strconv.Itoa(v.Version), v.Facts, s.now().UTC()))
 	})
-	return v, err
+	if err != nil {
+		return MessageView{}, err
+	}
+	return v, nil
 }
 
 // BreakGlass gives an auditor the message's text and names for an
@@ -55,9 +57,11 @@ func (s *Service) BreakGlass(ctx context.Context, a Actor, id MessageID, reason 
 		if v, _, err = s.loadView(ctx, tx, a, id, now, true); err != nil {
 			return err
 		}
-		if signers, err = s.signers(ctx, tx, a, m); err != nil {
+		list, err := s.signers(ctx, tx, a, m)
+		if err != nil {
 			return err
 		}
+		signers = list.Signers
 		return tx.AppendEvent(ctx, messageEvent(a, RoleAuditor, "read.break_glass", id, "version "+strconv.Itoa(m.Version)+", "+strconv.Itoa(len(signers))+" names; reason: "+reasonDigest(reason), f, now))
 	})
 	return v, signers, err
@@ -159,9 +163,10 @@ func (s *Service) ListMessages(ctx context.Context, a Actor) ([]MessageView, err
 
 // Signers lists who signed the current (after submission: the submitted)
 // version. Sealed conditional signatures are left out until their quorum is
-// met; the names of signers the reader supervises are withheld.
-func (s *Service) Signers(ctx context.Context, a Actor, id MessageID) ([]SignerView, error) {
-	var out []SignerView
+// met; signers the reader supervises are left out of the list and only
+// counted in the total.
+func (s *Service) Signers(ctx context.Context, a Actor, id MessageID) (SignerList, error) {
+	var out SignerList
 	err := s.store.Update(ctx, func(tx Tx) error {
 		now := s.now().UTC()
 		m, f, err := s.authorize(ctx, tx, a, id, ActReadNames, false, now)
@@ -174,33 +179,32 @@ func (s *Service) Signers(ctx context.Context, a Actor, id MessageID) ([]SignerV
 		if !needsRecord(f) {
 			return nil
 		}
-		return tx.AppendEvent(ctx, messageEvent(a, eventRole(a, ActReadNames, f), "read.names", id, strconv.Itoa(len(out))+" names", f, now))
+		return tx.AppendEvent(ctx, messageEvent(a, eventRole(a, ActReadNames, f), "read.names", id, strconv.Itoa(len(out.Signers))+" names", f, now))
 	})
 	return out, err
 }
 
-func (s *Service) signers(ctx context.Context, tx Tx, a Actor, m Message) ([]SignerView, error) {
+func (s *Service) signers(ctx context.Context, tx Tx, a Actor, m Message) (SignerList, error) {
 	rows, err := tx.Signers(ctx, m.ID, m.Version, a.ID)
 	if err != nil {
-		return nil, err
+		return SignerList{}, err
 	}
 	mins := make([]int, len(rows))
 	for i, r := range rows {
 		mins[i] = r.MinCosigners
 	}
 	th := QuorumThreshold(mins)
-	out := make([]SignerView, 0, len(rows))
+	out := SignerList{Signers: make([]SignerView, 0, len(rows))}
 	for _, r := range rows {
 		if r.MinCosigners > 0 && r.MinCosigners > th {
 			continue // sealed: invisible even to the drafter until its quorum is met
 		}
-		sv := SignerView{OrgID: r.Person.OrgID, Conditional: r.MinCosigners > 0, MinCosigners: r.MinCosigners, Signed: r.Signed}
+		out.Total++
 		if r.Withheld && r.PersonID != a.ID {
-			sv.Withheld = true
-		} else {
-			sv.Email, sv.Name = r.Person.Email, r.Person.Name
+			continue // the reader supervises this signer: counted, never shown
 		}
-		out = append(out, sv)
+		out.Signers = append(out.Signers, SignerView{Email: r.Person.Email, Name: r.Person.Name, OrgID: r.Person.OrgID,
+			Conditional: r.MinCosigners > 0, MinCosigners: r.MinCosigners, Signed: r.Signed})
 	}
 	return out, nil
 }
@@ -236,39 +240,49 @@ func (s *Service) AccessLog(ctx context.Context, a Actor, id MessageID) ([]Acces
 // commitment to the caller's e-mail. Anyone with the log's public key can
 // check it offline (dissent receipt verify).
 type Receipt struct {
-	Format      string    `json:"format"` // "dissent-receipt-v1"
+	Format      string    `json:"format"` // "dissent-receipt-v2"
 	MessageID   MessageID `json:"message_id"`
 	Version     int       `json:"version"`
 	ContentHash string    `json:"content_hash"`
 	Act         string    `json:"act"` // "submitted" or "signed"
 	At          time.Time `json:"at"`
 	Email       string    `json:"email"`
-	Salt        []byte    `json:"salt"`
+	Salt        []byte    `json:"salt"` // opens the entry's commitment to the e-mail
 	SubmittedAt time.Time `json:"submitted_at"`
-	LeafIndex   int64     `json:"leaf_index"`
-	Leaf        []byte    `json:"leaf"`
-	Proof       [][]byte  `json:"proof"`
-	Checkpoint  string    `json:"checkpoint"`
+	// Counted is false for a conditional signature whose quorum was not met
+	// at submission (the submission's entry lists it, by its commitment).
+	Counted    bool           `json:"counted"`
+	Entries    []ReceiptEntry `json:"entries"` // the act's entry; for a signer also the submission's
+	Checkpoint string         `json:"checkpoint"`
+}
+
+// ReceiptEntry is one entry of the log, opened, and its inclusion proof in
+// the receipt's checkpoint.
+type ReceiptEntry struct {
+	LeafIndex int64    `json:"leaf_index"`
+	Entry     []byte   `json:"entry"` // the canonical EntryRecord JSON
+	EntrySalt []byte   `json:"entry_salt"`
+	Proof     [][]byte `json:"proof"`
 }
 
 // ReceiptFormat names the receipt's format.
-const ReceiptFormat = "dissent-receipt-v1"
+const ReceiptFormat = "dissent-receipt-v2"
 
-// Proof is an inclusion proof of a leaf in a signed checkpoint.
+// Proof is the inclusion proofs of entries in one signed checkpoint, with
+// the entries opened: their payloads and salts, from which their leaves are
+// computed.
 type Proof struct {
-	Leaf       []byte
-	Hashes     [][]byte
+	Entries    []ReceiptEntry
 	Checkpoint []byte // a signed note
 }
 
 // AuditLog is the tamper-evident log as the Service sees it
 // (internal/auditlog).
 type AuditLog interface {
-	// Prove returns the inclusion proof of leaf index against a signed
-	// checkpoint that covers it, making one if need be.
-	Prove(ctx context.Context, index int64) (Proof, error)
-	// Checkpoint returns the newest signed checkpoint, making one first if
-	// the log has grown.
+	// Prove returns the inclusion proofs of the entries with sequence
+	// numbers seqs against one signed checkpoint that covers them all.
+	Prove(ctx context.Context, seqs ...int64) (Proof, error)
+	// Checkpoint returns the newest published checkpoint.
 	Checkpoint(ctx context.Context) ([]byte, error)
 	// Tile returns a C2SP tlog-tiles resource (path below /log/).
 	Tile(ctx context.Context, path string) ([]byte, error)
@@ -280,6 +294,7 @@ func (s *Service) Receipt(ctx context.Context, a Actor, id MessageID) (Receipt, 
 		return Receipt{}, &Error{Kind: KindUnavailable, Code: "no_log", Message: "the audit log is not configured"}
 	}
 	var r Receipt
+	var act, submission int64
 	err := s.store.View(ctx, func(tx Tx) error {
 		m, f, err := s.authorize(ctx, tx, a, id, ActReceipt, false, s.now().UTC())
 		if err != nil {
@@ -288,13 +303,19 @@ func (s *Service) Receipt(ctx context.Context, a Actor, id MessageID) (Receipt, 
 		if m.SubmittedAt.IsZero() {
 			return &Error{Kind: KindConflict, Code: "not_submitted", Field: "state", Message: "receipts are issued once a message is submitted"}
 		}
-		r = Receipt{Format: ReceiptFormat, MessageID: m.ID, Version: m.Version, ContentHash: m.ContentHash, SubmittedAt: m.SubmittedAt, LeafIndex: -1}
+		r = Receipt{Format: ReceiptFormat, MessageID: m.ID, Version: m.Version, ContentHash: m.ContentHash, SubmittedAt: m.SubmittedAt}
 		events, err := tx.Events(ctx, m.ID)
 		if err != nil {
 			return err
 		}
 		wantDetail := "version " + strconv.Itoa(m.Version) + " " + m.ContentHash
+		act, submission = -1, -1
+		var uncounted string
 		for _, e := range events {
+			if e.Kind == "message.submitted" {
+				submission = e.ID
+				_, uncounted, _ = strings.Cut(e.Detail, " uncounted ")
+			}
 			if e.ActorID != a.ID || !e.Protected {
 				continue
 			}
@@ -306,21 +327,29 @@ func (s *Service) Receipt(ctx context.Context, a Actor, id MessageID) (Receipt, 
 			default:
 				continue
 			}
-			r.At, r.Email, r.Salt, r.LeafIndex = e.At, e.ActorEmail, e.ActorSalt, e.ID
+			r.At, r.Email, r.Salt, act = e.At, e.ActorEmail, e.ActorSalt, e.ID
 		}
-		if r.LeafIndex < 0 {
+		if act < 0 {
 			return &Error{Kind: KindConflict, Code: "not_signed", Message: "you did not sign the submitted version of this message"}
+		}
+		r.Counted = !slices.Contains(strings.Split(uncounted, ","), ActorCommit(r.Salt, r.Email))
+		if submission < 0 {
+			return fmt.Errorf("message %s is submitted but its log has no submission", m.ID)
 		}
 		return nil
 	})
 	if err != nil {
 		return Receipt{}, err
 	}
-	p, err := s.audit.Prove(ctx, r.LeafIndex)
+	seqs := []int64{act}
+	if submission != act {
+		seqs = append(seqs, submission)
+	}
+	p, err := s.audit.Prove(ctx, seqs...)
 	if err != nil {
 		return Receipt{}, err
 	}
-	r.Leaf, r.Proof, r.Checkpoint = p.Leaf, p.Hashes, string(p.Checkpoint)
+	r.Entries, r.Checkpoint = p.Entries, string(p.Checkpoint)
 	return r, nil
 }
 

@@ -29,9 +29,18 @@ type Sealer interface {
 	Rewrap(k WrappedKey) (WrappedKey, error)
 	// ActiveKEK names the key-encryption key new data keys are wrapped under.
 	ActiveKEK() string
-	// Tag is a keyed pseudonym of a person, the same in every table, that
-	// reveals nothing to whoever lacks the key: it lets the database join a
-	// person to the messages they take part in without holding their id
-	// next to the message.
-	Tag(person PersonID) []byte
+	// Tag is a keyed pseudonym of a person on one message: a person's tags
+	// on two messages share no value, so whoever lacks the key can neither
+	// name the person nor link their rows across messages. It lets the
+	// database find a person's rows on a message without holding their id
+	// next to it.
+	Tag(message MessageID, person PersonID) []byte
+	// Locator is where the person's i-th entry of the participation index
+	// lies (the messages they take part in): without the key, the entries
+	// of one person cannot be told from anyone else's.
+	Locator(person PersonID, i int) []byte
+	// Pseudonym is a keyed pseudonym of a person under a random salt kept
+	// beside it: a row that needs to be found by person, rarely, holds
+	// (salt, pseudonym) and links to no other row.
+	Pseudonym(salt []byte, person PersonID) []byte
 }

@@ -26,6 +26,8 @@ type Service struct {
 
 	exposureMu sync.Mutex     // guards exposure (exposure.go)
 	exposure   *exposureState // nil until SetExposureEngine
+
+	uses tokenUses // token uses not yet written (auth.go)
 }
 
 // ServiceConfig wires a Service.
@@ -97,30 +99,6 @@ func TokenHash(s Secret) []byte {
 	return h[:]
 }
 
-// Authenticate returns the person a bearer token belongs to.
-func (s *Service) Authenticate(ctx context.Context, token Secret) (Actor, error) {
-	t := token.Reveal()
-	if t == "" || len(t) > 200 || !strings.HasPrefix(t, "dsn_") {
-		return Actor{}, &Error{Kind: KindUnauthenticated, Code: "bad_token", Message: "missing or invalid bearer token"}
-	}
-	var p Person
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		p, err = tx.PersonByTokenHash(ctx, TokenHash(token))
-		if err == nil && !p.Active() {
-			return ErrNotFound("token")
-		}
-		return err
-	})
-	if ErrorKind(err) == KindNotFound {
-		return Actor{}, &Error{Kind: KindUnauthenticated, Code: "bad_token", Message: "missing or invalid bearer token"}
-	}
-	if err != nil {
-		return Actor{}, err
-	}
-	return Actor{p}, nil
-}
-
 // OrgInput is what adding an organization takes.
 type OrgInput struct {
 	ID, Name, TimeZone string
@@ -147,7 +125,7 @@ func (s *Service) AddOrg(ctx context.Context, actor Actor, in OrgInput) (Org, er
 	o := Org{ID: in.ID, Name: in.Name, TimeZone: in.TimeZone, Created: s.now().UTC()}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		if err := tx.CreateOrg(ctx, o); err != nil {
-			return err
+			return ifDuplicate(err, "id", "an organization with id %s already exists", o.ID)
 		}
 		return tx.AppendEvent(ctx, Event{At: o.Created, ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "org.added", Detail: o.ID})
 	})
@@ -170,7 +148,7 @@ func (s *Service) AddUnit(ctx context.Context, actor Actor, in UnitInput) (Unit,
 	if err := checkText("name", in.Name, MaxName, false, true); err != nil {
 		return Unit{}, err
 	}
-	u := Unit{ID: in.ID, OrgID: in.OrgID, Name: in.Name, ParentID: in.ParentID}
+	u := Unit(in)
 	err := s.store.Update(ctx, func(tx Tx) error {
 		if _, err := tx.Org(ctx, in.OrgID); err != nil {
 			return errInvalid("org", "unknown_org", "no organization %q", in.OrgID)
@@ -182,7 +160,7 @@ func (s *Service) AddUnit(ctx context.Context, actor Actor, in UnitInput) (Unit,
 			}
 		}
 		if err := tx.CreateUnit(ctx, u); err != nil {
-			return err
+			return ifDuplicate(err, "id", "a unit with id %s already exists", u.ID)
 		}
 		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "unit.added", Detail: u.ID})
 	})
@@ -206,7 +184,7 @@ func (s *Service) AddClosure(ctx context.Context, actor Actor, orgID, date, reas
 			return errInvalid("org", "unknown_org", "no organization %q", orgID)
 		}
 		if err := tx.AddClosure(ctx, orgID, date, reason); err != nil {
-			return err
+			return ifDuplicate(err, "date", "that day is already a closure")
 		}
 		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "calendar.closure_added", Detail: orgID + " " + date})
 	})
@@ -296,7 +274,7 @@ func (s *Service) AddPeople(ctx context.Context, actor Actor, in []PersonInput) 
 			person := Person{Email: p.Email, Name: p.Name, OrgID: p.OrgID, UnitID: p.UnitID, Roles: p.Roles, Created: now}
 			id, err := tx.CreatePerson(ctx, person)
 			if err != nil {
-				return at(i, err)
+				return at(i, ifDuplicate(err, "email", "a person with e-mail %s already exists", p.Email))
 			}
 			person.ID = id
 			out[i] = NewPerson{Person: person}
@@ -431,7 +409,7 @@ func (s *Service) RedeemSignInLink(ctx context.Context, secret Secret) (Actor, S
 		if err := tx.CreateToken(ctx, id, TokenHash(tok), now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, Event{At: now, ActorID: id, Kind: "signin.link", Detail: "person " + strconv.Itoa(int(id))})
+		return tx.AppendEvent(ctx, Event{At: now, Kind: "signin.link"})
 	})
 	if err != nil {
 		return Actor{}, Secret{}, err
@@ -470,7 +448,7 @@ func (s *Service) Bootstrap(ctx context.Context, email string) (Secret, error) {
 		now := s.now().UTC()
 		id, err := tx.CreatePerson(ctx, Person{Email: email, Name: "Administrator", Roles: Roles{RoleAdmin}, Created: now})
 		if err != nil {
-			return err
+			return ifDuplicate(err, "email", "a person with e-mail %s already exists", email)
 		}
 		if err := tx.CreateSignInLink(ctx, id, TokenHash(sec), now.Add(SignInLinkTTL)); err != nil {
 			return err

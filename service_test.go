@@ -2,6 +2,8 @@ package dissent_test
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -39,14 +41,15 @@ func draft(t *testing.T, e *servicetest.Env, drafter servicetest.Actor, invite .
 	return m
 }
 
-func signerEmails(vs []dissent.SignerView) []string {
+// signerEmails lists the names shown, then one "(withheld)" for each
+// signature counted but not shown.
+func signerEmails(l dissent.SignerList) []string {
 	var out []string
-	for _, v := range vs {
-		if v.Withheld {
-			out = append(out, "(withheld)")
-		} else {
-			out = append(out, v.Email)
-		}
+	for _, v := range l.Signers {
+		out = append(out, v.Email)
+	}
+	for range l.Total - len(l.Signers) {
+		out = append(out, "(withheld)")
 	}
 	return out
 }
@@ -73,7 +76,7 @@ func TestConditionalSignaturesStaySealed(t *testing.T) {
 		t.Errorf("with 3 others the quorum is met: count = %d; want 4", got)
 	}
 	names = must(e.Svc.Signers(ctx, p["drafter@state.example"].Actor, m.ID))
-	if len(names) != 4 {
+	if len(names.Signers) != 4 || names.Total != 4 {
 		t.Errorf("after the quorum, drafter sees %v; want 4 signers", signerEmails(names))
 	}
 	// Withdrawing one unconditional signature reseals the conditional one.
@@ -147,9 +150,34 @@ func TestManagementChain(t *testing.T) {
 	wantKind(t, "officer in the drafter's chain reads", err, dissent.KindNotFound)
 	_, err = e.Svc.Acknowledge(ctx, boss, m.ID)
 	wantKind(t, "officer in the drafter's chain acknowledges", err, dissent.KindNotFound)
-	err = e.Svc.Assign(ctx, off, m.ID, "boss@state.example")
-	if de := dissent.AsError(err); de.Code != "recused" || de.Field != "email" {
-		t.Errorf("assigning an officer in the chain: error = %v; want recused", err)
+	// A recused officer is refused as a message that does not exist is.
+	_, errNone := e.Svc.GetMessage(ctx, boss, "0123456789abcdef0123456789abcdef")
+	if err == nil || errNone == nil || err.Error() != errNone.Error() || dissent.ErrorKind(err) != dissent.ErrorKind(errNone) {
+		t.Errorf("recused officer's refusal %v; for a message that does not exist %v; want the same", err, errNone)
+	}
+	// Refusals to assign are worded the same whatever the reason: the
+	// officer in the chain, the drafter (taking part), a person without
+	// the role, an unknown address.
+	refusal := func(email string) string {
+		t.Helper()
+		err := e.Svc.Assign(ctx, off, m.ID, email)
+		de := dissent.AsError(err)
+		if de == nil {
+			t.Fatalf("assigning %s: %v; want a refusal", email, err)
+		}
+		return fmt.Sprintf("%s/%s/%s/%s", de.Kind, de.Code, de.Field, strings.ReplaceAll(de.Message, email, "ADDRESS"))
+	}
+	want := refusal("nobody@state.example")
+	for _, who := range []string{"boss@state.example", "drafter@state.example", "monitor@state.example"} {
+		if got := refusal(who); got != want {
+			t.Errorf("assigning %s is refused as %q; an unknown address as %q; want the same", who, got, want)
+		}
+	}
+	// Statistics count every message, whatever the reader's recusal.
+	recused := must(e.Svc.Statistics(ctx, boss, dissent.StatsFilter{}))
+	other := must(e.Svc.Statistics(ctx, off, dissent.StatsFilter{}))
+	if !reflect.DeepEqual(recused, other) {
+		t.Errorf("statistics of the recused officer:\n%+v\nof another officer:\n%+v\nwant the same", recused, other)
 	}
 	list := must(e.Svc.ListMessages(ctx, boss))
 	if len(list) != 0 {
@@ -332,8 +360,8 @@ func TestSubmitRacesSignatures(t *testing.T) {
 	wg.Wait()
 	v := must(e.Svc.GetMessage(ctx, d.Actor, m.ID))
 	names := must(e.Svc.Signers(ctx, d.Actor, m.ID))
-	if v.SignatureCount != ok+1 || len(names) != ok+1 {
-		t.Errorf("%d signatures succeeded; count %d, %d names; want %d", ok, v.SignatureCount, len(names), ok+1)
+	if v.SignatureCount != ok+1 || len(names.Signers) != ok+1 {
+		t.Errorf("%d signatures succeeded; count %d, %d names; want %d", ok, v.SignatureCount, len(names.Signers), ok+1)
 	}
 }
 

@@ -8,9 +8,10 @@ import (
 )
 
 // Statistics of SPEC §6, from metadata only: counts, clocks and signature
-// counts, never text and never names. Each reader's statistics cover the
-// messages Decide lets them see, so that an officer recused from a message
-// cannot learn of it from a count.
+// counts, never text and never names. Every reader's statistics count every
+// submitted message, whatever the reader's recusal: a count that left out
+// the messages an officer is recused from would tell them that someone they
+// supervise takes part in one (issue 11).
 
 // StatsFilter narrows the statistics to an organization and a period of
 // submission (civil dates in the channel office's zone, both included).
@@ -280,9 +281,10 @@ func mayMonitor(a Actor) bool {
 	return mayHandle(a) || a.Roles.Has(RoleMonitor)
 }
 
-// Statistics computes the statistics over the submitted messages the actor
-// may see: for the compliance monitor every one, for the channel office those
-// it is not recused from. No text is opened and no read is recorded.
+// Statistics computes the statistics over every submitted message, for the
+// channel office and the compliance monitor alike: the same figures for a
+// recused officer as for any other. No text is opened and no read is
+// recorded.
 func (s *Service) Statistics(ctx context.Context, a Actor, f StatsFilter) (Stats, error) {
 	if !mayMonitor(a) {
 		return Stats{}, errForbidden("only the channel office and the compliance monitor see the statistics")
@@ -290,8 +292,8 @@ func (s *Service) Statistics(ctx context.Context, a Actor, f StatsFilter) (Stats
 	return s.statistics(ctx, a, f)
 }
 
-// statistics computes the statistics over what a may see; for the System
-// actor (the command line, for the public report), over every message.
+// statistics computes the statistics over every submitted message. The
+// reader's relations are not read: nothing in the figures depends on them.
 func (s *Service) statistics(ctx context.Context, a Actor, f StatsFilter) (Stats, error) {
 	if err := f.validate(); err != nil {
 		return Stats{}, err
@@ -307,17 +309,11 @@ func (s *Service) statistics(ctx context.Context, a Actor, f StatsFilter) (Stats
 		if err != nil {
 			return err
 		}
-		metas, err := tx.SubmittedMeta(ctx, MetaQuery{Reader: a.ID, Now: now})
+		metas, err := tx.SubmittedMeta(ctx, MetaQuery{Now: now})
 		if err != nil {
 			return err
 		}
-		visible := metas[:0]
-		for _, m := range metas {
-			if a.ID == System.ID || Decide(a.Roles, ActSee, m.Facts) {
-				visible = append(visible, m)
-			}
-		}
-		st = Summarize(visible, cal, loc, now, f)
+		st = Summarize(metas, cal, loc, now, f)
 		return nil
 	})
 	return st, err

@@ -51,7 +51,6 @@ type Tx interface {
 
 	// CreateToken stores the SHA-256 hash of a bearer token for a person.
 	CreateToken(ctx context.Context, person PersonID, hash []byte, created time.Time) error
-	PersonByTokenHash(ctx context.Context, hash []byte) (Person, error)
 	CreateSignInLink(ctx context.Context, person PersonID, hash []byte, expires time.Time) error
 	// UseSignInLink marks the unused, unexpired link with this hash used and
 	// returns its person.
@@ -123,17 +122,40 @@ type Tx interface {
 	Meetings(ctx context.Context, id MessageID) ([]Meeting, error)
 }
 
-// LogTx reads the Merkle log (RFC 6962; stored hashes indexed as in
-// golang.org/x/mod/sumdb/tlog).
+// LogTx reads the audit log: its entries (sealed in the database, each
+// published in the Merkle log as a salted commitment), the Merkle tree over
+// the integrated entries (RFC 6962; stored hashes indexed as in
+// golang.org/x/mod/sumdb/tlog), its checkpoints, and the digests of the
+// rows it records.
 type LogTx interface {
+	// LogSize is the number of integrated entries (leaves of the tree).
 	LogSize(ctx context.Context) (int64, error)
-	LogLeaves(ctx context.Context, start, end int64) ([][]byte, error)
+	// LogEntries returns the integrated entries with leaf index in
+	// [start, end), opened.
+	LogEntries(ctx context.Context, start, end int64) ([]LogEntry, error)
+	// PendingEntries returns the entries not yet integrated, by sequence.
+	PendingEntries(ctx context.Context) ([]LogEntry, error)
+	// LogCommitments returns the leaf data of leaves [start, end).
+	LogCommitments(ctx context.Context, start, end int64) ([][]byte, error)
+	// EntryBySeq returns one entry, opened.
+	EntryBySeq(ctx context.Context, seq int64) (LogEntry, error)
+	// IntegrateLog gives leaf indexes to up to max pending entries, in
+	// sequence order, and stores the tree hashes they complete; it returns
+	// the new size. The caller serializes integrations.
+	IntegrateLog(ctx context.Context, max int) (int64, error)
 	ReadLogHashes(ctx context.Context, indexes []int64) ([][32]byte, error)
 	AddCheckpoint(ctx context.Context, size int64, note []byte, at time.Time) error
 	Checkpoints(ctx context.Context) (sizes []int64, notes [][]byte, err error)
 	// MessageStates returns every message's state and current version, and
 	// the number of active signatures on each version.
 	MessageStates(ctx context.Context) (map[MessageID]MessageState, error)
+	// RowDigests calls fn with the digest of every row of every table the
+	// log records, in a stable order.
+	RowDigests(ctx context.Context, fn func(RowDigest) error) error
+	// OpenEverySealed opens every sealed value under its message's key and
+	// place, and returns how many it opened; it names the first that does
+	// not open.
+	OpenEverySealed(ctx context.Context, progress func(table string, n int64)) (int64, error)
 }
 
 // MessageState is what the log's replay is checked against.
@@ -148,6 +170,9 @@ type KeyTx interface {
 	StaleMessageKeys(ctx context.Context, activeKEK string, limit int) ([]MessageID, error)
 	RewrapMessageKey(ctx context.Context, id MessageID) error
 	CountKeysUnder(ctx context.Context, kek string) (int, error)
+	// RewrapLogKey rewraps the audit log's data key under the active
+	// key-encryption key.
+	RewrapLogKey(ctx context.Context) error
 }
 
 // SignerRow is one active signature and its signer, as the store returns it.

@@ -11,6 +11,7 @@ import (
 // TestUrgencyOf counts working days left and overdue on the Washington
 // calendar, across weekends, federal holidays and an extra closure.
 func TestUrgencyOf(t *testing.T) {
+	t.Parallel()
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -312,10 +313,19 @@ func (plainSealer) Rewrap(k dissent.WrappedKey) (dissent.WrappedKey, error) { re
 
 func (plainSealer) ActiveKEK() string { return "plain" }
 
-func (plainSealer) Tag(p dissent.PersonID) []byte {
-	t := make([]byte, 32)
-	binary.BigEndian.PutUint64(t[24:], uint64(p))
-	return t
+func (plainSealer) Tag(id dissent.MessageID, p dissent.PersonID) []byte {
+	h := sha256.Sum256(binary.BigEndian.AppendUint64([]byte(id+"\x00"), uint64(p)))
+	return h[:]
+}
+
+func (plainSealer) Locator(p dissent.PersonID, i int) []byte {
+	h := sha256.Sum256(binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64([]byte("locator"), uint64(p)), uint64(i)))
+	return h[:]
+}
+
+func (plainSealer) Pseudonym(salt []byte, p dissent.PersonID) []byte {
+	h := sha256.Sum256(binary.BigEndian.AppendUint64(append([]byte("pseudonym"), salt...), uint64(p)))
+	return h[:]
 }
 
 func loadAverage() string {

@@ -31,7 +31,7 @@ func TestPlainSealerRoundTrips(t *testing.T) {
 	if pt, err := s.Open(k, dissent.AD{Table: "t"}, ct); err != nil || string(pt) != "text" {
 		t.Errorf("Open(Seal(text)) = %q, %v", pt, err)
 	}
-	if a, b := s.Tag(1), s.Tag(2); len(a) != 32 || bytes.Equal(a, b) {
+	if a, b := s.Tag("m", 1), s.Tag("m", 2); len(a) != 32 || bytes.Equal(a, b) {
 		t.Errorf("tags %x, %x: want 32 distinct bytes", a, b)
 	}
 }

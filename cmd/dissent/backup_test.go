@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -36,7 +35,7 @@ func TestBackupScripts(t *testing.T) {
 		"flipbyte":     cmdFlipByte,
 		"truncatefile": cmdTruncate,
 		"swapentries":  cmdSwapEntries,
-		"forgeleaf":    cmdForgeLeaf,
+		"forgerow":     cmdForgeRow,
 		"swapkeys":     cmdSwapKeys,
 	}})
 }
@@ -85,51 +84,44 @@ func cmdSwapEntries(ts *testscript.TestScript, neg bool, args []string) {
 	}))
 }
 
-// forgeleaf FILE IDENTITY changes leaf 1 of the audit log and rewrites the
-// manifest to match, so that only the log's own checks can catch it.
-func cmdForgeLeaf(ts *testscript.TestScript, neg bool, args []string) {
+// forgerow FILE IDENTITY renames the first organization in the archive's
+// table dump and rewrites the manifest to match, so that only the log's own
+// checks (the row digests it records) can catch it.
+func cmdForgeRow(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: forgeleaf FILE IDENTITY")
+		ts.Fatalf("usage: forgerow FILE IDENTITY")
 	}
-	ts.Check(forgeLeaf(ts.MkAbs(args[0]), ts.MkAbs(args[1])))
+	ts.Check(forgeRow(ts.MkAbs(args[0]), ts.MkAbs(args[1])))
 }
 
-func forgeLeaf(path, identity string) error {
+func forgeRow(path, identity string) error {
 	return rewriteArchive(path, identity, func(es []tarEntry) ([]tarEntry, bool, error) {
 		for i := range es {
-			if es[i].name != "tables/log_leaves/0001.jsonl" {
+			if es[i].name != "tables/orgs/0001.jsonl" {
 				continue
 			}
 			var out bytes.Buffer
 			sc := bufio.NewScanner(bytes.NewReader(es[i].data))
 			sc.Buffer(nil, 1<<24)
+			done := false
 			for sc.Scan() {
 				line := sc.Bytes()
 				var row []json.RawMessage
-				if json.Unmarshal(line, &row) == nil && len(row) == 2 && string(row[0]) == "1" {
-					var v map[string]string
-					if err := json.Unmarshal(row[1], &v); err != nil {
-						return nil, false, err
-					}
-					leaf, err := base64.StdEncoding.DecodeString(v["b"])
-					if err != nil {
-						return nil, false, err
-					}
-					var rec map[string]any
-					if err := json.Unmarshal(leaf, &rec); err != nil {
-						return nil, false, err
-					}
-					rec["kind"] = "forged." + fmt.Sprint(rec["kind"])
-					leaf, _ = json.Marshal(rec)
-					line, _ = json.Marshal([]any{1, map[string]string{"b": base64.StdEncoding.EncodeToString(leaf)}})
+				if !done && json.Unmarshal(line, &row) == nil && len(row) > 2 {
+					row[2] = json.RawMessage(`"Forged Department"`)
+					line, _ = json.Marshal(row)
+					done = true
 				}
 				out.Write(line)
 				out.WriteByte('\n')
 			}
+			if !done {
+				return nil, false, errors.New("no organization row")
+			}
 			es[i].data = out.Bytes()
 			return es, true, nil
 		}
-		return nil, false, errors.New("no log_leaves entry")
+		return nil, false, errors.New("no orgs entry")
 	})
 }
 
@@ -166,6 +158,13 @@ type tarEntry struct {
 // manifest excluded), rewrites the manifest's hashes when edit asks, and
 // encrypts it again to the identity's recipient.
 func rewriteArchive(path, identity string, edit func([]tarEntry) ([]tarEntry, bool, error)) error {
+	return rewriteArchiveManifest(path, identity, func(es []tarEntry, _ *backup.Manifest) ([]tarEntry, bool, error) { return edit(es) })
+}
+
+// rewriteArchiveManifest is rewriteArchive whose edit may also change the
+// manifest (its tables and log; the entries' hashes are recomputed when
+// edit asks).
+func rewriteArchiveManifest(path, identity string, edit func([]tarEntry, *backup.Manifest) ([]tarEntry, bool, error)) error {
 	ids, err := readIdentities(identity)
 	if err != nil {
 		return err
@@ -205,7 +204,7 @@ func rewriteArchive(path, identity string, edit func([]tarEntry) ([]tarEntry, bo
 		}
 		es = append(es, tarEntry{h.Name, b})
 	}
-	es, fix, err := edit(es)
+	es, fix, err := edit(es, &manifest)
 	if err != nil {
 		return err
 	}
@@ -494,7 +493,7 @@ func checkRestored(t *testing.T, b burst, data, db string) {
 			t.Fatalf("signers of message %d: %v", m, err)
 		}
 		got := map[string]bool{}
-		for _, s := range list {
+		for _, s := range list.Signers {
 			got[s.Email] = true
 			if !b.succeeded[m][s.Email] && !strings.HasPrefix(s.Email, "drafter") {
 				t.Errorf("message %d: the restored deployment has a signature by %s, which never succeeded", m, s.Email)
@@ -542,7 +541,7 @@ func TestRestoreSQLiteToPostgres(t *testing.T) {
 	// A forged archive that fails the log's checks leaves the new database
 	// as empty as it was.
 	forged, target := filepath.Join(t.TempDir(), "forged.age"), storetest.Postgres(t)
-	if raw, err := os.ReadFile(b.archive); err != nil || os.WriteFile(forged, raw, 0o600) != nil || forgeLeaf(forged, b.identity) != nil {
+	if raw, err := os.ReadFile(b.archive); err != nil || os.WriteFile(forged, raw, 0o600) != nil || forgeRow(forged, b.identity) != nil {
 		t.Fatalf("forge an archive: %v", err)
 	}
 	out, err := backupCLI(t, nil, "restore", "--in", forged, "--identity", b.identity, "--data", filepath.Join(t.TempDir(), "f"), "--db", target)

@@ -52,13 +52,11 @@ func initialized(ctx context.Context, cfg config.Config) (bool, error) {
 	return hasAdmin(ctx, db)
 }
 
+// hasAdmin reports whether the directory in db holds an administrator. It
+// asks a Service that has only the store: the command line reads through the
+// Service like every other caller, never through the store's transactions.
 func hasAdmin(ctx context.Context, db *store.DB) (bool, error) {
-	var n int
-	err := db.View(ctx, func(tx dissent.Tx) error {
-		var err error
-		n, err = tx.CountPeopleWithRole(ctx, dissent.RoleAdmin)
-		return err
-	})
+	n, err := dissent.NewService(dissent.ServiceConfig{Store: db}).CountAdmins(ctx)
 	if err != nil {
 		return false, fmt.Errorf("read deployment: %w", err)
 	}
@@ -77,5 +75,7 @@ func (noKeys) Open(dissent.WrappedKey, dissent.AD, []byte) ([]byte, error) { ret
 func (noKeys) Rewrap(dissent.WrappedKey) (dissent.WrappedKey, error) {
 	return dissent.WrappedKey{}, errNoKeys
 }
-func (noKeys) ActiveKEK() string           { return "" }
-func (noKeys) Tag(dissent.PersonID) []byte { return nil }
+func (noKeys) ActiveKEK() string                              { return "" }
+func (noKeys) Tag(dissent.MessageID, dissent.PersonID) []byte { return nil }
+func (noKeys) Locator(dissent.PersonID, int) []byte           { return nil }
+func (noKeys) Pseudonym([]byte, dissent.PersonID) []byte      { return nil }

@@ -435,7 +435,7 @@ func setUpDemo(ctx context.Context, e *env, cfg config.Config, clock *demoClock)
 	if err := seedDemo(ctx, d.svc, clock); err != nil {
 		return err
 	}
-	if _, err := d.log.Checkpoint(ctx); err != nil {
+	if _, err := d.log.Publish(ctx); err != nil {
 		return fmt.Errorf("demo: checkpoint: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(cfg.DataDir, demoMarker), []byte("a throwaway demo deployment made by dissent serve --demo\n"), 0o600); err != nil {

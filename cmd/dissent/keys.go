@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -42,32 +41,17 @@ func keysCmd(e *env) *cobra.Command {
 					return err
 				}
 				bar := newProgress(e.stderr, e.quiet, "rewrapping data keys", int64(stale))
-				n, err := rewrapAll(cmd.Context(), d, func(done int) { progressTo(bar, int64(done), int64(max(stale, done))) })
+				r, err := d.svc.RotateKeys(cmd.Context(), dissent.System, id, old, func(done int) { progressTo(bar, int64(done), int64(max(stale, done))) })
 				finish(bar)
 				if err != nil {
 					return fmt.Errorf("rewrap (the new key %s is active; run keys rotate again to finish): %w", id, err)
 				}
-				for _, k := range old {
-					var left int
-					if err := d.db.View(cmd.Context(), func(tx dissent.Tx) error {
-						var err error
-						left, err = tx.CountKeysUnder(cmd.Context(), k)
-						return err
-					}); err != nil {
+				for _, k := range r.Unused {
+					if err := ring.Retire(k); err != nil {
 						return err
 					}
-					if left == 0 {
-						if err := ring.Retire(k); err != nil {
-							return err
-						}
-					}
 				}
-				if err := d.db.Update(cmd.Context(), func(tx dissent.Tx) error {
-					return tx.AppendEvent(cmd.Context(), dissent.Event{At: d.clock().UTC(), ActorRole: dissent.RoleAdmin, Kind: "keys.rotated", Detail: "active " + id})
-				}); err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stdout, "Rotated: key-encryption key %s is active; %d data keys rewrapped.\n", id, n)
+				fmt.Fprintf(e.stdout, "Rotated: key-encryption key %s is active; %d data keys rewrapped.\n", id, r.Rewrapped)
 				return nil
 			})
 		},
@@ -76,35 +60,4 @@ func keysCmd(e *env) *cobra.Command {
 	quietFlag(rotate, &e.quiet)
 	c.AddCommand(rotate)
 	return c
-}
-
-// rewrapAll rewraps data keys in small transactions, so that the service
-// keeps running while it does.
-func rewrapAll(ctx context.Context, d *deployment, progress func(done int)) (int, error) {
-	total := 0
-	for {
-		var ids []dissent.MessageID
-		err := d.db.Update(ctx, func(tx dissent.Tx) error {
-			var err error
-			if ids, err = tx.StaleMessageKeys(ctx, d.sealer.ActiveKEK(), 100); err != nil {
-				return err
-			}
-			for _, id := range ids {
-				if err := tx.RewrapMessageKey(ctx, id); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return total, err
-		}
-		total += len(ids)
-		if progress != nil {
-			progress(total)
-		}
-		if len(ids) == 0 {
-			return total, nil
-		}
-	}
 }

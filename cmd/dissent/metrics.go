@@ -16,14 +16,15 @@ import (
 // person, message or path: requests carry the route pattern and status
 // only, and background work only what kind of thing it did.
 type metrics struct {
-	reg       *prometheus.Registry
-	handler   http.Handler
-	requests  *prometheus.CounterVec
-	durations *prometheus.HistogramVec
-	sweeps    *prometheus.CounterVec
-	told      *prometheus.CounterVec
-	notes     prometheus.Counter
-	mails     *prometheus.CounterVec
+	reg         *prometheus.Registry
+	handler     http.Handler
+	requests    *prometheus.CounterVec
+	durations   *prometheus.HistogramVec
+	sweeps      *prometheus.CounterVec
+	told        *prometheus.CounterVec
+	notes       prometheus.Counter
+	mails       *prometheus.CounterVec
+	logMismatch prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -40,7 +41,9 @@ func newMetrics() *metrics {
 		Help: "Notifications stored by this instance's sweeps."})
 	m.mails = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dissent_mails_total",
 		Help: "E-mails this instance sent or failed to send, by outcome."}, []string{"outcome"})
-	m.reg.MustRegister(m.requests, m.durations, m.sweeps, m.told, m.notes, m.mails,
+	m.logMismatch = prometheus.NewCounter(prometheus.CounterOpts{Name: "dissent_log_selfcheck_failures_total",
+		Help: "Background checks of new audit-log entries that found the database differing from the log (alert on any)."})
+	m.reg.MustRegister(m.requests, m.durations, m.sweeps, m.told, m.notes, m.mails, m.logMismatch,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Zero series exist from the start, so that rates and alerts see them.
 	for _, o := range []string{"ok", "error"} {

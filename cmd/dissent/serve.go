@@ -30,6 +30,7 @@ func serveCmd(e *env) *cobra.Command {
 	var bf backgroundFlags
 	var demo bool
 	var xf exposureFlags
+	var lf logFlags
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web UI and the JSON API (sets up ./dissent-data on first run)",
@@ -133,11 +134,23 @@ func serveCmd(e *env) *cobra.Command {
 			pctx, stopPurge := context.WithCancel(ctx)
 			defer stopPurge()
 			go purgeSessions(pctx, d.svc, 10*time.Minute, log)
+			d.log.SetWitnesses(lf.witnesses(), func(err error) { log.Warn("witness", "err", err) })
 			cpDone := make(chan struct{})
-			go func() { defer close(cpDone); checkpointEvery(pctx, d.log, 5*time.Second, log) }()
-			xDone := startExposure(pctx, d.svc, xf, log)
-			defer func() { stopPurge(); <-cpDone; <-xDone }()
 			met := newMetrics()
+			go func() {
+				defer close(cpDone)
+				publishEvery(pctx, d.log, lf.interval, log, func(err error) {
+					met.logMismatch.Inc()
+					log.Error("audit log self-check", "err", err)
+					if err := d.svc.AlertAuditors(context.WithoutCancel(pctx)); err != nil {
+						log.Error("alert auditors", "err", err)
+					}
+				})
+			}()
+			xDone := startExposure(pctx, d.svc, xf, log)
+			uDone := make(chan struct{})
+			go func() { defer close(uDone); flushTokenUses(pctx, d.svc, 5*time.Second, log) }()
+			defer func() { stopPurge(); <-cpDone; <-xDone; <-uDone }()
 			bg, err := startBackground(context.WithoutCancel(ctx), backgroundConfig{svc: d.svc, clock: d.clock, holder: instanceName(),
 				sweep: bf.sweepInterval, mail: mailCfg, mailDue: bf.mailEvery, metrics: met, log: log})
 			if err != nil {
@@ -179,6 +192,7 @@ func serveCmd(e *env) *cobra.Command {
 	sf.add(c)
 	bf.add(c)
 	xf.add(c)
+	lf.add(c)
 	return c
 }
 
@@ -220,22 +234,87 @@ func listenAndServe(ctx context.Context, e *env, addr, base string, h http.Handl
 	return nil
 }
 
-// checkpointEvery signs a checkpoint of the audit log whenever it has grown,
-// at each tick, and once more when ctx ends, so that the checkpoint file
-// outside the database keeps up with the log.
-func checkpointEvery(ctx context.Context, l *auditlog.Log, every time.Duration, log *slog.Logger) {
+// flushTokenUses writes the token uses the service noted, at each tick and
+// once more when ctx ends.
+func flushTokenUses(ctx context.Context, svc *dissent.Service, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			if _, err := l.Checkpoint(context.Background()); err != nil && dissent.ErrorKind(err) != dissent.KindNotFound {
-				log.Warn("final checkpoint", "err", err)
+			if err := svc.FlushTokenUses(context.Background()); err != nil {
+				log.Warn("record token uses", "err", err)
 			}
 			return
 		case <-t.C:
-			if _, err := l.Checkpoint(ctx); err != nil && dissent.ErrorKind(err) != dissent.KindNotFound && ctx.Err() == nil {
+			if err := svc.FlushTokenUses(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("record token uses", "err", err)
+			}
+		}
+	}
+}
+
+// logFlags configure the audit log's publication.
+type logFlags struct {
+	interval   time.Duration
+	witnessDir string
+	witnessURL string
+}
+
+func (lf *logFlags) add(c *cobra.Command) {
+	c.Flags().DurationVar(&lf.interval, "checkpoint-interval", 10*time.Minute,
+		"how often to publish a signed checkpoint of the audit log (the public sees only how many entries each batch added)")
+	c.Flags().StringVar(&lf.witnessDir, "witness-dir", "", "also write every published checkpoint to this directory (keep it off this machine)")
+	c.Flags().StringVar(&lf.witnessURL, "witness-url", "", "also POST every published checkpoint to this URL")
+}
+
+func (lf *logFlags) witnesses() []auditlog.Witness {
+	var ws []auditlog.Witness
+	if lf.witnessDir != "" {
+		ws = append(ws, auditlog.DirWitness(lf.witnessDir))
+	}
+	if lf.witnessURL != "" {
+		ws = append(ws, auditlog.HTTPWitness{URL: lf.witnessURL})
+	}
+	return ws
+}
+
+// integrateEvery is how often serve integrates pending entries into the
+// Merkle tree (on SQLite the writer already has; on PostgreSQL one instance
+// at a time does).
+const integrateEvery = 500 * time.Millisecond
+
+// publishEvery integrates the log's entries as they come and publishes a
+// signed checkpoint at each interval if the log has grown, and once more
+// when ctx ends, so that the checkpoint file and the witnesses keep up.
+//
+// After each publication it checks the new entries (Log.CheckNew); a
+// mismatch is handed to mismatch once per failing check.
+func publishEvery(ctx context.Context, l *auditlog.Log, every time.Duration, log *slog.Logger, mismatch func(error)) {
+	if every <= 0 {
+		every = 10 * time.Minute
+	}
+	pub := time.NewTicker(every)
+	defer pub.Stop()
+	in := time.NewTicker(integrateEvery)
+	defer in.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if _, err := l.Publish(context.Background()); err != nil && dissent.ErrorKind(err) != dissent.KindNotFound {
+				log.Warn("final checkpoint", "err", err)
+			}
+			return
+		case <-in.C:
+			if _, err := l.Integrate(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("integrate the audit log", "err", err)
+			}
+		case <-pub.C:
+			if _, err := l.Publish(ctx); err != nil && dissent.ErrorKind(err) != dissent.KindNotFound && ctx.Err() == nil {
 				log.Warn("checkpoint", "err", err)
+			}
+			if _, err := l.CheckNew(ctx); err != nil && ctx.Err() == nil {
+				mismatch(err)
 			}
 		}
 	}

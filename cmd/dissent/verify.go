@@ -14,27 +14,51 @@ import (
 
 func verifyCmd(e *env) *cobra.Command {
 	var f storeFlags
+	var against []string
 	c := &cobra.Command{
 		Use:   "verify",
-		Short: "Check the audit log: every entry, every checkpoint, the checkpoint file, and that the database agrees with the log",
-		Args:  cobra.NoArgs,
+		Short: "Check the audit log: every entry, every checkpoint, the checkpoint file, and that every table agrees with the log",
+		Long: `Check the audit log and the database against it: every entry opens under the log's key and matches its
+commitment, the Merkle tree and every checkpoint, the checkpoint file, the order of each message's entries, the
+messages' states and signatures replayed from the log, and every row of every table the log records (an edit,
+insertion or deletion made behind the service's back is named by table and row).
+
+With --against FILE (a checkpoint saved earlier, e.g. by a witness), verify also fails unless the current log
+extends that checkpoint: a data directory rolled back to an older copy is caught.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var cps [][]byte
+			for _, a := range against {
+				b, err := readLimited(a, 1<<16)
+				if err != nil {
+					return fmt.Errorf("--against: %w", err)
+				}
+				cps = append(cps, b)
+			}
 			return withDeployment(cmd.Context(), e, &f, func(d *deployment) error {
 				var progress auditlog.Progress
 				if bar := newBar(e.stderr, "verifying the log"); bar != nil {
 					progress = func(done, total int64) { bar.ChangeMax64(total); _ = bar.Set64(done) }
 					defer bar.Finish()
 				}
-				rep, err := d.log.Verify(cmd.Context(), progress)
+				rep, err := d.log.Verify(cmd.Context(), progress, cps...)
 				if err != nil {
 					return fmt.Errorf("verify: %w", err)
 				}
-				fmt.Fprintf(e.stdout, "The audit log is intact: %d entries, %d checkpoints, %d messages agree with it.\n", rep.Leaves, rep.Checkpoints, rep.Messages)
+				if _, err := d.svc.CheckDeadlines(cmd.Context()); err != nil {
+					return fmt.Errorf("verify: deadlines: %w", err)
+				}
+				fmt.Fprintf(e.stdout, "The audit log is intact: %d entries (%d not yet in the tree), %d checkpoints; %d messages and %d rows agree with it; %d sealed values open.\n",
+					rep.Leaves+rep.Pending, rep.Pending, rep.Checkpoints, rep.Messages, rep.Rows, rep.Sealed)
+				if len(cps) > 0 {
+					fmt.Fprintf(e.stdout, "The log extends the %d checkpoint(s) given with --against.\n", len(cps))
+				}
 				return nil
 			})
 		},
 	}
 	f.add(c)
+	c.Flags().StringArrayVar(&against, "against", nil, "a checkpoint saved earlier (e.g. by a witness) that the log must extend; may be repeated")
 	return c
 }
 
@@ -71,8 +95,9 @@ func receiptCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "Valid receipt: %s %s message %s (version %d, content hash %s) at %s; entry %d of the log.\n",
-				r.Email, r.Act, r.MessageID, r.Version, r.ContentHash, r.At.UTC().Format("2006-01-02T15:04:05Z"), r.LeafIndex)
+			fmt.Fprintf(e.stdout, "Valid receipt: %s %s message %s (version %d, content hash %s) at %s; submitted %s; proved in the log (entry %d).\n",
+				r.Email, r.Act, r.MessageID, r.Version, r.ContentHash, r.At.UTC().Format("2006-01-02T15:04:05Z"),
+				r.SubmittedAt.UTC().Format("2006-01-02T15:04:05Z"), r.Entries[0].LeafIndex)
 			return nil
 		},
 	}

@@ -43,6 +43,12 @@ type Log struct {
 	now      func() time.Time
 
 	mu sync.Mutex // orders checkpoint writes to the file
+
+	witnesses      []Witness
+	onWitnessError func(error)
+
+	checkMu sync.Mutex // serializes CheckNew
+	checked int64      // the size CheckNew has verified up to
 }
 
 var _ dissent.AuditLog = (*Log)(nil)
@@ -85,11 +91,69 @@ func reader(ctx context.Context, tx dissent.Tx) tlog.HashReader {
 	})
 }
 
-// Checkpoint implements dissent.AuditLog: it signs the current tree if it
-// has grown since the newest checkpoint, stores the checkpoint, and writes
-// it to the checkpoint file.
+// Checkpoint implements dissent.AuditLog: the newest published
+// checkpoint. It never signs one: checkpoints are published in batches
+// (Publish), so that the public sees only how many entries each batch
+// added, never when one act happened.
 func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) {
 	var signed []byte
+	err := l.store.View(ctx, func(tx dissent.Tx) error {
+		sizes, notes, err := tx.Checkpoints(ctx)
+		if err != nil {
+			return err
+		}
+		if len(sizes) == 0 {
+			return dissent.ErrNotFound("checkpoint (none published yet)")
+		}
+		signed = notes[len(notes)-1]
+		return nil
+	})
+	return signed, err
+}
+
+// integrateBatch bounds how many entries one integration takes.
+const integrateBatch = 4096
+
+// Integrate gives every pending entry its leaf index. On SQLite the store's
+// writer integrates at the end of each batch, so there is rarely anything
+// left; on PostgreSQL one instance at a time does it, under a transaction
+// advisory lock that no request takes.
+func (l *Log) Integrate(ctx context.Context) (int64, error) {
+	var size int64
+	for {
+		before := size
+		err := l.store.Update(ctx, func(tx dissent.Tx) error {
+			if lk, ok := tx.(interface {
+				LockLogIntegration(context.Context) (bool, error)
+			}); ok {
+				got, err := lk.LockLogIntegration(ctx)
+				if err != nil || !got {
+					return err
+				}
+			}
+			var err error
+			size, err = tx.IntegrateLog(ctx, integrateBatch)
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+		if size-before < integrateBatch {
+			return size, nil
+		}
+	}
+}
+
+// Publish integrates the pending entries and, if the tree has grown since
+// the newest published checkpoint, signs and stores a checkpoint of it,
+// writes it to the checkpoint file and hands it to the witnesses. serve
+// calls it on a fixed interval.
+func (l *Log) Publish(ctx context.Context) ([]byte, error) {
+	if _, err := l.Integrate(ctx); err != nil {
+		return nil, err
+	}
+	var signed []byte
+	fresh := false
 	err := l.store.Update(ctx, func(tx dissent.Tx) error {
 		size, err := tx.LogSize(ctx)
 		if err != nil {
@@ -99,7 +163,7 @@ func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) {
 		if err != nil {
 			return err
 		}
-		if len(sizes) > 0 && sizes[len(sizes)-1] == size {
+		if len(sizes) > 0 && sizes[len(sizes)-1] >= size {
 			signed = notes[len(notes)-1]
 			return nil
 		}
@@ -113,12 +177,19 @@ func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) {
 		if signed, err = l.sign(size, root); err != nil {
 			return err
 		}
+		fresh = true
 		return tx.AddCheckpoint(ctx, size, signed, l.now().UTC())
 	})
 	if err != nil {
 		return nil, err
 	}
-	return signed, l.writeFile(signed)
+	if err := l.writeFile(signed); err != nil {
+		return nil, err
+	}
+	if fresh {
+		l.witness(ctx, signed)
+	}
+	return signed, nil
 }
 
 func (l *Log) sign(size int64, root tlog.Hash) ([]byte, error) {
@@ -177,43 +248,80 @@ func (l *Log) open(signed []byte) (*log.Checkpoint, error) {
 	return cp, nil
 }
 
-// Prove implements dissent.AuditLog.
-func (l *Log) Prove(ctx context.Context, index int64) (dissent.Proof, error) {
+// Prove implements dissent.AuditLog: the inclusion proof of the entry
+// with sequence number seq. The entry is integrated first if need be; the
+// proof is against the newest published checkpoint when that covers it,
+// else against a checkpoint signed for this proof alone and not published
+// (the receipt's holder learns the tree's size at their act; the public
+// does not).
+func (l *Log) Prove(ctx context.Context, seqs ...int64) (dissent.Proof, error) {
 	var p dissent.Proof
-	for attempt := 0; attempt < 2; attempt++ {
-		covered := false
+	for attempt := 0; attempt < 100; attempt++ {
+		integrated := false
 		err := l.store.View(ctx, func(tx dissent.Tx) error {
+			var es []dissent.LogEntry
+			maxLeaf := int64(-1)
+			for _, seq := range seqs {
+				e, err := tx.EntryBySeq(ctx, seq)
+				if err != nil {
+					return err
+				}
+				if e.Leaf < 0 {
+					return nil
+				}
+				es = append(es, e)
+				maxLeaf = max(maxLeaf, e.Leaf)
+			}
+			integrated = true
+			size, err := tx.LogSize(ctx)
+			if err != nil {
+				return err
+			}
 			sizes, notes, err := tx.Checkpoints(ctx)
 			if err != nil {
 				return err
 			}
-			if len(sizes) == 0 || sizes[len(sizes)-1] <= index {
-				return nil
+			var note []byte
+			if len(sizes) > 0 && sizes[len(sizes)-1] > maxLeaf {
+				size, note = sizes[len(sizes)-1], notes[len(notes)-1]
+			} else {
+				root, err := tlog.TreeHash(size, reader(ctx, tx))
+				if err != nil {
+					return fmt.Errorf("tree hash: %w", err)
+				}
+				if note, err = l.sign(size, root); err != nil {
+					return err
+				}
 			}
-			covered = true
-			size := sizes[len(sizes)-1]
-			leaves, err := tx.LogLeaves(ctx, index, index+1)
-			if err != nil {
-				return err
-			}
-			proof, err := tlog.ProveRecord(size, index, reader(ctx, tx))
-			if err != nil {
-				return fmt.Errorf("prove leaf %d: %w", index, err)
-			}
-			p = dissent.Proof{Leaf: leaves[0], Checkpoint: notes[len(notes)-1]}
-			for _, h := range proof {
-				p.Hashes = append(p.Hashes, append([]byte(nil), h[:]...))
+			p = dissent.Proof{Checkpoint: note}
+			for _, e := range es {
+				proof, err := tlog.ProveRecord(size, e.Leaf, reader(ctx, tx))
+				if err != nil {
+					return fmt.Errorf("prove entry %d: %w", e.Seq, err)
+				}
+				re := dissent.ReceiptEntry{LeafIndex: e.Leaf, Entry: e.Payload, EntrySalt: e.Salt}
+				for _, h := range proof {
+					re.Proof = append(re.Proof, append([]byte(nil), h[:]...))
+				}
+				p.Entries = append(p.Entries, re)
 			}
 			return nil
 		})
-		if err != nil || covered {
+		if err != nil || integrated {
 			return p, err
 		}
-		if _, err := l.Checkpoint(ctx); err != nil {
+		if _, err := l.Integrate(ctx); err != nil {
 			return p, err
+		}
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return p, ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
 		}
 	}
-	return p, fmt.Errorf("no checkpoint covers leaf %d", index)
+	return p, fmt.Errorf("entries %v are not integrated into the log yet", seqs)
 }
 
 // Tile implements dissent.AuditLog for the C2SP tlog-tiles paths
@@ -236,7 +344,7 @@ func (l *Log) Tile(ctx context.Context, path string) ([]byte, error) {
 		}
 	}
 	t, err := tlog.ParseTilePath("tile/8/" + level + "/" + rest)
-	if err != nil || (entries && t.L != 0) || t.L > 5 {
+	if err != nil || (entries && t.L != 0) || t.L < 0 || t.L > 5 {
 		return nil, dissent.ErrNotFound("tile")
 	}
 	var out []byte
@@ -258,7 +366,7 @@ func (l *Log) Tile(ctx context.Context, path string) ([]byte, error) {
 			out, err = tlog.ReadTileData(t, reader(ctx, tx))
 			return err
 		}
-		leaves, err := tx.LogLeaves(ctx, t.N*256, t.N*256+int64(t.W))
+		leaves, err := tx.LogCommitments(ctx, t.N*256, t.N*256+int64(t.W))
 		if err != nil {
 			return err
 		}

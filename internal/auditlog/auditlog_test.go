@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/dissent-channel/dissent"
 	"github.com/dissent-channel/dissent/internal/auditlog"
 	"github.com/dissent-channel/dissent/internal/servicetest"
@@ -60,6 +62,8 @@ func tell(t *testing.T) *story {
 	must(e.Svc.Sign(ctx, p[s[1]].Actor, m.ID, m.ContentHash, 1))
 	must(e.Svc.Sign(ctx, p[s[2]].Actor, m.ID, m.ContentHash, 0))
 	must(e.Svc.Unsign(ctx, p[s[2]].Actor, m.ID))
+	// A conditional signature whose quorum is never met.
+	must(e.Svc.Sign(ctx, p[s[3]].Actor, m.ID, m.ContentHash, 50))
 	must(e.Svc.Submit(ctx, d, m.ID, m.ContentHash))
 	off, dir := p["officer@state.example"].Actor, p["director@state.example"].Actor
 	must(e.Svc.GetMessage(ctx, off, m.ID))
@@ -78,7 +82,7 @@ func tell(t *testing.T) *story {
 	o := must(e.Svc.CreateMessage(ctx, d, dissent.Draft{Title: "Personnel matter", Body: "b"}))
 	must(e.Svc.Submit(ctx, d, o.ID, o.ContentHash))
 	st.other = must(e.Svc.Redirect(ctx, off, o.ID, markers["redirect"], "Office of Civil Rights"))
-	must(e.Log.Checkpoint(ctx))
+	must(e.Log.Publish(ctx))
 	return st
 }
 
@@ -183,6 +187,13 @@ func TestTamperCaught(t *testing.T) {
 		{"a flipped byte in a title", func(t *testing.T, st *story, db *sql.DB) {
 			exec(t, db, `UPDATE message_versions SET title = substr(title, 1, 10) || (CASE WHEN substr(title, 11, 1) = x'00' THEN x'01' ELSE x'00' END) || substr(title, 12) WHERE message_id = ?`, string(st.m.ID))
 		}, true, "does not authenticate"},
+		{"a flipped byte in a title, found by verify", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `UPDATE message_versions SET title = substr(title, 1, 10) || (CASE WHEN substr(title, 11, 1) = x'00' THEN x'01' ELSE x'00' END) || substr(title, 12) WHERE message_id = ?`, string(st.m.ID))
+		}, false, "open message_versions.title"},
+		{"two messages' data keys swapped", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `UPDATE message_keys SET wrapped = CASE WHEN message_id = ? THEN (SELECT wrapped FROM message_keys WHERE message_id = ?) ELSE (SELECT wrapped FROM message_keys WHERE message_id = ?) END WHERE message_id IN (?, ?)`,
+				string(st.m.ID), string(st.other.ID), string(st.m.ID), string(st.m.ID), string(st.other.ID))
+		}, false, "a sealed value does not open"},
 		{"a flipped byte in a reply", func(t *testing.T, st *story, db *sql.DB) {
 			exec(t, db, `UPDATE replies SET body = substr(body, 1, 30) || (CASE WHEN substr(body, 31, 1) = x'00' THEN x'01' ELSE x'00' END) || substr(body, 32)`)
 		}, true, "open replies.body"},
@@ -192,17 +203,29 @@ func TestTamperCaught(t *testing.T) {
 		{"a signer moved to another signature row", func(t *testing.T, st *story, db *sql.DB) {
 			exec(t, db, `UPDATE signatures SET signer_sealed = (SELECT signer_sealed FROM signatures WHERE message_id = ? AND withdrawn IS NULL ORDER BY id LIMIT 1) WHERE id = (SELECT MAX(id) FROM signatures WHERE message_id = ? AND withdrawn IS NULL)`, string(st.m.ID), string(st.m.ID))
 		}, false, ""},
-		{"an audit entry changed", func(t *testing.T, st *story, db *sql.DB) {
-			exec(t, db, `UPDATE log_leaves SET data = CAST(replace(CAST(data AS TEXT), 'message.acknowledged', 'message.acknowledgex') AS BLOB) WHERE CAST(data AS TEXT) LIKE '%message.acknowledged%'`)
-		}, false, "has been altered"},
+		{"an audit entry's sealed content changed", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `UPDATE log_entries SET sealed = (SELECT sealed FROM log_entries WHERE seq = 3) WHERE seq = 5`)
+		}, false, "does not open"},
+		{"an audit entry's commitment changed", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `UPDATE log_entries SET commitment = (SELECT commitment FROM log_entries WHERE seq = 3) WHERE seq = 5`)
+		}, false, "altered"},
+		{"a read entry moved to another message", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `UPDATE log_entries SET message_id = ? WHERE seq = (SELECT MAX(seq) FROM log_entries WHERE message_id = ?)`, string(st.other.ID), string(st.m.ID))
+		}, false, "filed under message"},
+		{"a notification inserted", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `INSERT INTO notifications (person_tag, person_sealed, kind, message_id, created) SELECT person_tag, person_sealed, kind, message_id, created FROM notifications LIMIT 1`)
+		}, false, "table notifications"},
 		{"an audit entry deleted", func(t *testing.T, st *story, db *sql.DB) {
-			exec(t, db, `DELETE FROM log_leaves WHERE idx = 5`)
-		}, false, "log leaf 5 is missing"},
+			exec(t, db, `DELETE FROM log_entries WHERE leaf = 5`)
+		}, false, "log entry 5 is missing"},
+		{"read entries deleted", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `DELETE FROM log_entries WHERE leaf > 20`)
+			exec(t, db, `DELETE FROM log_hashes WHERE idx >= ?`, tlogStoredIndex(21))
+		}, false, "truncated"},
 		{"the log's tail truncated", func(t *testing.T, st *story, db *sql.DB) {
 			var n int64
-			db.QueryRow(`SELECT MAX(idx) FROM log_leaves`).Scan(&n)
-			exec(t, db, `DELETE FROM log_leaves WHERE idx > ?`, n-3)
-			exec(t, db, `DELETE FROM events WHERE id > ?`, n-3)
+			db.QueryRow(`SELECT MAX(leaf) FROM log_entries`).Scan(&n)
+			exec(t, db, `DELETE FROM log_entries WHERE leaf > ?`, n-3)
 			exec(t, db, `DELETE FROM checkpoints`)
 		}, false, "truncated"},
 		{"a signature added behind the service's back", func(t *testing.T, st *story, db *sql.DB) {
@@ -211,10 +234,26 @@ func TestTamperCaught(t *testing.T) {
 		{"a state changed behind the service's back", func(t *testing.T, st *story, db *sql.DB) {
 			exec(t, db, `UPDATE messages SET state = 'submitted' WHERE id = ?`, string(st.m.ID))
 		}, false, "the log (entry"},
+		{"a distribution row inserted", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `INSERT INTO distribution (message_id, person_id, created) SELECT ?, id, 0 FROM people WHERE email = 'outsider@state.example'`, string(st.other.ID))
+		}, false, "table distribution"},
+		{"a reply deleted", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `DELETE FROM replies`)
+		}, false, "table replies"},
+		{"a deadline moved", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `UPDATE messages SET reply_by = '2030-01-01T23:59:59-05:00' WHERE id = ?`, string(st.m.ID))
+		}, false, "table messages"},
+		{"a role granted", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `INSERT INTO person_roles (person_id, role) SELECT id, 'officer' FROM people WHERE email = 'outsider@state.example'`)
+		}, false, "table person_roles"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := tell(t)
+			// The untouched copy verifies.
+			if _, err := st.e.Log.Verify(ctx, nil); err != nil {
+				t.Fatalf("Verify before tampering: %v", err)
+			}
 			tt.tamper(t, st, st.db(t))
 			if tt.read {
 				_, err := st.e.Svc.GetMessage(ctx, st.p["drafter@state.example"].Actor, st.m.ID)
@@ -255,8 +294,8 @@ func TestReceipts(t *testing.T) {
 		var fields map[string]any
 		json.Unmarshal(b, &fields)
 		for k := range fields {
-			if k == "format" || k == "submitted_at" {
-				continue // not covered by the log: checked for format, informative only
+			if k == "format" {
+				continue // checked for itself
 			}
 			alt := map[string]any{}
 			for k2, v := range fields {
@@ -269,7 +308,29 @@ func TestReceipts(t *testing.T) {
 			}
 		}
 	}
-	// The signer whose conditional quorum was met, and one who withdrew.
+	// The conditional signer whose quorum was never met: the receipt says
+	// the signature did not count, and saying otherwise does not verify.
+	r3 := must(st.e.Svc.Receipt(ctx, st.p[st.signers[3]].Actor, st.m.ID))
+	if r3.Counted {
+		t.Error("the receipt of a conditional signature that never counted says it counted")
+	}
+	if _, err := auditlog.VerifyReceipt(must(json.Marshal(r3)), key); err != nil {
+		t.Errorf("the uncounted signer's receipt: %v", err)
+	}
+	r3.Counted = true
+	if _, err := auditlog.VerifyReceipt(must(json.Marshal(r3)), key); err == nil || !strings.Contains(err.Error(), "counted") {
+		t.Errorf("a receipt claiming an uncounted signature counted: %v; want refused", err)
+	}
+	if r1 := must(st.e.Svc.Receipt(ctx, st.p[st.signers[0]].Actor, st.m.ID)); !r1.Counted {
+		t.Error("an unconditional signer's receipt says it did not count")
+	}
+	// Duplicate keys: another parser could read another e-mail.
+	b0 := must(json.Marshal(must(st.e.Svc.Receipt(ctx, st.p[st.signers[0]].Actor, st.m.ID))))
+	dup := append([]byte(`{"email":"someone@else.example",`), b0[1:]...)
+	if _, err := auditlog.VerifyReceipt(dup, key); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("a receipt with a duplicate key: %v; want refused", err)
+	}
+	// The signer who withdrew.
 	if _, err := st.e.Svc.Receipt(ctx, st.p[st.signers[2]].Actor, st.m.ID); err == nil {
 		t.Error("a signer who withdrew got a receipt")
 	}
@@ -334,9 +395,9 @@ func TestTiles(t *testing.T) {
 	n := 0
 	for len(entries) >= 2 {
 		l := int(entries[0])<<8 | int(entries[1])
-		var rec dissent.LeafRecord
-		if err := json.Unmarshal(entries[2:2+l], &rec); err != nil || rec.Index != int64(n) {
-			t.Fatalf("entry %d of the bundle: %v %+v", n, err, rec)
+		// Each entry is a 32-byte commitment: nothing of the event.
+		if l != 32 || json.Valid(entries[2:2+l]) {
+			t.Fatalf("entry %d of the bundle has %d bytes; want a 32-byte commitment", n, l)
 		}
 		entries = entries[2+l:]
 		n++
@@ -348,7 +409,7 @@ func TestTiles(t *testing.T) {
 	if len(hashes) != 32*size {
 		t.Errorf("hash tile has %d bytes; want %d", len(hashes), 32*size)
 	}
-	for _, bad := range []string{"tile/0/000.p/" + itoa(size+1), "tile/entries/001", "tile/x", "../etc/passwd", "tile/9/000"} {
+	for _, bad := range []string{"tile/0/000.p/" + itoa(size+1), "tile/entries/001", "tile/x", "../etc/passwd", "tile/9/000", "tile/data/000", "tile/-1/000"} {
 		if _, err := st.e.Svc.LogTile(ctx, bad); dissent.ErrorKind(err) != dissent.KindNotFound {
 			t.Errorf("LogTile(%q) error = %v; want not found", bad, err)
 		}
@@ -364,4 +425,49 @@ func FuzzVerifyReceipt(f *testing.F) {
 			t.Fatalf("a forged receipt verified: %+v", r)
 		}
 	})
+}
+
+func tlogStoredIndex(n int64) int64 { return tlog.StoredHashIndex(0, n) }
+
+// TestTamperNeedsRowDigests mutates the checker: with the comparison of
+// rows against the log turned off, an inserted distribution row (which
+// grants a principal a message) goes unseen. The tamper tests above catch
+// it only because of that comparison.
+func TestTamperNeedsRowDigests(t *testing.T) {
+	ctx := context.Background()
+	st := tell(t)
+	exec(t, st.db(t), `INSERT INTO distribution (message_id, person_id, created) SELECT ?, id, 0 FROM people WHERE email = 'outsider@state.example'`, string(st.other.ID))
+	auditlog.SkipRowsForTest(true)
+	_, err := st.e.Log.Verify(ctx, nil)
+	auditlog.SkipRowsForTest(false)
+	if err != nil {
+		t.Fatalf("Verify without the row check = %v; want it to miss the inserted row", err)
+	}
+	if _, err := st.e.Log.Verify(ctx, nil); err == nil || !strings.Contains(err.Error(), "table distribution") {
+		t.Fatalf("Verify with the row check = %v; want the inserted row named", err)
+	}
+}
+
+// TestDeadlinesMakeSense checks the clocks verify checks beside the log: a
+// reply deadline moved past what the calendar gives, or an acknowledgement
+// before the submission, is named.
+func TestDeadlinesMakeSense(t *testing.T) {
+	for _, tc := range []struct {
+		name, sql, want string
+	}{
+		{"reply_by moved", `UPDATE messages SET reply_by = '2024-06-28T23:59:59-04:00' WHERE id = ?`, "reply due"},
+		{"acknowledged before submitted", `UPDATE messages SET acknowledged_at = submitted_at - 86400000000000 WHERE id = ?`, "acknowledged before"},
+		{"reply period past the limit", `UPDATE messages SET reply_days = 61 WHERE id = ?`, "reply period"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := tell(t)
+			if n, err := st.e.Svc.CheckDeadlines(ctx); err != nil || n != 2 {
+				t.Fatalf("CheckDeadlines before = %d, %v; want 2 messages, no error", n, err)
+			}
+			exec(t, st.db(t), tc.sql, string(st.m.ID))
+			if _, err := st.e.Svc.CheckDeadlines(ctx); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), string(st.m.ID)) {
+				t.Fatalf("CheckDeadlines after = %v; want %q naming the message", err, tc.want)
+			}
+		})
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -19,24 +20,36 @@ import (
 
 // Report is what Verify found.
 type Report struct {
-	Leaves      int64
+	Leaves      int64 // integrated entries
+	Pending     int64 // entries not yet integrated
 	Checkpoints int
 	Messages    int
+	Rows        int64 // rows of recorded tables checked against the log
+	Sealed      int64 // sealed values opened
 }
 
 // Progress is told how far verification has come.
 type Progress func(done, total int64)
 
-// verifyChunk is how many leaves Verify reads at once.
+// verifyChunk is how many entries Verify reads at once.
 const verifyChunk = 10_000
 
-// Verify checks the whole log: it recomputes every leaf hash and tree hash
-// and compares them with the stored ones, checks every stored checkpoint
-// (signature and root), checks the checkpoint file outside the database
-// (a truncated or rewritten log is caught against it), and replays the log
-// to check that the database's messages and signatures are what the log
-// says. It names the first bad entry.
-func (l *Log) Verify(ctx context.Context, progress Progress) (Report, error) {
+// skipRows, set only by tests, turns off the comparison of the tables with
+// the rows the log records, to show that the tamper tests depend on it.
+var skipRows = false
+
+// Verify checks the whole log and the database against it: it opens every
+// entry under the log's key and checks it against its commitment, recomputes
+// every leaf and tree hash from the commitments and compares them with the
+// stored ones, checks every stored checkpoint (signature and root), the
+// checkpoint file outside the database and each checkpoint in against (a
+// checkpoint kept elsewhere: the log must extend it, else the data
+// directory was rolled back or rewritten), checks that each message's
+// entries are in time order, replays the log to check the messages' states
+// and signatures, and compares every row of every recorded table with the
+// digest the log last recorded for it: an edit, insertion or deletion made
+// behind the service's back is named by table and row.
+func (l *Log) Verify(ctx context.Context, progress Progress, against ...[]byte) (Report, error) {
 	var rep Report
 	err := l.store.View(ctx, func(tx dissent.Tx) error {
 		size, err := tx.LogSize(ctx)
@@ -57,21 +70,26 @@ func (l *Log) Verify(ctx context.Context, progress Progress) (Report, error) {
 			return out, nil
 		})
 		replay := newReplay()
+		pending, err := tx.PendingEntries(ctx)
+		if err != nil {
+			return err
+		}
+		rep.Pending = int64(len(pending))
+		total := size + rep.Pending
 		for start := int64(0); start < size; start += verifyChunk {
 			end := min(start+verifyChunk, size)
-			leaves, err := tx.LogLeaves(ctx, start, end)
+			entries, err := tx.LogEntries(ctx, start, end)
 			if err != nil {
 				return fmt.Errorf("log entry %d: %w", start, err)
 			}
-			for i, data := range leaves {
-				n := start + int64(i)
-				hs, err := tlog.StoredHashes(n, data, memReader)
+			for _, e := range entries {
+				hs, err := tlog.StoredHashes(e.Leaf, e.Commitment, memReader)
 				if err != nil {
-					return fmt.Errorf("log entry %d: %w", n, err)
+					return fmt.Errorf("log entry %d: %w", e.Leaf, err)
 				}
 				mem = append(mem, hs...)
-				if err := replay.apply(n, data); err != nil {
-					return fmt.Errorf("log entry %d: %w", n, err)
+				if err := replay.entry(e); err != nil {
+					return fmt.Errorf("log entry %d: %w", e.Leaf, err)
 				}
 			}
 			// Compare the stored hashes of this chunk with the recomputed ones.
@@ -90,7 +108,12 @@ func (l *Log) Verify(ctx context.Context, progress Progress) (Report, error) {
 				}
 			}
 			if progress != nil {
-				progress(end, size)
+				progress(end, total)
+			}
+		}
+		for _, e := range pending {
+			if err := replay.entry(e); err != nil {
+				return fmt.Errorf("log entry (sequence %d, not yet integrated): %w", e.Seq, err)
 			}
 		}
 		sizes, notes, err := tx.Checkpoints(ctx)
@@ -113,16 +136,14 @@ func (l *Log) Verify(ctx context.Context, progress Progress) (Report, error) {
 			case err != nil:
 				return fmt.Errorf("read checkpoint file: %w", err)
 			default:
-				cp, err := l.open(b)
-				if err != nil {
+				if err := l.checkExtends(b, size, memReader); err != nil {
 					return fmt.Errorf("checkpoint file: %w", err)
 				}
-				if int64(cp.Size) > size {
-					return fmt.Errorf("the log has been truncated: the checkpoint outside the database covers %d entries but the database holds %d", cp.Size, size)
-				}
-				if err := l.checkCheckpoint(b, int64(cp.Size), size, memReader); err != nil {
-					return fmt.Errorf("checkpoint file: %w", err)
-				}
+			}
+		}
+		for i, b := range against {
+			if err := l.checkExtends(b, size, memReader); err != nil {
+				return fmt.Errorf("checkpoint %d given to check against: %w", i+1, err)
 			}
 		}
 		states, err := tx.MessageStates(ctx)
@@ -130,9 +151,41 @@ func (l *Log) Verify(ctx context.Context, progress Progress) (Report, error) {
 			return err
 		}
 		rep.Messages = len(states)
-		return replay.compare(states)
+		if err := replay.compare(states); err != nil {
+			return err
+		}
+		if rep.Sealed, err = tx.OpenEverySealed(ctx, nil); err != nil {
+			return err
+		}
+		if skipRows {
+			return nil
+		}
+		err = tx.RowDigests(ctx, func(d dissent.RowDigest) error {
+			rep.Rows++
+			return replay.checkRow(d)
+		})
+		if err != nil {
+			return err
+		}
+		return replay.missingRows()
 	})
 	return rep, err
+}
+
+// checkExtends checks that the log of size entries extends a signed
+// checkpoint of it.
+func (l *Log) checkExtends(signed []byte, size int64, r tlog.HashReader) error {
+	cp, err := l.open(signed)
+	if err != nil {
+		return err
+	}
+	if int64(cp.Size) > size {
+		return fmt.Errorf("the log has been rolled back or truncated: the checkpoint covers %d entries but the database holds %d", cp.Size, size)
+	}
+	if err := l.checkCheckpoint(signed, int64(cp.Size), size, r); err != nil {
+		return err
+	}
+	return nil
 }
 
 // leafOfStored names the leaf whose append wrote stored hash x (the first
@@ -167,28 +220,102 @@ func (l *Log) checkCheckpoint(signed []byte, n, size int64, r tlog.HashReader) e
 	return nil
 }
 
-// replay derives messages' states and signature counts from the log.
+// timeSlack is how far an entry's time may precede an earlier entry's of the
+// same message: a request reads the clock before its transaction runs, and
+// concurrent requests (reads of one message take no lock) may be written in
+// another order than they read it. The lifecycle's order is checked exactly,
+// by the replay's states.
+const timeSlack = time.Minute
+
+// replay derives messages' states and signature counts, and the digest of
+// every recorded row, from the log.
 type replay struct {
 	states map[dissent.MessageID]*dissent.MessageState
 	first  map[dissent.MessageID]int64 // the entry that last changed each
+	last   map[dissent.MessageID]time.Time
+	rows   map[string]rowState // table + "\x00" + key
+}
+
+type rowState struct {
+	digest string
+	entry  int64 // the entry (leaf index, or -sequence when not integrated) that recorded it
+	seen   bool
 }
 
 func newReplay() *replay {
-	return &replay{states: map[dissent.MessageID]*dissent.MessageState{}, first: map[dissent.MessageID]int64{}}
+	return &replay{states: map[dissent.MessageID]*dissent.MessageState{}, first: map[dissent.MessageID]int64{},
+		last: map[dissent.MessageID]time.Time{}, rows: map[string]rowState{}}
 }
 
-func (r *replay) apply(n int64, data []byte) error {
-	var e dissent.LeafRecord
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil {
-		return fmt.Errorf("not a log record: %w", err)
+// entry checks one entry against its commitment and applies it.
+func (r *replay) entry(e dissent.LogEntry) error {
+	if !bytes.Equal(dissent.EntryCommitment(e.Salt, e.Payload), e.Commitment) {
+		return errors.New("it has been altered: its sealed content does not match its commitment")
 	}
-	if e.Index != n {
-		return fmt.Errorf("records index %d", e.Index)
+	rec, err := decodeEntry(e.Payload)
+	if err != nil {
+		return err
 	}
+	if string(e.Filed) != rec.Message {
+		return fmt.Errorf("it is filed under message %q in the database but records message %q: moved behind the service's back", e.Filed, rec.Message)
+	}
+	n := e.Leaf
+	if n < 0 {
+		n = -e.Seq
+	}
+	for _, d := range rec.Rows {
+		r.rows[d.Table+"\x00"+d.Key] = rowState{digest: d.Digest, entry: n}
+	}
+	return r.apply(n, rec)
+}
+
+// checkRow compares a row of the database with the log.
+func (r *replay) checkRow(d dissent.RowDigest) error {
+	k := d.Table + "\x00" + d.Key
+	st, ok := r.rows[k]
+	key := strings.ReplaceAll(d.Key, "\x1f", ", ")
+	switch {
+	case !ok || st.digest == "":
+		return fmt.Errorf("table %s, row (%s): the row is not in the log: it was inserted behind the service's back", d.Table, key)
+	case st.digest != d.Digest:
+		return fmt.Errorf("table %s, row (%s): the row differs from what the log recorded (entry %d): it was edited behind the service's back", d.Table, key, st.entry)
+	}
+	st.seen = true
+	r.rows[k] = st
+	return nil
+}
+
+// missingRows reports a row the log holds that the database lacks.
+func (r *replay) missingRows() error {
+	keys := make([]string, 0)
+	for k, st := range r.rows {
+		if st.digest != "" && !st.seen {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.Sort(keys)
+	table, key, _ := strings.Cut(keys[0], "\x00")
+	return fmt.Errorf("table %s, row (%s): the log recorded the row (entry %d) but the database lacks it: it was deleted behind the service's back (%d rows missing)",
+		table, strings.ReplaceAll(key, "\x1f", ", "), r.rows[keys[0]].entry, len(keys))
+}
+
+func (r *replay) apply(n int64, e dissent.EntryRecord) error {
 	if e.Message == "" {
 		return nil
+	}
+	at, err := time.Parse(time.RFC3339Nano, e.At)
+	if err != nil {
+		return fmt.Errorf("time: %w", err)
+	}
+	last, ok := r.last[dissent.MessageID(e.Message)]
+	if ok && at.Before(last.Add(-timeSlack)) {
+		return fmt.Errorf("time %s is before the message's previous entry (%s): the log's times go backwards", e.At, last.Format(time.RFC3339Nano))
+	}
+	if !ok || at.After(last) {
+		r.last[dissent.MessageID(e.Message)] = at
 	}
 	id := dissent.MessageID(e.Message)
 	st := r.states[id]
@@ -232,8 +359,16 @@ func (r *replay) apply(n int64, data []byte) error {
 			st.Signatures[v]--
 		}
 	case "message.submitted":
+		if st.State != dissent.StateDraft && st.State != dissent.StateCirculating {
+			return fmt.Errorf("message %s submitted while %s", id, st.State)
+		}
 		st.State = dissent.StateSubmitted
-	case "message.acknowledged", "message.reopened":
+	case "message.acknowledged":
+		if st.State != dissent.StateSubmitted {
+			return fmt.Errorf("message %s acknowledged while %s", id, st.State)
+		}
+		st.State = dissent.StateAcknowledged
+	case "message.reopened":
 		st.State = dissent.StateAcknowledged
 	case "reply.approved":
 		st.State = dissent.StateReplied
@@ -289,4 +424,22 @@ func (r *replay) compare(db map[dissent.MessageID]dissent.MessageState) error {
 		}
 	}
 	return nil
+}
+
+// decodeEntry parses an entry's payload strictly: one object, no duplicate
+// or unknown key, the current format.
+func decodeEntry(payload []byte) (dissent.EntryRecord, error) {
+	var rec dissent.EntryRecord
+	if err := noDuplicateKeys(payload); err != nil {
+		return rec, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rec); err != nil {
+		return rec, fmt.Errorf("not a log record: %w", err)
+	}
+	if rec.V != dissent.EntryVersion {
+		return rec, fmt.Errorf("entry format %d", rec.V)
+	}
+	return rec, nil
 }

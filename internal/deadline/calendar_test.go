@@ -51,6 +51,7 @@ func endOfDay(t testing.TB, loc *time.Location, date string) time.Time {
 }
 
 func TestDue(t *testing.T) {
+	t.Parallel()
 	ny := loadLocation(t, "America/New_York")
 	nyc := newCalendar(t, ny)
 	utc := newCalendar(t, time.UTC)
@@ -130,6 +131,7 @@ func TestDue(t *testing.T) {
 }
 
 func TestIsWorkingDay(t *testing.T) {
+	t.Parallel()
 	ny := loadLocation(t, "America/New_York")
 	nyc := newCalendar(t, ny)
 	utc := newCalendar(t, time.UTC)
@@ -172,6 +174,7 @@ func TestIsWorkingDay(t *testing.T) {
 }
 
 func TestWorkingDaysBetween(t *testing.T) {
+	t.Parallel()
 	ny := loadLocation(t, "America/New_York")
 	nyc := newCalendar(t, ny)
 	utc := newCalendar(t, time.UTC)
@@ -207,6 +210,7 @@ func TestWorkingDaysBetween(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
+	t.Parallel()
 	ny := loadLocation(t, "America/New_York")
 	for _, closures := range [][]string{nil, {}, {"2023-11-06"}, {"2023-11-06", "2023-11-06", "1999-12-31"}} {
 		if _, err := New(ny, closures); err != nil {
@@ -235,6 +239,7 @@ func TestNew(t *testing.T) {
 // that change their offset at or around midnight, where 23:59:59.999999999
 // may occur twice or the next midnight not at all.
 func TestEndOfDay(t *testing.T) {
+	t.Parallel()
 	zones := []string{
 		"UTC",
 		"America/New_York",
@@ -268,6 +273,7 @@ func TestEndOfDay(t *testing.T) {
 // TestEndOfDayJumpOverMidnight checks a change of offset that no clock
 // reading of 24:00 catches: from 23:30 at UTC+0 straight to 00:30 at UTC+1.
 func TestEndOfDayJumpOverMidnight(t *testing.T) {
+	t.Parallel()
 	jump := time.Date(2023, 11, 6, 23, 30, 0, 0, time.UTC)
 	loc := zoneWithOneChange(t, "Jump", jump, 0, 3600)
 	c := newCalendar(t, loc)
@@ -316,6 +322,7 @@ func zoneWithOneChange(t testing.TB, name string, at time.Time, before, after in
 }
 
 func TestDayArithmetic(t *testing.T) {
+	t.Parallel()
 	// Every day from 1600 to 2400, against the time package.
 	d := dayOfCivil(1600, 1, 1)
 	for tm := time.Date(1600, 1, 1, 12, 0, 0, 0, time.UTC); tm.Year() <= 2400; tm = tm.AddDate(0, 0, 1) {

@@ -19,6 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // TestFederalHolidaysOPM checks the observed holidays of 2021-2026 against
 // the dates the Office of Personnel Management publishes, typed in by hand.
 func TestFederalHolidaysOPM(t *testing.T) {
+	t.Parallel()
 	opm := map[int][]string{
 		2021: {"01-01", "01-18", "02-15", "05-31", "06-18", "07-05", "09-06", "10-11", "11-11", "11-25", "12-24",
 			"12-31"}, // New Year's Day 2022 falls on a Saturday
@@ -50,6 +51,7 @@ func TestFederalHolidaysOPM(t *testing.T) {
 // changes its set of US holidays, so that somebody decides whether the
 // channel's calendar should follow.
 func TestFederalHolidaySet(t *testing.T) {
+	t.Parallel()
 	var got, want []string
 	for _, h := range federalHolidays {
 		got = append(got, h.Name)
@@ -66,6 +68,7 @@ func TestFederalHolidaySet(t *testing.T) {
 // the edges of the precomputed table, with the library's own business
 // calendar, which computes the holidays afresh for every date.
 func TestAgainstRickar(t *testing.T) {
+	t.Parallel()
 	bc := cal.NewBusinessCalendar()
 	bc.AddHoliday(us.Holidays...)
 	c := newCalendar(t, time.UTC)
@@ -92,6 +95,7 @@ func TestAgainstRickar(t *testing.T) {
 // outer 2024-02-02, as SPEC §3 says; 2023-11-23 Thu (Thanksgiving) gives
 // ack 2023-11-27, since the day of submission never counts.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	c := newCalendar(t, loadLocation(t, "America/New_York"))
 	tests := []struct {
 		file string

@@ -44,6 +44,7 @@ type want struct {
 }
 
 func TestMatchEditKinds(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		article string
@@ -187,6 +188,7 @@ func describe(article string, msgs map[string]string, fs []Finding) string {
 }
 
 func TestMatchPublicText(t *testing.T) {
+	t.Parallel()
 	report := "Independent investigators found that the coalition struck markets, weddings and hospitals in Hodeidah on at least forty occasions since January."
 	msg := "Our objection is simple. Independent investigators found that the coalition struck markets, weddings and hospitals in Hodeidah on at least forty occasions since January. " +
 		"Selling the coalition more precision-guided bombs before a credible inquiry would betray every assurance our ambassador gave the families of the victims."
@@ -214,6 +216,7 @@ func TestMatchPublicText(t *testing.T) {
 }
 
 func TestMatchSharedBoilerplate(t *testing.T) {
+	t.Parallel()
 	boiler := "This message is submitted through the Dissent Channel in accordance with the procedures of the Foreign Affairs Manual, and its authors ask that it be distributed to the Secretary."
 	own := []string{
 		"The decision to close the consulate in Erbil leaves thousands of visa applicants without any place to apply.",
@@ -246,6 +249,7 @@ func TestMatchSharedBoilerplate(t *testing.T) {
 }
 
 func TestMatchOffsetsAreBytesOfTheOriginal(t *testing.T) {
+	t.Parallel()
 	// Multi-byte characters before and inside the passage, and a message
 	// in decomposed form (e + combining acute) against a composed article.
 	msg := "Le ministère a décidé de suspendre le programme d’accueil des réfugiés afghans sans consulter l’ambassade à Islamabad."
@@ -269,6 +273,7 @@ func TestMatchOffsetsAreBytesOfTheOriginal(t *testing.T) {
 }
 
 func TestMatchJSON(t *testing.T) {
+	t.Parallel()
 	f := Finding{Article: "a.txt", Message: "m.txt", Score: 0.5, Passages: []Passage{{1, 2, 3, 4, Edited}}}
 	got, err := json.Marshal(f)
 	if err != nil {
@@ -281,6 +286,7 @@ func TestMatchJSON(t *testing.T) {
 }
 
 func TestWriteJSONLines(t *testing.T) {
+	t.Parallel()
 	fs := []Finding{
 		{Article: "a.txt", Message: "m.txt", Score: 1, Passages: []Passage{{0, 5, 10, 15, Verbatim}}},
 		{Article: "b.txt", Message: "m.txt", Score: 0.25, Passages: []Passage{{1, 2, 3, 4, Paraphrase}}},
@@ -298,6 +304,7 @@ func TestWriteJSONLines(t *testing.T) {
 }
 
 func TestMatchAllOrderAndConcurrency(t *testing.T) {
+	t.Parallel()
 	articles := []Document{
 		{Name: "b.txt", Text: []byte("“Approving the sale now would make the United States complicit in the next massacre,” it says. “We urge the Department to reinstate the program immediately and to fund the processing backlog.”")},
 		{Name: "a.txt", Text: []byte("Nurses said “children now wait four days for a diagnosis that used to take an hour.”")},
@@ -334,6 +341,7 @@ func TestMatchAllOrderAndConcurrency(t *testing.T) {
 }
 
 func TestMatchEmpty(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		messages []Document
@@ -354,6 +362,7 @@ func TestMatchEmpty(t *testing.T) {
 }
 
 func TestMatchDeterministic(t *testing.T) {
+	t.Parallel()
 	article := []byte("“This decision abandons people who risked their lives,” the cable says. Nurses told the team that “children now wait four days for a diagnosis.” " +
 		"“Approving the sale now would make the United States complicit in the next massacre.”")
 	first := NewIndex(testMessages(), Options{}).Match(Document{Name: "a", Text: article})

@@ -36,6 +36,7 @@ func readDir(t testing.TB, dir string) []Document {
 // it, followed by the text of every passage for the reader's benefit, with
 // testdata/golden/match.golden. Run with -update to rewrite it.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join("testdata", "golden")
 	msgs := readDir(t, filepath.Join(dir, "messages"))
 	arts := readDir(t, filepath.Join(dir, "articles"))

@@ -10,6 +10,7 @@ import (
 )
 
 func TestNormalize(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		text string
@@ -45,6 +46,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestTokenizeFlags(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text string
 		want string // word/flags of each token
@@ -99,6 +101,7 @@ func flagString(f uint16) string {
 }
 
 func TestStem(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ a, b string }{
 		{"warned", "warning"}, {"warns", "warn"}, {"policies", "policy"}, {"argued", "argues"},
 		{"stopped", "stop"}, {"department's", "department"}, {"officers'", "officers"}, {"boxes", "box"},

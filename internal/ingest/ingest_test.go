@@ -168,7 +168,17 @@ func TestPollFeeds(t *testing.T) {
 		t.Errorf("two concurrent pollers made %d requests in all; want 9 (each feed once)", hits.Load())
 	}
 
-	// Only the office and the administrator manage feeds.
+	// Only the channel office manages feeds: the administrator, the
+	// compliance monitor and an employee are refused.
+	for _, who := range []dissent.Role{dissent.RoleAdmin, dissent.RoleMonitor, dissent.RoleEmployee} {
+		a := dissent.Actor{Person: dissent.Person{ID: officer.ID, Roles: dissent.Roles{who}}}
+		if _, err := e.Svc.AddFeed(ctx, a, srv.URL+"/other"); dissent.ErrorKind(err) != dissent.KindForbidden {
+			t.Errorf("AddFeed as %s: error = %v; want Forbidden", who, err)
+		}
+		if _, err := e.Svc.Feeds(ctx, a); dissent.ErrorKind(err) != dissent.KindForbidden {
+			t.Errorf("Feeds as %s: error = %v; want Forbidden", who, err)
+		}
+	}
 	if _, err := e.Svc.AddFeed(ctx, officer.Actor, srv.URL+"/rss"); dissent.ErrorKind(err) != dissent.KindConflict {
 		t.Errorf("AddFeed(same URL) error = %v; want Conflict", err)
 	}

@@ -92,15 +92,6 @@ func parseURL(s string) (server, error) {
 	return sv, nil
 }
 
-// Redact returns the URL with its password masked, for logs.
-func Redact(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "[unparseable SMTP URL]"
-	}
-	return u.Redacted()
-}
-
 // Outbox is what the Sender needs of the Service.
 type Outbox interface {
 	ClaimMail(ctx context.Context, holder string, now time.Time, ttl time.Duration, limit int) ([]dissent.OutboxMail, error)

@@ -16,7 +16,8 @@
 //     should live apart from the database (by default it is generated in the
 //     data directory, which protects a stolen database file, not a stolen
 //     data directory).
-//   - Person pseudonyms are HMAC-SHA256 under a key from the keyring.
+//   - Person pseudonyms are HMAC-SHA256 under a key from the keyring, keyed
+//     by message and person: one person's rows on two messages share no value.
 //
 // A stolen database file alone reveals no sealed text and no signer.
 package seal
@@ -203,10 +204,33 @@ func (s *Sealer) Rewrap(k dissent.WrappedKey) (dissent.WrappedKey, error) {
 	return s.wrap(dek)
 }
 
-// Tag implements dissent.Sealer.
-func (s *Sealer) Tag(p dissent.PersonID) []byte {
+// Tag implements dissent.Sealer: HMAC-SHA256 under the pseudonym key of
+// a domain separator, the message id and the person id. The id is length-
+// prefixed, so no two (message, person) pairs share an input.
+func (s *Sealer) Tag(id dissent.MessageID, p dissent.PersonID) []byte {
 	m := hmac.New(sha256.New, s.ring.tagKey())
-	m.Write([]byte("dissent person tag v1"))
+	m.Write([]byte("dissent tag v2\n"))
+	m.Write(binary.BigEndian.AppendUint32(nil, uint32(len(id))))
+	m.Write([]byte(id))
+	m.Write(binary.BigEndian.AppendUint64(nil, uint64(p)))
+	return m.Sum(nil)
+}
+
+// Locator implements dissent.Sealer.
+func (s *Sealer) Locator(p dissent.PersonID, i int) []byte {
+	m := hmac.New(sha256.New, s.ring.tagKey())
+	m.Write([]byte("dissent locator\n"))
+	m.Write(binary.BigEndian.AppendUint64(nil, uint64(p)))
+	m.Write(binary.BigEndian.AppendUint64(nil, uint64(i)))
+	return m.Sum(nil)
+}
+
+// Pseudonym implements dissent.Sealer.
+func (s *Sealer) Pseudonym(salt []byte, p dissent.PersonID) []byte {
+	m := hmac.New(sha256.New, s.ring.tagKey())
+	m.Write([]byte("dissent pseudonym\n"))
+	m.Write(binary.BigEndian.AppendUint32(nil, uint32(len(salt))))
+	m.Write(salt)
 	m.Write(binary.BigEndian.AppendUint64(nil, uint64(p)))
 	return m.Sum(nil)
 }

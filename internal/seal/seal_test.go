@@ -16,6 +16,7 @@ import (
 var ad = dissent.AD{Table: "message_versions", Row: "abc/1", Column: "title"}
 
 func TestSealOpen(t *testing.T) {
+	t.Parallel()
 	s := New(Generate("test"))
 	k, err := s.NewDataKey()
 	if err != nil {
@@ -43,6 +44,7 @@ func TestSealOpen(t *testing.T) {
 // TestTamper: a flipped bit anywhere, a truncation, a value moved to another
 // table, row or column, or opened under another message's key, fails.
 func TestTamper(t *testing.T) {
+	t.Parallel()
 	s := New(Generate("test"))
 	k, _ := s.NewDataKey()
 	other, _ := s.NewDataKey()
@@ -86,6 +88,7 @@ func TestTamper(t *testing.T) {
 // TestEnvelopeKnownAnswer fixes the envelope format: version byte 1, a
 // 24-byte nonce, XChaCha20-Poly1305 over the length-prefixed AD.
 func TestEnvelopeKnownAnswer(t *testing.T) {
+	t.Parallel()
 	key := bytes.Repeat([]byte{0x42}, 32)
 	nonce := bytes.Repeat([]byte{0x24}, 24)
 	wantAD := "dissent sealed value v1" + "\x00\x00\x00\x10message_versions" + "\x00\x00\x00\x05abc/1" + "\x00\x00\x00\x05title"
@@ -121,6 +124,7 @@ func FuzzOpen(f *testing.F) {
 }
 
 func TestRotate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ring, err := Create(dir, "", "test")
 	if err != nil {
@@ -164,6 +168,7 @@ func TestRotate(t *testing.T) {
 }
 
 func TestKeyringFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ring, err := Create(dir, "correct horse battery staple", "test")
 	if err != nil {
@@ -197,11 +202,28 @@ func TestKeyringFile(t *testing.T) {
 }
 
 func TestTag(t *testing.T) {
+	t.Parallel()
 	a, b := New(Generate("a")), New(Generate("b"))
-	if !bytes.Equal(a.Tag(7), a.Tag(7)) {
+	if !bytes.Equal(a.Tag("m1", 7), a.Tag("m1", 7)) {
 		t.Error("Tag is not deterministic")
 	}
-	if bytes.Equal(a.Tag(7), a.Tag(8)) || bytes.Equal(a.Tag(7), b.Tag(7)) {
-		t.Error("Tag does not depend on the person and the key")
+	tests := []struct {
+		name string
+		x, y []byte
+	}{
+		{"another person", a.Tag("m1", 7), a.Tag("m1", 8)},
+		{"another key", a.Tag("m1", 7), b.Tag("m1", 7)},
+		{"another message: one person's rows on two messages share no value", a.Tag("m1", 7), a.Tag("m2", 7)},
+		{"ambiguous concatenation", a.Tag("m", 0x31<<56|7), a.Tag("m1", 7)},
+		{"locator of another entry", a.Locator(7, 0), a.Locator(7, 1)},
+		{"locator of another person", a.Locator(7, 0), a.Locator(8, 0)},
+		{"locator is not a tag", a.Locator(7, 0), a.Tag("", 7)},
+		{"pseudonym under another salt", a.Pseudonym([]byte("s1"), 7), a.Pseudonym([]byte("s2"), 7)},
+		{"pseudonym of another person", a.Pseudonym([]byte("s1"), 7), a.Pseudonym([]byte("s1"), 8)},
+	}
+	for _, tt := range tests {
+		if bytes.Equal(tt.x, tt.y) {
+			t.Errorf("%s: equal values %x", tt.name, tt.x)
+		}
 	}
 }

@@ -283,8 +283,9 @@ func (t *txn) claimAccountMail(ctx context.Context, holder string, now, until ti
 
 // accountMailSent marks an account e-mail sent and erases its link.
 func (t *txn) accountMailSent(ctx context.Context, id int64, holder string, at time.Time) error {
-	n, err := t.count(ctx, "mark account e-mail sent", `UPDATE account_notices SET sent = $1, claimed_until = NULL,
-		link_kek = NULL, link_wrapped = NULL, link_sealed = NULL WHERE id = $2 AND claimed_by = $3 AND sent IS NULL`, ns(at), id, holder)
+	day := at.UTC().Truncate(24 * time.Hour)
+	n, err := t.count(ctx, "mark account e-mail sent", `UPDATE account_notices SET sent = $1, claimed_until = NULL, claimed_by = NULL, next_attempt = NULL,
+		last_error = NULL, link_kek = NULL, link_wrapped = NULL, link_sealed = NULL WHERE id = $2 AND claimed_by = $3 AND sent IS NULL`, ns(day), id, holder)
 	if err != nil {
 		return err
 	}

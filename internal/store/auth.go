@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
@@ -15,7 +17,7 @@ import (
 
 func (t *txn) CreateTokenRecord(ctx context.Context, r dissent.TokenRecord) error {
 	return t.exec(ctx, "insert token", `INSERT INTO tokens (hash, person_id, created, public_id, label) VALUES ($1, $2, $3, $4, $5)`,
-		r.Hash, int64(r.PersonID), ns(r.Created), r.ID, r.Label)
+		r.Hash, int64(r.PersonID), dayNS(r.Created), r.ID, r.Label)
 }
 
 const tokenCols = `hash, COALESCE(public_id, ''), person_id, label, created, last_used, revoked`
@@ -45,7 +47,7 @@ func (t *txn) TokenByHash(ctx context.Context, hash []byte) (dissent.TokenRecord
 }
 
 func (t *txn) TouchToken(ctx context.Context, hash []byte, at time.Time) error {
-	return t.exec(ctx, "touch token", `UPDATE tokens SET last_used = $1 WHERE hash = $2`, ns(at), hash)
+	return t.exec(ctx, "touch token", `UPDATE tokens SET last_used = $1 WHERE hash = $2`, dayNS(at), hash)
 }
 
 func (t *txn) TokensOf(ctx context.Context, person dissent.PersonID) ([]dissent.TokenRecord, error) {
@@ -66,7 +68,7 @@ func (t *txn) TokensOf(ctx context.Context, person dissent.PersonID) ([]dissent.
 }
 
 func (t *txn) RevokeToken(ctx context.Context, person dissent.PersonID, hash []byte, at time.Time) error {
-	res, err := t.q.ExecContext(ctx, `UPDATE tokens SET revoked = $1 WHERE hash = $2 AND person_id = $3 AND revoked IS NULL`, ns(at), hash, int64(person))
+	res, err := t.q.ExecContext(ctx, `UPDATE tokens SET revoked = $1 WHERE hash = $2 AND person_id = $3 AND revoked IS NULL`, dayNS(at), hash, int64(person))
 	if err != nil {
 		return fmt.Errorf("revoke token: %w", err)
 	}
@@ -87,27 +89,59 @@ func (t *txn) FindSession(ctx context.Context, hash []byte, now time.Time) ([]by
 	return data, nil
 }
 
+// PutSession keeps the session's person as a pseudonym under a random
+// salt of the session's own: the row links to no other row, and to no other
+// session of the same person, for whoever lacks the keyring.
 func (t *txn) PutSession(ctx context.Context, hash []byte, person dissent.PersonID, data []byte, expiry time.Time, existing bool) error {
-	if existing {
-		return t.exec(ctx, "update session", `UPDATE sessions SET person_id = $1, data = $2, expiry = $3 WHERE hash = $4`,
-			nullID(person), data, expiry.UnixNano(), hash)
+	var salt, tag any
+	if person != 0 {
+		s := make([]byte, 16)
+		if _, err := rand.Read(s); err != nil {
+			return fmt.Errorf("session salt: %w", err)
+		}
+		salt, tag = s, t.s.Pseudonym(s, person)
 	}
-	return t.exec(ctx, "insert session", `INSERT INTO sessions (hash, person_id, data, expiry) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (hash) DO UPDATE SET person_id = excluded.person_id, data = excluded.data, expiry = excluded.expiry`,
-		hash, nullID(person), data, expiry.UnixNano())
+	if existing {
+		return t.exec(ctx, "update session", `UPDATE sessions SET person_salt = $1, person_tag = $2, data = $3, expiry = $4 WHERE hash = $5`,
+			salt, tag, data, expiry.UnixNano(), hash)
+	}
+	return t.exec(ctx, "insert session", `INSERT INTO sessions (hash, person_salt, person_tag, data, expiry) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (hash) DO UPDATE SET person_salt = excluded.person_salt, person_tag = excluded.person_tag, data = excluded.data, expiry = excluded.expiry`,
+		hash, salt, tag, data, expiry.UnixNano())
 }
 
 func (t *txn) DeleteSession(ctx context.Context, hash []byte) error {
 	return t.exec(ctx, "delete session", `DELETE FROM sessions WHERE hash = $1`, hash)
 }
 
+// DeleteSessionsOf recomputes each signed-in session's pseudonym for the
+// person: sessions are few (expired ones are purged), and this is rare (a
+// person's removal or sign-out everywhere).
 func (t *txn) DeleteSessionsOf(ctx context.Context, person dissent.PersonID) (int, error) {
-	res, err := t.q.ExecContext(ctx, `DELETE FROM sessions WHERE person_id = $1`, int64(person))
+	rows, err := t.q.QueryContext(ctx, `SELECT hash, person_salt, person_tag FROM sessions WHERE person_tag IS NOT NULL`)
 	if err != nil {
-		return 0, fmt.Errorf("delete sessions: %w", err)
+		return 0, fmt.Errorf("read sessions: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	var mine [][]byte
+	for rows.Next() {
+		var hash, salt, tag []byte
+		if err := rows.Scan(&hash, &salt, &tag); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("scan session: %w", err)
+		}
+		if hmac.Equal(t.s.Pseudonym(salt, person), tag) {
+			mine = append(mine, hash)
+		}
+	}
+	if err := closeRows(rows); err != nil {
+		return 0, fmt.Errorf("read sessions: %w", err)
+	}
+	for _, h := range mine {
+		if err := t.DeleteSession(ctx, h); err != nil {
+			return 0, err
+		}
+	}
+	return len(mine), nil
 }
 
 func (t *txn) PurgeSessions(ctx context.Context, now time.Time) (int, error) {
@@ -139,9 +173,9 @@ func (t *txn) PersonByWebAuthnHandle(ctx context.Context, handle []byte) (dissen
 
 func (t *txn) AddPasskey(ctx context.Context, p dissent.Passkey) error {
 	_, err := t.q.ExecContext(ctx, `INSERT INTO passkeys (id, person_id, name, credential, created) VALUES ($1, $2, $3, $4, $5)`,
-		p.ID, int64(p.PersonID), p.Name, p.Credential, ns(p.Created))
+		p.ID, int64(p.PersonID), p.Name, p.Credential, dayNS(p.Created))
 	if isUnique(err) {
-		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "passkey", Message: "this passkey is already registered"}
+		return fmt.Errorf("insert passkey: %w", dissent.ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("insert passkey: %w", err)
@@ -186,7 +220,7 @@ func (t *txn) Passkey(ctx context.Context, id []byte) (dissent.Passkey, error) {
 }
 
 func (t *txn) UpdatePasskey(ctx context.Context, id, credential []byte, used time.Time) error {
-	return t.exec(ctx, "update passkey", `UPDATE passkeys SET credential = $1, last_used = $2 WHERE id = $3`, credential, ns(used), id)
+	return t.exec(ctx, "update passkey", `UPDATE passkeys SET credential = $1, last_used = $2 WHERE id = $3`, credential, dayNS(used), id)
 }
 
 func (t *txn) RemovePasskey(ctx context.Context, person dissent.PersonID, id []byte) error {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -185,31 +184,4 @@ func (t *txn) RemoveClosure(ctx context.Context, orgID, date string) error {
 		return dissent.ErrNotFound("closure")
 	}
 	return nil
-}
-
-func (t *txn) RecentEvents(ctx context.Context, before int64, limit int) ([]dissent.Event, error) {
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
-	}
-	rows, err := t.q.QueryContext(ctx, `SELECT id, at, COALESCE(actor_id, 0), actor_role, kind, COALESCE(message_id, ''), detail,
-		CASE WHEN actor_sealed IS NULL THEN 0 ELSE 1 END
-		FROM events WHERE id < $1 ORDER BY id DESC LIMIT $2`, before, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list events: %w", err)
-	}
-	defer rows.Close()
-	var out []dissent.Event
-	for rows.Next() {
-		var e dissent.Event
-		var at sql.NullInt64
-		var actor int64
-		var role, msg string
-		var protected int
-		if err := rows.Scan(&e.ID, &at, &actor, &role, &e.Kind, &msg, &e.Detail, &protected); err != nil {
-			return nil, fmt.Errorf("scan event: %w", err)
-		}
-		e.At, e.ActorID, e.ActorRole, e.MessageID, e.Protected = fromNS(at), dissent.PersonID(actor), dissent.Role(role), dissent.MessageID(msg), protected == 1
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }

@@ -50,6 +50,9 @@ import (
 	"github.com/dissent-channel/dissent"
 )
 
+// logV2Schema is the first schema with the version-2 audit log.
+const logV2Schema = 10
+
 // gooseTable is goose's table of applied migrations, which is not dumped.
 const gooseTable = goose.DefaultTablename
 
@@ -149,10 +152,17 @@ func dumpTables(ctx context.Context, q querier, d Dialect) ([]string, error) {
 func dumpColumnsOf(ctx context.Context, q querier, d Dialect, table string) ([]dumpColumn, error) {
 	query := `SELECT name, type, pk FROM pragma_table_info($1) ORDER BY cid`
 	if d == Postgres {
+		// The primary key's position, from 1 (0: not in it). indkey is an
+		// int2vector, whose subscripts start at 0: without the
+		// correction the first key column read as outside the key, and
+		// the dump of a table with a one-column key followed the heap's
+		// order rather than the key's.
 		query = `SELECT c.column_name, c.data_type,
-				COALESCE((SELECT array_position(i.indkey::int2[], a.attnum)
-					FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attname = c.column_name
-					WHERE i.indrelid = (quote_ident(current_schema()) || '.' || quote_ident($1))::regclass AND i.indisprimary), 0)
+				COALESCE((SELECT k.ord
+					FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attname = c.column_name,
+						unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+					WHERE i.indrelid = (quote_ident(current_schema()) || '.' || quote_ident($1))::regclass AND i.indisprimary
+						AND k.attnum = a.attnum), 0)
 			FROM information_schema.columns c
 			WHERE c.table_schema = current_schema() AND c.table_name = $1 ORDER BY c.ordinal_position`
 	}
@@ -657,6 +667,9 @@ var ErrNotEmpty = errors.New("the target database is not empty")
 // that holds any row, and a dump of a schema newer than this program knows.
 // Nobody else may use the database while it runs.
 func (db *DB) Load(ctx context.Context, schema int64, r DumpReader) (map[string]int64, error) {
+	if schema < logV2Schema {
+		return nil, ErrLogV1
+	}
 	if ok, t, err := db.Empty(ctx); err != nil {
 		return nil, err
 	} else if !ok {
@@ -681,6 +694,9 @@ func (db *DB) Load(ctx context.Context, schema int64, r DumpReader) (map[string]
 	counts, err := db.load(ctx, r)
 	if err != nil {
 		return nil, err
+	}
+	if err := refuseOldPseudonyms(ctx, db.write, p); err != nil {
+		return counts, err
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return counts, fmt.Errorf("migrate the restored database: %w", err)
@@ -723,6 +739,11 @@ func (db *DB) load(ctx context.Context, r DumpReader) (map[string]int64, error) 
 		if err := resetSequences(ctx, tx, tables); err != nil {
 			return nil, err
 		}
+	}
+	// The rows come with their digests in the loaded log; what the audit
+	// triggers noted while loading is not a change.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM row_changes`); err != nil {
+		return nil, fmt.Errorf("load: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit load: %w", err)
@@ -967,5 +988,7 @@ func (readOnlySealer) Open(dissent.WrappedKey, dissent.AD, []byte) ([]byte, erro
 func (readOnlySealer) Rewrap(dissent.WrappedKey) (dissent.WrappedKey, error) {
 	return dissent.WrappedKey{}, errReadOnlyStore
 }
-func (readOnlySealer) ActiveKEK() string           { return "" }
-func (readOnlySealer) Tag(dissent.PersonID) []byte { return nil }
+func (readOnlySealer) ActiveKEK() string                              { return "" }
+func (readOnlySealer) Tag(dissent.MessageID, dissent.PersonID) []byte { return nil }
+func (readOnlySealer) Locator(dissent.PersonID, int) []byte           { return nil }
+func (readOnlySealer) Pseudonym([]byte, dissent.PersonID) []byte      { return nil }

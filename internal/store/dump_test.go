@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"testing"
@@ -40,9 +41,21 @@ func TestLoadOldDump(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	storetest.LoadOld(t, openSQLiteDB, "testdata/dump-v4", 4)
+	// A dump of schema 4 holds a version-1 audit log, which this release
+	// refuses with a clear error rather than dropping the audit trail.
+	d, err := storetest.ReadDumpDir("testdata/dump-v4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = openSQLiteDB(t).Load(context.Background(), 4, d.Reader())
+	if !errors.Is(err, store.ErrLogV1) {
+		t.Fatalf("Load of a schema 4 dump = %v; want ErrLogV1", err)
+	}
 	if os.Getenv(storetest.PostgresEnv) != "" {
 		server := storetest.PostgresServer(t)
-		storetest.LoadOld(t, func(t *testing.T) *store.DB { return openPostgres(t, server) }, "testdata/dump-v4", 4)
+		d, _ := storetest.ReadDumpDir("testdata/dump-v4")
+		if _, err := openPostgres(t, server).Load(context.Background(), 4, d.Reader()); !errors.Is(err, store.ErrLogV1) {
+			t.Fatalf("Load of a schema 4 dump on PostgreSQL = %v; want ErrLogV1", err)
+		}
 	}
 }

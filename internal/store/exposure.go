@@ -194,7 +194,7 @@ func (t *txn) AddFeed(ctx context.Context, f dissent.Feed) (int64, error) {
 	err := t.q.QueryRowContext(ctx, `INSERT INTO feeds (url, added_by, added, polled_at, last_error)
 		VALUES ($1, $2, $3, 0, '') ON CONFLICT (url) DO NOTHING RETURNING id`, f.URL, nullID(f.AddedBy), ns(f.Added)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) || isUnique(err) {
-		return 0, &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "url", Message: "this feed is already polled"}
+		return 0, fmt.Errorf("insert feed: %w", dissent.ErrDuplicate)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("insert feed: %w", err)

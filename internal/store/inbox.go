@@ -53,14 +53,20 @@ func (t *txn) idSet(ctx context.Context, into map[dissent.MessageID]bool, q stri
 // relations is how one reader relates to every message, gathered in a few
 // queries rather than a few per message.
 type relations struct {
-	tag                                                     []byte
 	drafter, coauthor, signer, invitee, endorser, consulted map[dissent.MessageID]bool
 	assigned, inChain                                       map[dissent.MessageID]bool
 	distributed                                             map[dissent.MessageID]time.Time
 }
 
+// participantQuery lists the messages where a tag of the list (%[1]s) is
+// the drafter's, a co-author's or an active signer's: the people whose
+// management chain is recused.
+const participantQuery = `SELECT id FROM messages WHERE drafter_tag IN (%[1]s)
+	UNION SELECT message_id FROM coauthors WHERE person_tag IN (%[1]s)
+	UNION SELECT message_id FROM signatures WHERE withdrawn IS NULL AND signer_tag IN (%[1]s)`
+
 func (t *txn) relations(ctx context.Context, reader dissent.PersonID, now time.Time) (relations, error) {
-	r := relations{tag: t.tag(reader), distributed: map[dissent.MessageID]time.Time{}}
+	r := relations{distributed: map[dissent.MessageID]time.Time{}}
 	sets := []*map[dissent.MessageID]bool{&r.drafter, &r.coauthor, &r.signer, &r.invitee, &r.endorser, &r.consulted, &r.assigned, &r.inChain}
 	for _, p := range sets {
 		*p = map[dissent.MessageID]bool{}
@@ -68,16 +74,38 @@ func (t *txn) relations(ctx context.Context, reader dissent.PersonID, now time.T
 	if reader == 0 {
 		return r, nil
 	}
+	// The reader's own messages: their participation index, each entry
+	// checked under the message's tag.
+	idx, err := t.participations(ctx, []dissent.PersonID{reader})
+	if err != nil {
+		return r, err
+	}
+	tags := make([][]byte, 0, len(idx[reader]))
+	for _, id := range idx[reader] {
+		tags = append(tags, t.tag(id, reader))
+	}
+	tagged := []struct {
+		into map[dissent.MessageID]bool
+		q    string
+	}{
+		{r.drafter, `SELECT id FROM messages WHERE drafter_tag IN (%s)`},
+		{r.coauthor, `SELECT message_id FROM coauthors WHERE person_tag IN (%s)`},
+		{r.signer, `SELECT message_id FROM signatures WHERE withdrawn IS NULL AND signer_tag IN (%s)`},
+		{r.invitee, `SELECT message_id FROM invitations WHERE person_tag IN (%s)`},
+		{r.endorser, `SELECT message_id FROM endorsers WHERE person_tag IN (%s)`},
+	}
+	if len(tags) > 0 {
+		for _, q := range tagged {
+			if err := t.taggedMessages(ctx, q.into, q.q, tags); err != nil {
+				return r, err
+			}
+		}
+	}
 	queries := []struct {
 		into map[dissent.MessageID]bool
 		q    string
 		args []any
 	}{
-		{r.drafter, `SELECT id FROM messages WHERE drafter_tag = $1`, []any{r.tag}},
-		{r.coauthor, `SELECT message_id FROM coauthors WHERE person_tag = $1`, []any{r.tag}},
-		{r.signer, `SELECT message_id FROM signatures WHERE signer_tag = $1 AND withdrawn IS NULL`, []any{r.tag}},
-		{r.invitee, `SELECT message_id FROM invitations WHERE person_tag = $1`, []any{r.tag}},
-		{r.endorser, `SELECT message_id FROM endorsers WHERE person_tag = $1`, []any{r.tag}},
 		{r.consulted, `SELECT message_id FROM consultations WHERE reviewer_id = $1 AND answered_at IS NULL AND due > $2`, []any{int64(reader), now.UnixNano()}},
 		{r.assigned, `SELECT message_id FROM assignments WHERE person_id = $1`, []any{int64(reader)}},
 	}
@@ -103,25 +131,25 @@ func (t *txn) relations(ctx context.Context, reader dissent.PersonID, now time.T
 		return r, fmt.Errorf("list distribution: %w", err)
 	}
 	// The management chain: every message one of the reader's subordinates
-	// drafted, co-authors or signs (as Relation's InChain).
-	subs, err := t.subordinateTags(ctx, reader)
+	// drafted, co-authors or signs (as Relation's InChain). The
+	// subordinates' ids come from one query; their participation indexes say
+	// which messages to compute their tags for.
+	subs, err := t.subordinates(ctx, reader)
+	if err != nil || len(subs) == 0 {
+		return r, err
+	}
+	subIdx, err := t.participations(ctx, subs)
 	if err != nil {
 		return r, err
 	}
-	for len(subs) > 0 {
-		n := min(len(subs), inChunk)
-		args := make([]any, n)
-		for i := range n {
-			args[i] = subs[i]
+	var subTags [][]byte
+	for p, ids := range subIdx {
+		for _, id := range ids {
+			subTags = append(subTags, t.tag(id, p))
 		}
-		subs = subs[n:]
-		in := placeholders(1, n)
-		q := `SELECT id FROM messages WHERE drafter_tag IN (` + in + `)
-			UNION SELECT message_id FROM coauthors WHERE person_tag IN (` + in + `)
-			UNION SELECT message_id FROM signatures WHERE withdrawn IS NULL AND signer_tag IN (` + in + `)`
-		if err := t.idSet(ctx, r.inChain, q, args...); err != nil {
-			return r, err
-		}
+	}
+	if err := t.taggedMessages(ctx, r.inChain, participantQuery, subTags); err != nil {
+		return r, err
 	}
 	return r, nil
 }
@@ -289,6 +317,11 @@ const metaQuery = `SELECT id, org_id, state, signature_count, submitted_at, ackn
 		acknowledged_at, replied_at FROM messages WHERE submitted_at IS NOT NULL`
 
 func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent.MessageMeta, error) {
+	if q.Fresh && t.metas != nil {
+		c := t.metas
+		t.metas = nil
+		defer func() { t.metas = c }()
+	}
 	rel, err := t.relations(ctx, q.Reader, q.Now)
 	if err != nil {
 		return nil, err

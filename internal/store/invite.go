@@ -36,7 +36,7 @@ func (t *txn) OwnSignature(ctx context.Context, id dissent.MessageID, person dis
 	var version, minimum int
 	err := t.q.QueryRowContext(ctx, `SELECT version, min_cosigners FROM signatures
 		WHERE message_id = $1 AND signer_tag = $2 AND withdrawn IS NULL ORDER BY version DESC LIMIT 1`,
-		string(id), t.tag(person)).Scan(&version, &minimum)
+		string(id), t.tag(id, person)).Scan(&version, &minimum)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, nil
 	}

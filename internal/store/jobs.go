@@ -211,22 +211,32 @@ func (t *txn) addNotifications(ctx context.Context, n dissent.Notification, peop
 	if err != nil {
 		return fmt.Errorf("read notification preferences: %w", err)
 	}
-	noMail := map[string]bool{}
+	noMail := map[dissent.PersonID]bool{}
 	for rows.Next() {
 		var p dissent.PersonID
 		if err := rows.Scan(&p); err != nil {
 			rows.Close()
 			return fmt.Errorf("scan preference: %w", err)
 		}
-		noMail[string(t.tag(p))] = true
+		noMail[p] = true
 	}
 	if err := closeRows(rows); err != nil {
 		return fmt.Errorf("read notification preferences: %w", err)
 	}
+	tags, err := t.noticeTags(ctx, n.MessageID, people)
+	if err != nil {
+		return err
+	}
+	mailTo := map[string]bool{}
+	for _, p := range people {
+		if !noMail[p] {
+			mailTo[string(tags[p])] = true
+		}
+	}
 	args = args[:0]
 	vals := make([]string, len(people))
 	for i, p := range people {
-		tag := t.tag(p)
+		tag := tags[p]
 		sealed, err := t.sealPerson(ctx, n.MessageID, "notifications", notificationRow(n.MessageID, tag), "person_sealed", p)
 		if err != nil {
 			return err
@@ -248,7 +258,7 @@ func (t *txn) addNotifications(ctx context.Context, n dissent.Notification, peop
 			rows.Close()
 			return fmt.Errorf("scan notification: %w", err)
 		}
-		if !noMail[string(tag)] {
+		if mailTo[string(tag)] {
 			mail = append(mail, id)
 		}
 	}
@@ -294,7 +304,7 @@ func (t *txn) Uninvited(ctx context.Context, id dissent.MessageID, people []diss
 		args := []any{string(id)}
 		ph := make([]string, len(chunk))
 		for i, p := range chunk {
-			args = append(args, t.tag(p))
+			args = append(args, t.tag(id, p))
 			ph[i] = fmt.Sprintf("$%d", i+2)
 		}
 		rows, err := t.q.QueryContext(ctx, `SELECT person_tag FROM invitations WHERE message_id = $1 AND person_tag IN (`+strings.Join(ph, ",")+`)`, args...)
@@ -315,7 +325,7 @@ func (t *txn) Uninvited(ctx context.Context, id dissent.MessageID, people []diss
 	}
 	var out []dissent.PersonID
 	for _, p := range people {
-		if !invited[string(t.tag(p))] {
+		if !invited[string(t.tag(id, p))] {
 			out = append(out, p)
 		}
 	}
@@ -351,9 +361,82 @@ func (t *txn) ActiveSigners(ctx context.Context, id dissent.MessageID, version i
 	return out, nil
 }
 
+// noticeTags returns the pseudonym each person's notification about the
+// message is stored under: for a person who takes part in the message (as
+// drafter, co-author, invitee, endorser or signer), their tag on the
+// message, which links to none of their other rows; for anyone else (the
+// channel office, principals, reviewers, whose handling is no secret), one
+// pseudonym of theirs for every notice.
+func (t *txn) noticeTags(ctx context.Context, id dissent.MessageID, people []dissent.PersonID) (map[dissent.PersonID][]byte, error) {
+	byTag := make(map[string]dissent.PersonID, len(people))
+	args := []any{string(id)}
+	for _, p := range people {
+		tg := t.tag(id, p)
+		byTag[string(tg)] = p
+		args = append(args, tg)
+	}
+	in := placeholders(2, len(people))
+	rows, err := t.q.QueryContext(ctx, `SELECT drafter_tag FROM messages WHERE id = $1 AND drafter_tag IN (`+in+`)
+		UNION SELECT person_tag FROM coauthors WHERE message_id = $1 AND person_tag IN (`+in+`)
+		UNION SELECT person_tag FROM invitations WHERE message_id = $1 AND person_tag IN (`+in+`)
+		UNION SELECT person_tag FROM endorsers WHERE message_id = $1 AND person_tag IN (`+in+`)
+		UNION SELECT signer_tag FROM signatures WHERE message_id = $1 AND signer_tag IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read participants: %w", err)
+	}
+	out := make(map[dissent.PersonID][]byte, len(people))
+	for rows.Next() {
+		var tg []byte
+		if err := rows.Scan(&tg); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan participant: %w", err)
+		}
+		if p, ok := byTag[string(tg)]; ok {
+			out[p] = tg
+		}
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("read participants: %w", err)
+	}
+	for _, p := range people {
+		if out[p] == nil {
+			out[p] = t.officeTag(p)
+		}
+	}
+	return out, nil
+}
+
+// officeTag is the one pseudonym of a person's notifications about
+// messages they do not take part in.
+func (t *txn) officeTag(p dissent.PersonID) []byte {
+	return t.s.Pseudonym([]byte("dissent notices"), p)
+}
+
+// noticeTagsOf returns every pseudonym the person's notifications may be
+// stored under: their office pseudonym and their tag on each message of
+// their participation index.
+func (t *txn) noticeTagsOf(ctx context.Context, person dissent.PersonID) ([]any, error) {
+	idx, err := t.participations(ctx, []dissent.PersonID{person})
+	if err != nil {
+		return nil, err
+	}
+	out := []any{t.officeTag(person)}
+	for _, id := range idx[person] {
+		out = append(out, t.tag(id, person))
+	}
+	if len(out) > inChunk {
+		out = out[:inChunk] // the oldest participations beyond a page of tags are left out of the notices
+	}
+	return out, nil
+}
+
 func (t *txn) Notifications(ctx context.Context, person dissent.PersonID, limit int) ([]dissent.Notification, error) {
+	tags, err := t.noticeTagsOf(ctx, person)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := t.q.QueryContext(ctx, `SELECT id, kind, message_id, created, read_at FROM notifications
-		WHERE person_tag = $1 ORDER BY id DESC LIMIT $2`, t.tag(person), limit)
+		WHERE person_tag IN (`+placeholders(2, len(tags))+`) ORDER BY id DESC LIMIT $1`, append([]any{limit}, tags...)...)
 	if err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)
 	}
@@ -372,21 +455,29 @@ func (t *txn) Notifications(ctx context.Context, person dissent.PersonID, limit 
 }
 
 func (t *txn) CountUnread(ctx context.Context, person dissent.PersonID) (int, error) {
+	tags, err := t.noticeTagsOf(ctx, person)
+	if err != nil {
+		return 0, err
+	}
 	var n int
-	if err := t.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE person_tag = $1 AND read_at IS NULL`, t.tag(person)).Scan(&n); err != nil {
+	if err := t.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE person_tag IN (`+placeholders(1, len(tags))+`) AND read_at IS NULL`, tags...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count notifications: %w", err)
 	}
 	return n, nil
 }
 
 func (t *txn) MarkRead(ctx context.Context, person dissent.PersonID, ids []int64, at time.Time) (int, error) {
-	q := `UPDATE notifications SET read_at = $1 WHERE person_tag = $2 AND read_at IS NULL`
-	args := []any{ns(at), t.tag(person)}
+	tags, err := t.noticeTagsOf(ctx, person)
+	if err != nil {
+		return 0, err
+	}
+	q := `UPDATE notifications SET read_at = $1 WHERE person_tag IN (` + placeholders(2, len(tags)) + `) AND read_at IS NULL`
+	args := append([]any{dayNS(at)}, tags...) // a day: "mark all read" would otherwise stamp one instant on a person's notices of many messages
 	if len(ids) > 0 {
 		ph := make([]string, len(ids))
 		for i, id := range ids {
 			args = append(args, id)
-			ph[i] = fmt.Sprintf("$%d", i+3)
+			ph[i] = fmt.Sprintf("$%d", len(args))
 		}
 		q += ` AND id IN (` + strings.Join(ph, ",") + `)`
 	}

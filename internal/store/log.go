@@ -1,42 +1,429 @@
 package store
 
+// The audit log, version 2.
+//
+// An event is an entry: appended (sequenced) in the transaction of the
+// change it records, stored sealed under the log's data key, and given a
+// leaf index later, when an integrator adds its commitment to the Merkle
+// tree (IntegrateLog). On SQLite the writer integrates at the end of every
+// batch, in the batch's transaction; on PostgreSQL a lease holder does, so
+// that no request holds a lock over the whole log.
+//
+// Every transaction that writes a recorded table also records, in its last
+// entry, the digest of every row it wrote (triggers collect the rows in
+// row_changes; finish turns them into digests). `dissent verify` replays the
+// entries and compares the digests with the tables, so that no edit made
+// behind the service's back goes unseen.
+
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/dissent-channel/dissent"
 )
 
-// LogSize is the number of leaves in the Merkle log.
+// saltSize is the size of an entry's salt.
+const saltSize = 32
+
+// logKeyID names the log's data key in log_keys.
+const logKeyID = "entries"
+
+// LogSize is the number of integrated entries.
 func (t *txn) LogSize(ctx context.Context) (int64, error) {
 	var n int64
-	if err := t.q.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves`).Scan(&n); err != nil {
+	if err := t.q.QueryRowContext(ctx, `SELECT COALESCE(MAX(leaf) + 1, 0) FROM log_entries`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("read log size: %w", err)
 	}
 	return n, nil
 }
 
-// appendLeaf stores leaf n and the tree hashes it completes (RFC 6962,
-// golang.org/x/mod/sumdb/tlog's stored-hash layout).
-func (t *txn) appendLeaf(ctx context.Context, n int64, data []byte) error {
-	hashes, err := tlog.StoredHashes(n, data, tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		return t.readHashes(ctx, idx)
-	}))
-	if err != nil {
-		return fmt.Errorf("append to log: %w", err)
+// logKey returns the log's data key, making it on first use.
+func (t *txn) logKey(ctx context.Context, create bool) (dissent.WrappedKey, error) {
+	if t.lkey != nil {
+		return *t.lkey, nil
 	}
-	if err := t.exec(ctx, "append leaf", `INSERT INTO log_leaves (idx, data) VALUES ($1, $2)`, n, data); err != nil {
+	var k dissent.WrappedKey
+	err := t.q.QueryRowContext(ctx, `SELECT kek_id, wrapped FROM log_keys WHERE id = $1`, logKeyID).Scan(&k.KEKID, &k.Wrapped)
+	if errors.Is(err, sql.ErrNoRows) && create {
+		nk, kerr := t.s.NewDataKey()
+		if kerr != nil {
+			return k, fmt.Errorf("make the log's key: %w", kerr)
+		}
+		if err := t.exec(ctx, "store the log's key", `INSERT INTO log_keys (id, kek_id, wrapped) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
+			logKeyID, nk.KEKID, nk.Wrapped); err != nil {
+			return k, err
+		}
+		err = t.q.QueryRowContext(ctx, `SELECT kek_id, wrapped FROM log_keys WHERE id = $1`, logKeyID).Scan(&k.KEKID, &k.Wrapped)
+	}
+	if err != nil {
+		return k, fmt.Errorf("read the log's key: %w", err)
+	}
+	t.lkey = &k
+	return k, nil
+}
+
+// RewrapLogKey implements dissent.KeyTx.
+func (t *txn) RewrapLogKey(ctx context.Context) error {
+	k, err := t.logKey(ctx, false)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // no entry yet
+	}
+	if err != nil {
 		return err
 	}
-	base := tlog.StoredHashIndex(0, n)
-	for i, h := range hashes {
-		if err := t.exec(ctx, "append hash", `INSERT INTO log_hashes (idx, hash) VALUES ($1, $2)`, base+int64(i), h[:]); err != nil {
-			return err
+	nk, err := t.s.Rewrap(k)
+	if err != nil {
+		return fmt.Errorf("rewrap the log's key: %w", err)
+	}
+	if err := t.exec(ctx, "rewrap the log's key", `UPDATE log_keys SET kek_id = $2, wrapped = $3 WHERE id = $1`, logKeyID, nk.KEKID, nk.Wrapped); err != nil {
+		return err
+	}
+	t.lkey = &nk
+	return nil
+}
+
+func entryAD(seq int64) dissent.AD {
+	return dissent.AD{Table: "log_entries", Row: strconv.FormatInt(seq, 10), Column: "sealed"}
+}
+
+// sealedActor is what the database keeps, sealed under the message's key,
+// of a protected event's actor: enough to show it to the message's authors
+// and to open the commitment in the entry for a receipt.
+type sealedActor struct {
+	ID    dissent.PersonID `json:"id"`
+	Email string           `json:"email"`
+	Salt  []byte           `json:"salt"`
+}
+
+// AppendEvent queues the event; it is written, with the digests of the rows
+// the transaction wrote, when the caller's function returns (finish).
+func (t *txn) AppendEvent(ctx context.Context, e dissent.Event) error {
+	if e.Protected && e.MessageID == "" {
+		return fmt.Errorf("append event %s: a protected event needs a message", e.Kind)
+	}
+	if e.Protected && len(e.ActorSalt) == 0 {
+		e.ActorSalt = make([]byte, 16)
+		if _, err := rand.Read(e.ActorSalt); err != nil {
+			return fmt.Errorf("append event: %w", err)
 		}
 	}
+	t.pending = append(t.pending, e)
 	return nil
+}
+
+// finish ends a caller's function that succeeded: it collects the rows the
+// function wrote, attaches their digests to its last event (or to an entry
+// of its own when it appended none), and writes the events as entries.
+func (t *txn) finish(ctx context.Context) error {
+	rows, err := t.collectRows(ctx)
+	if err != nil {
+		return err
+	}
+	if len(rows) > 0 {
+		if len(t.pending) == 0 {
+			t.pending = append(t.pending, dissent.Event{At: time.Now().UTC(), Kind: "state.changed"})
+		}
+		last := &t.pending[len(t.pending)-1]
+		last.Rows = append(last.Rows, rows...)
+	}
+	return t.flush(ctx)
+}
+
+// flush writes the queued events as entries.
+func (t *txn) flush(ctx context.Context) error {
+	if len(t.pending) == 0 {
+		return nil
+	}
+	k, err := t.logKey(ctx, true)
+	if err != nil {
+		return err
+	}
+	for _, e := range t.pending {
+		seq, err := t.nextSeq(ctx)
+		if err != nil {
+			return err
+		}
+		var actorSealed any
+		if e.Protected {
+			b, err := json.Marshal(sealedActor{ID: e.ActorID, Email: e.ActorEmail, Salt: e.ActorSalt})
+			if err != nil {
+				return fmt.Errorf("append event: %w", err)
+			}
+			if actorSealed, err = t.seal(ctx, e.MessageID, "log_entries", strconv.FormatInt(seq, 10), "actor_sealed", b); err != nil {
+				return err
+			}
+		}
+		payload, err := json.Marshal(e.Record())
+		if err != nil {
+			return fmt.Errorf("append event: %w", err)
+		}
+		plain := make([]byte, saltSize, saltSize+len(payload))
+		if _, err := rand.Read(plain); err != nil {
+			return fmt.Errorf("append event: %w", err)
+		}
+		commitment := dissent.EntryCommitment(plain, payload)
+		plain = append(plain, payload...)
+		sealed, err := t.s.Seal(k, entryAD(seq), plain)
+		if err != nil {
+			return fmt.Errorf("seal log entry: %w", err)
+		}
+		if err := t.exec(ctx, "append log entry", `INSERT INTO log_entries (seq, message_id, commitment, sealed, actor_sealed) VALUES ($1, $2, $3, $4, $5)`,
+			seq, nullStr(string(e.MessageID)), commitment, sealed, actorSealed); err != nil {
+			return err
+		}
+		t.appended++
+	}
+	t.pending = t.pending[:0]
+	return nil
+}
+
+// nextSeq returns the next entry's sequence number: on SQLite the one
+// writer makes MAX+1 safe; on PostgreSQL the identity's sequence, which
+// takes no lock that lasts the transaction.
+func (t *txn) nextSeq(ctx context.Context) (int64, error) {
+	q := `SELECT COALESCE(MAX(seq), 0) + 1 FROM log_entries`
+	if t.d == Postgres {
+		q = `SELECT nextval(pg_get_serial_sequence('log_entries', 'seq'))`
+	}
+	var n int64
+	if err := t.q.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sequence log entry: %w", err)
+	}
+	return n, nil
+}
+
+// openEntry opens a stored entry.
+func (t *txn) openEntry(ctx context.Context, seq int64, leaf sql.NullInt64, filed sql.NullString, commitment, sealed []byte) (dissent.LogEntry, error) {
+	e := dissent.LogEntry{Seq: seq, Leaf: -1, Filed: dissent.MessageID(filed.String), Commitment: commitment}
+	if leaf.Valid {
+		e.Leaf = leaf.Int64
+	}
+	k, err := t.logKey(ctx, false)
+	if err != nil {
+		return e, err
+	}
+	plain, err := t.s.Open(k, entryAD(seq), sealed)
+	if err != nil {
+		return e, fmt.Errorf("log entry %d does not open under the log's key: %w", seq, err)
+	}
+	if len(plain) < saltSize {
+		return e, fmt.Errorf("log entry %d is too short", seq)
+	}
+	e.Salt, e.Payload = plain[:saltSize], plain[saltSize:]
+	return e, nil
+}
+
+func (t *txn) queryEntries(ctx context.Context, what, q string, args ...any) ([]dissent.LogEntry, error) {
+	rows, err := t.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	type raw struct {
+		seq                int64
+		leaf               sql.NullInt64
+		filed              sql.NullString
+		commitment, sealed []byte
+	}
+	var rs []raw
+	for rows.Next() {
+		var r raw
+		if err := rows.Scan(&r.seq, &r.leaf, &r.filed, &r.commitment, &r.sealed); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		rs = append(rs, r)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	out := make([]dissent.LogEntry, len(rs))
+	for i, r := range rs {
+		if out[i], err = t.openEntry(ctx, r.seq, r.leaf, r.filed, r.commitment, r.sealed); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// LogEntries implements dissent.LogTx.
+func (t *txn) LogEntries(ctx context.Context, start, end int64) ([]dissent.LogEntry, error) {
+	out, err := t.queryEntries(ctx, "read log entries", `SELECT seq, leaf, message_id, commitment, sealed FROM log_entries WHERE leaf >= $1 AND leaf < $2 ORDER BY leaf`, start, end)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range out {
+		if e.Leaf != start+int64(i) {
+			return nil, fmt.Errorf("log entry %d is missing", start+int64(i))
+		}
+	}
+	if int64(len(out)) != end-start {
+		return nil, fmt.Errorf("log entry %d is missing", start+int64(len(out)))
+	}
+	return out, nil
+}
+
+// PendingEntries implements dissent.LogTx.
+func (t *txn) PendingEntries(ctx context.Context) ([]dissent.LogEntry, error) {
+	return t.queryEntries(ctx, "read pending log entries", `SELECT seq, leaf, message_id, commitment, sealed FROM log_entries WHERE leaf IS NULL ORDER BY seq`)
+}
+
+// EntryBySeq implements dissent.LogTx.
+func (t *txn) EntryBySeq(ctx context.Context, seq int64) (dissent.LogEntry, error) {
+	out, err := t.queryEntries(ctx, "read log entry", `SELECT seq, leaf, message_id, commitment, sealed FROM log_entries WHERE seq = $1`, seq)
+	if err != nil {
+		return dissent.LogEntry{}, err
+	}
+	if len(out) == 0 {
+		return dissent.LogEntry{}, dissent.ErrNotFound("log entry")
+	}
+	return out[0], nil
+}
+
+// LogCommitments implements dissent.LogTx.
+func (t *txn) LogCommitments(ctx context.Context, start, end int64) ([][]byte, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT leaf, commitment FROM log_entries WHERE leaf >= $1 AND leaf < $2 ORDER BY leaf`, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("read log leaves: %w", err)
+	}
+	defer rows.Close()
+	out := make([][]byte, 0, end-start)
+	for rows.Next() {
+		var idx int64
+		var data []byte
+		if err := rows.Scan(&idx, &data); err != nil {
+			return nil, fmt.Errorf("scan log leaf: %w", err)
+		}
+		if idx != start+int64(len(out)) {
+			return nil, fmt.Errorf("log leaf %d is missing", start+int64(len(out)))
+		}
+		out = append(out, data)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read log leaves: %w", err)
+	}
+	if int64(len(out)) != end-start {
+		return nil, fmt.Errorf("log leaf %d is missing", start+int64(len(out)))
+	}
+	return out, nil
+}
+
+// IntegrateLog implements dissent.LogTx.
+func (t *txn) IntegrateLog(ctx context.Context, max int) (int64, error) {
+	size, err := t.LogSize(ctx)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := t.q.QueryContext(ctx, `SELECT seq, commitment FROM log_entries WHERE leaf IS NULL ORDER BY seq LIMIT $1`, max)
+	if err != nil {
+		return 0, fmt.Errorf("read pending log entries: %w", err)
+	}
+	var seqs []int64
+	var leaves [][]byte
+	for rows.Next() {
+		var s int64
+		var c []byte
+		if err := rows.Scan(&s, &c); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("read pending log entries: %w", err)
+		}
+		seqs, leaves = append(seqs, s), append(leaves, c)
+	}
+	if err := closeRows(rows); err != nil {
+		return 0, fmt.Errorf("read pending log entries: %w", err)
+	}
+	if len(seqs) == 0 {
+		return size, nil
+	}
+	// Hashes computed in this batch are kept in memory; older ones are read.
+	fresh := map[int64]tlog.Hash{}
+	r := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		var missing []int64
+		var at []int
+		for i, x := range idx {
+			if h, ok := fresh[x]; ok {
+				out[i] = h
+			} else {
+				missing, at = append(missing, x), append(at, i)
+			}
+		}
+		if len(missing) > 0 {
+			hs, err := t.readHashes(ctx, missing)
+			if err != nil {
+				return nil, err
+			}
+			for j, h := range hs {
+				out[at[j]] = h
+			}
+		}
+		return out, nil
+	})
+	var hashIdx []int64
+	var hashes []tlog.Hash
+	for i, c := range leaves {
+		n := size + int64(i)
+		hs, err := tlog.StoredHashes(n, c, r)
+		if err != nil {
+			return 0, fmt.Errorf("integrate log entry %d: %w", seqs[i], err)
+		}
+		base := tlog.StoredHashIndex(0, n)
+		for j, h := range hs {
+			fresh[base+int64(j)] = h
+			hashIdx, hashes = append(hashIdx, base+int64(j)), append(hashes, h)
+		}
+	}
+	// Leaf indexes and hashes in a few multi-row statements.
+	const chunk = 200
+	for start := 0; start < len(seqs); start += chunk {
+		end := min(start+chunk, len(seqs))
+		var sb strings.Builder
+		args := make([]any, 0, 2*(end-start))
+		sb.WriteString(`UPDATE log_entries SET leaf = CASE seq`)
+		for i := start; i < end; i++ {
+			args = append(args, seqs[i], size+int64(i))
+			fmt.Fprintf(&sb, " WHEN $%d THEN CAST($%d AS BIGINT)", len(args)-1, len(args))
+		}
+		sb.WriteString(" END WHERE seq IN (")
+		for i := start; i < end; i++ {
+			if i > start {
+				sb.WriteString(",")
+			}
+			fmt.Fprintf(&sb, "$%d", 2*(i-start)+1)
+		}
+		sb.WriteString(")")
+		if err := t.exec(ctx, "integrate log entries", sb.String(), args...); err != nil {
+			return 0, err
+		}
+	}
+	for start := 0; start < len(hashIdx); start += chunk {
+		end := min(start+chunk, len(hashIdx))
+		var sb strings.Builder
+		args := make([]any, 0, 2*(end-start))
+		sb.WriteString(`INSERT INTO log_hashes (idx, hash) VALUES `)
+		for i := start; i < end; i++ {
+			if i > start {
+				sb.WriteString(",")
+			}
+			args = append(args, hashIdx[i], hashes[i][:])
+			fmt.Fprintf(&sb, "($%d, $%d)", len(args)-1, len(args))
+		}
+		if err := t.exec(ctx, "store log hashes", sb.String(), args...); err != nil {
+			return 0, err
+		}
+	}
+	return size + int64(len(seqs)), nil
 }
 
 func (t *txn) readHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
@@ -105,34 +492,6 @@ func (t *txn) ReadLogHashes(ctx context.Context, indexes []int64) ([][32]byte, e
 	return out, nil
 }
 
-// LogLeaves returns the data of leaves [start, end).
-func (t *txn) LogLeaves(ctx context.Context, start, end int64) ([][]byte, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT idx, data FROM log_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx`, start, end)
-	if err != nil {
-		return nil, fmt.Errorf("read log leaves: %w", err)
-	}
-	defer rows.Close()
-	out := make([][]byte, 0, end-start)
-	for rows.Next() {
-		var idx int64
-		var data []byte
-		if err := rows.Scan(&idx, &data); err != nil {
-			return nil, fmt.Errorf("scan log leaf: %w", err)
-		}
-		if idx != start+int64(len(out)) {
-			return nil, fmt.Errorf("log leaf %d is missing", start+int64(len(out)))
-		}
-		out = append(out, data)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read log leaves: %w", err)
-	}
-	if int64(len(out)) != end-start {
-		return nil, fmt.Errorf("log leaf %d is missing", start+int64(len(out)))
-	}
-	return out, nil
-}
-
 // AddCheckpoint stores a signed checkpoint of the tree at size.
 func (t *txn) AddCheckpoint(ctx context.Context, size int64, note []byte, at time.Time) error {
 	return t.exec(ctx, "add checkpoint", `INSERT INTO checkpoints (size, note, created) VALUES ($1, $2, $3) ON CONFLICT (size) DO NOTHING`, size, note, ns(at))
@@ -156,4 +515,169 @@ func (t *txn) Checkpoints(ctx context.Context) ([]int64, [][]byte, error) {
 		sizes, notes = append(sizes, s), append(notes, n)
 	}
 	return sizes, notes, rows.Err()
+}
+
+// decodeRecord parses an entry's payload strictly.
+func decodeRecord(payload []byte) (dissent.EntryRecord, error) {
+	var r dissent.EntryRecord
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return r, fmt.Errorf("not a log record: %w", err)
+	}
+	return r, nil
+}
+
+// eventOf turns an opened entry into an event (without its protected
+// actor).
+func eventOf(e dissent.LogEntry) (dissent.Event, error) {
+	r, err := decodeRecord(e.Payload)
+	if err != nil {
+		return dissent.Event{}, fmt.Errorf("log entry %d: %w", e.Seq, err)
+	}
+	at, err := time.Parse(time.RFC3339Nano, r.At)
+	if err != nil {
+		return dissent.Event{}, fmt.Errorf("log entry %d: time: %w", e.Seq, err)
+	}
+	return dissent.Event{ID: e.Seq, Leaf: e.Leaf, At: at, ActorID: dissent.PersonID(r.Actor), ActorRole: dissent.Role(r.Role),
+		Kind: r.Kind, MessageID: dissent.MessageID(r.Message), Detail: r.Detail, Protected: r.ActorCommit != "", Rows: r.Rows}, nil
+}
+
+// Events lists a message's events with their actors, protected ones opened.
+// The entries are opened and their commitments checked: an entry edited in
+// the database is an error, not a different event.
+func (t *txn) Events(ctx context.Context, id dissent.MessageID) ([]dissent.Event, error) {
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
+	q := `SELECT seq, leaf, commitment, sealed, actor_sealed FROM log_entries WHERE message_id = $1 ORDER BY seq`
+	args := []any{string(id)}
+	if id == "" {
+		// The deployment's own events: organizations, people, sign-ins, keys.
+		q, args = `SELECT seq, leaf, commitment, sealed, actor_sealed FROM log_entries WHERE message_id IS NULL ORDER BY seq`, nil
+	}
+	rows, err := t.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	type raw struct {
+		seq                       int64
+		leaf                      sql.NullInt64
+		commitment, sealed, actor []byte
+	}
+	var rs []raw
+	for rows.Next() {
+		var r raw
+		if err := rows.Scan(&r.seq, &r.leaf, &r.commitment, &r.sealed, &r.actor); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan event: %w", err)
+		}
+		rs = append(rs, r)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	out := make([]dissent.Event, 0, len(rs))
+	for _, r := range rs {
+		le, err := t.openEntry(ctx, r.seq, r.leaf, sql.NullString{String: string(id), Valid: id != ""}, r.commitment, r.sealed)
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(dissent.EntryCommitment(le.Salt, le.Payload), r.commitment) {
+			return nil, fmt.Errorf("log entry %d has been altered: it does not match its commitment", r.seq)
+		}
+		e, err := eventOf(le)
+		if err != nil {
+			return nil, err
+		}
+		if e.MessageID != id {
+			return nil, fmt.Errorf("log entry %d is filed under another message", r.seq)
+		}
+		if r.actor != nil {
+			b, err := t.open(ctx, id, "log_entries", strconv.FormatInt(r.seq, 10), "actor_sealed", r.actor)
+			if err != nil {
+				return nil, err
+			}
+			var a sealedActor
+			if err := json.Unmarshal(b, &a); err != nil {
+				return nil, fmt.Errorf("event %d: decode actor: %w", r.seq, err)
+			}
+			if !e.Protected {
+				return nil, fmt.Errorf("log entry %d has an actor it does not commit to", r.seq)
+			}
+			e.ActorID, e.ActorEmail, e.ActorSalt = a.ID, a.Email, a.Salt
+		} else if e.Protected {
+			return nil, fmt.Errorf("log entry %d has lost its actor", r.seq)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// RecentEvents lists the newest events with sequence below before, newest
+// first, without protected actors.
+func (t *txn) RecentEvents(ctx context.Context, before int64, limit int) ([]dissent.Event, error) {
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	les, err := t.queryEntries(ctx, "list events", `SELECT seq, leaf, message_id, commitment, sealed FROM log_entries WHERE seq < $1 ORDER BY seq DESC LIMIT $2`, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dissent.Event, 0, len(les))
+	for _, le := range les {
+		e, err := eventOf(le)
+		if err != nil {
+			return nil, err
+		}
+		e.Rows = nil
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// rowDigest is the digest of one row's values.
+func rowDigest(table string, vals []any) (string, error) {
+	norm := make([]any, len(vals))
+	for i, v := range vals {
+		switch x := v.(type) {
+		case bool:
+			if x {
+				v = int64(1)
+			} else {
+				v = int64(0)
+			}
+		case string:
+			v = []byte(x)
+		}
+		var err error
+		if norm[i], err = encodeDumpValue(v); err != nil {
+			return "", err
+		}
+	}
+	b, err := json.Marshal(norm)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	h.Write([]byte("dissent row v1\n" + table + "\n"))
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// LockLogIntegration takes the right to integrate for the transaction: on
+// PostgreSQL a transaction advisory lock, tried without waiting (another
+// instance holding it is integrating); on SQLite the one writer has it.
+func (t *txn) LockLogIntegration(ctx context.Context) (bool, error) {
+	if t.d != Postgres {
+		return true, nil
+	}
+	var got bool
+	if err := t.q.QueryRowContext(ctx, `SELECT pg_try_advisory_xact_lock(6962)`).Scan(&got); err != nil {
+		return false, fmt.Errorf("lock the log's integration: %w", err)
+	}
+	return got, nil
 }

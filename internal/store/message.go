@@ -83,8 +83,11 @@ func (t *txn) CreateMessage(ctx context.Context, m dissent.Message, v dissent.Ve
 	}
 	err = t.exec(ctx, "insert message", `INSERT INTO messages (id, org_id, drafter_tag, drafter_sealed, state, version, signature_count, created, updated, reply_days)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		string(m.ID), m.OrgID, t.tag(m.DrafterID), drafter, string(m.State), m.Version, m.SignatureCount, ns(m.Created), ns(m.Updated), m.ReplyDays)
+		string(m.ID), m.OrgID, t.tag(m.ID, m.DrafterID), drafter, string(m.State), m.Version, m.SignatureCount, ns(m.Created), ns(m.Updated), m.ReplyDays)
 	if err != nil {
+		return err
+	}
+	if err := t.locate(ctx, m.ID, m.DrafterID); err != nil {
 		return err
 	}
 	if err := t.exec(ctx, "insert message key", `INSERT INTO message_keys (message_id, kek_id, wrapped) VALUES ($1, $2, $3)`, string(m.ID), k.KEKID, k.Wrapped); err != nil {
@@ -161,7 +164,7 @@ func (t *txn) AddVersion(ctx context.Context, v dissent.Version) error {
 	}
 	return t.exec(ctx, "insert version", `INSERT INTO message_versions (message_id, number, title, summary, body, content_hash, author_tag, created)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		string(v.MessageID), v.Number, cols[0], cols[1], cols[2], v.ContentHash, t.tag(v.AuthorID), ns(v.Created))
+		string(v.MessageID), v.Number, cols[0], cols[1], cols[2], v.ContentHash, t.tag(v.MessageID, v.AuthorID), ns(v.Created))
 }
 
 func (t *txn) Versions(ctx context.Context, id dissent.MessageID) ([]dissent.Version, error) {
@@ -242,24 +245,68 @@ func (t *txn) messages(ctx context.Context, where string, args ...any) ([]dissen
 	return out, nil
 }
 
+// MessagesOf lists the messages the person takes part in, through their
+// participation index (pseudonym.go), and those sent to them as principal or
+// reviewer. Each index entry is checked against the message's own rows under
+// the message's tag.
 func (t *txn) MessagesOf(ctx context.Context, person dissent.PersonID) ([]dissent.Message, error) {
-	return t.messages(ctx, `m.drafter_tag = $1
-		OR m.id IN (SELECT message_id FROM coauthors WHERE person_tag = $1)
-		OR m.id IN (SELECT message_id FROM signatures WHERE signer_tag = $1 AND withdrawn IS NULL)
-		OR m.id IN (SELECT message_id FROM invitations WHERE person_tag = $1)
-		OR m.id IN (SELECT message_id FROM endorsers WHERE person_tag = $1)
-		OR m.id IN (SELECT message_id FROM consultations WHERE reviewer_id = $2)
-		OR m.id IN (SELECT message_id FROM distribution WHERE person_id = $2)`, t.tag(person), int64(person))
+	idx, err := t.participations(ctx, []dissent.PersonID{person})
+	if err != nil {
+		return nil, err
+	}
+	tags := make([][]byte, 0, len(idx[person]))
+	for _, id := range idx[person] {
+		tags = append(tags, t.tag(id, person))
+	}
+	ids := map[dissent.MessageID]bool{}
+	if err := t.taggedMessages(ctx, ids, `SELECT id FROM messages WHERE drafter_tag IN (%[1]s)
+		UNION SELECT message_id FROM coauthors WHERE person_tag IN (%[1]s)
+		UNION SELECT message_id FROM signatures WHERE withdrawn IS NULL AND signer_tag IN (%[1]s)
+		UNION SELECT message_id FROM invitations WHERE person_tag IN (%[1]s)
+		UNION SELECT message_id FROM endorsers WHERE person_tag IN (%[1]s)`, tags); err != nil {
+		return nil, err
+	}
+	if err := t.idSet(ctx, ids, `SELECT message_id FROM consultations WHERE reviewer_id = $1
+		UNION SELECT message_id FROM distribution WHERE person_id = $1`, int64(person)); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list := make([]any, 0, len(ids))
+	for id := range ids {
+		list = append(list, string(id))
+	}
+	var out []dissent.Message
+	for start := 0; start < len(list); start += inChunk {
+		chunk := list[start:min(start+inChunk, len(list))]
+		ms, err := t.messages(ctx, `m.id IN (`+placeholders(1, len(chunk))+`)`, chunk...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ms...)
+	}
+	slices.SortStableFunc(out, func(a, b dissent.Message) int {
+		if c := b.Created.Compare(a.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.ID), string(b.ID))
+	})
+	return out, nil
 }
 
 func (t *txn) SubmittedMessages(ctx context.Context) ([]dissent.Message, error) {
 	return t.messages(ctx, `m.submitted_at IS NOT NULL`)
 }
 
-// subordinateTags returns the pseudonyms of everyone the person supervises,
-// directly or indirectly. The org chart is not secret; who of them takes
-// part in a message is, so the comparison happens on pseudonyms.
-func (t *txn) subordinateTags(ctx context.Context, person dissent.PersonID) ([][]byte, error) {
+// subordinates returns everyone the person supervises, directly or
+// indirectly, in one query. The org chart is not secret; who of them takes
+// part in a message is, so the comparison happens on the message's
+// pseudonyms, computed here for the message at hand.
+func (t *txn) subordinates(ctx context.Context, person dissent.PersonID) ([]dissent.PersonID, error) {
+	if person == 0 {
+		return nil, nil
+	}
 	rows, err := t.q.QueryContext(ctx, `WITH RECURSIVE sub(id) AS (
 		SELECT id FROM people WHERE supervisor_id = $1
 		UNION
@@ -280,37 +327,47 @@ func (t *txn) subordinateTags(ctx context.Context, person dissent.PersonID) ([][
 	if err := closeRows(rows); err != nil {
 		return nil, fmt.Errorf("read management chain: %w", err)
 	}
-	tags := make([][]byte, len(ids))
-	for i, id := range ids {
-		tags[i] = t.tag(id)
+	return ids, nil
+}
+
+// subordinateTags returns the tags, on message id, of everyone the person
+// supervises.
+func (t *txn) subordinateTags(ctx context.Context, id dissent.MessageID, person dissent.PersonID) (map[string]bool, error) {
+	subs, err := t.subordinates(ctx, person)
+	if err != nil {
+		return nil, err
 	}
-	return tags, nil
+	out := make(map[string]bool, len(subs))
+	for _, s := range subs {
+		out[string(t.tag(id, s))] = true
+	}
+	return out, nil
 }
 
 // participantTags returns the pseudonyms of the message's drafter,
 // co-authors and active signers.
-func (t *txn) participantTags(ctx context.Context, id dissent.MessageID) (map[string]bool, error) {
+func (t *txn) participantTags(ctx context.Context, id dissent.MessageID) ([][]byte, error) {
 	rows, err := t.q.QueryContext(ctx, `SELECT drafter_tag FROM messages WHERE id = $1
 		UNION SELECT person_tag FROM coauthors WHERE message_id = $1
 		UNION SELECT signer_tag FROM signatures WHERE message_id = $1 AND withdrawn IS NULL`, string(id))
 	if err != nil {
 		return nil, fmt.Errorf("read participants: %w", err)
 	}
-	out := map[string]bool{}
+	var out [][]byte
 	for rows.Next() {
 		var tag []byte
 		if err := rows.Scan(&tag); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan participant: %w", err)
 		}
-		out[string(tag)] = true
+		out = append(out, tag)
 	}
 	return out, closeRows(rows)
 }
 
 func (t *txn) Relation(ctx context.Context, id dissent.MessageID, person dissent.PersonID, now time.Time) (dissent.Facts, error) {
 	var f dissent.Facts
-	tag := t.tag(person)
+	tag := t.tag(id, person)
 	err := t.q.QueryRowContext(ctx, `SELECT
 		EXISTS (SELECT 1 FROM coauthors WHERE message_id = $1 AND person_tag = $2),
 		EXISTS (SELECT 1 FROM signatures WHERE message_id = $1 AND signer_tag = $2 AND withdrawn IS NULL),
@@ -323,7 +380,7 @@ func (t *txn) Relation(ctx context.Context, id dissent.MessageID, person dissent
 	if err != nil {
 		return dissent.Facts{}, fmt.Errorf("read relation: %w", err)
 	}
-	subs, err := t.subordinateTags(ctx, person)
+	subs, err := t.subordinateTags(ctx, id, person)
 	if err != nil || len(subs) == 0 {
 		return f, err
 	}
@@ -331,8 +388,8 @@ func (t *txn) Relation(ctx context.Context, id dissent.MessageID, person dissent
 	if err != nil {
 		return f, err
 	}
-	for _, s := range subs {
-		if parts[string(s)] {
+	for _, p := range parts {
+		if subs[string(p)] {
 			f.InChain = true
 			break
 		}
@@ -341,18 +398,22 @@ func (t *txn) Relation(ctx context.Context, id dissent.MessageID, person dissent
 }
 
 func (t *txn) AddCoauthor(ctx context.Context, id dissent.MessageID, person dissent.PersonID, at time.Time) error {
-	err := t.exec(ctx, "insert co-author", `INSERT INTO coauthors (message_id, person_tag, created) VALUES ($1, $2, $3)`, string(id), t.tag(person), ns(at))
+	err := t.exec(ctx, "insert co-author", `INSERT INTO coauthors (message_id, person_tag, created) VALUES ($1, $2, $3)`, string(id), t.tag(id, person), dayNS(at))
 	if isUnique(err) {
-		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "email", Message: "already a co-author"}
+		return fmt.Errorf("insert co-author: %w", dissent.ErrDuplicate)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return t.locate(ctx, id, person)
 }
 
 func (t *txn) AddInvitations(ctx context.Context, id dissent.MessageID, people []dissent.PersonID, by dissent.PersonID, at time.Time) (int, error) {
 	n := 0
+	var added []dissent.PersonID
 	for _, p := range people {
 		res, err := t.q.ExecContext(ctx, `INSERT INTO invitations (message_id, person_tag, created) VALUES ($1, $2, $3)
-			ON CONFLICT (message_id, person_tag) DO NOTHING`, string(id), t.tag(p), ns(at))
+			ON CONFLICT (message_id, person_tag) DO NOTHING`, string(id), t.tag(id, p), dayNS(at))
 		if err != nil {
 			return 0, fmt.Errorf("insert invitation: %w", err)
 		}
@@ -361,6 +422,14 @@ func (t *txn) AddInvitations(ctx context.Context, id dissent.MessageID, people [
 			return 0, fmt.Errorf("insert invitation: %w", err)
 		}
 		n += int(k)
+		if k > 0 {
+			added = append(added, p)
+		}
+	}
+	if len(added) > 0 {
+		if err := t.locate(ctx, id, added...); err != nil {
+			return 0, err
+		}
 	}
 	return n, nil
 }
@@ -370,25 +439,36 @@ func signatureRow(id dissent.MessageID, version int, tag []byte) string {
 }
 
 func (t *txn) InsertSignature(ctx context.Context, s dissent.Signature) error {
-	tag := t.tag(s.PersonID)
+	tag := t.tag(s.MessageID, s.PersonID)
 	sealed, err := t.sealPerson(ctx, s.MessageID, "signatures", signatureRow(s.MessageID, s.Version, tag), "signer_sealed", s.PersonID)
 	if err != nil {
 		return err
 	}
 	_, err = t.q.ExecContext(ctx, `INSERT INTO signatures (message_id, version, signer_tag, signer_sealed, content_hash, min_cosigners, signed)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, string(s.MessageID), s.Version, tag, sealed, s.ContentHash, s.MinCosigners, ns(s.Signed))
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, string(s.MessageID), s.Version, tag, sealed, s.ContentHash, s.MinCosigners, dayNS(s.Signed))
 	if isUnique(err) {
-		return &dissent.Error{Kind: dissent.KindConflict, Code: "already_signed", Message: "you have already signed this version"}
+		return fmt.Errorf("insert signature: %w", dissent.ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("insert signature: %w", err)
 	}
-	return nil
+	// A signer is an author or an invitee, already in the participation
+	// index; anyone else is added to it.
+	var known bool
+	if err := t.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM invitations WHERE message_id = $1 AND person_tag = $2)
+		OR EXISTS (SELECT 1 FROM messages WHERE id = $1 AND drafter_tag = $2)
+		OR EXISTS (SELECT 1 FROM coauthors WHERE message_id = $1 AND person_tag = $2)`, string(s.MessageID), tag).Scan(&known); err != nil {
+		return fmt.Errorf("read participation: %w", err)
+	}
+	if known {
+		return nil
+	}
+	return t.locate(ctx, s.MessageID, s.PersonID)
 }
 
 func (t *txn) WithdrawSignatures(ctx context.Context, id dissent.MessageID, person dissent.PersonID, at time.Time) ([]int, error) {
 	rows, err := t.q.QueryContext(ctx, `UPDATE signatures SET withdrawn = $3 WHERE message_id = $1 AND signer_tag = $2 AND withdrawn IS NULL RETURNING version`,
-		string(id), t.tag(person), ns(at))
+		string(id), t.tag(id, person), dayNS(at))
 	if err != nil {
 		return nil, fmt.Errorf("withdraw signature: %w", err)
 	}
@@ -405,6 +485,11 @@ func (t *txn) WithdrawSignatures(ctx context.Context, id dissent.MessageID, pers
 		return nil, fmt.Errorf("withdraw signature: %w", err)
 	}
 	slices.Sort(versions)
+	if len(versions) > 0 {
+		if err := t.unlocate(ctx, id, person); err != nil {
+			return nil, err
+		}
+	}
 	return versions, nil
 }
 
@@ -505,13 +590,9 @@ func (t *txn) Signers(ctx context.Context, id dissent.MessageID, version int, re
 	if err := closeRows(rows); err != nil {
 		return nil, fmt.Errorf("list signers: %w", err)
 	}
-	subs, err := t.subordinateTags(ctx, reader)
+	withheld, err := t.subordinateTags(ctx, id, reader)
 	if err != nil {
 		return nil, err
-	}
-	withheld := make(map[string]bool, len(subs))
-	for _, s := range subs {
-		withheld[string(s)] = true
 	}
 	ids := make([]dissent.PersonID, len(rs))
 	out := make([]dissent.SignerRow, len(rs))

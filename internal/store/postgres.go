@@ -59,6 +59,10 @@ func OpenPostgres(ctx context.Context, url string, sealer dissent.Sealer) (*DB, 
 		p.Close()
 		return nil, err
 	}
+	if err := installPostgresTriggers(ctx, p); err != nil {
+		p.Close()
+		return nil, err
+	}
 	return &DB{dialect: Postgres, sealer: sealer, write: p, read: p, quit: make(chan struct{})}, nil
 }
 
@@ -136,7 +140,11 @@ func (db *DB) tryPostgres(ctx context.Context, fn func(dissent.Tx) error) (err e
 			tx.Rollback()
 		}
 	}()
-	if err := fn(db.txn(tx)); err != nil {
+	t := db.txn(tx)
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := t.finish(ctx); err != nil {
 		return err
 	}
 	committed = true
@@ -177,4 +185,24 @@ func redactURL(s string) string {
 		return "[unparseable database URL]"
 	}
 	return u.Redacted()
+}
+
+// installPostgresTriggers installs the audit triggers under a transaction
+// advisory lock, so that instances starting together take turns.
+func installPostgresTriggers(ctx context.Context, p *sql.DB) error {
+	tx, err := p.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("install the audit triggers: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(6963)`); err != nil {
+		return fmt.Errorf("install the audit triggers: %w", err)
+	}
+	if err := installRowTriggers(ctx, tx, Postgres); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("install the audit triggers: %w", err)
+	}
+	return nil
 }

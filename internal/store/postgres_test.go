@@ -18,7 +18,7 @@ var t0 = time.Date(2023, 11, 3, 14, 0, 0, 0, time.UTC)
 
 func openPostgres(t *testing.T, server string) *store.DB {
 	t.Helper()
-	db, err := store.OpenPostgres(context.Background(), storetest.NewPostgresDatabase(t, server), seal.New(seal.Generate("test")))
+	db, err := store.OpenPostgres(context.Background(), storetest.NewPostgresDatabase(t, server), seal.New(testKeys))
 	if err != nil {
 		t.Fatalf("OpenPostgres: %v", err)
 	}

@@ -86,8 +86,6 @@ func (t *txn) openPerson(ctx context.Context, id dissent.MessageID, table, row, 
 	return dissent.PersonID(binary.BigEndian.Uint64(pt)), nil
 }
 
-func (t *txn) tag(p dissent.PersonID) []byte { return t.s.Tag(p) }
-
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // MessageKeys lists the data keys not wrapped under the active

@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pressly/goose/v3"
 
@@ -57,6 +58,8 @@ type DB struct {
 	maxBatch int
 
 	metas metaCache // the submitted messages' metadata (inbox.go)
+
+	tables atomic.Pointer[map[string]recordedTable] // the tables the log records (rows.go)
 }
 
 type writeReq struct {
@@ -96,11 +99,19 @@ func OpenSQLite(ctx context.Context, path string, sealer dissent.Sealer) (*DB, e
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	if err := checkSQLitePragmas(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("restrict database permissions: %w", err)
 	}
 	if err := migrate(ctx, w, SQLite); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := installRowTriggers(ctx, w, SQLite); err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -123,6 +134,31 @@ func OpenSQLite(ctx context.Context, path string, sealer dissent.Sealer) (*DB, e
 	return db, nil
 }
 
+// sqlitePragmas are the settings the writer's connection must have in
+// force, with the value SQLite reports for each. SQLite ignores a pragma it
+// cannot apply (journal_mode stays "delete" on a file system without shared
+// memory, "memory" for an in-memory database), so each is read back.
+var sqlitePragmas = []struct{ name, want, why string }{
+	{"journal_mode", "wal", "readers take snapshots while the writer commits; the file system must support SQLite's WAL mode (shared memory and locks), which network file systems often do not"},
+	{"synchronous", "2", "synchronous=FULL: a commit survives power loss"},
+	{"foreign_keys", "1", "the schema's references are enforced"},
+}
+
+// checkSQLitePragmas fails, naming the setting, if one of sqlitePragmas is
+// not in force on db.
+func checkSQLitePragmas(ctx context.Context, db *sql.DB) error {
+	for _, p := range sqlitePragmas {
+		var got string
+		if err := db.QueryRowContext(ctx, "PRAGMA "+p.name).Scan(&got); err != nil {
+			return fmt.Errorf("read pragma %s: %w", p.name, err)
+		}
+		if !strings.EqualFold(got, p.want) {
+			return fmt.Errorf("pragma %s is %q, want %q (%s)", p.name, got, p.want, p.why)
+		}
+	}
+	return nil
+}
+
 func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
 	sub, err := fs.Sub(migrations, "migrations/"+string(d))
 	if err != nil {
@@ -140,8 +176,75 @@ func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
+	if err := refuseV1Log(ctx, db, d); err != nil {
+		return err
+	}
+	if err := refuseOldPseudonyms(ctx, db, p); err != nil {
+		return err
+	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate database: %w", err)
+	}
+	return nil
+}
+
+// ErrLogV1 refuses a deployment whose audit log is in the first format.
+var ErrLogV1 = errors.New("this deployment's audit log is in the version-1 format (public entries that name actors), " +
+	"which this release does not migrate: its entries would have to be republished, and the old ones are public already. " +
+	"Keep serving it with the release that made it, or start a new deployment (dissent init) and move people and " +
+	"organizations with dissent user import; see docs/OPERATIONS.md, \"Upgrading from the version-1 log\"")
+
+// refuseV1Log stops the migration to the version-2 log when the version-1
+// log holds entries: dropping them would lose the deployment's audit trail.
+func refuseV1Log(ctx context.Context, db *sql.DB, d Dialect) error {
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'log_leaves'`
+	if d == Postgres {
+		q = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'log_leaves'`
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM log_leaves`).Scan(&n); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	if n > 0 {
+		return ErrLogV1
+	}
+	return nil
+}
+
+// pseudonymSchema is the migration that made participant tags per message
+// (00020_pseudonyms.sql).
+const pseudonymSchema = 20
+
+// ErrOldPseudonyms is returned for a database, or a dump, made before
+// per-message pseudonyms that holds messages: its tags, one per person on
+// every message, would let a thief link a person's rows across messages,
+// and SQL cannot recompute them.
+var ErrOldPseudonyms = errors.New("this database holds messages whose participants are tagged with one pseudonym per person " +
+	"(schema before version 20); this version of dissent tags them per message and cannot convert them. " +
+	"Keep running the previous version on it, or start a new deployment (see OPERATIONS.md, \"Upgrading to per-message pseudonyms\")")
+
+// refuseOldPseudonyms refuses, before any migration runs, a database at a
+// schema before pseudonymSchema that holds a message.
+func refuseOldPseudonyms(ctx context.Context, db *sql.DB, p *goose.Provider) error {
+	v, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if v == 0 || v >= pseudonymSchema {
+		return nil
+	}
+	var held bool
+	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages)`).Scan(&held); err != nil {
+		return fmt.Errorf("read messages: %w", err)
+	}
+	if held {
+		return ErrOldPseudonyms
 	}
 	return nil
 }
@@ -292,6 +395,15 @@ func (db *DB) runBatch(batch []*writeReq) {
 		fail(nil)
 		return
 	}
+	// Integrate the batch's entries into the Merkle tree in the batch's
+	// own transaction: one pass for all its callers.
+	if t.appended > 0 {
+		if _, err := t.IntegrateLog(ctx, 1<<30); err != nil {
+			tx.Rollback()
+			fail(fmt.Errorf("integrate the audit log: %w", err))
+			return
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		// The commit failed: none of the batch's work is durable.
 		for i := range errs {
@@ -321,7 +433,7 @@ func (d detached) QueryRowContext(ctx context.Context, query string, args ...any
 }
 
 func (db *DB) txn(q querier) *txn {
-	return &txn{q: q, d: db.dialect, s: db.sealer, keys: map[dissent.MessageID]dissent.WrappedKey{}}
+	return &txn{q: q, d: db.dialect, s: db.sealer, keys: map[dissent.MessageID]dissent.WrappedKey{}, tables: &db.tables}
 }
 
 // runOne runs one caller's function, turning a panic into an error so that
@@ -332,7 +444,12 @@ func (db *DB) runOne(r *writeReq, t *txn) (err error) {
 			err = fmt.Errorf("panic in transaction: %v", p)
 		}
 	}()
-	return r.fn(t)
+	t.pending = t.pending[:0]
+	if err := r.fn(t); err != nil {
+		t.pending = t.pending[:0]
+		return err
+	}
+	return t.finish(context.WithoutCancel(r.ctx))
 }
 
 // Dialect returns the store's SQL dialect.

@@ -13,9 +13,13 @@ import (
 	"github.com/dissent-channel/dissent/internal/store/storetest"
 )
 
+// testKeys is the keyring of every test store, so that a dump of one loads
+// into another as a restore with its keyring would.
+var testKeys = seal.Generate("test")
+
 func openSQLite(t *testing.T) dissent.Store {
 	t.Helper()
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "dissent.db"), seal.New(seal.Generate("test")))
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "dissent.db"), seal.New(testKeys))
 	if err != nil {
 		t.Fatalf("OpenSQLite: %v", err)
 	}

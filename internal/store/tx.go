@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dissent-channel/dissent"
@@ -26,6 +27,14 @@ type txn struct {
 	// metas is the process's cache of submitted messages' metadata; nil
 	// for a transaction that must not use it.
 	metas *metaCache
+
+	// The audit log: events appended by the caller's function, written
+	// when it returns (finish); how many entries this transaction wrote;
+	// the log's data key once read; the store's catalog of recorded tables.
+	pending  []dissent.Event
+	appended int
+	lkey     *dissent.WrappedKey
+	tables   *atomic.Pointer[map[string]recordedTable]
 }
 
 var _ dissent.Tx = (*txn)(nil)
@@ -98,7 +107,7 @@ func (t *txn) CreateOrg(ctx context.Context, o dissent.Org) error {
 	_, err := t.q.ExecContext(ctx, `INSERT INTO orgs (id, seq, name, time_zone, created)
 		VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM orgs), $2, $3, $4)`, o.ID, o.Name, o.TimeZone, ns(o.Created))
 	if isUnique(err) {
-		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "id", Message: "an organization with id " + o.ID + " already exists"}
+		return fmt.Errorf("insert org: %w", dissent.ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("insert org: %w", err)
@@ -143,7 +152,7 @@ func (t *txn) CreateUnit(ctx context.Context, u dissent.Unit) error {
 	_, err := t.q.ExecContext(ctx, `INSERT INTO units (id, org_id, name, parent_id) VALUES ($1, $2, $3, $4)`,
 		u.ID, u.OrgID, u.Name, nullStr(u.ParentID))
 	if isUnique(err) {
-		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "id", Message: "a unit with id " + u.ID + " already exists"}
+		return fmt.Errorf("insert unit: %w", dissent.ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("insert unit: %w", err)
@@ -182,7 +191,7 @@ func (t *txn) Closures(ctx context.Context, orgID string) ([]string, error) {
 func (t *txn) AddClosure(ctx context.Context, orgID, date, reason string) error {
 	_, err := t.q.ExecContext(ctx, `INSERT INTO closures (org_id, day, reason) VALUES ($1, $2, $3)`, orgID, date, reason)
 	if isUnique(err) {
-		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "date", Message: "that day is already a closure"}
+		return fmt.Errorf("insert closure: %w", dissent.ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("insert closure: %w", err)
@@ -196,9 +205,9 @@ func (t *txn) CreatePerson(ctx context.Context, p dissent.Person) (dissent.Perso
 	var id int64
 	err := t.q.QueryRowContext(ctx, `INSERT INTO people (email, name, org_id, unit_id, supervisor_id, created)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		p.Email, p.Name, nullStr(p.OrgID), nullStr(p.UnitID), nullID(p.SupervisorID), ns(p.Created)).Scan(&id)
+		p.Email, p.Name, nullStr(p.OrgID), nullStr(p.UnitID), nullID(p.SupervisorID), dayNS(p.Created)).Scan(&id)
 	if isUnique(err) {
-		return 0, &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "email", Message: "a person with e-mail " + p.Email + " already exists"}
+		return 0, fmt.Errorf("insert person: %w", dissent.ErrDuplicate)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("insert person: %w", err)
@@ -318,12 +327,7 @@ func (t *txn) CountPeopleWithRole(ctx context.Context, r dissent.Role) (int, err
 }
 
 func (t *txn) CreateToken(ctx context.Context, person dissent.PersonID, hash []byte, created time.Time) error {
-	return t.exec(ctx, "insert token", `INSERT INTO tokens (hash, person_id, created) VALUES ($1, $2, $3)`, hash, int64(person), ns(created))
-}
-
-func (t *txn) PersonByTokenHash(ctx context.Context, hash []byte) (dissent.Person, error) {
-	return t.scanPerson(ctx, t.q.QueryRowContext(ctx, `SELECT `+personCols+` FROM tokens k JOIN people p ON p.id = k.person_id
-		WHERE k.hash = $1 AND k.revoked IS NULL`, hash))
+	return t.exec(ctx, "insert token", `INSERT INTO tokens (hash, person_id, created) VALUES ($1, $2, $3)`, hash, int64(person), dayNS(created))
 }
 
 func (t *txn) CreateSignInLink(ctx context.Context, person dissent.PersonID, hash []byte, expires time.Time) error {
@@ -332,8 +336,8 @@ func (t *txn) CreateSignInLink(ctx context.Context, person dissent.PersonID, has
 
 func (t *txn) UseSignInLink(ctx context.Context, hash []byte, now time.Time) (dissent.PersonID, error) {
 	var id int64
-	err := t.q.QueryRowContext(ctx, `UPDATE signin_links SET used = $1 WHERE hash = $2 AND used IS NULL AND expires > $1 RETURNING person_id`,
-		ns(now), hash).Scan(&id)
+	err := t.q.QueryRowContext(ctx, `UPDATE signin_links SET used = $1 WHERE hash = $2 AND used IS NULL AND expires > $3 RETURNING person_id`,
+		dayNS(now), hash, now.UnixNano()).Scan(&id)
 	if err != nil {
 		return 0, notFound(err, "sign-in link")
 	}

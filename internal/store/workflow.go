@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,115 +11,6 @@ import (
 
 	"github.com/dissent-channel/dissent"
 )
-
-// sealedActor is what the database keeps, sealed, of a protected event's
-// actor: enough to show it to the message's authors and to open the
-// commitment in the log for a receipt.
-type sealedActor struct {
-	ID    dissent.PersonID `json:"id"`
-	Email string           `json:"email"`
-	Salt  []byte           `json:"salt"`
-}
-
-func (t *txn) AppendEvent(ctx context.Context, e dissent.Event) error {
-	_, err := t.appendEvent(ctx, e)
-	return err
-}
-
-// appendEvent stores the event and appends it to the Merkle log, in the
-// caller's transaction. Appends are serialized: by the single writer on
-// SQLite, by a transaction-scoped advisory lock on PostgreSQL.
-func (t *txn) appendEvent(ctx context.Context, e dissent.Event) (int64, error) {
-	if t.d == Postgres {
-		if err := t.exec(ctx, "lock log", `SELECT pg_advisory_xact_lock(6962)`); err != nil {
-			return 0, err
-		}
-	}
-	n, err := t.LogSize(ctx)
-	if err != nil {
-		return 0, err
-	}
-	e.ID = n
-	var actorID, actorSealed any
-	if e.Protected {
-		if e.MessageID == "" {
-			return 0, fmt.Errorf("append event %s: a protected event needs a message", e.Kind)
-		}
-		if len(e.ActorSalt) == 0 {
-			e.ActorSalt = make([]byte, 16)
-			if _, err := rand.Read(e.ActorSalt); err != nil {
-				return 0, fmt.Errorf("append event: %w", err)
-			}
-		}
-		b, err := json.Marshal(sealedActor{ID: e.ActorID, Email: e.ActorEmail, Salt: e.ActorSalt})
-		if err != nil {
-			return 0, fmt.Errorf("append event: %w", err)
-		}
-		if actorSealed, err = t.seal(ctx, e.MessageID, "events", strconv.FormatInt(n, 10), "actor_sealed", b); err != nil {
-			return 0, err
-		}
-	} else if e.ActorID != 0 {
-		actorID = int64(e.ActorID)
-	}
-	leaf, err := json.Marshal(e.Leaf())
-	if err != nil {
-		return 0, fmt.Errorf("append event: %w", err)
-	}
-	if err := t.exec(ctx, "append event", `INSERT INTO events (id, at, actor_id, actor_sealed, actor_role, kind, message_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		n, ns(e.At), actorID, actorSealed, string(e.ActorRole), e.Kind, nullStr(string(e.MessageID)), e.Detail); err != nil {
-		return 0, err
-	}
-	return n, t.appendLeaf(ctx, n, leaf)
-}
-
-// Events lists a message's events with their actors, protected ones opened.
-func (t *txn) Events(ctx context.Context, id dissent.MessageID) ([]dissent.Event, error) {
-	q := `SELECT id, at, COALESCE(actor_id, 0), actor_sealed, actor_role, kind, detail FROM events WHERE message_id = $1 ORDER BY id`
-	args := []any{string(id)}
-	if id == "" {
-		// The deployment's own events: organizations, people, sign-ins, keys.
-		q, args = `SELECT id, at, COALESCE(actor_id, 0), actor_sealed, actor_role, kind, detail FROM events WHERE message_id IS NULL ORDER BY id`, nil
-	}
-	rows, err := t.q.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list events: %w", err)
-	}
-	type raw struct {
-		e      dissent.Event
-		sealed []byte
-	}
-	var rs []raw
-	for rows.Next() {
-		r := raw{e: dissent.Event{MessageID: id}}
-		var at sql.NullInt64
-		if err := rows.Scan(&r.e.ID, &at, &r.e.ActorID, &r.sealed, &r.e.ActorRole, &r.e.Kind, &r.e.Detail); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan event: %w", err)
-		}
-		r.e.At = fromNS(at)
-		rs = append(rs, r)
-	}
-	if err := closeRows(rows); err != nil {
-		return nil, fmt.Errorf("list events: %w", err)
-	}
-	out := make([]dissent.Event, len(rs))
-	for i, r := range rs {
-		out[i] = r.e
-		if r.sealed == nil {
-			continue
-		}
-		b, err := t.open(ctx, id, "events", strconv.FormatInt(r.e.ID, 10), "actor_sealed", r.sealed)
-		if err != nil {
-			return nil, err
-		}
-		var a sealedActor
-		if err := json.Unmarshal(b, &a); err != nil {
-			return nil, fmt.Errorf("event %d: decode actor: %w", r.e.ID, err)
-		}
-		out[i].Protected, out[i].ActorID, out[i].ActorEmail, out[i].ActorSalt = true, a.ID, a.Email, a.Salt
-	}
-	return out, nil
-}
 
 func (t *txn) AccessLog(ctx context.Context, id dissent.MessageID) ([]dissent.AccessEntry, error) {
 	events, err := t.Events(ctx, id)
@@ -284,8 +173,11 @@ func (t *txn) AnswerConsultation(ctx context.Context, consultation int64, input 
 }
 
 func (t *txn) AddEndorser(ctx context.Context, id dissent.MessageID, person dissent.PersonID, at time.Time) error {
-	return t.exec(ctx, "insert endorser", `INSERT INTO endorsers (message_id, person_tag, created) VALUES ($1, $2, $3)
-		ON CONFLICT (message_id, person_tag) DO NOTHING`, string(id), t.tag(person), ns(at))
+	if err := t.exec(ctx, "insert endorser", `INSERT INTO endorsers (message_id, person_tag, created) VALUES ($1, $2, $3)
+		ON CONFLICT (message_id, person_tag) DO NOTHING`, string(id), t.tag(id, person), dayNS(at)); err != nil {
+		return err
+	}
+	return t.locate(ctx, id, person)
 }
 
 func endorserRow(id dissent.MessageID, tag []byte) string {
@@ -293,13 +185,13 @@ func endorserRow(id dissent.MessageID, tag []byte) string {
 }
 
 func (t *txn) SetEndorsement(ctx context.Context, e dissent.Endorsement) error {
-	tag := t.tag(e.EndorserID)
+	tag := t.tag(e.MessageID, e.EndorserID)
 	ct, err := t.sealText(ctx, e.MessageID, "endorsers", endorserRow(e.MessageID, tag), "body", e.Body)
 	if err != nil {
 		return err
 	}
 	res, err := t.q.ExecContext(ctx, `UPDATE endorsers SET body = $3, endorsed_at = $4 WHERE message_id = $1 AND person_tag = $2`,
-		string(e.MessageID), tag, ct, ns(e.Created))
+		string(e.MessageID), tag, ct, dayNS(e.Created))
 	if err != nil {
 		return fmt.Errorf("endorse: %w", err)
 	}
@@ -310,7 +202,7 @@ func (t *txn) SetEndorsement(ctx context.Context, e dissent.Endorsement) error {
 }
 
 func (t *txn) Endorsements(ctx context.Context, id dissent.MessageID) ([]dissent.Endorsement, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT person_tag, body, endorsed_at FROM endorsers WHERE message_id = $1 AND endorsed_at IS NOT NULL ORDER BY endorsed_at`, string(id))
+	rows, err := t.q.QueryContext(ctx, `SELECT person_tag, body, endorsed_at FROM endorsers WHERE message_id = $1 AND endorsed_at IS NOT NULL ORDER BY endorsed_at, person_tag`, string(id))
 	if err != nil {
 		return nil, fmt.Errorf("list endorsements: %w", err)
 	}

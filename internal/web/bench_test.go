@@ -122,6 +122,9 @@ func BenchmarkPages(b *testing.B) {
 	srv := web.New(e.Svc, web.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: web.AuthOptions{PublicURL: "http://localhost", Limits: unlimited}})
 	officer := pageSession(b, e, srv, "officer@state.example")
 	monitor := pageSession(b, e, srv, "monitor@state.example")
+	// drafter000 drafted every 200th message: 50 entries in their
+	// participation index, found without a stable pseudonym.
+	drafter := pageSession(b, e, srv, "drafter000@state.example")
 	newest := ids[len(ids)-1]
 	// touch changes a submitted message's metadata, as any acknowledgement,
 	// signature count or reply does: the next listing must be read afresh.
@@ -148,6 +151,7 @@ func BenchmarkPages(b *testing.B) {
 		{"dashboard", "/dashboard", officer, false},
 		{"timeliness", "/timeliness", monitor, false},
 		{"message", "/messages/" + string(newest), officer, false},
+		{"my-messages", "/messages", drafter, false},
 		{"inbox-after-a-change", "/inbox", officer, true},
 		{"dashboard-after-a-change", "/dashboard", officer, true},
 	}

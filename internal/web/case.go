@@ -19,6 +19,7 @@ type casePage struct {
 	Can          map[string]bool // action name → allowed (dissent.Action.String)
 	Author       bool            // the reader drafted or co-authors it: their reads are not recorded
 	Signers      []dissent.SignerView
+	SignerTotal  int  // every signature, those of signers the reader supervises included (not listed)
 	ShowSigners  bool // names were asked for (or the reader is an author)
 	BreakGlass   bool // an auditor's recorded read: names and text shown
 	AckBadge     msgBadge
@@ -207,14 +208,14 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, a dissent.Ac
 			c.Pending++
 		}
 	}
-	c.Signers, c.ShowSigners = signers, breakGlass
+	c.Signers, c.SignerTotal, c.ShowSigners = signers, len(signers), breakGlass
 	if !breakGlass && v.Can[dissent.ActReadNames] && (names || c.Author) {
-		var err error
-		if c.Signers, err = s.svc.Signers(r.Context(), a, v.ID); err != nil {
+		list, err := s.svc.Signers(r.Context(), a, v.ID)
+		if err != nil {
 			s.showMsgError(w, r, &a, err)
 			return
 		}
-		c.ShowSigners = true
+		c.Signers, c.SignerTotal, c.ShowSigners = list.Signers, list.Total, true
 	}
 	p.Data = c
 	s.show(w, r, status, "msg-case", p)

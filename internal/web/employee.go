@@ -504,7 +504,7 @@ func (s *Server) handleSignPost(w http.ResponseWriter, r *http.Request, a dissen
 
 type submitPage struct {
 	V       dissent.MessageView
-	Signers []dissent.SignerView
+	Signers dissent.SignerList
 	Stale   bool
 	AckDays int
 	Reply   int

@@ -200,11 +200,7 @@ func (s *Server) handleSignatureList(w http.ResponseWriter, r *http.Request, a d
 		s.writeError(w, r, err)
 		return
 	}
-	out := make([]signerJSON, len(ss))
-	for i, x := range ss {
-		out[i] = signerJSON{Email: x.Email, Name: x.Name, Org: x.OrgID, Conditional: x.Conditional, MinCosigners: x.MinCosigners, SignedAt: ts(x.Signed), Withheld: x.Withheld}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"signatures": out})
+	writeJSON(w, http.StatusOK, map[string]any{"signatures": signersJSON(ss.Signers), "total": ss.Total})
 }
 
 func (s *Server) handleSignatureWithdraw(w http.ResponseWriter, r *http.Request, a dissent.Actor) {

@@ -162,7 +162,7 @@ func TestMessagePagesStory(t *testing.T) {
 	_, page = do(t, drafter, "GET", msg, nil)
 	mustContain(t, "the drafter's page after the reply", page, `id="state">replied`, "<strong>reconsider</strong>", "Your receipt", "Who read it")
 	_, page = do(t, drafter, "GET", msg+"/receipt", nil)
-	mustContain(t, "the receipt page", page, `id="receipt-act">submitted`, "dissent-receipt-v1", "/api/v1/messages/"+id+"/receipt")
+	mustContain(t, "the receipt page", page, `id="receipt-act">submitted`, "dissent-receipt-v2", "/api/v1/messages/"+id+"/receipt")
 	if resp, _ := do(t, drafter, "GET", e.base+"/api/v1/messages/"+id+"/receipt", nil); resp.StatusCode != 200 {
 		t.Errorf("the receipt's JSON with the session: %d", resp.StatusCode)
 	}

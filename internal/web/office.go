@@ -236,9 +236,5 @@ func (s *Server) handleBreakGlass(w http.ResponseWriter, r *http.Request, a diss
 		s.writeError(w, r, err)
 		return
 	}
-	out := make([]signerJSON, len(signers))
-	for i, x := range signers {
-		out[i] = signerJSON{Email: x.Email, Name: x.Name, Org: x.OrgID, Conditional: x.Conditional, MinCosigners: x.MinCosigners, SignedAt: ts(x.Signed), Withheld: x.Withheld}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"message": viewOut(v), "signatures": out})
+	writeJSON(w, http.StatusOK, map[string]any{"message": viewOut(v), "signatures": signersJSON(signers)})
 }

@@ -2,7 +2,11 @@ package web
 
 import "net/http"
 
-// routes lists every route on one screen.
+// routes is the table of contents of the server's routes. The health, log,
+// sign-in link and message API routes are listed here; every other group is
+// registered by the function called below, in the file its comment names,
+// beside its handlers. Server.Routes returns every pattern registered, for
+// the tests that walk them all (auth_test.go, openapi_test.go).
 func (s *Server) routes() {
 	m := s
 	m.handle("GET /healthz", s.handleHealth)
@@ -57,7 +61,7 @@ func (s *Server) routes() {
 	// Web pages (templates/*.html). Each page handler is wrapped in s.page,
 	// which sends a visitor without a session to /signin.
 	m.handle("GET /{$}", s.page(s.handleHome))
-	s.messagePageRoutes() // my messages, editor, case page, signing, receipts: employee.go, case.go
+	s.messagePageRoutes() // my messages, editor, case page, signing, receipts, invite links: employee.go, case.go, invitelink.go
 
 	m.handle("/api/", s.handleAPINotFound)
 	m.handle("/", s.handlePageNotFound)

@@ -146,13 +146,20 @@ func viewOut(v dissent.MessageView) messageJSON {
 }
 
 type signerJSON struct {
-	Email        string  `json:"email,omitempty"`
-	Name         string  `json:"name,omitempty"`
+	Email        string  `json:"email"`
+	Name         string  `json:"name"`
 	Org          string  `json:"org"`
 	Conditional  bool    `json:"conditional"`
 	MinCosigners int     `json:"min_cosigners,omitempty"`
 	SignedAt     *string `json:"signed_at"`
-	Withheld     bool    `json:"withheld,omitempty"`
+}
+
+func signersJSON(ss []dissent.SignerView) []signerJSON {
+	out := make([]signerJSON, len(ss))
+	for i, x := range ss {
+		out[i] = signerJSON{Email: x.Email, Name: x.Name, Org: x.OrgID, Conditional: x.Conditional, MinCosigners: x.MinCosigners, SignedAt: ts(x.Signed)}
+	}
+	return out
 }
 
 type accessJSON struct {

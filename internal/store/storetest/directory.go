@@ -161,23 +161,26 @@ func testDirectory(t *testing.T, s dissent.Store) {
 		return tx.AppendEvent(ctx, dissent.Event{At: t0.Add(time.Hour), ActorID: f.drafter, ActorEmail: "drafter@x.example", ActorRole: dissent.RoleEmployee,
 			Kind: "signature.added", MessageID: m.ID, Protected: true})
 	})
+	integrate(t, s)
 	view(t, s, func(tx dissent.Tx) error {
 		n, err := tx.LogSize(ctx)
 		if err != nil {
 			return err
 		}
-		es, err := tx.RecentEvents(ctx, n, 3)
+		// Sequence numbers start at 1; with every entry integrated, entry
+		// n is leaf n-1.
+		es, err := tx.RecentEvents(ctx, n+1, 3)
 		if err != nil || len(es) != 3 {
 			t.Fatalf("RecentEvents(%d, 3) = %d events, %v", n, len(es), err)
 		}
-		if es[0].ID != n-1 || es[0].Kind != "signature.added" || !es[0].Protected || es[0].ActorID != 0 || es[0].MessageID != m.ID {
+		if es[0].ID != n || es[0].Leaf != n-1 || es[0].Kind != "signature.added" || !es[0].Protected || es[0].ActorID != 0 || es[0].MessageID != m.ID {
 			t.Errorf("newest event = %+v; want the protected signature without its actor", es[0])
 		}
-		if es[1].ID != n-2 || es[1].ActorID != f.sup || es[1].Detail != "4" || es[1].Protected || !es[1].At.Equal(t0.Add(4*time.Minute)) {
+		if es[1].ID != n-1 || es[1].ActorID != f.sup || es[1].Detail != "4" || es[1].Protected || !es[1].At.Equal(t0.Add(4*time.Minute)) {
 			t.Errorf("second event = %+v", es[1])
 		}
 		older, err := tx.RecentEvents(ctx, es[2].ID, 100)
-		if err != nil || int64(len(older)) != es[2].ID || (len(older) > 0 && older[len(older)-1].ID != 0) {
+		if err != nil || int64(len(older)) != es[2].ID-1 || (len(older) > 0 && older[len(older)-1].ID != 1) {
 			t.Errorf("RecentEvents(before %d) = %d events, %v", es[2].ID, len(older), err)
 		}
 		return nil

@@ -71,6 +71,7 @@ func populate(t *testing.T, s dissent.Store) {
 		}
 		return tx.AppendEvent(ctx, dissent.Event{At: t0, ActorRole: dissent.RoleEmployee, Kind: "signature.added", MessageID: m.ID, Detail: "version 1"})
 	})
+	integrate(t, s)
 }
 
 // RunDump checks Dump and Load on one backend: a dump loads into an empty
@@ -97,7 +98,7 @@ func RunDump(t *testing.T, open DBOpener, other DBOpener) {
 			t.Error("Dump dumped goose's version table")
 		}
 	}
-	if rows["people"] != 4 || rows["messages"] != 2 || rows["log_leaves"] != snap.LogSize {
+	if rows["people"] != 4 || rows["messages"] != 2 || rows["log_entries"] != snap.LogSize {
 		t.Errorf("Dump's row counts = %v; want 4 people, 2 messages, a leaf per log entry", rows)
 	}
 	// Tables referenced come first.
@@ -218,16 +219,31 @@ func ReadDumpDir(dir string) (*MemoryDump, error) {
 // LoadOld loads a dump made by an older schema (dir, written by WriteDir at
 // version schema) into a fresh store: the load goes through that schema and
 // the later migrations then run over the loaded rows, as they would have on
-// the original.
+// the original. A dump older than per-message pseudonyms that holds
+// messages is refused with store.ErrOldPseudonyms (their tags cannot be
+// recomputed); the same dump without its messages migrates.
 func LoadOld(t *testing.T, open DBOpener, dir string, schema int64) {
 	ctx := context.Background()
 	d, err := ReadDumpDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := open(t).Load(ctx, schema, d.Reader()); !errors.Is(err, store.ErrOldPseudonyms) {
+		t.Errorf("Load of a schema %d dump holding messages = %v; want the refusal %v", schema, err, store.ErrOldPseudonyms)
+	}
+	messageTables := map[string]bool{"messages": true, "message_keys": true, "message_versions": true, "coauthors": true,
+		"invitations": true, "signatures": true, "assignments": true, "replies": true, "consultations": true,
+		"endorsers": true, "distribution": true, "meetings": true}
+	stripped := &MemoryDump{}
+	for _, n := range d.Names {
+		if !messageTables[n] {
+			w, _ := stripped.Table(n)
+			w.Write(d.Tables[n].Bytes())
+		}
+	}
 	dst := open(t)
-	if _, err := dst.Load(ctx, schema, d.Reader()); err != nil {
-		t.Fatalf("Load of a schema %d dump: %v", schema, err)
+	if _, err := dst.Load(ctx, schema, stripped.Reader()); err != nil {
+		t.Fatalf("Load of a schema %d dump without messages: %v", schema, err)
 	}
 	var after MemoryDump
 	snap, err := dst.Dump(ctx, &after)
@@ -246,10 +262,6 @@ func LoadOld(t *testing.T, open DBOpener, dir string, schema int64) {
 		n, err := tx.CountPeopleWithRole(ctx, dissent.RoleEmployee)
 		if err != nil || n != 4 {
 			t.Errorf("CountPeopleWithRole(employee) after Load = %d, %v; want 4", n, err)
-		}
-		states, err := tx.MessageStates(ctx)
-		if err != nil || len(states) != 2 {
-			t.Errorf("MessageStates after Load = %d messages, %v; want 2", len(states), err)
 		}
 		return nil
 	})

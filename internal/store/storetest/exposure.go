@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -142,8 +143,8 @@ func testExposure(t *testing.T, s dissent.Store) {
 		if feedID, err = tx.AddFeed(ctx, dissent.Feed{URL: "http://127.0.0.1:1/feed", AddedBy: f.drafter, Added: t0}); err != nil {
 			return err
 		}
-		if _, err := tx.AddFeed(ctx, dissent.Feed{URL: "http://127.0.0.1:1/feed", Added: t0}); kindOf(err) != dissent.KindConflict || dissent.AsError(err).Field != "url" {
-			t.Errorf("AddFeed(same url) error = %v; want Conflict on url", err)
+		if _, err := tx.AddFeed(ctx, dissent.Feed{URL: "http://127.0.0.1:1/feed", Added: t0}); !errors.Is(err, dissent.ErrDuplicate) {
+			t.Errorf("AddFeed(same url) error = %v; want ErrDuplicate", err)
 		}
 		return nil
 	})

@@ -3,7 +3,10 @@
 -- need a second administrator, and notices about one's own account.
 --
 -- These tables name a person in clear, so their times are days (Unix
--- nanoseconds of 00:00 UTC), never finer.
+-- nanoseconds of 00:00 UTC), never finer; only an e-mail's delivery
+-- bookkeeping (next attempt, claim) is finer while it is pending, and is
+-- cleared when it is sent. (Sessions name no person since 00020, so a
+-- session says nothing of who has signed in.)
 
 -- +goose Up
 ALTER TABLE people ADD COLUMN activated INTEGER NOT NULL DEFAULT 0;   -- 1 once the person has signed in or used a token
@@ -11,8 +14,7 @@ ALTER TABLE people ADD COLUMN deactivated BIGINT;                     -- the day
 UPDATE people SET activated = 1
     WHERE id IN (SELECT person_id FROM passkeys)
        OR id IN (SELECT person_id FROM tokens WHERE last_used IS NOT NULL)
-       OR id IN (SELECT person_id FROM signin_links WHERE used IS NOT NULL)
-       OR id IN (SELECT person_id FROM sessions WHERE person_id IS NOT NULL);
+       OR id IN (SELECT person_id FROM signin_links WHERE used IS NOT NULL);
 
 ALTER TABLE signin_links ADD COLUMN issued_by TEXT NOT NULL DEFAULT 'operator';  -- admin (a first link), admins (two), operator (the command line)
 ALTER TABLE signin_links ADD COLUMN issued BIGINT;                               -- the day

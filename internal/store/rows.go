@@ -1,0 +1,330 @@
+package store
+
+// Row digests: the audit log records the state of every row of every table
+// that is shown to someone or grants access, so that `dissent verify` can
+// tell a row the service wrote from one written behind its back.
+//
+// The tables are found in the catalog (a table added by a later migration
+// is recorded without anyone remembering to add it); triggers, installed by
+// the store when it opens the database, note each written row's key in
+// row_changes; when a caller's function ends (finish), the store reads those
+// rows, digests them and records the digests in the function's last entry.
+
+import (
+	"cmp"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dissent-channel/dissent"
+)
+
+// unrecorded are the tables the log does not record: the log itself, the
+// bookkeeping of jobs, mail and caches, and the sessions (written on every
+// request; a session names its person only sealed under a key derived from
+// the cookie's token, which the database never holds, so an edited row
+// grants nobody anything).
+var unrecorded = map[string]bool{
+	"log_entries": true, "log_hashes": true, "checkpoints": true, "log_keys": true, "row_changes": true,
+	gooseTable: true, "leases": true, "outbox": true, "meta_version": true, "meta_changes": true,
+	"sessions": true, "reminders": true, "exposure_scans": true, "notification_prefs": true,
+}
+
+// volatileColumns change without an act worth recording (when a credential
+// was last used, when a feed was last polled); they are not digested.
+var volatileColumns = map[string]map[string]bool{
+	"tokens":   {"last_used": true},
+	"passkeys": {"last_used": true},
+	"feeds":    {"polled_at": true, "last_error": true},
+	// Marking a notice read is the reader's own bookkeeping, not an act.
+	"notifications": {"read_at": true},
+}
+
+// keySep joins the columns of a composite key.
+const keySep = "\x1f"
+
+type recordedTable struct {
+	name string
+	cols []dumpColumn // digested columns, in table order
+	pk   []dumpColumn // key columns, in key order
+}
+
+// recordedTables reads the catalog.
+func recordedTables(ctx context.Context, q querier, d Dialect) ([]recordedTable, error) {
+	names, err := dumpTables(ctx, q, d)
+	if err != nil {
+		return nil, err
+	}
+	var out []recordedTable
+	for _, n := range names {
+		if unrecorded[n] {
+			continue
+		}
+		cols, err := dumpColumnsOf(ctx, q, d, n)
+		if err != nil {
+			return nil, err
+		}
+		rt := recordedTable{name: n}
+		for _, c := range cols {
+			if c.pk > 0 {
+				rt.pk = append(rt.pk, c)
+			}
+			if !volatileColumns[n][c.name] {
+				rt.cols = append(rt.cols, c)
+			}
+		}
+		if len(rt.pk) == 0 {
+			return nil, fmt.Errorf("table %s has no primary key, so the audit log cannot record its rows", n)
+		}
+		slices.SortFunc(rt.pk, func(a, b dumpColumn) int { return cmp.Compare(a.pk, b.pk) })
+		out = append(out, rt)
+	}
+	return out, nil
+}
+
+// keyExpr is the SQL that renders a row's key as row_changes holds it.
+func (rt recordedTable) keyExpr(d Dialect, row string) string {
+	parts := make([]string, len(rt.pk))
+	for i, c := range rt.pk {
+		col := row + "." + quoteIdent(c.name)
+		switch {
+		case c.class == "blob" && d == Postgres:
+			parts[i] = "encode(" + col + ", 'hex')"
+		case c.class == "blob":
+			parts[i] = "lower(hex(" + col + "))"
+		case d == Postgres:
+			parts[i] = col + "::text"
+		default:
+			parts[i] = "CAST(" + col + " AS TEXT)"
+		}
+	}
+	sep := " || char(31) || "
+	if d == Postgres {
+		sep = " || chr(31) || "
+	}
+	return strings.Join(parts, sep)
+}
+
+// installRowTriggers (re)creates the triggers of every recorded table.
+func installRowTriggers(ctx context.Context, q querier, d Dialect) error {
+	tables, err := recordedTables(ctx, q, d)
+	if err != nil {
+		return err
+	}
+	for _, rt := range tables {
+		var cols []string
+		for _, c := range rt.cols {
+			cols = append(cols, quoteIdent(c.name))
+		}
+		lit := "'" + rt.name + "'"
+		var stmts []string
+		if d == Postgres {
+			fn := quoteIdent("rc_" + rt.name)
+			stmts = []string{
+				`CREATE OR REPLACE FUNCTION ` + fn + `() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+	IF TG_OP <> 'INSERT' THEN INSERT INTO row_changes (tbl, k) VALUES (` + lit + `, ` + rt.keyExpr(d, "OLD") + `); END IF;
+	IF TG_OP <> 'DELETE' THEN INSERT INTO row_changes (tbl, k) VALUES (` + lit + `, ` + rt.keyExpr(d, "NEW") + `); END IF;
+	RETURN NULL;
+END $f$`,
+				`CREATE OR REPLACE TRIGGER ` + quoteIdent("rc_"+rt.name+"_iud") + ` AFTER INSERT OR DELETE OR UPDATE OF ` + strings.Join(cols, ", ") +
+					` ON ` + quoteIdent(rt.name) + ` FOR EACH ROW EXECUTE FUNCTION ` + fn + `()`,
+			}
+		} else {
+			ins := func(row string) string {
+				return `INSERT INTO row_changes (tbl, k) VALUES (` + lit + `, ` + rt.keyExpr(d, row) + `);`
+			}
+			for _, suf := range []string{"_i", "_u", "_d"} {
+				stmts = append(stmts, `DROP TRIGGER IF EXISTS `+quoteIdent("rc_"+rt.name+suf))
+			}
+			stmts = append(stmts,
+				`CREATE TRIGGER `+quoteIdent("rc_"+rt.name+"_i")+` AFTER INSERT ON `+quoteIdent(rt.name)+` BEGIN `+ins("NEW")+` END`,
+				`CREATE TRIGGER `+quoteIdent("rc_"+rt.name+"_u")+` AFTER UPDATE OF `+strings.Join(cols, ", ")+` ON `+quoteIdent(rt.name)+` BEGIN `+ins("OLD")+` `+ins("NEW")+` END`,
+				`CREATE TRIGGER `+quoteIdent("rc_"+rt.name+"_d")+` AFTER DELETE ON `+quoteIdent(rt.name)+` BEGIN `+ins("OLD")+` END`,
+			)
+		}
+		for _, s := range stmts {
+			if _, err := q.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("install the audit triggers of %s: %w", rt.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// tableInfo returns the recorded tables, read once per store.
+func (t *txn) tableInfo(ctx context.Context) (map[string]recordedTable, error) {
+	if t.tables != nil {
+		if m := t.tables.Load(); m != nil {
+			return *m, nil
+		}
+	}
+	ts, err := recordedTables(ctx, t.q, t.d)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]recordedTable, len(ts))
+	for _, rt := range ts {
+		m[rt.name] = rt
+	}
+	if t.tables != nil {
+		t.tables.Store(&m)
+	}
+	return m, nil
+}
+
+// collectRows turns the rows noted in row_changes into digests and empties
+// it.
+func (t *txn) collectRows(ctx context.Context) ([]dissent.RowDigest, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT DISTINCT tbl, k FROM row_changes`)
+	if err != nil {
+		return nil, fmt.Errorf("read written rows: %w", err)
+	}
+	var keys [][2]string
+	for rows.Next() {
+		var k [2]string
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read written rows: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("read written rows: %w", err)
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	if err := t.exec(ctx, "clear written rows", `DELETE FROM row_changes`); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(keys, func(a, b [2]string) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+	info, err := t.tableInfo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dissent.RowDigest, 0, len(keys))
+	for _, k := range keys {
+		rt, ok := info[k[0]]
+		if !ok {
+			return nil, fmt.Errorf("written row of unknown table %s", k[0])
+		}
+		d, err := t.digestRow(ctx, rt, k[1])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, dissent.RowDigest{Table: rt.name, Key: k[1], Digest: d})
+	}
+	return out, nil
+}
+
+// selectCols is the column list of a recorded table's digest.
+func (rt recordedTable) selectCols() string {
+	q := make([]string, len(rt.cols))
+	for i, c := range rt.cols {
+		q[i] = quoteIdent(c.name)
+	}
+	return strings.Join(q, ", ")
+}
+
+// digestRow digests the row with the given key, "" if there is none.
+func (t *txn) digestRow(ctx context.Context, rt recordedTable, key string) (string, error) {
+	parts := strings.Split(key, keySep)
+	if len(parts) != len(rt.pk) {
+		return "", fmt.Errorf("row key %q of %s has %d parts", key, rt.name, len(parts))
+	}
+	var where []string
+	args := make([]any, len(parts))
+	for i, c := range rt.pk {
+		switch c.class {
+		case "int":
+			n, err := strconv.ParseInt(parts[i], 10, 64)
+			if err != nil {
+				return "", fmt.Errorf("row key %q of %s: %w", key, rt.name, err)
+			}
+			args[i] = n
+		case "blob":
+			b, err := hex.DecodeString(parts[i])
+			if err != nil {
+				return "", fmt.Errorf("row key %q of %s: %w", key, rt.name, err)
+			}
+			args[i] = b
+		default:
+			args[i] = parts[i]
+		}
+		where = append(where, quoteIdent(c.name)+" = $"+strconv.Itoa(i+1))
+	}
+	rows, err := t.q.QueryContext(ctx, `SELECT `+rt.selectCols()+` FROM `+quoteIdent(rt.name)+` WHERE `+strings.Join(where, " AND "), args...)
+	if err != nil {
+		return "", fmt.Errorf("read written row of %s: %w", rt.name, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return "", rows.Err()
+	}
+	vals := make([]any, len(rt.cols))
+	ptrs := make([]any, len(vals))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return "", fmt.Errorf("read written row of %s: %w", rt.name, err)
+	}
+	return rowDigest(rt.name, vals)
+}
+
+// RowDigests implements dissent.LogTx: every row of every recorded table,
+// table by table in name order.
+func (t *txn) RowDigests(ctx context.Context, fn func(dissent.RowDigest) error) error {
+	info, err := t.tableInfo(ctx)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(info))
+	for n := range info {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		rt := info[n]
+		if err := t.digestTable(ctx, rt, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *txn) digestTable(ctx context.Context, rt recordedTable, fn func(dissent.RowDigest) error) error {
+	keyCols := make([]string, len(rt.pk))
+	for i, c := range rt.pk {
+		keyCols[i] = quoteIdent(c.name)
+	}
+	rows, err := t.q.QueryContext(ctx, `SELECT `+rt.keyExpr(t.d, quoteIdent(rt.name))+`, `+rt.selectCols()+` FROM `+quoteIdent(rt.name))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", rt.name, err)
+	}
+	defer rows.Close()
+	vals := make([]any, len(rt.cols))
+	ptrs := make([]any, len(vals)+1)
+	var key string
+	ptrs[0] = &key
+	for i := range vals {
+		ptrs[i+1] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return fmt.Errorf("read %s: %w", rt.name, err)
+		}
+		d, err := rowDigest(rt.name, vals)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", rt.name, err)
+		}
+		if err := fn(dissent.RowDigest{Table: rt.name, Key: key, Digest: d}); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
