@@ -1,30 +1,30 @@
-// Command auditlog measures the Merkle audit log (internal/auditlog over
-// internal/store on SQLite):
+// Command auditlog measures the Merkle audit log, version 2 (internal/auditlog
+// over internal/store on SQLite):
 //
 //   - appends per second through the store's real path (Tx.AppendEvent in
-//     store.Update: event row, leaf, RFC 6962 stored hashes), three ways:
+//     store.Update: a sealed, salted entry sequenced in the transaction, then
+//     integrated by the writer at the end of its batch: leaf index and RFC 6962
+//     stored hashes), three ways:
 //     one event per Update from one goroutine (one commit each), one event per
 //     Update from -concurrency goroutines (group commit), and -batch events
 //     per Update;
-//   - for each size in -sizes: the time to sign a checkpoint, the time of
-//     Log.Prove (an inclusion proof, read from the database, as
-//     GET /api/v1/log/proof and receipts do) at random indexes, and the time of
-//     a full Log.Verify (every leaf and tree hash recomputed and compared,
-//     every checkpoint checked, the log replayed against the messages).
+//   - for each size in -sizes: the time to publish a checkpoint
+//     (Log.Publish), the time of Log.Prove (an entry's inclusion proof, read
+//     from the database, as GET /api/v1/log/proof and receipts do) at random
+//     sequence numbers, and the time of a full Log.Verify (every entry opened
+//     under the log's key and checked against its commitment, every leaf and
+//     tree hash recomputed and compared, every checkpoint checked, the log
+//     replayed, every row of every recorded table compared with its digest).
 //
-// Large trees are set up quickly: the leaves and the stored hashes are
-// computed in memory with golang.org/x/mod/sumdb/tlog (the library and the
-// stored-hash layout internal/store uses) and written straight into the
-// log_leaves and log_hashes tables of a database migrated by
-// store.OpenSQLite, in large transactions. That set-up is not what is
-// measured. The tree is then reopened through the store, a few events are
-// appended through Tx.AppendEvent on top of it (so the store's own path
-// extends the bulk-built tree), and Log.Verify recomputes every hash from the
-// leaves, so a tree that differed from what the store would have built fails
-// the run. The bulk leaves are system events shaped like the log's usual
-// records (about 260 bytes: kind, role, an actor commitment, a version and
-// content hash), without a message, so that the replay has no message to
-// compare.
+// Large logs are set up through the store itself: -bulk-batch events per
+// store.Update (default 10,000), so the entries are sealed under the log's
+// data key and integrated exactly as the product does it, and Log.Verify
+// must accept them. That set-up is timed and printed but is not one of the
+// measurements below. A few events are then appended on top through a
+// reopened store. The bulk entries are system events shaped like the log's
+// usual records (about 200 bytes of payload: kind, role, actor, a version
+// and content hash), without a message, so that the replay has no message
+// to compare and they write no recorded rows.
 //
 // Run it from the module's root:
 //
@@ -40,7 +40,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -89,6 +88,7 @@ type options struct {
 	cpuprofile          string
 	verifyMax           int64
 	verifyRange         bool
+	bulkBatch           int
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
@@ -103,8 +103,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&sizes, "sizes", "1000000", "comma-separated tree sizes for the proof and verify measurements (empty skips)")
 	fs.IntVar(&o.proofs, "proofs", 2000, "inclusion proofs timed at each size")
 	fs.BoolVar(&o.verify, "verify", true, "time a full Log.Verify at each size up to -verify-max")
-	fs.Int64Var(&o.verifyMax, "verify-max", 1_000_000, "largest size at which Log.Verify is timed (about 7 s per million leaves since the store reads stored hashes in chunks of 500)")
+	fs.Int64Var(&o.verifyMax, "verify-max", 1_000_000, "largest size at which Log.Verify is timed")
 	fs.BoolVar(&o.verifyRange, "verify-range", true, "also time a bench-only re-implementation of Verify's hash check that reads stored hashes by index range instead")
+	fs.IntVar(&o.bulkBatch, "bulk-batch", 10_000, "events per store.Update when setting up the large logs")
 	fs.StringVar(&o.dir, "dir", "", "parent of the temporary directory (default: the system's); the disk under test")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
 	fs.StringVar(&o.cpuprofile, "verify-cpuprofile", "", "write a CPU profile of Log.Verify (the last size) to this file")
@@ -121,8 +122,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		o.sizes = append(o.sizes, int64(f))
 	}
-	if o.seqN < 0 || o.concN < 0 || o.batchN < 0 || o.concurrency < 1 || o.batch < 1 || o.proofs < 1 {
-		return errors.New("counts must not be negative; -concurrency, -batch and -proofs must be positive")
+	if o.seqN < 0 || o.concN < 0 || o.batchN < 0 || o.concurrency < 1 || o.batch < 1 || o.proofs < 1 || o.bulkBatch < 1 {
+		return errors.New("counts must not be negative; -concurrency, -batch, -bulk-batch and -proofs must be positive")
 	}
 	dir, err := os.MkdirTemp(o.dir, "dissent-auditlog-")
 	if err != nil {
@@ -175,9 +176,17 @@ type appendResult struct {
 	lat     []time.Duration // per Update, sorted
 }
 
+// rings keeps each directory's keyring, so that a reopened store opens the
+// entries it sealed.
+var rings = map[string]*seal.Keyring{}
+
 // openLog opens the store and the log in dir as cmd/dissent does.
 func openLog(ctx context.Context, dir string) (*store.DB, *auditlog.Log, error) {
-	ring := seal.Generate("bench.auditlog/log")
+	ring := rings[dir]
+	if ring == nil {
+		ring = seal.Generate("bench.auditlog/log")
+		rings[dir] = ring
+	}
 	db, err := store.OpenSQLite(ctx, filepath.Join(dir, "dissent.db"), seal.New(ring))
 	if err != nil {
 		return nil, nil, err
@@ -191,10 +200,12 @@ func openLog(ctx context.Context, dir string) (*store.DB, *auditlog.Log, error) 
 	return db, l, nil
 }
 
-// event is an unprotected system event of the log's usual size.
+// event is an unprotected system event of the log's usual size, shaped like
+// a signature's (a version and a content hash) but without a message.
 func event(i int) dissent.Event {
-	return dissent.Event{At: time.Now(), ActorID: dissent.PersonID(1 + i%5000), ActorRole: dissent.RoleEmployee, Kind: "token.used",
-		Detail: "token t" + strconv.Itoa(i%100000) + " from 127.0.0.1"}
+	h := sha256.Sum256([]byte(strconv.Itoa(i)))
+	return dissent.Event{At: time.Now(), ActorID: dissent.PersonID(1 + i%5000), ActorRole: dissent.RoleEmployee, Kind: "bench.event",
+		Detail: "version 1 " + hex.EncodeToString(h[:])}
 }
 
 func appends(ctx context.Context, dir string, n, workers, per int) (appendResult, error) {
@@ -278,25 +289,27 @@ const extra = 100
 
 func atSize(ctx context.Context, o options, dir string, size int64, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "## %d leaves\n\n", size)
-	// Migrate an empty database through the store, then close it.
-	db, _, err := openLog(ctx, dir)
-	if err != nil {
-		return err
-	}
-	if err := db.Close(); err != nil {
-		return err
-	}
 	bulk := size - extra
 	if bulk < 0 {
 		bulk = 0
 	}
+	db, l, err := openLog(ctx, dir)
+	if err != nil {
+		return err
+	}
 	t0 := time.Now()
-	if err := bulkBuild(ctx, filepath.Join(dir, "dissent.db"), bulk); err != nil {
+	if err := bulkBuild(ctx, db, bulk, o.bulkBatch); err != nil {
+		db.Close()
 		return fmt.Errorf("bulk build: %w", err)
 	}
-	fmt.Fprintf(stdout, "set-up: %d leaves written directly in %.1f s (not measured below)\n", bulk, time.Since(t0).Seconds())
+	d := time.Since(t0)
+	fmt.Fprintf(stdout, "set-up: %d entries appended through the store, %d per Update, in %.1f s = %.0f entries/s (not measured below)\n",
+		bulk, o.bulkBatch, d.Seconds(), float64(bulk)/d.Seconds())
+	if err := db.Close(); err != nil {
+		return err
+	}
 
-	db, l, err := openLog(ctx, dir)
+	db, l, err = openLog(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -319,46 +332,51 @@ func atSize(ctx context.Context, o options, dir string, size int64, stdout io.Wr
 	}
 
 	t0 = time.Now()
-	signed, err := l.Checkpoint(ctx)
+	signed, err := l.Publish(ctx)
 	if err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
+		return fmt.Errorf("publish: %w", err)
 	}
-	fmt.Fprintf(stdout, "Checkpoint (tree hash, sign, store, write file): %.1f ms\n", ms64(time.Since(t0)))
+	fmt.Fprintf(stdout, "Log.Publish (integrate, tree hash, sign, store, write file): %.1f ms\n", ms64(time.Since(t0)))
 	root, err := rootOf(signed)
 	if err != nil {
 		return err
 	}
 
-	// Inclusion proofs at random indexes, each checked afterwards against the
+	// Inclusion proofs of entries at random sequence numbers (on SQLite
+	// 1..size, one writer), each checked afterwards against the published
 	// checkpoint's root.
 	rng := rand.New(rand.NewPCG(uint64(size), 1))
 	lat := make([]time.Duration, o.proofs)
 	proofs := make([]dissent.Proof, o.proofs)
-	idx := make([]int64, o.proofs)
+	seqs := make([]int64, o.proofs)
 	t0 = time.Now()
 	for i := range o.proofs {
-		idx[i] = rng.Int64N(size)
+		seqs[i] = 1 + rng.Int64N(size)
 		s := time.Now()
-		p, err := l.Prove(ctx, idx[i])
+		p, err := l.Prove(ctx, seqs[i])
 		lat[i] = time.Since(s)
 		if err != nil {
-			return fmt.Errorf("prove %d: %w", idx[i], err)
+			return fmt.Errorf("prove entry %d: %w", seqs[i], err)
 		}
 		proofs[i] = p
 	}
 	total := time.Since(t0)
 	for i, p := range proofs {
-		rp := make(tlog.RecordProof, len(p.Hashes))
-		for j, h := range p.Hashes {
+		if len(p.Entries) != 1 || !bytes.Equal(p.Checkpoint, signed) {
+			return fmt.Errorf("proof of entry %d: %d entries, or not against the published checkpoint", seqs[i], len(p.Entries))
+		}
+		e := p.Entries[0]
+		rp := make(tlog.RecordProof, len(e.Proof))
+		for j, h := range e.Proof {
 			copy(rp[j][:], h)
 		}
-		if err := tlog.CheckRecord(rp, size, root, idx[i], tlog.RecordHash(p.Leaf)); err != nil {
-			return fmt.Errorf("proof of leaf %d does not verify: %w", idx[i], err)
+		if err := tlog.CheckRecord(rp, size, root, e.LeafIndex, tlog.RecordHash(dissent.EntryCommitment(e.EntrySalt, e.Entry))); err != nil {
+			return fmt.Errorf("proof of entry %d (leaf %d) does not verify: %w", seqs[i], e.LeafIndex, err)
 		}
 	}
 	slices.Sort(lat)
-	fmt.Fprintf(stdout, "Log.Prove, %d random leaves (each proof of %d hashes checked afterwards): %.0f proofs/s; p50 %s ms, p99 %s ms, max %s ms\n",
-		o.proofs, len(proofs[0].Hashes), float64(o.proofs)/total.Seconds(), ms(pct(lat, 0.5)), ms(pct(lat, 0.99)), ms(pct(lat, 1)))
+	fmt.Fprintf(stdout, "Log.Prove, %d random entries (each proof of %d hashes checked afterwards): %.0f proofs/s; p50 %s ms, p99 %s ms, max %s ms\n",
+		o.proofs, len(proofs[0].Entries[0].Proof), float64(o.proofs)/total.Seconds(), ms(pct(lat, 0.5)), ms(pct(lat, 0.99)), ms(pct(lat, 1)))
 
 	if o.verifyRange {
 		t0 = time.Now()
@@ -383,8 +401,10 @@ func atSize(ctx context.Context, o options, dir string, size int64, stdout io.Wr
 			}
 		}
 		t0 = time.Now()
+		cpu0 := cpuTime()
 		rep, err := l.Verify(ctx, nil)
 		d := time.Since(t0)
+		cpu := cpuTime() - cpu0
 		if o.cpuprofile != "" {
 			pprof.StopCPUProfile()
 		}
@@ -396,20 +416,22 @@ func atSize(ctx context.Context, o options, dir string, size int64, stdout io.Wr
 		if rep.Leaves != size {
 			return fmt.Errorf("verify saw %d leaves, want %d", rep.Leaves, size)
 		}
-		fmt.Fprintf(stdout, "Log.Verify: %.1f s for %d leaves = %.1f s per million (%.0f leaves/s); %.0f MB allocated\n",
-			d.Seconds(), size, d.Seconds()/float64(size)*1e6, float64(size)/d.Seconds(), float64(ms1.TotalAlloc-ms0.TotalAlloc)/1e6)
+		fmt.Fprintf(stdout, "Log.Verify: %.1f s for %d entries = %.1f s per million (%.0f entries/s); %.0f MB allocated; %d rows compared\n",
+			d.Seconds(), size, d.Seconds()/float64(size)*1e6, float64(size)/d.Seconds(), float64(ms1.TotalAlloc-ms0.TotalAlloc)/1e6, rep.Rows)
+		fmt.Fprintf(stdout, "Log.Verify CPU (process user+system, GC included): %.1f s = %.1f µs per entry (%.0f entries per CPU-second); load average now %s\n",
+			cpu.Seconds(), float64(cpu.Microseconds())/float64(size), float64(size)/cpu.Seconds(), loadAverage())
 	}
 	fmt.Fprintln(stdout)
 	return nil
 }
 
-// verifyByRange does what Log.Verify does to the leaves and the stored
-// hashes (recompute every stored hash from the leaves, compare with the
-// stored ones, decode every leaf strictly, compare the root), but reads the
-// stored hashes of each chunk with one range query rather than an IN list of
-// their indexes. It is a measurement of what that change would save, not
-// the product's verification: it skips the checkpoints' signatures, the
-// checkpoint file and the replay against the messages.
+// verifyByRange does what Log.Verify does to the commitments and the stored
+// hashes (recompute every stored hash from the commitments, compare with the
+// stored ones, compare the root), but reads the stored hashes of each chunk
+// with one range query rather than IN lists of their indexes. It is a
+// measurement of the tree check alone, not the product's verification: it
+// neither opens nor decodes the sealed entries, and skips the checkpoints'
+// signatures, the checkpoint file, the replay and the row digests.
 func verifyByRange(ctx context.Context, path string, size int64, root tlog.Hash) error {
 	q := url.Values{}
 	for _, p := range []string{"busy_timeout(10000)", "query_only(1)"} {
@@ -436,7 +458,7 @@ func verifyByRange(ctx context.Context, path string, size int64, root tlog.Hash)
 	const chunk = 10_000
 	for start := int64(0); start < size; start += chunk {
 		end := min(start+chunk, size)
-		rows, err := tx.QueryContext(ctx, `SELECT idx, data FROM log_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx`, start, end)
+		rows, err := tx.QueryContext(ctx, `SELECT leaf, commitment FROM log_entries WHERE leaf >= $1 AND leaf < $2 ORDER BY leaf`, start, end)
 		if err != nil {
 			return err
 		}
@@ -458,13 +480,6 @@ func verifyByRange(ctx context.Context, path string, size int64, root tlog.Hash)
 				return err
 			}
 			mem = append(mem, hs...)
-			var rec dissent.LeafRecord
-			dec := json.NewDecoder(bytes.NewReader(data))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&rec); err != nil || rec.Index != n {
-				rows.Close()
-				return fmt.Errorf("leaf %d: bad record", n)
-			}
 			n++
 		}
 		rows.Close()
@@ -520,86 +535,25 @@ func rootOf(signed []byte) (tlog.Hash, error) {
 	return tlog.ParseHash(lines[2])
 }
 
-// bulkBuild writes leaves 0..n-1 and their stored hashes straight into the
-// tables internal/store keeps them in.
-func bulkBuild(ctx context.Context, path string, n int64) error {
-	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(OFF)", "cache_size(-262144)"} {
-		q.Add("_pragma", p)
-	}
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	hashes := make([]tlog.Hash, 0, tlog.StoredHashCount(n))
-	r := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			out[i] = hashes[x]
-		}
-		return out, nil
-	})
-	at := time.Now().UTC()
-	const chunk = 200_000
-	for start := int64(0); start < n; start += chunk {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		insLeaf, err := tx.PrepareContext(ctx, `INSERT INTO log_leaves (idx, data) VALUES (?, ?)`)
-		if err != nil {
-			tx.Rollback()
-			return err
-		}
-		insHash, err := tx.PrepareContext(ctx, `INSERT INTO log_hashes (idx, hash) VALUES (?, ?)`)
-		if err != nil {
-			tx.Rollback()
-			return err
-		}
-		for i := start; i < min(start+chunk, n); i++ {
-			data := leafData(i, at)
-			hs, err := tlog.StoredHashes(i, data, r)
-			if err != nil {
-				tx.Rollback()
-				return err
-			}
-			base := int64(len(hashes))
-			hashes = append(hashes, hs...)
-			if _, err := insLeaf.ExecContext(ctx, i, data); err != nil {
-				tx.Rollback()
-				return err
-			}
-			for j := range hs {
-				if _, err := insHash.ExecContext(ctx, base+int64(j), hs[j][:]); err != nil {
-					tx.Rollback()
+// bulkBuild appends n events through the store, per events per Update: the
+// product's path (sealed entries, integrated by the writer at the end of
+// each batch).
+func bulkBuild(ctx context.Context, db *store.DB, n int64, per int) error {
+	for start := int64(0); start < n; start += int64(per) {
+		end := min(start+int64(per), n)
+		err := db.Update(ctx, func(tx dissent.Tx) error {
+			for i := start; i < end; i++ {
+				if err := tx.AppendEvent(ctx, event(int(i))); err != nil {
 					return err
 				}
 			}
-		}
-		if err := tx.Commit(); err != nil {
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 	}
-	_, err = db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
-	return err
-}
-
-// leafData is a leaf like a signature's (an actor commitment, a version and a
-// content hash) but without a message.
-func leafData(i int64, at time.Time) []byte {
-	h := sha256.Sum256([]byte(strconv.FormatInt(i, 10)))
-	rec := dissent.LeafRecord{V: 1, Index: i, At: at.Add(time.Duration(i) * time.Millisecond).Format(time.RFC3339Nano),
-		Kind: "bench.bulk", Role: "employee", ActorCommit: hex.EncodeToString(h[:]), Detail: "version 1 " + hex.EncodeToString(h[:])}
-	b, err := json.Marshal(rec)
-	if err != nil {
-		panic(err)
-	}
-	return b
+	return nil
 }
 
 func pct(sorted []time.Duration, q float64) time.Duration {
@@ -613,6 +567,15 @@ func pct(sorted []time.Duration, q float64) time.Duration {
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", ms64(d)) }
 
 func ms64(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+
+// cpuTime is the CPU time the process has used (user and system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 func loadAverage() string {
 	b, err := os.ReadFile("/proc/loadavg")

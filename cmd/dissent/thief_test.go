@@ -17,6 +17,12 @@ import (
 // personTables name a person in clear; they keep no time finer than a day.
 var personTables = []string{"people", "tokens", "sessions", "signin_links", "passkeys", "webauthn_handles"}
 
+// exactInstants are the instants kept exact on purpose (SECURITY.md, "The
+// supervisor and the database thief"): when a session expires (its row names
+// no one: the person is sealed under a key derived from the cookie) and when
+// a sign-in link, which an administrator issues, stops working.
+var exactInstants = map[string]bool{"sessions.expiry": true, "signin_links.expires": true}
+
 // participationTables record who takes part in a message; they keep no
 // clear person id, and a person's pseudonym differs from message to
 // message.
@@ -162,6 +168,9 @@ func TestDatabaseThiefJoin(t *testing.T) {
 			n := 0
 			d.each(table, func(row map[string]any) {
 				for col, v := range row {
+					if exactInstants[table+"."+col] {
+						continue
+					}
 					if at, ok := asTime(v); ok && !at.Equal(at.Truncate(24*time.Hour)) {
 						if n++; n <= 3 {
 							t.Errorf("%s.%s holds %s, finer than a day", table, col, at.Format(time.RFC3339Nano))
@@ -193,6 +202,13 @@ func TestDatabaseThiefJoin(t *testing.T) {
 		seen := map[string]map[string]bool{}
 		where := map[string][]string{}
 		for _, table := range participationTables {
+			if table == "notifications" {
+				// The office's and principals' notices share one pseudonym
+				// per person (they are not participants; SECURITY.md); the
+				// participants' are per message, and the other tables
+				// check those people.
+				continue
+			}
 			msgCol := "message_id"
 			if table == "messages" {
 				msgCol = "id"
@@ -273,15 +289,22 @@ func TestDatabaseThiefJoin(t *testing.T) {
 		}
 		signer := fmt.Sprint(int64(s.people["fatima@state.example"]))
 		sort.Slice(marks, func(i, j int) bool { return absDur(marks[i].at.Sub(signed)) < absDur(marks[j].at.Sub(signed)) })
-		for i, m := range marks {
+		// The people with a time within a second of the signature: the join
+		// names the signer if she is among fewer than five of them (the
+		// report's threshold). With days only, everyone active that day
+		// ties.
+		near := map[string]string{}
+		for _, m := range marks {
 			if absDur(m.at.Sub(signed)) > time.Second {
 				break
 			}
-			if fmt.Sprint(m.person) == signer {
-				t.Errorf("the join names the sealed signer: %s of person %s is %s from her signature (the %d. nearest time beside a person)",
-					m.where, signer, m.at.Sub(signed), i+1)
-				break
+			if _, ok := near[fmt.Sprint(m.person)]; !ok {
+				near[fmt.Sprint(m.person)] = m.where
 			}
+		}
+		if where, ok := near[signer]; ok && len(near) < 5 {
+			t.Errorf("the join names the sealed signer: %s of person %s is within a second of her signature, among %d people only",
+				where, signer, len(near))
 		}
 	})
 }
