@@ -221,6 +221,8 @@ type PersonDetail struct {
 	Supervisor Person // zero when none
 	Units      []UnitNode
 	Tokens     []TokenInfo
+	Links      []SignInLinkRecord
+	Requests   []CredentialRequest
 }
 
 // PersonDetail returns one person for an administrator.
@@ -259,6 +261,13 @@ func (s *Service) PersonDetail(ctx context.Context, a Actor, id PersonID) (Perso
 		for _, r := range recs {
 			d.Tokens = append(d.Tokens, r.info())
 		}
+		if err != nil {
+			return err
+		}
+		if d.Links, err = tx.SignInLinksOf(ctx, id); err != nil {
+			return err
+		}
+		d.Requests, err = tx.CredentialRequestsOf(ctx, id)
 		return err
 	})
 	return d, err
@@ -489,67 +498,4 @@ func (s *Service) AuditOverview(ctx context.Context, a Actor, before int64, limi
 		o.Checkpoint = string(cp)
 	}
 	return o, nil
-}
-
-// credentialGuard refuses an administrator (not the command line) a new
-// credential for a person who holds a content role and has a passkey: a
-// link or token for them would let the administrator sign in as them and
-// read the channel. First access (no passkey yet) stays possible; a lost
-// passkey of such a person is replaced with `dissent user invite` on the
-// server, by whoever holds the data directory.
-func (s *Service) credentialGuard(ctx context.Context, tx Tx, a Actor, p Person) error {
-	if a.ID == 0 {
-		return nil
-	}
-	content := false
-	for _, r := range p.Roles {
-		content = content || ContentRoles.Has(r)
-	}
-	if !content {
-		return nil
-	}
-	pks, err := tx.PasskeysOf(ctx, p.ID)
-	if err != nil {
-		return err
-	}
-	if len(pks) > 0 {
-		return &Error{Kind: KindForbidden, Code: "content_role_credential",
-			Message: p.Email + " reads the channel and already has a passkey; an administrator cannot issue them a sign-in link or token (it would let the administrator act as them). Use `dissent user invite` on the server."}
-	}
-	return nil
-}
-
-// IssueSignInLinkFor is IssueSignInLink by person id, for the
-// administrator's pages, with the credential guard.
-func (s *Service) IssueSignInLinkFor(ctx context.Context, a Actor, id PersonID) (Secret, error) {
-	p, err := s.guardedPerson(ctx, a, id)
-	if err != nil {
-		return Secret{}, err
-	}
-	return s.IssueSignInLink(ctx, a, p.Email)
-}
-
-// IssueTokenFor is IssueToken by person id, for the administrator's pages,
-// with the credential guard.
-func (s *Service) IssueTokenFor(ctx context.Context, a Actor, id PersonID) (Secret, error) {
-	p, err := s.guardedPerson(ctx, a, id)
-	if err != nil {
-		return Secret{}, err
-	}
-	return s.IssueToken(ctx, a, p.Email)
-}
-
-func (s *Service) guardedPerson(ctx context.Context, a Actor, id PersonID) (Person, error) {
-	if err := requireAdmin(a); err != nil {
-		return Person{}, err
-	}
-	var p Person
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		if p, err = tx.Person(ctx, id); err != nil {
-			return err
-		}
-		return s.credentialGuard(ctx, tx, a, p)
-	})
-	return p, err
 }

@@ -113,34 +113,3 @@ func TestSearchPeopleLimits(t *testing.T) {
 		t.Errorf("SearchPeople(OFFICER, 1) = %+v, %v; want one officer, a next page, total 12", pg, err)
 	}
 }
-
-// TestCredentialGuard: an administrator cannot issue a link or token to a
-// person who reads the channel and already has a passkey (it would let
-// them act as that person); first access and the command line still can.
-func TestCredentialGuard(t *testing.T) {
-	e := servicetest.New(t)
-	people, _ := e.Cast(t, 0)
-	ctx := context.Background()
-	admin := people["admin@state.example"].Actor
-	officer, drafter, reviewer := people["officer@state.example"].Actor, people["drafter@state.example"].Actor, people["reviewer@state.example"].Actor
-	for _, a := range []dissent.Actor{officer, drafter} {
-		if err := e.Svc.AddPasskey(ctx, a, dissent.Passkey{ID: []byte("pk-" + a.Email), Credential: []byte("{}")}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, err := e.Svc.IssueTokenFor(ctx, admin, officer.ID)
-	wantKind(t, "token for an officer with a passkey", err, dissent.KindForbidden)
-	_, err = e.Svc.IssueSignInLinkFor(ctx, admin, officer.ID)
-	wantKind(t, "link for an officer with a passkey", err, dissent.KindForbidden)
-	if _, err := e.Svc.IssueSignInLinkFor(ctx, dissent.System, officer.ID); err != nil {
-		t.Errorf("the command line's link for the officer: %v", err)
-	}
-	if _, err := e.Svc.IssueTokenFor(ctx, admin, drafter.ID); err != nil {
-		t.Errorf("token for an employee with a passkey: %v", err)
-	}
-	if _, err := e.Svc.IssueSignInLinkFor(ctx, admin, reviewer.ID); err != nil {
-		t.Errorf("first-access link for a reviewer without a passkey: %v", err)
-	}
-	_, err = e.Svc.IssueTokenFor(ctx, drafter, reviewer.ID)
-	wantKind(t, "a non-administrator issues a token", err, dissent.KindNotFound)
-}

@@ -151,13 +151,21 @@ func (s *Service) AuthenticateToken(ctx context.Context, token Secret, addr stri
 		rec, p, err = tx.TokenByHash(ctx, hash)
 		return err
 	})
-	if ErrorKind(err) == KindNotFound {
+	if ErrorKind(err) == KindNotFound || err == nil && !p.Active() {
 		return Actor{}, bad
 	}
 	if err != nil {
 		return Actor{}, err
 	}
 	now := s.now().UTC()
+	if !p.Activated {
+		// The first use of any credential makes the account "in use" (an
+		// administrator alone may then issue it no credential): written at
+		// once, once per person, a flag with no time.
+		if err := s.store.Update(ctx, func(tx Tx) error { return tx.MarkActivated(ctx, p.ID) }); err != nil {
+			return Actor{}, err
+		}
+	}
 	if rec.LastUsed.IsZero() || now.Sub(rec.LastUsed) >= TokenUseInterval || now.Before(rec.LastUsed) {
 		// A token's use is not an event (an entry naming the person a moment
 		// before their signature would tell who signed), and not a write
@@ -248,7 +256,10 @@ func (s *Service) CreateToken(ctx context.Context, a Actor, label string) (Token
 		if err := tx.CreateTokenRecord(ctx, rec); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, Event{At: rec.Created, ActorID: a.ID, Kind: "token.created", Detail: "token " + rec.ID})
+		if err := tx.AppendEvent(ctx, Event{At: rec.Created, ActorID: a.ID, Kind: "token.created", Detail: "token " + rec.ID}); err != nil {
+			return err
+		}
+		return s.noticeAccount(ctx, tx, a.ID, NoticeTokenCreated, Secret{})
 	})
 	if err != nil {
 		return TokenInfo{}, Secret{}, err
@@ -450,7 +461,7 @@ func (s *Service) SessionActor(ctx context.Context, id PersonID) (Actor, error) 
 		p, err = tx.Person(ctx, id)
 		return err
 	})
-	if ErrorKind(err) == KindNotFound {
+	if ErrorKind(err) == KindNotFound || err == nil && !p.Active() {
 		return Actor{}, errBadCredential("signed_out", "your session has ended; sign in again")
 	}
 	return Actor{p}, err
@@ -482,12 +493,21 @@ func (s *Service) RecordFailedSignIn(ctx context.Context, method, reason, addr s
 	})
 }
 
-// signedIn records a sign-in without its person or address: the log's
-// auditors see that someone signed in, by which method, and nobody can
-// place a participant's sign-in next to their act on a message. Who signed
-// in, and when, stays in the person's own sessions, not in the log.
+// signedIn refuses a deactivated person and records a sign-in without its
+// person or address: the log's auditors see that someone signed in, by
+// which method, and nobody can place a participant's sign-in next to their
+// act on a message. Who signed in, and when, stays in the person's own
+// sessions, not in the log. The person's account becomes "in use".
 func (s *Service) signedIn(ctx context.Context, tx Tx, p Person, method, addr string) error {
-	_, _ = p, addr
+	_ = addr
+	if !p.Active() {
+		return errDeactivated()
+	}
+	if !p.Activated {
+		if err := tx.MarkActivated(ctx, p.ID); err != nil {
+			return err
+		}
+	}
 	return tx.AppendEvent(ctx, Event{At: s.now().UTC(), Kind: "signin." + method})
 }
 
@@ -601,7 +621,10 @@ func (s *Service) AddPasskey(ctx context.Context, a Actor, p Passkey) error {
 		if err := tx.AddPasskey(ctx, p); err != nil {
 			return ifDuplicate(err, "passkey", "this passkey is already registered")
 		}
-		return tx.AppendEvent(ctx, Event{At: p.Created, ActorID: a.ID, Kind: "passkey.added", Detail: personDetail(a.ID)})
+		if err := tx.AppendEvent(ctx, Event{At: p.Created, ActorID: a.ID, Kind: "passkey.added", Detail: personDetail(a.ID)}); err != nil {
+			return err
+		}
+		return s.noticeAccount(ctx, tx, a.ID, NoticePasskeyAdded, Secret{})
 	})
 }
 

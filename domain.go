@@ -40,7 +40,12 @@ type Person struct {
 	SupervisorID PersonID // 0 when none
 	Roles        Roles
 	Created      time.Time
+	Activated    bool      // has signed in or used a token at least once
+	Deactivated  time.Time // the day the person was deactivated; zero while active
 }
+
+// Active reports whether the person may sign in and act.
+func (p Person) Active() bool { return p.Deactivated.IsZero() }
 
 // Role is one of the parts a person may play; a person may hold several.
 type Role string

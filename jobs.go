@@ -102,6 +102,11 @@ type OutboxMail struct {
 	MessageID MessageID
 	Attempts  int // failed attempts so far
 	Created   time.Time
+	// Account is set for a notice about the recipient's own account
+	// (AccountNoticeText), not about a message; Link is then the one-time
+	// sign-in link it carries, if any.
+	Account bool
+	Link    Secret
 }
 
 // AcquireLease takes or renews the lease name for holder for ttl, counted

@@ -23,7 +23,9 @@ const rewrapBatch = 100
 // old no longer wrap any data key, and appends a keys.rotated event. Only the
 // System actor (the command line, which holds the keyring) may call it. If
 // it fails midway, calling it again finishes the work.
-func (s *Service) RotateKeys(ctx context.Context, a Actor, active string, old []string) (KeyRotation, error) {
+//
+// progress, if given, is told how many data keys are rewrapped so far.
+func (s *Service) RotateKeys(ctx context.Context, a Actor, active string, old []string, progress ...func(done int)) (KeyRotation, error) {
 	if err := requireSystem(a, "rotate the keys"); err != nil {
 		return KeyRotation{}, err
 	}
@@ -50,6 +52,9 @@ func (s *Service) RotateKeys(ctx context.Context, a Actor, active string, old []
 			return r, err
 		}
 		r.Rewrapped += len(ids)
+		for _, p := range progress {
+			p(r.Rewrapped)
+		}
 		if len(ids) == 0 {
 			break
 		}

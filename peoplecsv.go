@@ -1,9 +1,12 @@
 package dissent
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -62,16 +65,16 @@ func ParsePeopleCSV(r io.Reader) ([]PersonInput, error) {
 // ParsePeopleCSVLines is ParsePeopleCSV that also returns the line each
 // person came from, so that a later error about people[i] can name it.
 func ParsePeopleCSVLines(r io.Reader) ([]PersonInput, []int, error) {
-	cr := csv.NewReader(r)
+	br := bufio.NewReaderSize(r, 64<<10)
+	first, _ := br.Peek(64 << 10)
+	if i := bytes.IndexByte(first, '\n'); i >= 0 {
+		first = first[:i]
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = sniffDelimiter(string(first))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	bad := func(es LineErrors) error {
-		msg := es.Error()
-		if len(es) >= MaxImportErrors {
-			msg = "more than " + strconv.Itoa(MaxImportErrors) + " problems; the first: " + msg
-		}
-		return &Error{Kind: KindInvalid, Code: "bad_csv", Field: "file", Message: msg, Err: es}
-	}
+	bad := func(es LineErrors) error { return errImport(es) }
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, nil, bad(LineErrors{{Line: 1, Message: "the file is empty; want a header " + strings.Join(PeopleCSVColumns, ",")}})
@@ -88,7 +91,8 @@ func ParsePeopleCSVLines(r io.Reader) ([]PersonInput, []int, error) {
 	}
 	for _, c := range PeopleCSVColumns {
 		if _, ok := col[c]; !ok {
-			return nil, nil, bad(LineErrors{{Line: 1, Field: c, Message: "header lacks the column \"" + c + "\" (want " + strings.Join(PeopleCSVColumns, ",") + ")"}})
+			return nil, nil, bad(LineErrors{{Line: 1, Field: c, Message: "header lacks the column \"" + c + "\" (want " + strings.Join(PeopleCSVColumns, ",") +
+				", separated by commas, semicolons or tabs; this header read as " + strconv.Itoa(len(header)) + " column(s) separated by " + delimiterName(cr.Comma) + ")"}})
 		}
 	}
 	var out []PersonInput
@@ -148,7 +152,7 @@ func ParsePeopleCSVLines(r io.Reader) ([]PersonInput, []int, error) {
 				ok = false
 			}
 		}
-		for _, part := range strings.Split(get("roles"), ";") {
+		for _, part := range strings.FieldsFunc(get("roles"), func(r rune) bool { return r == ';' || r == ',' || r == '|' }) {
 			if strings.TrimSpace(part) == "" {
 				continue
 			}
@@ -188,4 +192,34 @@ func csvLineError(err error, line int) LineError {
 		return LineError{Line: pe.Line, Message: pe.Err.Error()}
 	}
 	return LineError{Line: line, Message: "the file could not be read"}
+}
+
+// sniffDelimiter picks the delimiter of a header line: the one of comma,
+// semicolon and tab that splits it into the most of the known columns
+// (a spreadsheet saved in a European locale separates with semicolons).
+func sniffDelimiter(header string) rune {
+	best, most := ',', -1
+	for _, d := range []rune{',', ';', '\t'} {
+		n := 0
+		for _, f := range strings.Split(header, string(d)) {
+			f = strings.ToLower(strings.Trim(strings.TrimSpace(strings.TrimPrefix(f, "\ufeff")), `"`))
+			if slices.Contains(PeopleCSVColumns, f) {
+				n++
+			}
+		}
+		if n > most {
+			best, most = d, n
+		}
+	}
+	return best
+}
+
+func delimiterName(d rune) string {
+	switch d {
+	case ';':
+		return "semicolons"
+	case '\t':
+		return "tabs"
+	}
+	return "commas"
 }

@@ -22,6 +22,7 @@ type Service struct {
 	calendars CalendarFunc
 	audit     AuditLog
 	log       *slog.Logger
+	mail      bool // the deployment sends e-mail (account.go)
 
 	accredited     string // the highest accredited marking; "" for none (vocabulary.go)
 	maxAttachBytes int64  // per attachment (attachment.go)
@@ -49,12 +50,15 @@ type ServiceConfig struct {
 	// DefaultMaxAttachments.
 	MaxAttachmentBytes int64
 	MaxAttachments     int
+	// Mail says the deployment sends e-mail: sign-in links issued on the
+	// web then go to the person by e-mail, never to the administrator.
+	Mail bool
 }
 
 // NewService returns a Service.
 func NewService(c ServiceConfig) *Service {
 	s := &Service{store: c.Store, now: c.Now, calendars: c.Calendars, audit: c.AuditLog, log: c.Logger,
-		accredited: c.AccreditedLevel, maxAttachBytes: c.MaxAttachmentBytes, maxAttachments: c.MaxAttachments}
+		accredited: c.AccreditedLevel, maxAttachBytes: c.MaxAttachmentBytes, maxAttachments: c.MaxAttachments, mail: c.Mail}
 	if s.maxAttachBytes <= 0 {
 		s.maxAttachBytes = DefaultMaxAttachmentBytes
 	}
@@ -230,6 +234,11 @@ func (s *Service) AddPeople(ctx context.Context, actor Actor, in []PersonInput) 
 	if !actor.Roles.Has(RoleAdmin) {
 		return nil, errForbidden("only an administrator may add people")
 	}
+	for _, p := range in {
+		if p.WantToken && actor.ID != 0 {
+			return nil, errRefused("token_for_other", "an administrator may not issue API tokens for other people; they create their own on their account page")
+		}
+	}
 	now := s.now().UTC()
 	rows := make([]PersonInput, len(in))
 	for i, p := range in {
@@ -295,6 +304,9 @@ func (s *Service) AddPeople(ctx context.Context, actor Actor, in []PersonInput) 
 					return err
 				}
 				out[i].Token = tok
+				if err := s.noticeAccount(ctx, tx, id, NoticeTokenIssued, Secret{}); err != nil {
+					return err
+				}
 			}
 			if err := tx.AppendEvent(ctx, Event{At: now, ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "person.added", Detail: "person " + strconv.Itoa(int(id)) + " roles " + Roles(p.Roles).String()}); err != nil {
 				return err
@@ -340,10 +352,12 @@ func (s *Service) AddPeople(ctx context.Context, actor Actor, in []PersonInput) 
 	return out, nil
 }
 
-// IssueToken creates a new bearer token for a person.
+// IssueToken creates a new bearer token for a person. Only the command line
+// on the server (System) may: no administrator issues a token for another
+// person. The person is told.
 func (s *Service) IssueToken(ctx context.Context, actor Actor, email string) (Secret, error) {
-	if !actor.Roles.Has(RoleAdmin) {
-		return Secret{}, errForbidden("only an administrator may issue tokens for others")
+	if !actor.Roles.Has(RoleAdmin) || actor.ID != 0 {
+		return Secret{}, errRefused("token_for_other", "an administrator may not issue API tokens for other people; they create their own on their account page")
 	}
 	email, err := NormalizeEmail("email", email)
 	if err != nil {
@@ -355,11 +369,17 @@ func (s *Service) IssueToken(ctx context.Context, actor Actor, email string) (Se
 		if err != nil {
 			return errInvalid("email", "unknown_person", "no person %q in the directory", email)
 		}
+		if !p.Active() {
+			return errRefused("deactivated", p.Email+" is deactivated; reactivate them first")
+		}
 		now := s.now().UTC()
 		if err := tx.CreateToken(ctx, p.ID, TokenHash(tok), now); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, Event{At: now, ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "token.issued", Detail: "person " + strconv.Itoa(int(p.ID))})
+		if err := tx.AppendEvent(ctx, Event{At: now, ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "token.issued", Detail: "person " + strconv.Itoa(int(p.ID))}); err != nil {
+			return err
+		}
+		return s.noticeAccount(ctx, tx, p.ID, NoticeTokenIssued, Secret{})
 	})
 	return tok, err
 }
@@ -367,29 +387,15 @@ func (s *Service) IssueToken(ctx context.Context, actor Actor, email string) (Se
 // SignInLinkTTL is how long a one-time sign-in link stays valid.
 const SignInLinkTTL = 24 * time.Hour
 
-// IssueSignInLink creates a one-time sign-in secret for a person; only its
-// hash is stored.
+// IssueSignInLink is IssueSignInLinkFor by e-mail (the command line). The
+// secret is returned only when it may be shown to the issuer.
 func (s *Service) IssueSignInLink(ctx context.Context, actor Actor, email string) (Secret, error) {
-	if !actor.Roles.Has(RoleAdmin) {
-		return Secret{}, errForbidden("only an administrator may issue sign-in links")
-	}
-	email, err := NormalizeEmail("email", email)
+	p, err := s.personForAdmin(ctx, actor, email)
 	if err != nil {
 		return Secret{}, err
 	}
-	sec := newToken("dsl_")
-	err = s.store.Update(ctx, func(tx Tx) error {
-		p, err := tx.PersonByEmail(ctx, email)
-		if err != nil {
-			return errInvalid("email", "unknown_person", "no person %q in the directory", email)
-		}
-		now := s.now().UTC()
-		if err := tx.CreateSignInLink(ctx, p.ID, TokenHash(sec), now.Add(SignInLinkTTL)); err != nil {
-			return err
-		}
-		return tx.AppendEvent(ctx, Event{At: now, ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "signin_link.issued", Detail: "person " + strconv.Itoa(int(p.ID))})
-	})
-	return sec, err
+	li, err := s.IssueSignInLinkFor(ctx, actor, p.ID)
+	return li.Secret, err
 }
 
 // RedeemSignInLink spends a one-time sign-in secret and returns a fresh
@@ -412,6 +418,12 @@ func (s *Service) RedeemSignInLink(ctx context.Context, secret Secret) (Actor, S
 			return err
 		}
 		if p, err = tx.Person(ctx, id); err != nil {
+			return err
+		}
+		if !p.Active() {
+			return bad
+		}
+		if err := tx.MarkActivated(ctx, id); err != nil {
 			return err
 		}
 		if err := tx.CreateToken(ctx, id, TokenHash(tok), now); err != nil {

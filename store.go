@@ -23,6 +23,7 @@ type Store interface {
 // returns an *Error of KindNotFound for a missing object, never (zero, nil).
 type Tx interface {
 	AuthTx
+	AccountTx   // account.go: activation, deactivation, links, requests, account notices
 	JobTx       // jobs.go: leases, notifications, the e-mail outbox, the sweeper's reads
 	DirectoryTx // directory.go: the administrator's and auditor's pages
 	InboxTx

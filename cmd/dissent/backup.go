@@ -66,6 +66,7 @@ row count of every table and the audit log's size and root at the snapshot.`,
 	c.Flags().StringVar(&out, "out", "", "archive file to write (must not exist)")
 	c.Flags().StringArrayVar(&recipients, "recipient", nil, "age recipient to encrypt to (age1…, age1pq1…, a plugin's age1NAME1…, or an ssh-ed25519/ssh-rsa public key); repeatable")
 	c.Flags().StringVar(&recipientsFile, "recipients-file", "", "file of age recipients (any type --recipient takes), one a line")
+	quietFlag(c, &e.quiet)
 	return c
 }
 
@@ -171,7 +172,7 @@ func runBackup(ctx context.Context, e *env, cfg config.Config, out string, rcpts
 	if err != nil {
 		return err
 	}
-	if bar := newBar(e.stderr, "backing up rows"); bar != nil {
+	if bar := newProgress(e.stderr, e.quiet, "backing up rows", -1); bar != nil {
 		w.Progress = func(n int64) { _ = bar.Set64(n) }
 		defer bar.Finish()
 	}

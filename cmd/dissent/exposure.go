@@ -36,7 +36,7 @@ func exposureCmd(e *env) *cobra.Command {
 					return err
 				}
 			}
-			bar := newBar(e.stderr, "matching")
+			bar := newProgress(e.stderr, e.quiet, "matching", -1)
 			if bar != nil {
 				bar.ChangeMax(len(arts))
 			}

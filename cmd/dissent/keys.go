@@ -26,11 +26,23 @@ func keysCmd(e *env) *cobra.Command {
 			return withDeployment(cmd.Context(), e, &f, func(d *deployment) error {
 				ring := d.sealer.Keyring()
 				old := ring.KEKs()
+				var stale int
+				for _, k := range old {
+					if err := d.db.View(cmd.Context(), func(tx dissent.Tx) error {
+						n, err := tx.CountKeysUnder(cmd.Context(), k)
+						stale += n
+						return err
+					}); err != nil {
+						return err
+					}
+				}
 				id, err := ring.Rotate()
 				if err != nil {
 					return err
 				}
-				r, err := d.svc.RotateKeys(cmd.Context(), dissent.System, id, old)
+				bar := newProgress(e.stderr, e.quiet, "rewrapping data keys", int64(stale))
+				r, err := d.svc.RotateKeys(cmd.Context(), dissent.System, id, old, func(done int) { progressTo(bar, int64(done), int64(max(stale, done))) })
+				finish(bar)
 				if err != nil {
 					return fmt.Errorf("rewrap (the new key %s is active; run keys rotate again to finish): %w", id, err)
 				}
@@ -45,6 +57,7 @@ func keysCmd(e *env) *cobra.Command {
 		},
 	}
 	f.add(rotate)
+	quietFlag(rotate, &e.quiet)
 	c.AddCommand(rotate)
 	return c
 }

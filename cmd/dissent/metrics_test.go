@@ -3,7 +3,8 @@ package main
 import (
 	"context"
 	"io"
-	"path/filepath"
+	"net"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,9 +16,27 @@ import (
 // names a path's values; a bad SMTP URL stops serve with an error that does
 // not repeat its password.
 func TestServeMetrics(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "data")
-	srv := startServe(t, nil, "--data", data, "--sweep-interval", "20ms")
+	data := initData(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	maddr := ln.Addr().String()
+	ln.Close()
+	srv := startServe(t, nil, "--data", data, "--sweep-interval", "20ms", "--metrics-addr", maddr)
+	if code, _, _ := srv.get("/metrics"); code != 404 {
+		t.Errorf("/metrics on the service's address without a token: %d; want 404", code)
+	}
 	get := func(path string) (int, string) {
+		if path == "/metrics" {
+			resp, err := http.Get("http://" + maddr + path)
+			if err != nil {
+				return 0, err.Error()
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
 		code, _, body := srv.get(path)
 		return code, body
 	}
@@ -54,7 +73,7 @@ func TestServeMetrics(t *testing.T) {
 		t.Errorf("no warning about the missing SMTP server in the log")
 	}
 
-	err := run(context.Background(), []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--smtp", "smtp://u:hunter2@mail.example:99999"},
+	err = run(context.Background(), []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--smtp", "smtp://u:hunter2@mail.example:99999"},
 		strings.NewReader(""), io.Discard, io.Discard, func(string) string { return "" })
 	if err == nil || !strings.Contains(err.Error(), "port") || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("serve with a bad SMTP URL: %v; want an error about the port, without the password", err)

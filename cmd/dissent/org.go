@@ -10,7 +10,7 @@ import (
 
 func orgCmd(e *env) *cobra.Command {
 	c := &cobra.Command{Use: "org", Short: "Manage organizations and their calendars"}
-	c.AddCommand(orgAddCmd(e), orgClosureCmd(e))
+	c.AddCommand(orgAddCmd(e), orgClosureCmd(e), orgListCmd(e))
 	return c
 }
 
@@ -94,6 +94,6 @@ func unitCmd(e *env) *cobra.Command {
 	for _, n := range []string{"id", "org", "name"} {
 		_ = add.MarkFlagRequired(n)
 	}
-	c.AddCommand(add)
+	c.AddCommand(add, unitListCmd(e))
 	return c
 }

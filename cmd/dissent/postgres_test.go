@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,12 @@ func TestPostgresCommands(t *testing.T) {
 	}
 	if out, err := dissent("org", "add", "--id", "state", "--name", "State"); err == nil || !strings.Contains(out, "no deployment") {
 		t.Errorf("org add before init: %v, %q; want no deployment", err, out)
+	}
+	if out, err := dissent("serve", "--addr", "127.0.0.1:0"); !errors.Is(err, errNotInitialized) {
+		t.Errorf("serve --db on a database never set up: %v, %q; want it refused, naming init", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(data, lockFile)); err == nil {
+		t.Error("serve on PostgreSQL took the SQLite data directory's lock")
 	}
 	out, err := dissent("init")
 	if err != nil || !strings.Contains(out, "/signin/link/dsl_") {

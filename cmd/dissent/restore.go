@@ -65,6 +65,7 @@ check fails, it removes what it wrote.`,
 	c.Flags().StringVar(&logKey, "log-key", "", "the audit log's public key you published, or a file holding it (DATA/log/key.pub): refuse an archive of another log")
 	c.Flags().StringVar(&in, "in", "", "archive to restore")
 	c.Flags().StringVar(&identity, "identity", "", "identity file that decrypts the archive: age (AGE-SECRET-KEY-…), a plugin's (AGE-PLUGIN-…) or an ssh private key")
+	quietFlag(c, &e.quiet)
 	return c
 }
 
@@ -118,7 +119,7 @@ func verifyArchive(e *env, in string, ids []age.Identity) (*backup.Manifest, err
 	defer fh.Close()
 	var r io.Reader = fh
 	if fi, err := fh.Stat(); err == nil {
-		if bar := newBar(e.stderr, "checking the archive"); bar != nil {
+		if bar := newProgress(e.stderr, e.quiet, "checking the archive", -1); bar != nil {
 			bar.ChangeMax64(fi.Size())
 			r = io.TeeReader(fh, bar)
 			defer bar.Finish()
@@ -235,10 +236,7 @@ func runRestore(ctx context.Context, e *env, cfg config.Config, in string, ids [
 	if db, err = openStore(ctx, cfg, sealer); err != nil {
 		return err
 	}
-	bar := newBar(e.stderr, "loading rows")
-	if bar != nil {
-		bar.ChangeMax64(m.Rows())
-	}
+	bar := newProgress(e.stderr, e.quiet, "loading rows", m.Rows())
 	var dump store.DumpReader = rd
 	if bar != nil {
 		dump = progressReader{rd, bar}
@@ -265,7 +263,7 @@ func runRestore(ctx context.Context, e *env, cfg config.Config, in string, ids [
 		return err
 	}
 	var progress auditlog.Progress
-	if vbar := newBar(e.stderr, "verifying the log"); vbar != nil {
+	if vbar := newProgress(e.stderr, e.quiet, "verifying the log", -1); vbar != nil {
 		progress = func(done, total int64) { vbar.ChangeMax64(total); _ = vbar.Set64(done) }
 		defer vbar.Finish()
 	}

@@ -32,6 +32,8 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	clock          func() time.Time // overrides the service's clock (serve --demo); nil: real time or DISSENT_NOW
+	quiet          bool             // --quiet: no progress bars (progress.go)
+	sendsMail      bool             // serve has an SMTP server: the Service e-mails sign-in links
 }
 
 // run parses args and runs one subcommand.
@@ -42,7 +44,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Short:         "Dissent: a confidential dissent channel with deadlines",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 	}
+	root.SetVersionTemplate("dissent {{.Version}}\n")
+	root.SetFlagErrorFunc(suggestFlag)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -62,12 +67,15 @@ func hintFor(err error) string {
 		return "the data directory is already set up; run `dissent serve --data DIR`"
 	}
 	if errors.Is(err, errNotInitialized) {
-		return "run `dissent init --data DIR` first, or `dissent serve` which sets up ./dissent-data"
+		return "run `dissent init --data DIR` to make a new deployment there, after checking the path for a typo (only a plain `dissent serve` sets up ./dissent-data by itself)"
 	}
 	return ""
 }
 
 var errNotInitialized = errors.New("no deployment in the data directory")
+
+// errLocked is a second `serve` on one SQLite data directory.
+var errLocked = errors.New("the data directory is in use")
 
 // storeFlags are the flags of every command that opens the store.
 type storeFlags struct {
@@ -148,7 +156,7 @@ func open(ctx context.Context, e *env, cfg config.Config, create bool, log *slog
 		db.Close()
 		return nil, err
 	}
-	svc := dissent.NewService(dissent.ServiceConfig{Store: db, Now: clock, Calendars: calendars, AuditLog: alog, Logger: log})
+	svc := dissent.NewService(dissent.ServiceConfig{Store: db, Now: clock, Calendars: calendars, AuditLog: alog, Logger: log, Mail: e.sendsMail})
 	return &deployment{cfg: cfg, db: db, svc: svc, log: alog, sealer: sealer, clock: clock}, nil
 }
 

@@ -15,12 +15,17 @@ import (
 
 	"github.com/dissent-channel/dissent"
 	"github.com/dissent-channel/dissent/internal/auditlog"
+	"github.com/dissent-channel/dissent/internal/config"
 	"github.com/dissent-channel/dissent/internal/web"
 )
 
+// lockFile is the file in the data directory that `serve` holds an
+// exclusive lock on while it runs on SQLite (lock_unix.go).
+const lockFile = "serve.lock"
+
 func serveCmd(e *env) *cobra.Command {
 	var f storeFlags
-	var addr, publicURL string
+	var addr, publicURL, metricsAddr string
 	var sf securityFlags
 	var bf backgroundFlags
 	var demo bool
@@ -53,10 +58,33 @@ func serveCmd(e *env) *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
+			if metricsAddr != "" {
+				if _, _, err := net.SplitHostPort(metricsAddr); err != nil {
+					return fmt.Errorf("--metrics-addr: want HOST:PORT, such as 127.0.0.1:9090: %w", err)
+				}
+			}
 			ctx := cmd.Context()
-			if ok, err := initialized(ctx, cfg); err != nil {
+			ok, err := initialized(ctx, cfg)
+			if err != nil {
 				return err
-			} else if !ok && demo {
+			}
+			// Only the documented default (./dissent-data, SQLite) is set
+			// up by serve on first run; a --data or --db that holds no
+			// deployment is more likely a typo than a wish for a new one.
+			if !ok && !demo && (f.db != "" || filepath.Clean(f.data) != filepath.Clean(config.DefaultDataDir)) {
+				return errNotInitializedIn(cfg)
+			}
+			if cfg.Backend() != config.BackendPostgres {
+				if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+					return fmt.Errorf("create data directory: %w", err)
+				}
+				unlock, err := lockDataDir(cfg.DataDir)
+				if err != nil {
+					return err
+				}
+				defer unlock()
+			}
+			if !ok && demo {
 				if err := setUpDemo(ctx, e, cfg, demoClk); err != nil {
 					return err
 				}
@@ -69,6 +97,21 @@ func serveCmd(e *env) *cobra.Command {
 					return err
 				}
 			}
+			tlsConf, err := sf.tlsConfig()
+			if err != nil {
+				return err
+			}
+			base := cfg.BaseURL()
+			if publicURL == "" {
+				base = httpsBase(base, tlsConf != nil)
+			}
+			mailCfg, err := bf.mailConfig(e, base)
+			if err != nil {
+				return err
+			}
+			// With e-mail, sign-in links issued on the web go to their person
+			// by e-mail, never to the administrator (account.go).
+			e.sendsMail = mailCfg != nil
 			log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 			d, err := open(ctx, e, cfg, false, log)
 			if err != nil {
@@ -83,19 +126,7 @@ func serveCmd(e *env) *cobra.Command {
 				warn = "DISSENT_NOW is set: the clock started at " + cfg.Now.Format(time.RFC3339)
 				log.Warn("DISSENT_NOW is set: the clock is not real time", "dissent_now", cfg.Now.Format(time.RFC3339))
 			}
-			tlsConf, err := sf.tlsConfig()
-			if err != nil {
-				return err
-			}
-			base := cfg.BaseURL()
-			if publicURL == "" {
-				base = httpsBase(base, tlsConf != nil)
-			}
 			authOpts, err := sf.authOptions(e, base)
-			if err != nil {
-				return err
-			}
-			mailCfg, err := bf.mailConfig(e, base)
 			if err != nil {
 				return err
 			}
@@ -133,8 +164,16 @@ func serveCmd(e *env) *cobra.Command {
 			if mailCfg == nil {
 				log.Warn("no SMTP server configured (--smtp or DISSENT_SMTP_URL): notifications are shown in the web UI only")
 			}
+			if metricsAddr != "" {
+				stop, err := serveMetrics(ctx, e, metricsAddr, met, log)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			srv := web.New(d.svc, web.Options{
 				Metrics:      met,
+				MetricsToken: dissent.NewSecret(e.getenv("DISSENT_METRICS_TOKEN")),
 				Auth:         authOpts,
 				Logger:       log,
 				ClockWarning: warn,
@@ -153,6 +192,7 @@ func serveCmd(e *env) *cobra.Command {
 	mf.add(c)
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "HOST:PORT to listen on")
 	c.Flags().StringVar(&publicURL, "public-url", "", "URL people reach the service at (default from --addr)")
+	c.Flags().StringVar(&metricsAddr, "metrics-addr", "", "HOST:PORT to serve /metrics on, apart from the service (e.g. 127.0.0.1:9090); otherwise /metrics answers only the bearer token in $DISSENT_METRICS_TOKEN")
 	c.Flags().BoolVar(&demo, "demo", false, "serve a throwaway demo deployment (in a temporary directory unless --data is given) with people in every role, sample messages and one-click sign-ins at /demo")
 	sf.add(c)
 	bf.add(c)
@@ -283,4 +323,25 @@ func publishEvery(ctx context.Context, l *auditlog.Log, every time.Duration, log
 			}
 		}
 	}
+}
+
+// serveMetrics serves GET /metrics alone on addr, for a scraper on a
+// private network; stop shuts it down.
+func serveMetrics(ctx context.Context, e *env, addr string, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	fmt.Fprintf(e.stdout, "Metrics are served on http://%s/metrics.\n", ln.Addr())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(ln) }()
+	return func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		<-done
+	}, nil
 }

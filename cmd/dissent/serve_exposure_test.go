@@ -24,6 +24,7 @@ func TestServeArticlesDir(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	initData(t, data)
 	srv := startServe(t, nil, "--data", data, "--articles-dir", articles, "--exposure-interval", "1s")
 	count := func() int {
 		db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "dissent.db")+"?mode=ro")

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,20 @@ type served struct {
 
 // startServe runs `dissent serve --addr ADDR args...` with the environment
 // env and waits until /readyz answers. The test's cleanup stops it.
+// initData runs `dissent init` on dir (a fresh one when dir is not given)
+// and returns it.
+func initData(t *testing.T, dir ...string) string {
+	t.Helper()
+	data := filepath.Join(t.TempDir(), "data")
+	if len(dir) > 0 {
+		data = dir[0]
+	}
+	if err := run(context.Background(), []string{"init", "--data", data}, strings.NewReader(""), io.Discard, io.Discard, func(string) string { return "" }); err != nil {
+		t.Fatalf("init %s: %v", data, err)
+	}
+	return data
+}
+
 func startServe(t *testing.T, env map[string]string, args ...string) *served {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -5,9 +5,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/dissent-channel/dissent/internal/auditlog"
 )
@@ -37,7 +35,7 @@ extends that checkpoint: a data directory rolled back to an older copy is caught
 			}
 			return withDeployment(cmd.Context(), e, &f, func(d *deployment) error {
 				var progress auditlog.Progress
-				if bar := newBar(e.stderr, "verifying the log"); bar != nil {
+				if bar := newProgress(e.stderr, e.quiet, "verifying the log", -1); bar != nil {
 					progress = func(done, total int64) { bar.ChangeMax64(total); _ = bar.Set64(done) }
 					defer bar.Finish()
 				}
@@ -58,19 +56,11 @@ extends that checkpoint: a data directory rolled back to an older copy is caught
 		},
 	}
 	f.add(c)
+	quietFlag(c, &e.quiet)
 	c.Flags().StringArrayVar(&against, "against", nil, "a checkpoint saved earlier (e.g. by a witness) that the log must extend; may be repeated")
 	return c
 }
 
-// newBar returns a progress bar when w is a terminal, else nil.
-func newBar(w io.Writer, what string) *progressbar.ProgressBar {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil
-	}
-	return progressbar.NewOptions64(-1, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
-}
 
 func receiptCmd(e *env) *cobra.Command {
 	c := &cobra.Command{Use: "receipt", Short: "Work with signed receipts"}

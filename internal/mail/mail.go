@@ -22,6 +22,7 @@ package mail
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -274,7 +275,9 @@ func safeReason(err error) string {
 
 func (s *Sender) message(m dissent.OutboxMail) (*gomail.Msg, error) {
 	subject, body := Compose(m, s.cfg.BaseURL)
-	msg := gomail.NewMsg()
+	// No User-Agent (it names the library and its version), and a
+	// Message-ID under the public URL's host, never the machine's name.
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	if err := msg.From(s.cfg.From); err != nil {
 		return nil, fmt.Errorf("sender address: %w", err)
 	}
@@ -282,7 +285,7 @@ func (s *Sender) message(m dissent.OutboxMail) (*gomail.Msg, error) {
 		return nil, fmt.Errorf("recipient of e-mail %d: %w", m.ID, err)
 	}
 	msg.Subject(subject)
-	msg.SetMessageID()
+	msg.SetMessageIDWithValue(rand.Text() + "@" + messageIDHost(s.cfg.BaseURL))
 	msg.SetDate()
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 	msg.SetBodyString(gomail.TypeTextPlain, body)
@@ -301,6 +304,9 @@ const Subject = "Dissent: something needs your attention"
 // no message id, no title, name or act.
 func Compose(m dissent.OutboxMail, baseURL string) (subject, body string) {
 	base := strings.TrimRight(baseURL, "/")
+	if m.Account {
+		return composeAccount(m, base)
+	}
 	var b strings.Builder
 	b.WriteString("Hello,\n\n")
 	b.WriteString("Something in Dissent needs your attention.\n\n")
@@ -309,4 +315,34 @@ func Compose(m dissent.OutboxMail, baseURL string) (subject, body string) {
 	b.WriteString("\n\nThis e-mail never says more than this. You can turn these e-mails off\n")
 	b.WriteString("on the same page.\n\n-- \nDissent\n")
 	return Subject, b.String()
+}
+
+// composeAccount is the e-mail of a notice about the recipient's own
+// account: a credential issued for them, or their one-time sign-in link.
+// Such notices cannot be turned off.
+func composeAccount(m dissent.OutboxMail, base string) (subject, body string) {
+	var b strings.Builder
+	b.WriteString("Hello,\n\n")
+	b.WriteString(dissent.AccountNoticeText(m.Kind))
+	if l := m.Link.Reveal(); l != "" {
+		b.WriteString("\n\nSign in here, then add a passkey:\n")
+		b.WriteString(base + "/signin/link/" + l)
+		b.WriteString("\n\nDo not forward this e-mail: whoever holds the link can sign in as you.\n")
+	} else {
+		b.WriteString("\n\nSee your account here (you may be asked to sign in):\n")
+		b.WriteString(base + "/account")
+		b.WriteString("\n\nIf you did not expect this, tell your administrator and the channel office.\n")
+	}
+	b.WriteString("\n-- \nDissent\n")
+	return Subject, b.String()
+}
+
+// messageIDHost is the domain of Message-IDs: the public URL's host
+// without a port, or "dissent.invalid" when it has none.
+func messageIDHost(base string) string {
+	u, err := url.Parse(base)
+	if err != nil || u.Hostname() == "" {
+		return "dissent.invalid"
+	}
+	return u.Hostname()
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"flag"
+	"io"
+	"mime/quotedprintable"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -265,5 +268,80 @@ func TestRealMTA(t *testing.T) {
 	}
 	if all, encrypted := mta.Received(); all != 50 || encrypted != 50 {
 		t.Errorf("exim accepted %d messages, %d over STARTTLS; want 50, 50\n%s", all, encrypted, mta.Log())
+	}
+}
+
+func TestHeaders(t *testing.T) {
+	e, _ := invite(t)
+	srv := mailtest.New(t)
+	if _, _, err := sender(t, e, srv, "h").Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.Messages()
+	if len(msgs) == 0 {
+		t.Fatal("nothing delivered")
+	}
+	host, _ := os.Hostname()
+	for _, m := range msgs {
+		head, _, _ := strings.Cut(string(m.Data), "\r\n\r\n")
+		for _, bad := range []string{"User-Agent:", "X-Mailer:", "go-mail"} {
+			if strings.Contains(head, bad) {
+				t.Errorf("headers contain %q:\n%s", bad, head)
+			}
+		}
+		if !regexp.MustCompile(`(?m)^Message-ID: <[^@>]+@dissent\.example>\r?$`).MatchString(head) {
+			t.Errorf("Message-ID not under the public host:\n%s", head)
+		}
+		if host != "" && strings.Contains(head, "@"+host+">") {
+			t.Errorf("headers name the machine %q:\n%s", host, head)
+		}
+	}
+}
+
+func TestAccountMail(t *testing.T) {
+	e := servicetest.New(t)
+	p, _ := e.Cast(t, 0)
+	svc := dissent.NewService(dissent.ServiceConfig{Store: e.DB, Now: e.Clock.Now, Mail: true})
+	ctx := context.Background()
+	np, err := svc.AddPeople(ctx, dissent.System, []dissent.PersonInput{{Email: "new@state.example", Name: "New", OrgID: "state", Roles: []dissent.Role{dissent.RoleEmployee}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	li, err := svc.IssueSignInLinkFor(ctx, p["admin@state.example"].Actor, np[0].ID)
+	if err != nil || !li.Mailed {
+		t.Fatalf("IssueSignInLinkFor = %+v, %v", li, err)
+	}
+	if _, _, err := svc.CreateToken(ctx, p["drafter@state.example"].Actor, "laptop"); err != nil {
+		t.Fatal(err)
+	}
+	srv := mailtest.New(t)
+	s, err := mail.New(svc, mail.Config{URL: srv.URL(), From: "dissent@state.example", BaseURL: "https://dissent.example",
+		TLS: &tls.Config{RootCAs: srv.Roots, MinVersion: tls.VersionTLS12}}, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Now = e.Clock.Now
+	if sent, failed, err := s.Flush(ctx); sent != 2 || failed != 0 || err != nil {
+		t.Fatalf("Flush = %d sent, %d failed, %v; want 2 sent", sent, failed, err)
+	}
+	var link, notice string
+	for _, m := range srv.Messages() {
+		body, _ := io.ReadAll(quotedprintable.NewReader(strings.NewReader(string(m.Data))))
+		switch strings.Join(m.To, ",") {
+		case "new@state.example":
+			link = string(body)
+		case "drafter@state.example":
+			notice = string(body)
+		}
+	}
+	sec := regexp.MustCompile(`https://dissent\.example/signin/link/(dsl_[A-Za-z0-9_-]{43})`).FindStringSubmatch(link)
+	if sec == nil {
+		t.Fatalf("the new person's e-mail carries no sign-in link:\n%s", link)
+	}
+	if !strings.Contains(notice, "An API token was created on your Dissent account.") || !strings.Contains(notice, "https://dissent.example/account") {
+		t.Errorf("the drafter's credential notice:\n%s", notice)
+	}
+	if _, err := svc.SignInWithLink(ctx, dissent.NewSecret(sec[1]), ""); err != nil {
+		t.Errorf("the e-mailed link does not sign in: %v", err)
 	}
 }

@@ -518,6 +518,15 @@ func (t *txn) SetNotificationPrefs(ctx context.Context, person dissent.PersonID,
 // clause of the UPDATE repeats the conditions, so that a row claimed by
 // another since it was chosen is not taken.
 func (t *txn) ClaimMail(ctx context.Context, holder string, now, until time.Time, limit int) ([]dissent.OutboxMail, error) {
+	acct, err := t.claimAccountMail(ctx, holder, now, until, limit)
+	if err != nil || len(acct) >= limit {
+		return acct, err
+	}
+	msgs, err := t.claimMessageMail(ctx, holder, now, until, limit-len(acct))
+	return append(acct, msgs...), err
+}
+
+func (t *txn) claimMessageMail(ctx context.Context, holder string, now, until time.Time, limit int) ([]dissent.OutboxMail, error) {
 	pick := `SELECT id FROM outbox WHERE sent IS NULL AND next_attempt <= $3 AND (claimed_until IS NULL OR claimed_until <= $3)
 		ORDER BY id LIMIT $4`
 	if t.d == Postgres {
@@ -567,6 +576,9 @@ func (t *txn) ClaimMail(ctx context.Context, holder string, now, until time.Time
 }
 
 func (t *txn) MailSent(ctx context.Context, id int64, holder string, at time.Time) error {
+	if id < 0 {
+		return t.accountMailSent(ctx, -id, holder, at)
+	}
 	res, err := t.q.ExecContext(ctx, `UPDATE outbox SET sent = $1, claimed_until = NULL WHERE id = $2 AND claimed_by = $3 AND sent IS NULL`,
 		ns(at), id, holder)
 	if err != nil {
@@ -581,6 +593,9 @@ func (t *txn) MailSent(ctx context.Context, id int64, holder string, at time.Tim
 func (t *txn) MailFailed(ctx context.Context, id int64, holder string, next time.Time, reason string) error {
 	if len(reason) > 500 {
 		reason = reason[:500]
+	}
+	if id < 0 {
+		return t.accountMailFailed(ctx, -id, holder, next, reason)
 	}
 	return t.exec(ctx, "record e-mail failure", `UPDATE outbox SET attempts = attempts + 1, next_attempt = $1, claimed_by = NULL,
 		claimed_until = NULL, last_error = $2 WHERE id = $3 AND claimed_by = $4 AND sent IS NULL`, next.UnixNano(), reason, id, holder)

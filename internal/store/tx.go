@@ -220,17 +220,18 @@ func (t *txn) CreatePerson(ctx context.Context, p dissent.Person) (dissent.Perso
 	return dissent.PersonID(id), nil
 }
 
-const personCols = `p.id, p.email, p.name, COALESCE(p.org_id, ''), COALESCE(p.unit_id, ''), COALESCE(p.supervisor_id, 0), p.created`
+const personCols = `p.id, p.email, p.name, COALESCE(p.org_id, ''), COALESCE(p.unit_id, ''), COALESCE(p.supervisor_id, 0), p.created, p.activated, p.deactivated`
 
 // scanPersonCols reads the personCols of one row (a *sql.Row or the
 // current row of *sql.Rows), without the roles.
 func scanPersonCols(row interface{ Scan(...any) error }) (dissent.Person, error) {
 	var p dissent.Person
-	var created sql.NullInt64
-	if err := row.Scan(&p.ID, &p.Email, &p.Name, &p.OrgID, &p.UnitID, &p.SupervisorID, &created); err != nil {
+	var created, deactivated sql.NullInt64
+	var activated int64
+	if err := row.Scan(&p.ID, &p.Email, &p.Name, &p.OrgID, &p.UnitID, &p.SupervisorID, &created, &activated, &deactivated); err != nil {
 		return dissent.Person{}, err
 	}
-	p.Created = fromNS(created)
+	p.Created, p.Activated, p.Deactivated = fromNS(created), activated != 0, fromNS(deactivated)
 	return p, nil
 }
 
@@ -284,20 +285,21 @@ func (t *txn) PeopleByEmail(ctx context.Context, emails []string) (map[string]di
 			ph[i] = fmt.Sprintf("$%d", i+1)
 		}
 		rows, err := t.q.QueryContext(ctx, `SELECT p.id, p.email, p.name, COALESCE(p.org_id, ''), COALESCE(p.unit_id, ''), COALESCE(p.supervisor_id, 0), p.created,
-			COALESCE(r.role, '') FROM people p LEFT JOIN person_roles r ON r.person_id = p.id
+			p.activated, p.deactivated, COALESCE(r.role, '') FROM people p LEFT JOIN person_roles r ON r.person_id = p.id
 			WHERE p.email IN (`+strings.Join(ph, ",")+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("read people: %w", err)
 		}
 		for rows.Next() {
 			var p dissent.Person
-			var created sql.NullInt64
+			var created, deactivated sql.NullInt64
+			var activated int64
 			var role string
-			if err := rows.Scan(&p.ID, &p.Email, &p.Name, &p.OrgID, &p.UnitID, &p.SupervisorID, &created, &role); err != nil {
+			if err := rows.Scan(&p.ID, &p.Email, &p.Name, &p.OrgID, &p.UnitID, &p.SupervisorID, &created, &activated, &deactivated, &role); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("scan person: %w", err)
 			}
-			p.Created = fromNS(created)
+			p.Created, p.Activated, p.Deactivated = fromNS(created), activated != 0, fromNS(deactivated)
 			if have, ok := out[p.Email]; ok {
 				p = have
 			}

@@ -5,7 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,8 +38,13 @@ func (s *Server) adminRoutes() {
 	m.handle("POST /admin/people/{id}/roles", s.page(s.handleAdminRoles))
 	m.handle("POST /admin/people/{id}/supervisor", s.page(s.handleAdminSupervisor))
 	m.handle("POST /admin/people/{id}/unit", s.page(s.handleAdminUnit))
+	m.handle("POST /admin/people/{id}/details", s.page(s.handleAdminDetails))
+	m.handle("POST /admin/people/{id}/deactivate", s.page(s.handleAdminDeactivate))
+	m.handle("POST /admin/people/{id}/reactivate", s.page(s.handleAdminReactivate))
 	m.handle("POST /admin/people/{id}/signin-link", s.page(s.handleAdminSignInLink))
-	m.handle("POST /admin/people/{id}/tokens", s.page(s.handleAdminTokenCreate))
+	m.handle("POST /admin/people/{id}/signin-link/request", s.page(s.handleAdminLinkRequest))
+	m.handle("POST /admin/people/{id}/requests/{req}/approve", s.page(s.handleAdminLinkApprove))
+	m.handle("POST /admin/people/{id}/requests/{req}/cancel", s.page(s.handleAdminLinkCancel))
 	m.handle("POST /admin/people/{id}/tokens/{token}/revoke", s.page(s.handleAdminTokenRevoke))
 	s.vocabularyAdminRoutes() // model.go
 	m.handle("GET /audit", s.page(s.handleAudit))
@@ -59,6 +64,12 @@ func init() {
 	flashes["supervisor_changed"] = "Supervisor changed."
 	flashes["unit_changed"] = "Unit changed."
 	flashes["token_revoked"] = "Token revoked."
+	flashes["details_changed"] = "Details changed."
+	flashes["deactivated"] = "Deactivated: their sessions were ended, their tokens revoked and their links spent."
+	flashes["reactivated"] = "Reactivated. They need a new sign-in link, approved by a second administrator."
+	flashes["link_mailed"] = "A one-time sign-in link was e-mailed to the person. It is not shown here."
+	flashes["link_requested"] = "Request recorded. A second administrator must approve it; the person was told."
+	flashes["request_cancelled"] = "Request cancelled."
 }
 
 // adminFail shows an error of the Service: a page the actor may not see is
@@ -86,8 +97,9 @@ func (s *Server) adminCreateNotFound(w http.ResponseWriter, r *http.Request, err
 // --- overview ---
 
 type adminHome struct {
-	Orgs   []dissent.OrgSummary
-	People int
+	Orgs     []dissent.OrgSummary
+	People   int
+	Requests []dissent.PendingRequest
 }
 
 func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -95,6 +107,10 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request, a dissent.A
 	var pg dissent.PeoplePage
 	if err == nil {
 		pg, err = s.svc.SearchPeople(r.Context(), a, dissent.PeopleQuery{Limit: 1})
+	}
+	var reqs []dissent.PendingRequest
+	if err == nil {
+		reqs, err = s.svc.PendingRequests(r.Context(), a)
 	}
 	if err != nil {
 		if !s.adminNotFound(w, r, err) {
@@ -104,7 +120,7 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request, a dissent.A
 		return
 	}
 	p := s.newPage(r, &a, "Administration")
-	p.Data = adminHome{Orgs: orgs, People: pg.Total}
+	p.Data = adminHome{Orgs: orgs, People: pg.Total, Requests: reqs}
 	s.show(w, r, http.StatusOK, "admin", p)
 }
 
@@ -311,12 +327,12 @@ func (s *Server) handleAdminPersonCreate(w http.ResponseWriter, r *http.Request,
 
 type adminPerson struct {
 	dissent.PersonDetail
-	Roles    []dissent.Role
-	Self     bool
-	Content  dissent.Roles
-	NewToken string
-	NewLink  string
-	Checked  map[dissent.Role]bool
+	Roles   []dissent.Role
+	Self    bool
+	Content dissent.Roles
+	NewLink string
+	Checked map[dissent.Role]bool
+	Orgs    []dissent.OrgSummary
 }
 
 func personID(r *http.Request) (dissent.PersonID, error) {
@@ -345,6 +361,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a dissent.
 		form = p.Form
 	}
 	extra.Checked = checkedRoles(form, d.Roles)
+	extra.Orgs, _ = s.svc.ListOrgs(r.Context(), a)
 	p.Title = d.Name
 	p.Data = extra
 	s.show(w, r, status, "admin_person", p)
@@ -354,8 +371,9 @@ func (s *Server) handleAdminPerson(w http.ResponseWriter, r *http.Request, a dis
 	s.renderPerson(w, r, a, http.StatusOK, s.newPage(r, &a, "Person"), adminPerson{})
 }
 
-// personPost handles one form of a person's page.
-func (s *Server) personPost(w http.ResponseWriter, r *http.Request, a dissent.Actor, flash string, fn func(dissent.PersonDetail) (adminPerson, error)) {
+// personPost handles one form of a person's page. A later flash, if given,
+// is asked for after fn ran (and overrides an empty flash).
+func (s *Server) personPost(w http.ResponseWriter, r *http.Request, a dissent.Actor, flash string, fn func(dissent.PersonDetail) (adminPerson, error), later ...func() string) {
 	id, err := personID(r)
 	if err == nil {
 		err = readForm(r)
@@ -377,6 +395,11 @@ func (s *Server) personPost(w http.ResponseWriter, r *http.Request, a dissent.Ac
 		p.Form = r.PostForm
 		s.renderPerson(w, r, a, status, p, adminPerson{})
 		return
+	}
+	for _, f := range later {
+		if flash == "" {
+			flash = f()
+		}
 	}
 	if flash == "" { // a one-time secret: shown now, never again
 		s.renderPerson(w, r, a, http.StatusOK, s.newPage(r, &a, "Person"), shown)
@@ -417,17 +440,78 @@ func baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-func (s *Server) handleAdminSignInLink(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+// linkPost issues a sign-in link with fn: a link that went by e-mail is
+// only a flash; one the deployment cannot e-mail is shown once.
+func (s *Server) linkPost(w http.ResponseWriter, r *http.Request, a dissent.Actor, fn func(dissent.PersonDetail) (dissent.LinkIssue, error)) {
+	mailed := false
 	s.personPost(w, r, a, "", func(d dissent.PersonDetail) (adminPerson, error) {
-		sec, err := s.svc.IssueSignInLinkFor(r.Context(), a, d.ID)
-		return adminPerson{NewLink: baseURL(r) + "/signin/link/" + sec.Reveal()}, err
+		li, err := fn(d)
+		if err != nil || li.Mailed {
+			mailed = true
+			return adminPerson{}, err
+		}
+		return adminPerson{NewLink: baseURL(r) + "/signin/link/" + li.Secret.Reveal()}, nil
+	}, func() string {
+		if mailed {
+			return "link_mailed"
+		}
+		return ""
 	})
 }
 
-func (s *Server) handleAdminTokenCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	s.personPost(w, r, a, "", func(d dissent.PersonDetail) (adminPerson, error) {
-		tok, err := s.svc.IssueTokenFor(r.Context(), a, d.ID)
-		return adminPerson{NewToken: tok.Reveal()}, err
+func (s *Server) handleAdminSignInLink(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.linkPost(w, r, a, func(d dissent.PersonDetail) (dissent.LinkIssue, error) {
+		return s.svc.IssueSignInLinkFor(r.Context(), a, d.ID)
+	})
+}
+
+func credRequestID(r *http.Request) int64 {
+	id, _ := strconv.ParseInt(r.PathValue("req"), 10, 64)
+	return id
+}
+
+func (s *Server) handleAdminLinkApprove(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.linkPost(w, r, a, func(d dissent.PersonDetail) (dissent.LinkIssue, error) {
+		if !slices.ContainsFunc(d.Requests, func(q dissent.CredentialRequest) bool { return q.ID == credRequestID(r) }) {
+			return dissent.LinkIssue{}, dissent.ErrNotFound("request")
+		}
+		return s.svc.ApproveSignInLink(r.Context(), a, credRequestID(r))
+	})
+}
+
+func (s *Server) handleAdminLinkCancel(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.personPost(w, r, a, "request_cancelled", func(d dissent.PersonDetail) (adminPerson, error) {
+		if !slices.ContainsFunc(d.Requests, func(q dissent.CredentialRequest) bool { return q.ID == credRequestID(r) }) {
+			return adminPerson{}, dissent.ErrNotFound("request")
+		}
+		return adminPerson{}, s.svc.CancelSignInLink(r.Context(), a, credRequestID(r))
+	})
+}
+
+func (s *Server) handleAdminLinkRequest(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.personPost(w, r, a, "link_requested", func(d dissent.PersonDetail) (adminPerson, error) {
+		_, err := s.svc.RequestSignInLink(r.Context(), a, d.ID)
+		return adminPerson{}, err
+	})
+}
+
+func (s *Server) handleAdminDetails(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.personPost(w, r, a, "details_changed", func(d dissent.PersonDetail) (adminPerson, error) {
+		f := r.PostForm
+		_, err := s.svc.UpdatePerson(r.Context(), a, d.ID, dissent.PersonUpdate{Email: f.Get("email"), Name: f.Get("name"), OrgID: f.Get("org")})
+		return adminPerson{}, err
+	})
+}
+
+func (s *Server) handleAdminDeactivate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.personPost(w, r, a, "deactivated", func(d dissent.PersonDetail) (adminPerson, error) {
+		return adminPerson{}, s.svc.DeactivatePerson(r.Context(), a, d.ID)
+	})
+}
+
+func (s *Server) handleAdminReactivate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.personPost(w, r, a, "reactivated", func(d dissent.PersonDetail) (adminPerson, error) {
+		return adminPerson{}, s.svc.ReactivatePerson(r.Context(), a, d.ID)
 	})
 }
 
@@ -456,7 +540,7 @@ type importedPerson struct {
 	ID                 dissent.PersonID
 	Email, Name, OrgID string
 	Roles              dissent.Roles
-	Token, Link        string
+	Link               string
 }
 
 func (s *Server) handleAdminImport(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -471,8 +555,6 @@ func (s *Server) handleAdminImport(w http.ResponseWriter, r *http.Request, a dis
 	p.Data = adminImport{Creds: "none"}
 	s.show(w, r, http.StatusOK, "admin_import", p)
 }
-
-var peopleField = regexp.MustCompile(`^people\[(\d+)\]\.(\w+)$`)
 
 func (s *Server) handleAdminImportUpload(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
 	p := s.newPage(r, &a, "Import people")
@@ -507,12 +589,12 @@ func (s *Server) handleAdminImportUpload(w http.ResponseWriter, r *http.Request,
 	}
 	defer r.MultipartForm.RemoveAll()
 	switch c := r.FormValue("credentials"); c {
-	case "", "none", "tokens", "links":
+	case "", "none", "links":
 		if c != "" {
 			d.Creds = c
 		}
 	default:
-		fail(&dissent.Error{Kind: dissent.KindInvalid, Code: "bad_choice", Field: "credentials", Message: "credentials must be none, tokens or links"})
+		fail(&dissent.Error{Kind: dissent.KindInvalid, Code: "bad_choice", Field: "credentials", Message: "credentials must be none or links; people create their own API tokens"})
 		return
 	}
 	fh, hdr, err := r.FormFile("file")
@@ -533,42 +615,28 @@ func (s *Server) handleAdminImportUpload(w http.ResponseWriter, r *http.Request,
 	}
 	if d.Creds == "links" && len(in) > maxImportLinks {
 		fail(&dissent.Error{Kind: dissent.KindInvalid, Code: "too_many", Field: "credentials", Limit: maxImportLinks,
-			Message: "sign-in links can be issued for at most 1000 people at once; choose tokens or none"})
+			Message: "sign-in links can be issued for at most 1000 people at once; choose none and issue them later"})
 		return
 	}
-	for i := range in {
-		in[i].WantToken = d.Creds == "tokens"
-	}
-	ps, err := s.svc.AddPeople(r.Context(), a, in)
+	rep, err := s.svc.ImportPeople(r.Context(), a, in, lines, dissent.ImportOptions{})
 	if err != nil {
-		// Name the line of the file, not the row of the batch.
-		if e := dissent.AsError(err); e.Kind == dissent.KindInvalid || e.Kind == dissent.KindConflict || e.Kind == dissent.KindUnprocessable {
-			i, field := 0, e.Field
-			if m := peopleField.FindStringSubmatch(e.Field); m != nil {
-				i, _ = strconv.Atoi(m[1])
-				field = m[2]
-			}
-			msg := e.Message
-			if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "row ") {
-				msg = rest
-			}
-			if i < len(lines) {
-				les := dissent.LineErrors{{Line: lines[i], Field: field, Message: msg}}
-				err = &dissent.Error{Kind: e.Kind, Code: e.Code, Field: "file", Message: "nobody was imported: " + les.Error(), Err: les}
-			}
-		}
 		fail(err)
 		return
 	}
+	ps := rep.Added
 	for _, np := range ps {
-		ip := importedPerson{ID: np.ID, Email: np.Email, Name: np.Name, OrgID: np.OrgID, Roles: np.Roles, Token: np.Token.Reveal()}
+		ip := importedPerson{ID: np.ID, Email: np.Email, Name: np.Name, OrgID: np.OrgID, Roles: np.Roles}
 		if d.Creds == "links" {
-			sec, err := s.svc.IssueSignInLinkFor(r.Context(), a, np.ID)
+			li, err := s.svc.IssueSignInLinkFor(r.Context(), a, np.ID)
 			if err != nil {
 				p.Error = "The people were imported, but issuing sign-in links failed: " + s.safeMessage(r, err)
 				break
 			}
-			ip.Link = baseURL(r) + "/signin/link/" + sec.Reveal()
+			if li.Mailed {
+				ip.Link = "e-mailed"
+			} else {
+				ip.Link = baseURL(r) + "/signin/link/" + li.Secret.Reveal()
+			}
 		}
 		d.Added = append(d.Added, ip)
 	}

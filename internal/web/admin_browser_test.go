@@ -16,7 +16,9 @@ import (
 
 // TestBrowserAdmin: an administrator signs in with a link, searches the
 // directory, opens a person, issues a one-time sign-in link, and is refused
-// a content role for themselves, with the field's error beside the roles.
+// a content role for themselves, with the field's error beside the roles;
+// deactivates and reactivates the person; and finds on their own account
+// page the link the command line issued for them.
 // With DISSENT_SCREENSHOTS=DIR the pages are saved as PNG files there.
 func TestBrowserAdmin(t *testing.T) {
 	ctx := chromium(t)
@@ -82,20 +84,36 @@ func TestBrowserAdmin(t *testing.T) {
 		scriptsReady(),
 		chromedp.Click(`#issue-link`, chromedp.ByQuery))
 	link := text(ctx, t, `#new-link`)
-	run("self-grant",
+	run("deactivate",
 		shot("admin-person"),
+		chromedp.Click(`#deactivate`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#reactivate`, chromedp.ByQuery))
+	state := text(ctx, t, `#person-state`)
+	run("self-grant",
+		shot("admin-person-deactivated"),
+		chromedp.Click(`#reactivate`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#deactivate`, chromedp.ByQuery),
 		chromedp.Navigate(e.base+"/admin/people/"+e.id("admin@state.example")),
 		chromedp.WaitVisible(`#roles-form`, chromedp.ByQuery),
 		scriptsReady(),
 		chromedp.Click(`#roles-form input[value=auditor]`, chromedp.ByQuery),
 		chromedp.Click(`#roles-form button[type=submit]`, chromedp.ByQuery))
 	roleErr := text(ctx, t, `#roles-form .field-error`)
-	run("screenshot", shot("admin-self-grant"))
+	run("account", shot("admin-self-grant"),
+		chromedp.Navigate(e.base+"/account"),
+		chromedp.WaitVisible(`#account-notices`, chromedp.ByQuery))
+	notices := text(ctx, t, `#account-notices`)
 	if !strings.Contains(people, "officer@state.example") || strings.Contains(people, "drafter@") {
 		t.Errorf("search for officer listed %q", people)
 	}
 	if !strings.Contains(link, "/signin/link/dsl_") {
 		t.Errorf("issued link shown as %q", link)
+	}
+	if !strings.HasPrefix(state, "deactivated") {
+		t.Errorf("after Deactivate the person's state reads %q", state)
+	}
+	if !strings.Contains(notices, "A one-time sign-in link was issued for your Dissent account.") {
+		t.Errorf("the administrator's own account page does not show the link issued for them: %q", notices)
 	}
 	if !strings.Contains(roleErr, "may not grant themselves the auditor role") {
 		t.Errorf("self-grant error %q", roleErr)

@@ -270,15 +270,26 @@ func TestAdminPeoplePages(t *testing.T) {
 		t.Errorf("the issued link does not sign Nia in: %v", err)
 	}
 
-	// Tokens: issue, see listed, revoke.
-	resp, body = post(t, c, niaPath+"/tokens", nil)
-	tm := regexp.MustCompile(`id="new-token">(dsn_[A-Za-z0-9_-]+)<`).FindStringSubmatch(body)
-	if resp.StatusCode != 200 || tm == nil {
-		t.Fatalf("issue a token: %d; none shown", resp.StatusCode)
+	// Nia has signed in: no administrator alone may issue her another
+	// link, and no one issues her a token on the web.
+	if resp, body = post(t, c, niaPath+"/signin-link", nil); resp.StatusCode != 403 || strings.Contains(body, "/signin/link/dsl_") {
+		t.Errorf("a second link from one administrator: %d; want 403 and no link", resp.StatusCode)
 	}
-	if _, err := e.Svc.AuthenticateToken(ctx, dissent.NewSecret(tm[1]), ""); err != nil {
-		t.Fatalf("the issued token does not work: %v", err)
+	if resp, _ = post(t, c, niaPath+"/tokens", nil); resp.StatusCode != 404 && resp.StatusCode != 405 {
+		t.Errorf("POST …/tokens: %d; want the route gone", resp.StatusCode)
 	}
+
+	// Tokens: Nia makes her own; the administrator sees it listed and revokes it.
+	niaP, err := e.Svc.PersonByEmail(ctx, dissent.System, "nia@state.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tok, err := e.Svc.CreateToken(ctx, dissent.Actor{Person: niaP}, "script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := []string{"", tok.Reveal()}
+	_, body = do(t, c, "GET", niaPath, nil)
 	tid := regexp.MustCompile(`/tokens/([0-9a-f]{16})/revoke`).FindStringSubmatch(body)
 	if tid == nil {
 		t.Fatal("the token is not listed with a revoke button")
@@ -297,7 +308,7 @@ func TestAdminPeoplePages(t *testing.T) {
 	if resp, _ := do(t, c, "GET", base+"/admin/people/abc", nil); resp.StatusCode != 404 {
 		t.Errorf("malformed person id: %d; want 404", resp.StatusCode)
 	}
-	for _, k := range []string{"person.added", "person.roles_changed", "person.supervisor_changed", "person.unit_changed", "signin_link.issued", "token.issued", "token.revoked"} {
+	for _, k := range []string{"person.added", "person.roles_changed", "person.supervisor_changed", "person.unit_changed", "signin_link.issued", "token.revoked"} {
 		if countEvents(t, e, k) == 0 {
 			t.Errorf("no %s event", k)
 		}
@@ -423,11 +434,11 @@ func TestAdminImport(t *testing.T) {
 	}
 	// Bad lines: every one listed, nobody imported.
 	bad := "email,name,org,unit,supervisor,roles\nok@state.example,Ok,state,,,employee\nnot-an-address,Bad,state,,,employee\nx@state.example,X,state,,,wizard\n"
-	resp, body := upload(t, c, u, bad, "tokens")
+	resp, body := upload(t, c, u, bad, "links")
 	if resp.StatusCode != 400 || !strings.Contains(body, "Line 3, column <strong>email</strong>") || !strings.Contains(body, "Line 4, column <strong>roles</strong>") {
 		t.Errorf("bad file: %d; want both bad lines named: %s", resp.StatusCode, body)
 	}
-	if !strings.Contains(body, `value="tokens" checked`) {
+	if !strings.Contains(body, `value="links" checked`) {
 		t.Error("the credentials choice was not kept")
 	}
 	// What the file says is shown escaped.
@@ -453,17 +464,14 @@ func TestAdminImport(t *testing.T) {
 	if resp.StatusCode != 400 || !strings.Contains(body, "the file is empty") {
 		t.Errorf("empty file: %d; want 400 saying so", resp.StatusCode)
 	}
-	// Good: tokens shown once.
+	// Tokens for other people are not issued on the web.
 	good := "email,name,org,unit,supervisor,roles\nnew1@state.example,New One,state,,new2@state.example,employee\nnew2@state.example,New Two,state,,,employee;reviewer\n"
-	resp, body = upload(t, c, u, good, "tokens")
-	toks := regexp.MustCompile(`<code>(dsn_[A-Za-z0-9_-]+)</code>`).FindAllStringSubmatch(body, -1)
-	if resp.StatusCode != 200 || len(toks) != 2 || !strings.Contains(body, "2 people imported") {
-		t.Fatalf("good import: %d, %d tokens shown", resp.StatusCode, len(toks))
+	if resp, _ = upload(t, c, u, good, "tokens"); resp.StatusCode != 400 {
+		t.Errorf("an import with tokens: %d; want 400", resp.StatusCode)
 	}
-	for _, tk := range toks {
-		if _, err := e.Svc.AuthenticateToken(ctx, dissent.NewSecret(tk[1]), ""); err != nil {
-			t.Errorf("an imported token does not work: %v", err)
-		}
+	resp, body = upload(t, c, u, good, "none")
+	if resp.StatusCode != 200 || strings.Contains(body, "dsn_") || !strings.Contains(body, "2 people imported") {
+		t.Fatalf("good import: %d", resp.StatusCode)
 	}
 	// Links.
 	resp, body = upload(t, c, u, "email,name,org,unit,supervisor,roles\nnew3@state.example,New Three,state,,,employee\n", "links")
@@ -475,8 +483,8 @@ func TestAdminImport(t *testing.T) {
 	}
 	// A duplicate of an existing person names its line.
 	resp, body = upload(t, c, u, "email,name,org,unit,supervisor,roles\nfresh@state.example,F,state,,,employee\nnew1@state.example,Again,state,,,employee\n", "none")
-	if resp.StatusCode != 409 || !strings.Contains(body, "Line 3, column <strong>email</strong>") {
-		t.Errorf("duplicate: %d; want 409 naming line 3: %s", resp.StatusCode, body)
+	if resp.StatusCode != 400 || !strings.Contains(body, "Line 3, column <strong>email</strong>") || !strings.Contains(body, "already in the directory") {
+		t.Errorf("duplicate: %d; want 400 naming line 3: %s", resp.StatusCode, body)
 	}
 }
 
@@ -507,5 +515,104 @@ func TestAuditPage(t *testing.T) {
 	older := regexp.MustCompile(`href="(/audit\?before=\d+)"`).FindStringSubmatch(body)
 	if resp, body := do(t, c, "GET", e.base+older[1], nil); resp.StatusCode != 200 || !strings.Contains(body, "<td>1</td>") {
 		t.Errorf("older events: %d; want the first event (sequence 1) at the end", resp.StatusCode)
+	}
+}
+
+// TestAdminCannotActAsAnother plays issue 11's attack on the web: an
+// administrator tries every route to a credential for a plain employee who
+// has signed in, and gets none; a second administrator's approval issues a
+// link, and the employee's account page lists every credential issued.
+func TestAdminCannotActAsAnother(t *testing.T) {
+	e, c := adminEnv(t)
+	ctx := context.Background()
+	victim := browser(t)
+	e.signInWithLink(t, victim, "drafter@state.example")
+	path := e.base + "/admin/people/" + e.id("drafter@state.example")
+
+	if _, body := do(t, c, "GET", path, nil); strings.Contains(body, `id="issue-link"`) || !strings.Contains(body, `id="request-link"`) {
+		t.Error("the page of a person whose account is in use offers a link from one administrator")
+	}
+	for _, route := range []string{"/signin-link", "/tokens"} {
+		resp, body := post(t, c, path+route, nil)
+		if resp.StatusCode < 400 || strings.Contains(body, "dsl_") || strings.Contains(body, "dsn_") {
+			t.Errorf("POST %s for a person who signed in: %d; want a refusal and no secret", route, resp.StatusCode)
+		}
+	}
+	resp, _ := post(t, c, path+"/signin-link/request", nil)
+	wantRedirect(t, "ask for a link", resp, "/admin/people/")
+	reqs, err := e.Svc.CredentialRequests(ctx, dissent.System, e.people["drafter@state.example"].ID)
+	if err != nil || len(reqs) != 1 {
+		t.Fatalf("requests: %v, %v", reqs, err)
+	}
+	approve := path + "/requests/" + strconv.FormatInt(reqs[0].ID, 10) + "/approve"
+	if resp, body := post(t, c, approve, nil); resp.StatusCode != 403 || strings.Contains(body, "dsl_") {
+		t.Errorf("the asking administrator approves: %d; want 403", resp.StatusCode)
+	}
+	_, body := do(t, victim, "GET", e.base+"/account", nil)
+	if !strings.Contains(body, `id="open-request"`) || !strings.Contains(body, "asked for a new sign-in link") {
+		t.Error("the victim's account page does not show the open request")
+	}
+
+	if _, body := do(t, c, "GET", e.base+"/admin", nil); !strings.Contains(body, `id="pending-requests"`) || !strings.Contains(body, "drafter@state.example") {
+		t.Error("the administration overview does not list the pending request")
+	}
+	second := browser(t)
+	if _, err := e.Svc.AddPeople(ctx, dissent.System, []dissent.PersonInput{{Email: "admin2@state.example", Name: "Second", OrgID: "state", Roles: []dissent.Role{dissent.RoleAdmin}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.signInWithLink(t, second, "admin2@state.example")
+	resp, body = post(t, second, approve, nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, `id="new-link"`) {
+		t.Fatalf("the second administrator approves: %d; want the link shown once (no e-mail here)", resp.StatusCode)
+	}
+	_, body = do(t, victim, "GET", e.base+"/account", nil)
+	if !strings.Contains(body, "two administrators") || !strings.Contains(body, "A one-time sign-in link was issued for your Dissent account.") {
+		t.Error("the victim's account page does not list the link two administrators issued")
+	}
+}
+
+// TestAdminLifeCycle: an administrator changes a person's details,
+// deactivates them (their sessions and tokens stop at once) and
+// reactivates them, on the person's page.
+func TestAdminLifeCycle(t *testing.T) {
+	e, c := adminEnv(t)
+	ctx := context.Background()
+	victim := browser(t)
+	e.signInWithLink(t, victim, "drafter@state.example")
+	path := e.base + "/admin/people/" + e.id("drafter@state.example")
+
+	resp, body := post(t, c, path+"/details", url.Values{"name": {"Renamed"}, "email": {"not an address"}, "org": {"state"}})
+	wantRefused(t, "a bad e-mail", resp, body, 400, "e-mail", "Renamed")
+	resp, _ = post(t, c, path+"/details", url.Values{"name": {"Renamed Drafter"}, "email": {"drafter@state.example"}, "org": {"usaid"}})
+	wantRedirect(t, "change details", resp, "/admin/people/")
+	p, err := e.Svc.PersonByEmail(ctx, dissent.System, "drafter@state.example")
+	if err != nil || p.Name != "Renamed Drafter" || p.OrgID != "usaid" || p.UnitID != "" {
+		t.Errorf("after the details form: %+v, %v", p, err)
+	}
+
+	if resp, _ := do(t, victim, "GET", e.base+"/account", nil); resp.StatusCode != 200 {
+		t.Fatalf("the drafter's session before deactivation: %d", resp.StatusCode)
+	}
+	resp, _ = post(t, c, path+"/deactivate", nil)
+	wantRedirect(t, "deactivate", resp, "/admin/people/")
+	if resp, _ := do(t, victim, "GET", e.base+"/account", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the deactivated drafter's session: %d; want a redirect to /signin", resp.StatusCode)
+	}
+	if _, err := e.Svc.AuthenticateToken(ctx, dissent.NewSecret(e.people["drafter@state.example"].Token), ""); err == nil {
+		t.Error("the deactivated drafter's token still works")
+	}
+	if _, body := do(t, c, "GET", path, nil); !strings.Contains(body, `id="reactivate"`) || !strings.Contains(body, "deactivated") {
+		t.Error("the person's page does not show the deactivation")
+	}
+	if _, body := do(t, c, "GET", e.base+"/admin/people?q=drafter", nil); !strings.Contains(body, `<span class="badge">deactivated</span>`) {
+		t.Error("the people list does not mark the deactivated person")
+	}
+	if resp, _ := post(t, c, e.base+"/admin/people/"+e.id("admin@state.example")+"/deactivate", nil); resp.StatusCode != 403 {
+		t.Errorf("an administrator deactivates themselves: %d; want 403", resp.StatusCode)
+	}
+	resp, _ = post(t, c, path+"/reactivate", nil)
+	wantRedirect(t, "reactivate", resp, "/admin/people/")
+	if p, _ := e.Svc.PersonByEmail(ctx, dissent.System, "drafter@state.example"); !p.Active() {
+		t.Error("reactivation did not take")
 	}
 }

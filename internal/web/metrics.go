@@ -1,7 +1,9 @@
 package web
 
 import (
+	"crypto/subtle"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/dissent-channel/dissent"
@@ -20,10 +22,19 @@ func (s *Server) metricsRoutes() {
 	s.handle("GET /metrics", s.handleMetrics)
 }
 
-// handleMetrics serves the metrics, or 404 when none are configured.
+// handleMetrics serves the metrics to a request bearing the metrics token,
+// or 404 when none is configured (they may then be served on a separate
+// address).
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
-	if s.metrics == nil {
-		s.writeError(w, r, &dissent.Error{Kind: dissent.KindNotFound, Code: "not_found", Message: "metrics are not enabled"})
+	if s.metrics == nil || s.metricsToken == "" {
+		s.writeError(w, r, &dissent.Error{Kind: dissent.KindNotFound, Code: "not_found",
+			Message: "metrics are not served here: set DISSENT_METRICS_TOKEN, or serve them on --metrics-addr"})
+		return
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.metricsToken)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+		s.writeError(w, r, &dissent.Error{Kind: dissent.KindUnauthenticated, Code: "bad_token", Message: "GET /metrics needs the metrics bearer token"})
 		return
 	}
 	s.metrics.ServeHTTP(w, r)

@@ -97,12 +97,59 @@ func (f *fakeMetrics) ObserveRequest(route string, status int, d time.Duration) 
 // TestMetricsHook: requests are reported by route pattern, never by path.
 func TestMetricsHook(t *testing.T) {
 	fm := &fakeMetrics{}
-	srv := web.New(nil, web.Options{Metrics: fm})
+	srv := web.New(nil, web.Options{Metrics: fm, MetricsToken: dissent.NewSecret("s3cret")})
 	for _, p := range []string{"/healthz", "/metrics", "/api/v1/messages/0123456789abcdef0123456789abcdef"} {
-		srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
+		req := httptest.NewRequest("GET", p, nil)
+		if p == "/metrics" {
+			req.Header.Set("Authorization", "Bearer s3cret")
+		}
+		srv.ServeHTTP(httptest.NewRecorder(), req)
 	}
 	want := []string{"GET /healthz OK", "GET /metrics OK", "GET /api/v1/messages/{id} Unauthorized"}
 	if strings.Join(fm.routes, "|") != strings.Join(want, "|") {
 		t.Errorf("observed %q; want %q", fm.routes, want)
+	}
+}
+
+// TestMetricsGuarded: /metrics answers only the metrics bearer token, and
+// is not served at all without one.
+func TestMetricsGuarded(t *testing.T) {
+	for _, tt := range []struct {
+		token, auth string
+		want        int
+	}{
+		{"", "", 404},
+		{"", "Bearer ", 404},
+		{"s3cret", "", 401},
+		{"s3cret", "Bearer wrong", 401},
+		{"s3cret", "s3cret", 401},
+		{"s3cret", "Bearer s3cret", 200},
+	} {
+		srv := web.New(nil, web.Options{Metrics: &fakeMetrics{}, MetricsToken: dissent.NewSecret(tt.token)})
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		if tt.auth != "" {
+			req.Header.Set("Authorization", tt.auth)
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code != tt.want || (tt.want != 200 && strings.Contains(rec.Body.String(), "metrics\n")) {
+			t.Errorf("token %q, Authorization %q: %d; want %d", tt.token, tt.auth, rec.Code, tt.want)
+		}
+	}
+}
+
+// TestHSTS: Strict-Transport-Security is sent when the public URL is https
+// (TLS ends at a proxy), and not for a plain-HTTP deployment.
+func TestHSTS(t *testing.T) {
+	for _, tt := range []struct {
+		public string
+		want   bool
+	}{{"https://dissent.example.gov", true}, {"http://localhost:8080", false}} {
+		srv := web.New(nil, web.Options{Auth: web.AuthOptions{PublicURL: tt.public}})
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+		if got := rec.Header().Get("Strict-Transport-Security") != ""; got != tt.want {
+			t.Errorf("public URL %s: HSTS %v; want %v", tt.public, got, tt.want)
+		}
 	}
 }

@@ -60,12 +60,16 @@ type accountPage struct {
 	Tokens   []dissent.TokenInfo
 	NewToken string
 	Error    string
+	dissent.AccountView
 }
 
 func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p accountPage) {
 	var err error
 	if p.Passkeys, err = s.svc.Passkeys(r.Context(), a); err == nil {
 		p.Tokens, err = s.svc.Tokens(r.Context(), a)
+	}
+	if err == nil {
+		p.AccountView, err = s.svc.Account(r.Context(), a)
 	}
 	if err != nil {
 		p.Error, status = s.safeMessage(r, err), statusFor(err)

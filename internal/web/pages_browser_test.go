@@ -56,7 +56,7 @@ var rolePages = []struct {
 	{"monitor", []pageCase{{path: "/timeliness"}, {path: "/messages/{msg}"}}},
 	{"auditor", []pageCase{{path: "/account"}, {path: "/audit"}}},
 	{"admin", []pageCase{{path: "/account"}, {path: "/admin"}, {path: "/admin/orgs"}, {path: "/admin/orgs/state"},
-		{path: "/admin/people"}, {path: "/admin/people/import"}, {path: "/admin/vocabulary"}}},
+		{path: "/admin/people"}, {path: "/admin/people/import"}, {path: "/admin/vocabulary"}, {path: "/admin/people/1"}}},
 }
 
 // pagesEnv is a deployment with messages in every state for the table.

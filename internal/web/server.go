@@ -31,6 +31,7 @@ type Server struct {
 	handler      http.Handler // the mux behind the security middleware
 	metrics      Metrics      // request metrics and GET /metrics (metrics.go); nil: none
 	report       reportCache  // the public report page, rendered once per set of numbers (report.go)
+	metricsToken string       // the bearer token GET /metrics asks for; "": not served
 }
 
 // Options configure a Server.
@@ -46,13 +47,17 @@ type Options struct {
 	Auth AuthOptions
 	// Demo marks every page with a DEMO banner (dissent serve --demo).
 	Demo bool
-	// Metrics, if set, is told of every request and serves GET /metrics.
-	Metrics Metrics
+	// Metrics, if set, is told of every request. It serves GET /metrics
+	// only to a request bearing MetricsToken; with no token, /metrics is
+	// 404 here (serve it on a separate address instead: serve
+	// --metrics-addr).
+	Metrics      Metrics
+	MetricsToken dissent.Secret
 }
 
 // New returns the HTTP handler for svc.
 func New(svc *dissent.Service, o Options) *Server {
-	s := &Server{svc: svc, log: o.Logger, mux: http.NewServeMux(), ready: o.Ready, clockWarning: o.ClockWarning, demo: o.Demo, metrics: o.Metrics}
+	s := &Server{svc: svc, log: o.Logger, mux: http.NewServeMux(), ready: o.Ready, clockWarning: o.ClockWarning, demo: o.Demo, metrics: o.Metrics, metricsToken: o.MetricsToken.Reveal()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -80,7 +85,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
-	if r.TLS != nil {
+	// HSTS over TLS, and when the public URL is https (TLS ends at a proxy).
+	if r.TLS != nil || s.auth.secure {
 		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
 	if s.clockWarning != "" {

@@ -1,0 +1,307 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/dissent-channel/dissent"
+)
+
+// People's accounts: activation, deactivation, sign-in links with their
+// issuer, credential requests and account notices (account.go in the root
+// package). These tables name a person in clear; their times are days.
+
+func (t *txn) MarkActivated(ctx context.Context, id dissent.PersonID) error {
+	return t.exec(ctx, "mark activated", `UPDATE people SET activated = 1 WHERE id = $1 AND activated = 0`, int64(id))
+}
+
+func (t *txn) SetDeactivated(ctx context.Context, id dissent.PersonID, day time.Time) error {
+	return t.exec(ctx, "set deactivated", `UPDATE people SET deactivated = $2 WHERE id = $1`, int64(id), ns(day))
+}
+
+func (t *txn) UpdatePerson(ctx context.Context, p dissent.Person) error {
+	_, err := t.q.ExecContext(ctx, `UPDATE people SET email = $2, name = $3, org_id = $4, unit_id = $5 WHERE id = $1`,
+		int64(p.ID), p.Email, p.Name, nullStr(p.OrgID), nullStr(p.UnitID))
+	if isUnique(err) {
+		return &dissent.Error{Kind: dissent.KindConflict, Code: "exists", Field: "email", Message: "a person with e-mail " + p.Email + " already exists"}
+	}
+	if err != nil {
+		return fmt.Errorf("update person: %w", err)
+	}
+	return nil
+}
+
+func (t *txn) count(ctx context.Context, op, q string, args ...any) (int, error) {
+	res, err := t.q.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+func (t *txn) RevokeTokensOf(ctx context.Context, id dissent.PersonID, at time.Time) (int, error) {
+	return t.count(ctx, "revoke tokens", `UPDATE tokens SET revoked = $2 WHERE person_id = $1 AND revoked IS NULL`, int64(id), ns(at))
+}
+
+func (t *txn) SpendSignInLinksOf(ctx context.Context, id dissent.PersonID, at time.Time) (int, error) {
+	return t.count(ctx, "spend sign-in links", `UPDATE signin_links SET used = $2 WHERE person_id = $1 AND used IS NULL`, int64(id), ns(at))
+}
+
+func (t *txn) CreateSignInLinkBy(ctx context.Context, l dissent.SignInLinkRecord) error {
+	return t.exec(ctx, "insert sign-in link", `INSERT INTO signin_links (hash, person_id, expires, issued_by, issued) VALUES ($1, $2, $3, $4, $5)`,
+		l.Hash, int64(l.PersonID), ns(l.Expires), l.IssuedBy, ns(l.Issued))
+}
+
+func (t *txn) SignInLinksOf(ctx context.Context, id dissent.PersonID) ([]dissent.SignInLinkRecord, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT person_id, issued_by, issued, expires, used FROM signin_links WHERE person_id = $1
+		ORDER BY expires DESC LIMIT 100`, int64(id))
+	if err != nil {
+		return nil, fmt.Errorf("list sign-in links: %w", err)
+	}
+	var out []dissent.SignInLinkRecord
+	for rows.Next() {
+		var l dissent.SignInLinkRecord
+		var issued, expires, used sql.NullInt64
+		if err := rows.Scan(&l.PersonID, &l.IssuedBy, &issued, &expires, &used); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan sign-in link: %w", err)
+		}
+		l.Issued, l.Expires, l.Used = fromNS(issued), fromNS(expires), fromNS(used)
+		out = append(out, l)
+	}
+	return out, closeRows(rows)
+}
+
+func (t *txn) AddCredentialRequest(ctx context.Context, r dissent.CredentialRequest) (int64, error) {
+	var id int64
+	err := t.q.QueryRowContext(ctx, `INSERT INTO credential_requests (person_id, requested_by, requested) VALUES ($1, $2, $3) RETURNING id`,
+		int64(r.PersonID), int64(r.RequestedBy), ns(r.Requested)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("insert credential request: %w", err)
+	}
+	return id, nil
+}
+
+const requestCols = `id, person_id, requested_by, requested, COALESCE(decided_by, 0), decided, approved`
+
+func scanRequest(row interface{ Scan(...any) error }) (dissent.CredentialRequest, error) {
+	var r dissent.CredentialRequest
+	var requested, decided sql.NullInt64
+	var approved int64
+	if err := row.Scan(&r.ID, &r.PersonID, &r.RequestedBy, &requested, &r.DecidedBy, &decided, &approved); err != nil {
+		return r, err
+	}
+	r.Requested, r.Decided, r.Approved = fromNS(requested), fromNS(decided), approved != 0
+	return r, nil
+}
+
+func (t *txn) CredentialRequest(ctx context.Context, id int64) (dissent.CredentialRequest, error) {
+	r, err := scanRequest(t.q.QueryRowContext(ctx, `SELECT `+requestCols+` FROM credential_requests WHERE id = $1`, id))
+	if err != nil {
+		return r, notFound(err, "request")
+	}
+	return r, nil
+}
+
+func (t *txn) CredentialRequestsOf(ctx context.Context, id dissent.PersonID) ([]dissent.CredentialRequest, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT `+requestCols+` FROM credential_requests WHERE person_id = $1 ORDER BY id DESC LIMIT 100`, int64(id))
+	if err != nil {
+		return nil, fmt.Errorf("list credential requests: %w", err)
+	}
+	var out []dissent.CredentialRequest
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan credential request: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, closeRows(rows)
+}
+
+func (t *txn) OpenCredentialRequests(ctx context.Context, limit int) ([]dissent.CredentialRequest, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT `+requestCols+` FROM credential_requests WHERE decided IS NULL ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list open credential requests: %w", err)
+	}
+	var out []dissent.CredentialRequest
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan credential request: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, closeRows(rows)
+}
+
+func (t *txn) DecideCredentialRequest(ctx context.Context, id int64, by dissent.PersonID, day time.Time, approved bool) error {
+	a := 0
+	if approved {
+		a = 1
+	}
+	n, err := t.count(ctx, "decide credential request", `UPDATE credential_requests SET decided_by = $2, decided = $3, approved = $4
+		WHERE id = $1 AND decided IS NULL`, id, nullID(by), ns(day), a)
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return &dissent.Error{Kind: dissent.KindConflict, Code: "decided", Message: "this request was already decided"}
+	}
+	return nil
+}
+
+// linkRow is the associated data's row of a sealed link: the notice's
+// person and a random nonce, since the notice's id is not known before the
+// insert.
+func linkRow(person dissent.PersonID, nonce string) string {
+	return strconv.FormatInt(int64(person), 10) + "/" + nonce
+}
+
+func (t *txn) AddAccountNotice(ctx context.Context, n dissent.AccountNotice, mail bool, link dissent.Secret) error {
+	var kek any
+	var wrapped, sealed []byte
+	if l := link.Reveal(); l != "" && mail {
+		k, err := t.s.NewDataKey()
+		if err != nil {
+			return fmt.Errorf("seal sign-in link: %w", err)
+		}
+		kek, wrapped = k.KEKID, k.Wrapped
+		nc := newNonce()
+		if sealed, err = t.s.Seal(k, dissent.AD{Table: "account_notices", Row: linkRow(n.PersonID, nc), Column: "link_sealed"}, []byte(l)); err != nil {
+			return fmt.Errorf("seal sign-in link: %w", err)
+		}
+		// The nonce (not a secret) is kept before the ciphertext.
+		sealed = append([]byte(nc+"|"), sealed...)
+	}
+	var next any
+	if mail {
+		next = ns(n.Created)
+	}
+	return t.exec(ctx, "insert account notice", `INSERT INTO account_notices (person_id, kind, created, link_kek, link_wrapped, link_sealed, next_attempt)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, int64(n.PersonID), n.Kind, ns(n.Created), kek, wrapped, nilIfEmpty(sealed), next)
+}
+
+func nilIfEmpty(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func (t *txn) AccountNotices(ctx context.Context, id dissent.PersonID, limit int) ([]dissent.AccountNotice, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT id, person_id, kind, created FROM account_notices WHERE person_id = $1 ORDER BY id DESC LIMIT $2`, int64(id), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list account notices: %w", err)
+	}
+	var out []dissent.AccountNotice
+	for rows.Next() {
+		var n dissent.AccountNotice
+		var created sql.NullInt64
+		if err := rows.Scan(&n.ID, &n.PersonID, &n.Kind, &created); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan account notice: %w", err)
+		}
+		n.Created = fromNS(created)
+		out = append(out, n)
+	}
+	return out, closeRows(rows)
+}
+
+// claimAccountMail claims due account notices' e-mails, as ClaimMail does
+// the outbox's. Their ids are negated in OutboxMail, so that MailSent and
+// MailFailed know the table.
+func (t *txn) claimAccountMail(ctx context.Context, holder string, now, until time.Time, limit int) ([]dissent.OutboxMail, error) {
+	pick := `SELECT id FROM account_notices WHERE sent IS NULL AND next_attempt IS NOT NULL AND next_attempt <= $3
+		AND (claimed_until IS NULL OR claimed_until <= $3) ORDER BY id LIMIT $4`
+	if t.d == Postgres {
+		pick += ` FOR UPDATE SKIP LOCKED`
+	}
+	rows, err := t.q.QueryContext(ctx, `UPDATE account_notices SET claimed_by = $1, claimed_until = $2
+		WHERE id IN (`+pick+`) AND sent IS NULL AND (claimed_until IS NULL OR claimed_until <= $3)
+		RETURNING id, person_id, kind, attempts, created, link_kek, link_wrapped, link_sealed`, holder, until.UnixNano(), now.UnixNano(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim account e-mails: %w", err)
+	}
+	type claim struct {
+		m       dissent.OutboxMail
+		person  int64
+		kek     sql.NullString
+		wrapped []byte
+		sealed  []byte
+	}
+	var cs []claim
+	for rows.Next() {
+		var c claim
+		var created sql.NullInt64
+		if err := rows.Scan(&c.m.ID, &c.person, &c.m.Kind, &c.m.Attempts, &created, &c.kek, &c.wrapped, &c.sealed); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan account e-mail: %w", err)
+		}
+		c.m.ID, c.m.Created, c.m.Account = -c.m.ID, fromNS(created), true
+		cs = append(cs, c)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("claim account e-mails: %w", err)
+	}
+	out := make([]dissent.OutboxMail, 0, len(cs))
+	for _, c := range cs {
+		if err := t.q.QueryRowContext(ctx, `SELECT email FROM people WHERE id = $1`, c.person).Scan(&c.m.To); err != nil {
+			return nil, notFound(err, "recipient")
+		}
+		if len(c.sealed) > 0 {
+			i := 0
+			for i < len(c.sealed) && c.sealed[i] != '|' {
+				i++
+			}
+			if i == len(c.sealed) {
+				return nil, fmt.Errorf("account notice %d: malformed sealed link", -c.m.ID)
+			}
+			k := dissent.WrappedKey{KEKID: c.kek.String, Wrapped: c.wrapped}
+			pt, err := t.s.Open(k, dissent.AD{Table: "account_notices", Row: linkRow(dissent.PersonID(c.person), string(c.sealed[:i])), Column: "link_sealed"}, c.sealed[i+1:])
+			if err != nil {
+				// Its key-encryption key was retired (keys rotate) or the
+				// row was tampered with: the person is told a link was
+				// issued, without it, and the administrator issues another.
+				c.m.Kind = dissent.NoticeLinkIssued
+			} else {
+				c.m.Link = dissent.NewSecret(string(pt))
+			}
+		}
+		out = append(out, c.m)
+	}
+	return out, nil
+}
+
+// accountMailSent marks an account e-mail sent and erases its link.
+func (t *txn) accountMailSent(ctx context.Context, id int64, holder string, at time.Time) error {
+	day := at.UTC().Truncate(24 * time.Hour)
+	n, err := t.count(ctx, "mark account e-mail sent", `UPDATE account_notices SET sent = $1, claimed_until = NULL, claimed_by = NULL, next_attempt = NULL,
+		last_error = NULL, link_kek = NULL, link_wrapped = NULL, link_sealed = NULL WHERE id = $2 AND claimed_by = $3 AND sent IS NULL`, ns(day), id, holder)
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return &dissent.Error{Kind: dissent.KindConflict, Code: "not_claimed", Message: fmt.Sprintf("e-mail %d is not claimed by %s", -id, holder)}
+	}
+	return nil
+}
+
+func (t *txn) accountMailFailed(ctx context.Context, id int64, holder string, next time.Time, reason string) error {
+	return t.exec(ctx, "record account e-mail failure", `UPDATE account_notices SET attempts = attempts + 1, next_attempt = $1, claimed_by = NULL,
+		claimed_until = NULL, last_error = $2 WHERE id = $3 AND claimed_by = $4 AND sent IS NULL`, next.UnixNano(), reason, id, holder)
+}
+
+func newNonce() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}
