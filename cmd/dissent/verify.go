@@ -61,7 +61,6 @@ extends that checkpoint: a data directory rolled back to an older copy is caught
 	return c
 }
 
-
 func receiptCmd(e *env) *cobra.Command {
 	c := &cobra.Command{Use: "receipt", Short: "Work with signed receipts"}
 	var key, data string
