@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"compress/gzip"
+	"context"
 	"io"
 	"net/http"
 	"strconv"
@@ -125,7 +126,11 @@ func TestMethodNotAllowed(t *testing.T) {
 // gzip of entry bundles, cross-origin reads) and 404 for every path that is
 // not a tile, before the log is asked.
 func TestLogHTTP(t *testing.T) {
-	_, c, p, _ := newServer(t, 0)
+	e, c, p, _ := newServer(t, 0)
+	// Before the first publication there is no checkpoint, and no tile.
+	if resp, _ := raw(t, "GET", c.url+"/log/checkpoint"); resp.StatusCode != 404 {
+		t.Errorf("checkpoint before the first publication: %d; want 404", resp.StatusCode)
+	}
 	// More than 256 entries, for a full tile and a full entry bundle.
 	for range 3 {
 		for range 100 {
@@ -133,6 +138,10 @@ func TestLogHTTP(t *testing.T) {
 				t.Fatalf("create: %d %v", st, m)
 			}
 		}
+	}
+	// serve publishes every --checkpoint-interval; here, now.
+	if _, err := e.Log.Publish(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	if resp, b := raw(t, "GET", c.url+"/log/checkpoint"); resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
 		t.Fatalf("checkpoint: %d, CORS %q\n%s", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), b)
