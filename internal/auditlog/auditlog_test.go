@@ -26,6 +26,7 @@ var markers = map[string]string{
 	"title": "MARKER-TITLE-7f3a", "summary": "MARKER-SUMMARY-91bc", "body": "MARKER-BODY-4d2e",
 	"reply": "MARKER-REPLY-0a77", "extension": "MARKER-EXTENSION-5c19", "input": "MARKER-INPUT-e842",
 	"notes": "MARKER-NOTES-33f0", "endorsement": "MARKER-ENDORSE-b6d1", "redirect": "MARKER-REDIRECT-2290",
+	"attachment name": "MARKER-ANNEX-NAME-5e21.txt", "attachment bytes": "MARKER-ANNEX-BYTES-c8a4",
 }
 
 type story struct {
@@ -51,6 +52,9 @@ func tell(t *testing.T) *story {
 	st := &story{e: e, p: p, signers: s}
 	d := p["drafter@state.example"].Actor
 	m := must(e.Svc.CreateMessage(ctx, d, dissent.Draft{Title: markers["title"], Summary: markers["summary"], Body: markers["body"]}))
+	// An annex, sealed like the text (issue 15): a new version.
+	must(e.Svc.AddAttachment(ctx, d, m.ID, markers["attachment name"], []byte(markers["attachment bytes"])))
+	m = must(e.Svc.GetMessage(ctx, d, m.ID)).Message
 	must(e.Svc.Invite(ctx, d, m.ID, s))
 	if err := e.Svc.AskEndorsement(ctx, d, m.ID, s[3]); err != nil {
 		t.Fatal(err)
