@@ -901,6 +901,9 @@ func (db *DB) Unload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := dropRowTriggers(ctx, db.write, db.dialect); err != nil {
+		return err
+	}
 	if _, err := p.DownTo(ctx, 0); err != nil {
 		return fmt.Errorf("undo the migrations: %w", err)
 	}

@@ -328,3 +328,45 @@ func (t *txn) digestTable(ctx context.Context, rt recordedTable, fn func(dissent
 	}
 	return rows.Err()
 }
+
+// dropRowTriggers removes the audit triggers (and, on PostgreSQL, their
+// functions), so that the migrations can be undone: a database refuses to
+// drop a column a trigger names.
+func dropRowTriggers(ctx context.Context, q querier, d Dialect) error {
+	list := `SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rc\_%' ESCAPE '\'`
+	if d == Postgres {
+		list = `SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+			WHERE NOT t.tgisinternal AND t.tgname LIKE 'rc\_%' AND c.relnamespace = current_schema()::regnamespace`
+	}
+	rows, err := q.QueryContext(ctx, list)
+	if err != nil {
+		return fmt.Errorf("list the audit triggers: %w", err)
+	}
+	var names [][2]string
+	for rows.Next() {
+		var n [2]string
+		if err := rows.Scan(&n[0], &n[1]); err != nil {
+			rows.Close()
+			return fmt.Errorf("list the audit triggers: %w", err)
+		}
+		names = append(names, n)
+	}
+	if err := closeRows(rows); err != nil {
+		return fmt.Errorf("list the audit triggers: %w", err)
+	}
+	for _, n := range names {
+		stmt := `DROP TRIGGER IF EXISTS ` + quoteIdent(n[0])
+		if d == Postgres {
+			stmt += ` ON ` + quoteIdent(n[1])
+		}
+		if _, err := q.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("drop the audit trigger %s: %w", n[0], err)
+		}
+		if d == Postgres {
+			if _, err := q.ExecContext(ctx, `DROP FUNCTION IF EXISTS `+quoteIdent("rc_"+n[1])+`()`); err != nil {
+				return fmt.Errorf("drop the audit function of %s: %w", n[1], err)
+			}
+		}
+	}
+	return nil
+}

@@ -58,3 +58,31 @@ DROP TABLE log_keys;
 DROP TABLE checkpoints;
 DROP TABLE log_hashes;
 DROP TABLE log_entries;
+-- The version-1 log's tables, empty, so that 00001's Down finds them.
+CREATE TABLE events (
+    id           INTEGER PRIMARY KEY,  -- the leaf index
+    at           BIGINT NOT NULL,
+    actor_id     INTEGER,
+    actor_sealed BLOB,
+    actor_role   TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    message_id   TEXT,
+    detail       TEXT NOT NULL
+);
+CREATE INDEX events_message ON events(message_id, id);
+
+-- The RFC 6962 Merkle log: leaf data, and the stored hashes of
+-- golang.org/x/mod/sumdb/tlog (every complete subtree, by stored index).
+CREATE TABLE log_leaves (
+    idx  INTEGER PRIMARY KEY,
+    data BLOB NOT NULL
+);
+CREATE TABLE log_hashes (
+    idx  INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL
+);
+CREATE TABLE checkpoints (
+    size    INTEGER PRIMARY KEY,
+    note    BLOB NOT NULL,
+    created BIGINT NOT NULL
+);
