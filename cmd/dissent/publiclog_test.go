@@ -125,6 +125,7 @@ func correlate(entries [][]byte) []attribution {
 // content hash; the correlation script attributes no act to anyone. Bad
 // tile paths answer 404, never 500.
 func TestPublicLogAttack(t *testing.T) {
+	t.Parallel() // its own deployment; the attack tests run side by side
 	s := playStory(t, t.TempDir(), "")
 	secrets := storySecrets(t, s)
 	srv := startServe(t, nil, s.storeArgs()...)

@@ -15,6 +15,7 @@ import (
 // tell; `dissent verify --against FILE` must fail unless the current log
 // extends the checkpoint in FILE, and pass when it does.
 func TestRollback(t *testing.T) {
+	t.Parallel() // its own deployment; the attack tests run side by side
 	dir := t.TempDir()
 	s := playStory(t, dir, "")
 	older := filepath.Join(dir, "older.checkpoint")

@@ -474,6 +474,7 @@ func (c tamperCase) apply(t *testing.T, s *story) {
 // every edit makes verify fail naming the table, and restore refuse an
 // archive carrying it; the untouched copy passes both.
 func TestTamper(t *testing.T) {
+	t.Parallel() // its own deployment; the attack tests run side by side
 	s := playStory(t, t.TempDir(), "")
 	runTamper(t, s, edits)
 }
@@ -481,6 +482,7 @@ func TestTamper(t *testing.T) {
 // TestTamperPostgres is TestTamper on PostgreSQL, with the cases that
 // matter most; each copy is the story restored into a new database.
 func TestTamperPostgres(t *testing.T) {
+	t.Parallel() // its own deployment; the attack tests run side by side
 	server := storetest.PostgresServer(t)
 	s := playStory(t, t.TempDir(), storetest.NewPostgresDatabase(t, server))
 	var subset []tamperCase
