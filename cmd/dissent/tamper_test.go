@@ -519,10 +519,10 @@ func (k *tamperKit) copyOf(t *testing.T) *story {
 		copyDir(t, k.s.data, c.data)
 		return &c
 	}
-	c.db = storetest.NewPostgresDatabase(t, storetest.PostgresServer(t))
-	if out, err := backupCLI(t, nil, "restore", "--in", k.archive, "--identity", k.identity, "--data", c.data, "--db", c.db); err != nil {
-		t.Fatalf("copy the story into a new PostgreSQL database: %v\n%s", err, out)
-	}
+	// The database is copied by the server (CREATE DATABASE … TEMPLATE),
+	// the data directory (keys, log) by hand.
+	c.db = storetest.CopyPostgresDatabase(t, storetest.PostgresServer(t), k.s.db)
+	copyDir(t, k.s.data, c.data)
 	return &c
 }
 

@@ -114,6 +114,26 @@ func installRowTriggers(ctx context.Context, q querier, d Dialect) error {
 	if err != nil {
 		return err
 	}
+	// On SQLite, which keeps each trigger's text, nothing is done when the
+	// triggers in place are the ones wanted (most opens).
+	if d == SQLite {
+		var want []string
+		for _, rt := range tables {
+			for _, st := range sqliteTriggers(rt) {
+				if strings.HasPrefix(st, "CREATE") {
+					want = append(want, st)
+				}
+			}
+		}
+		have, err := sqliteTriggerSQL(ctx, q)
+		if err != nil {
+			return err
+		}
+		slices.Sort(want)
+		if slices.Equal(want, have) {
+			return nil
+		}
+	}
 	for _, rt := range tables {
 		var cols []string
 		for _, c := range rt.cols {
@@ -134,17 +154,7 @@ END $f$`,
 					` ON ` + quoteIdent(rt.name) + ` FOR EACH ROW EXECUTE FUNCTION ` + fn + `()`,
 			}
 		} else {
-			ins := func(row string) string {
-				return `INSERT INTO row_changes (tbl, k) VALUES (` + lit + `, ` + rt.keyExpr(d, row) + `);`
-			}
-			for _, suf := range []string{"_i", "_u", "_d"} {
-				stmts = append(stmts, `DROP TRIGGER IF EXISTS `+quoteIdent("rc_"+rt.name+suf))
-			}
-			stmts = append(stmts,
-				`CREATE TRIGGER `+quoteIdent("rc_"+rt.name+"_i")+` AFTER INSERT ON `+quoteIdent(rt.name)+` BEGIN `+ins("NEW")+` END`,
-				`CREATE TRIGGER `+quoteIdent("rc_"+rt.name+"_u")+` AFTER UPDATE OF `+strings.Join(cols, ", ")+` ON `+quoteIdent(rt.name)+` BEGIN `+ins("OLD")+` `+ins("NEW")+` END`,
-				`CREATE TRIGGER `+quoteIdent("rc_"+rt.name+"_d")+` AFTER DELETE ON `+quoteIdent(rt.name)+` BEGIN `+ins("OLD")+` END`,
-			)
+			stmts = sqliteTriggers(rt)
 		}
 		for _, s := range stmts {
 			if _, err := q.ExecContext(ctx, s); err != nil {
@@ -369,4 +379,45 @@ func dropRowTriggers(ctx context.Context, q querier, d Dialect) error {
 		}
 	}
 	return nil
+}
+
+// sqliteTriggers are the statements that (re)make a table's audit triggers
+// on SQLite.
+func sqliteTriggers(rt recordedTable) []string {
+	var cols []string
+	for _, c := range rt.cols {
+		cols = append(cols, quoteIdent(c.name))
+	}
+	lit := "'" + rt.name + "'"
+	ins := func(row string) string {
+		return `INSERT INTO row_changes (tbl, k) VALUES (` + lit + `, ` + rt.keyExpr(SQLite, row) + `);`
+	}
+	var stmts []string
+	for _, suf := range []string{"_i", "_u", "_d"} {
+		stmts = append(stmts, `DROP TRIGGER IF EXISTS `+quoteIdent("rc_"+rt.name+suf))
+	}
+	return append(stmts,
+		`CREATE TRIGGER `+quoteIdent("rc_"+rt.name+"_i")+` AFTER INSERT ON `+quoteIdent(rt.name)+` BEGIN `+ins("NEW")+` END`,
+		`CREATE TRIGGER `+quoteIdent("rc_"+rt.name+"_u")+` AFTER UPDATE OF `+strings.Join(cols, ", ")+` ON `+quoteIdent(rt.name)+` BEGIN `+ins("OLD")+` `+ins("NEW")+` END`,
+		`CREATE TRIGGER `+quoteIdent("rc_"+rt.name+"_d")+` AFTER DELETE ON `+quoteIdent(rt.name)+` BEGIN `+ins("OLD")+` END`,
+	)
+}
+
+// sqliteTriggerSQL lists the text of the audit triggers in place, sorted.
+func sqliteTriggerSQL(ctx context.Context, q querier) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rc\_%' ESCAPE '\'`)
+	if err != nil {
+		return nil, fmt.Errorf("list the audit triggers: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("list the audit triggers: %w", err)
+		}
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out, rows.Err()
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +50,35 @@ func NewPostgresDatabase(t testing.TB, server string) string {
 	name := fmt.Sprintf("dissent_test_%d_%s", os.Getpid(), hex.EncodeToString(b[:]))
 	if err := adminExec(server, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
 		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := adminExec(server, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	u.Path = "/" + name
+	return u.String()
+}
+
+// CopyPostgresDatabase returns the URL of a new database on server made as a
+// copy of the database at from (CREATE DATABASE … TEMPLATE: nobody may be
+// connected to it), dropped when the test ends.
+func CopyPostgresDatabase(t testing.TB, server, from string) string {
+	t.Helper()
+	u, err := url.Parse(server)
+	if err != nil {
+		t.Fatalf("%s must be a postgres:// URL", PostgresEnv)
+	}
+	f, err := url.Parse(from)
+	if err != nil {
+		t.Fatalf("database URL %s: %v", redacted(from), err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	name := fmt.Sprintf("dissent_test_%d_%s", os.Getpid(), hex.EncodeToString(b[:]))
+	src := strings.TrimPrefix(f.Path, "/")
+	if err := adminExec(server, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()+` TEMPLATE `+pgx.Identifier{src}.Sanitize()); err != nil {
+		t.Fatalf("copy test database %s: %v", src, err)
 	}
 	t.Cleanup(func() {
 		if err := adminExec(server, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
