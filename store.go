@@ -155,6 +155,9 @@ type LogTx interface {
 	// RowDigests calls fn with the digest of every row of every table the
 	// log records, in a stable order.
 	RowDigests(ctx context.Context, fn func(RowDigest) error) error
+	// DigestRow is the digest of one row of a recorded table as it is now
+	// ("" when there is no such row).
+	DigestRow(ctx context.Context, table, key string) (string, error)
 	// OpenEverySealed opens every sealed value under its message's key and
 	// place, and returns how many it opened; it names the first that does
 	// not open.

@@ -475,3 +475,30 @@ func TestDeadlinesMakeSense(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckNew is serve's background check: the entries integrated since
+// its last call, and the rows they recorded, are checked; a row changed
+// behind the service's back after its entry is named, and so is an entry
+// whose sealed content no longer matches its commitment.
+func TestCheckNew(t *testing.T) {
+	st := tell(t)
+	if _, err := st.e.Log.CheckNew(ctx); err != nil {
+		t.Fatalf("CheckNew of the untouched story: %v", err)
+	}
+	// A new act, then its row edited before the next check.
+	off := st.p["officer@state.example"].Actor
+	must(st.e.Svc.RecordMeeting(ctx, off, st.m.ID, "2023-12-02", "notes"))
+	db := st.db(t)
+	exec(t, db, `UPDATE meetings SET held_on = '2023-12-24' WHERE id = (SELECT MAX(id) FROM meetings)`)
+	if _, err := st.e.Log.CheckNew(ctx); err == nil || !strings.Contains(err.Error(), "table meetings") {
+		t.Fatalf("CheckNew after an edit of a new row = %v; want the meetings row named", err)
+	}
+	// A fresh check (as after a restart) finds an altered entry anywhere.
+	exec(t, db, `UPDATE meetings SET held_on = '2023-12-02' WHERE id = (SELECT MAX(id) FROM meetings)`)
+	exec(t, db, `UPDATE log_entries SET commitment = (SELECT commitment FROM log_entries WHERE seq = 3) WHERE seq = 5`)
+	name, key := st.e.Ring.LogKey()
+	fresh := must(auditlog.New(st.e.DB, name, key, "", st.e.Clock.Now))
+	if _, err := fresh.CheckNew(ctx); err == nil || !strings.Contains(err.Error(), "altered") {
+		t.Fatalf("CheckNew of an altered entry = %v; want it named", err)
+	}
+}

@@ -96,21 +96,14 @@ func (l *Log) CheckNew(ctx context.Context) (int64, error) {
 				}
 			}
 		}
-		if len(rows) > 0 {
-			now := map[string]string{}
-			err := tx.RowDigests(ctx, func(d dissent.RowDigest) error {
-				if _, ok := rows[d.Table+"\x00"+d.Key]; ok {
-					now[d.Table+"\x00"+d.Key] = d.Digest
-				}
-				return nil
-			})
+		// Only the rows the new entries name are read, not every table.
+		for _, d := range rows {
+			now, err := tx.DigestRow(ctx, d.Table, d.Key)
 			if err != nil {
 				return err
 			}
-			for k, d := range rows {
-				if now[k] != d.Digest {
-					return fmt.Errorf("table %s, row (%s): the row differs from what the log recorded: it was changed behind the service's back", d.Table, d.Key)
-				}
+			if now != d.Digest {
+				return fmt.Errorf("table %s, row (%s): the row differs from what the log recorded: it was changed behind the service's back", d.Table, d.Key)
 			}
 		}
 		return nil

@@ -286,6 +286,19 @@ func (t *txn) digestRow(ctx context.Context, rt recordedTable, key string) (stri
 	return rowDigest(rt.name, vals)
 }
 
+// DigestRow implements dissent.LogTx.
+func (t *txn) DigestRow(ctx context.Context, table, key string) (string, error) {
+	info, err := t.tableInfo(ctx)
+	if err != nil {
+		return "", err
+	}
+	rt, ok := info[table]
+	if !ok {
+		return "", fmt.Errorf("the log records a row of %s, which is not a recorded table", table)
+	}
+	return t.digestRow(ctx, rt, key)
+}
+
 // RowDigests implements dissent.LogTx: every row of every recorded table,
 // table by table in name order.
 func (t *txn) RowDigests(ctx context.Context, fn func(dissent.RowDigest) error) error {
