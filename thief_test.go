@@ -48,11 +48,9 @@ func TestDatabaseThief(t *testing.T) {
 	// The clock moves by odd amounts between acts, as real acts do.
 	tick := func() { e.Clock.Set(e.Clock.Now().Add(37*time.Minute + 1234567*time.Nanosecond)) }
 
-	var ids []dissent.MessageID
 	for i, title := range []string{"On the war", "On the budget"} {
 		tick()
 		m := must(e.Svc.CreateMessage(ctx, d.Actor, dissent.Draft{Title: title, Summary: "Change course.", Body: "We recommend a change " + fmt.Sprint(i) + "."}))
-		ids = append(ids, m.ID)
 		tick()
 		if err := e.Svc.AddCoauthor(ctx, d.Actor, m.ID, s[0]); err != nil {
 			t.Fatal(err)

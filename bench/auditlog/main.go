@@ -293,7 +293,7 @@ func atSize(ctx context.Context, o options, dir string, size int64, stdout io.Wr
 	if bulk < 0 {
 		bulk = 0
 	}
-	db, l, err := openLog(ctx, dir)
+	db, _, err := openLog(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -309,7 +309,7 @@ func atSize(ctx context.Context, o options, dir string, size int64, stdout io.Wr
 		return err
 	}
 
-	db, l, err = openLog(ctx, dir)
+	db, l, err := openLog(ctx, dir)
 	if err != nil {
 		return err
 	}
