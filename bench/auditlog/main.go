@@ -89,6 +89,7 @@ type options struct {
 	verifyMax           int64
 	verifyRange         bool
 	bulkBatch           int
+	reuse               string
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
@@ -108,6 +109,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&o.bulkBatch, "bulk-batch", 10_000, "events per store.Update when setting up the large logs")
 	fs.StringVar(&o.dir, "dir", "", "parent of the temporary directory (default: the system's); the disk under test")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
+	fs.StringVar(&o.reuse, "reuse", "", "time only Log.Verify on a tree directory kept by an earlier run (-keep): tree-N under the kept directory")
 	fs.StringVar(&o.cpuprofile, "verify-cpuprofile", "", "write a CPU profile of Log.Verify (the last size) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -124,6 +126,20 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if o.seqN < 0 || o.concN < 0 || o.batchN < 0 || o.concurrency < 1 || o.batch < 1 || o.proofs < 1 || o.bulkBatch < 1 {
 		return errors.New("counts must not be negative; -concurrency, -batch, -bulk-batch and -proofs must be positive")
+	}
+	if o.reuse != "" {
+		fmt.Fprintf(stdout, "machine: %d CPUs (GOMAXPROCS %d), %s %s/%s, reusing %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH, o.reuse)
+		fmt.Fprintf(stdout, "load average at start: %s\n\n", loadAverage())
+		db, l, err := openLog(ctx, o.reuse)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		var size int64
+		if err := db.View(ctx, func(tx dissent.Tx) (err error) { size, err = tx.LogSize(ctx); return err }); err != nil {
+			return err
+		}
+		return timeVerify(ctx, o, l, size, stdout)
 	}
 	dir, err := os.MkdirTemp(o.dir, "dissent-auditlog-")
 	if err != nil {
@@ -176,16 +192,17 @@ type appendResult struct {
 	lat     []time.Duration // per Update, sorted
 }
 
-// rings keeps each directory's keyring, so that a reopened store opens the
-// entries it sealed.
-var rings = map[string]*seal.Keyring{}
-
-// openLog opens the store and the log in dir as cmd/dissent does.
+// openLog opens the store and the log in dir as cmd/dissent does. The
+// keyring is kept in dir/keys (made on first use), so that a kept tree can be
+// verified again with -reuse.
 func openLog(ctx context.Context, dir string) (*store.DB, *auditlog.Log, error) {
-	ring := rings[dir]
-	if ring == nil {
-		ring = seal.Generate("bench.auditlog/log")
-		rings[dir] = ring
+	keys := filepath.Join(dir, "keys")
+	ring, err := seal.Load(keys, "")
+	if errors.Is(err, os.ErrNotExist) {
+		ring, err = seal.Create(keys, "", "bench.auditlog/log")
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	db, err := store.OpenSQLite(ctx, filepath.Join(dir, "dissent.db"), seal.New(ring))
 	if err != nil {
@@ -388,40 +405,48 @@ func atSize(ctx context.Context, o options, dir string, size int64, stdout io.Wr
 			d.Seconds(), size, d.Seconds()/float64(size)*1e6)
 	}
 	if o.verify && size <= o.verifyMax {
-		var ms0 runtime.MemStats
-		runtime.ReadMemStats(&ms0)
-		if o.cpuprofile != "" {
-			f, err := os.Create(o.cpuprofile)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
-				return err
-			}
+		if err := timeVerify(ctx, o, l, size, stdout); err != nil {
+			return err
 		}
-		t0 = time.Now()
-		cpu0 := cpuTime()
-		rep, err := l.Verify(ctx, nil)
-		d := time.Since(t0)
-		cpu := cpuTime() - cpu0
-		if o.cpuprofile != "" {
-			pprof.StopCPUProfile()
-		}
-		if err != nil {
-			return fmt.Errorf("verify: %w", err)
-		}
-		var ms1 runtime.MemStats
-		runtime.ReadMemStats(&ms1)
-		if rep.Leaves != size {
-			return fmt.Errorf("verify saw %d leaves, want %d", rep.Leaves, size)
-		}
-		fmt.Fprintf(stdout, "Log.Verify: %.1f s for %d entries = %.1f s per million (%.0f entries/s); %.0f MB allocated; %d rows compared\n",
-			d.Seconds(), size, d.Seconds()/float64(size)*1e6, float64(size)/d.Seconds(), float64(ms1.TotalAlloc-ms0.TotalAlloc)/1e6, rep.Rows)
-		fmt.Fprintf(stdout, "Log.Verify CPU (process user+system, GC included): %.1f s = %.1f µs per entry (%.0f entries per CPU-second); load average now %s\n",
-			cpu.Seconds(), float64(cpu.Microseconds())/float64(size), float64(size)/cpu.Seconds(), loadAverage())
 	}
 	fmt.Fprintln(stdout)
+	return nil
+}
+
+// timeVerify times a full Log.Verify of a log of size entries.
+func timeVerify(ctx context.Context, o options, l *auditlog.Log, size int64, stdout io.Writer) error {
+	var ms0 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	if o.cpuprofile != "" {
+		f, err := os.Create(o.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	t0 := time.Now()
+	cpu0 := cpuTime()
+	rep, err := l.Verify(ctx, nil)
+	d := time.Since(t0)
+	cpu := cpuTime() - cpu0
+	if o.cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	var ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms1)
+	if rep.Leaves != size {
+		return fmt.Errorf("verify saw %d leaves, want %d", rep.Leaves, size)
+	}
+	fmt.Fprintf(stdout, "Log.Verify: %.1f s for %d entries = %.1f s per million (%.0f entries/s); %.0f MB allocated; %d rows compared\n",
+		d.Seconds(), size, d.Seconds()/float64(size)*1e6, float64(size)/d.Seconds(), float64(ms1.TotalAlloc-ms0.TotalAlloc)/1e6, rep.Rows)
+	fmt.Fprintf(stdout, "Log.Verify CPU (process user+system, GC included): %.1f s = %.1f µs per entry (%.0f entries per CPU-second); load average now %s\n",
+		cpu.Seconds(), float64(cpu.Microseconds())/float64(size), float64(size)/cpu.Seconds(), loadAverage())
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -76,13 +77,58 @@ func (l *Log) Verify(ctx context.Context, progress Progress, against ...[]byte) 
 		}
 		rep.Pending = int64(len(pending))
 		total := size + rep.Pending
+		// Three stages run side by side: this transaction reads the
+		// entries, a second read transaction the stored hashes, and this
+		// goroutine checks, decodes and replays them and rebuilds the tree.
+		// The stored hashes of integrated entries never change, so the
+		// second transaction's snapshot holds the same ones.
+		stop := make(chan struct{})
+		var readers sync.WaitGroup
+		defer readers.Wait()
+		defer close(stop)
+		entries := make(chan chunk[dissent.LogEntry], 1)
+		readers.Go(func() {
+			defer close(entries)
+			sendChunks(stop, entries, size, func(start, end int64) ([]dissent.LogEntry, error) {
+				es, err := tx.LogEntries(ctx, start, end)
+				if err != nil {
+					return nil, fmt.Errorf("log entry %d: %w", start, err)
+				}
+				return es, nil
+			})
+		})
+		hashes := make(chan chunk[[32]byte], 1)
+		readers.Go(func() {
+			defer close(hashes)
+			err := l.store.View(ctx, func(htx dissent.Tx) error {
+				sendChunks(stop, hashes, size, func(start, end int64) ([][32]byte, error) {
+					lo, hi := tlog.StoredHashIndex(0, start), tlog.StoredHashCount(end)
+					idx := make([]int64, 0, hi-lo)
+					for x := lo; x < hi; x++ {
+						idx = append(idx, x)
+					}
+					hs, err := htx.ReadLogHashes(ctx, idx)
+					if err != nil {
+						return nil, fmt.Errorf("log entries %d to %d: %w", start, end-1, err)
+					}
+					return hs, nil
+				})
+				return nil
+			})
+			if err != nil {
+				select {
+				case hashes <- chunk[[32]byte]{err: err}:
+				case <-stop:
+				}
+			}
+		})
 		for start := int64(0); start < size; start += verifyChunk {
 			end := min(start+verifyChunk, size)
-			entries, err := tx.LogEntries(ctx, start, end)
-			if err != nil {
-				return fmt.Errorf("log entry %d: %w", start, err)
+			ec := <-entries
+			if ec.err != nil {
+				return ec.err
 			}
-			for _, e := range entries {
+			for _, e := range ec.items {
 				hs, err := tlog.StoredHashes(e.Leaf, e.Commitment, memReader)
 				if err != nil {
 					return fmt.Errorf("log entry %d: %w", e.Leaf, err)
@@ -93,23 +139,28 @@ func (l *Log) Verify(ctx context.Context, progress Progress, against ...[]byte) 
 				}
 			}
 			// Compare the stored hashes of this chunk with the recomputed ones.
-			lo, hi := tlog.StoredHashIndex(0, start), int64(len(mem))
-			idx := make([]int64, 0, hi-lo)
-			for x := lo; x < hi; x++ {
-				idx = append(idx, x)
+			hc, ok := <-hashes
+			switch {
+			case !ok:
+				return fmt.Errorf("log entries %d to %d: stored hashes not read", start, end-1)
+			case hc.err != nil:
+				return hc.err
 			}
-			stored, err := tx.ReadLogHashes(ctx, idx)
-			if err != nil {
-				return fmt.Errorf("log entries %d to %d: %w", start, end-1, err)
+			lo := tlog.StoredHashIndex(0, start)
+			if int64(len(hc.items)) != int64(len(mem))-lo {
+				return fmt.Errorf("log entries %d to %d: %d stored hashes, want %d", start, end-1, len(hc.items), int64(len(mem))-lo)
 			}
-			for i, h := range stored {
-				if h != mem[idx[i]] {
-					return fmt.Errorf("log entry %d has been altered: its stored hash does not match its data", leafOfStored(idx[i], end))
+			for i, h := range hc.items {
+				if h != mem[lo+int64(i)] {
+					return fmt.Errorf("log entry %d has been altered: its stored hash does not match its data", leafOfStored(lo+int64(i), end))
 				}
 			}
 			if progress != nil {
 				progress(end, total)
 			}
+		}
+		// This transaction's reader is done once its last chunk is taken.
+		for range entries {
 		}
 		for _, e := range pending {
 			if err := replay.entry(e); err != nil {
@@ -170,6 +221,29 @@ func (l *Log) Verify(ctx context.Context, progress Progress, against ...[]byte) 
 		return replay.missingRows()
 	})
 	return rep, err
+}
+
+// chunk is one chunk of a log read ahead, or the error that ended the
+// reading.
+type chunk[T any] struct {
+	items []T
+	err   error
+}
+
+// sendChunks reads the log's entries 0 to size in chunks of verifyChunk
+// and sends them, until size, an error or stop.
+func sendChunks[T any](stop <-chan struct{}, out chan<- chunk[T], size int64, read func(start, end int64) ([]T, error)) {
+	for start := int64(0); start < size; start += verifyChunk {
+		items, err := read(start, min(start+verifyChunk, size))
+		select {
+		case out <- chunk[T]{items: items, err: err}:
+		case <-stop:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // checkExtends checks that the log of size entries extends a signed
@@ -274,10 +348,14 @@ func (r *replay) entry(e dissent.LogEntry) error {
 
 // decodeEntry parses an entry's payload strictly: no duplicate keys, no
 // unknown fields. The store writes the canonical encoding (json.Marshal of
-// the record), and a payload equal to its record's re-encoding cannot hold
-// a key twice, so the slower token-by-token duplicate check runs only for a
-// payload that is not canonical: the same payloads are accepted, faster.
+// the record), which parseCanonical reads without reflection; a payload
+// equal to its record's re-encoding cannot hold a key twice, so the slower
+// token-by-token duplicate check runs only for a payload that is not
+// canonical: the same payloads are accepted, faster.
 func decodeEntry(payload []byte) (dissent.EntryRecord, error) {
+	if rec, ok := parseCanonical(payload); ok && rec.V == dissent.EntryVersion {
+		return rec, nil
+	}
 	var rec dissent.EntryRecord
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
