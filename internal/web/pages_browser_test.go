@@ -43,7 +43,7 @@ var rolePages = []struct {
 	role  string
 	pages []pageCase
 }{
-	{"", []pageCase{{path: "/signin"}, {path: "/report"}}},
+	{"", []pageCase{{path: "/signin"}, {path: "/report"}, {path: "/signin/link/dsl_not-a-real-link"}}},
 	{"employee", []pageCase{{path: "/account"}, {path: "/messages"}, {path: "/messages/new"}, {path: "/messages/{msg}"},
 		{path: "/messages/{draft}"}, {path: "/messages/{draft}/edit"}, {path: "/messages/{draft}/versions?from=1&to=2"},
 		{path: "/messages/{msg}/receipt"}, {path: "/messages/{msg}/access-log"}, {path: "/notifications"}, {path: "/exposure"},
