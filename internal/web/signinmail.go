@@ -71,6 +71,11 @@ func (s *Server) mailLinkLater(r *http.Request, email string) {
 	}()
 }
 
+// Drain waits for the work handed to the background (the sign-in links
+// asked for) to end; serve calls it once the listener has drained, before
+// the store closes.
+func (s *Server) Drain() { s.auth.linkMails.wg.Wait() }
+
 // emailKey is the per-address limiter's key: a hash, so that memory holds
 // no address.
 func emailKey(email string) string {
