@@ -73,7 +73,9 @@ func roleEmail(role string) string { return role + "@office.example" }
 // reviewer input), in every state of the channel.
 func newPagesEnv(t *testing.T, texts, names []string) *pagesEnv {
 	t.Helper()
-	e := newAuthEnv(t, web.Limits{})
+	// A deployment that sends e-mail, so the sign-in page offers a link by
+	// e-mail (checked by axe and in the screenshots).
+	e := newAuthEnvWith(t, web.Limits{}, true, os.Stderr)
 	ctx := context.Background()
 	name := func(i int) string { return names[i%len(names)] }
 	for i := range min(len(names), 80) {
