@@ -132,7 +132,8 @@ func TestSignInEmailSameAnswer(t *testing.T) {
 	// A malformed address is refused beside the field, kept, and the same
 	// for everyone; no link.
 	resp, page = do(t, browser(t), "POST", e.base+"/signin/email", strings.NewReader("email=not+an+address"), "Content-Type", "application/x-www-form-urlencoded")
-	if resp.StatusCode != 400 || !strings.Contains(page, `value="not an address"`) || len(fieldErrorRE.FindAllString(page, -1)) != 1 {
+	if resp.StatusCode != 400 || !strings.Contains(page, `value="not an address"`) || !strings.Contains(page, `<span class="field-error" id="signin-email-err" role="alert">Enter your e-mail address`) ||
+		!strings.Contains(page, `aria-describedby="email-link-hint signin-email-err"`) {
 		t.Errorf("a malformed address = %d; want 400 with the error beside the field, the input kept:\n%s", resp.StatusCode, page)
 	}
 
