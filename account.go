@@ -73,6 +73,7 @@ const (
 	IssuedByAdmin    = "admin"    // a first link, by one administrator
 	IssuedByAdmins   = "admins"   // asked by one administrator, approved by another
 	IssuedByOperator = "operator" // the command line on the server
+	IssuedBySelf     = "self"     // the person, from the sign-in page: e-mailed to them (MailSignInLink)
 )
 
 // SignInLinkRecord is a sign-in link as stored: never its secret.
@@ -180,17 +181,29 @@ func errRefused(code, msg string) *Error {
 // the issuer is not the command line (which prints it to the operator).
 func (s *Service) issueLink(ctx context.Context, tx Tx, a Actor, p Person, by string) (LinkIssue, error) {
 	if !p.Active() {
-		return LinkIssue{}, errRefused("deactivated", p.Email+" is deactivated; reactivate them first")
+		return LinkIssue{}, errRefused("deactivated", "the account of "+p.Email+" is deactivated; reactivate it first")
 	}
 	sec := newToken("dsl_")
 	now := s.now().UTC()
-	if err := tx.CreateSignInLinkBy(ctx, SignInLinkRecord{Hash: TokenHash(sec), PersonID: p.ID, IssuedBy: by, Issued: day(now), Expires: now.Add(SignInLinkTTL)}); err != nil {
+	expires := now.Add(SignInLinkTTL)
+	ev := Event{At: now, ActorID: a.ID, ActorRole: RoleAdmin, Kind: "signin_link.issued", Detail: personDetail(p.ID) + " by " + by}
+	if by == IssuedBySelf {
+		if !s.mail {
+			return LinkIssue{}, errForbidden("this deployment sends no e-mail, so it cannot send a sign-in link")
+		}
+		// The person's own act: its expiry keeps only the hour (the link
+		// works 24 to 25 hours), and the audit trail's entry names no one,
+		// like a sign-in's.
+		expires = now.Truncate(time.Hour).Add(SignInLinkTTL + time.Hour)
+		ev = Event{At: now, Kind: "signin_link.requested"}
+	}
+	if err := tx.CreateSignInLinkBy(ctx, SignInLinkRecord{Hash: TokenHash(sec), PersonID: p.ID, IssuedBy: by, Issued: day(now), Expires: expires}); err != nil {
 		return LinkIssue{}, err
 	}
-	if err := tx.AppendEvent(ctx, Event{At: now, ActorID: a.ID, ActorRole: RoleAdmin, Kind: "signin_link.issued", Detail: personDetail(p.ID) + " by " + by}); err != nil {
+	if err := tx.AppendEvent(ctx, ev); err != nil {
 		return LinkIssue{}, err
 	}
-	if s.mail && a.ID != 0 {
+	if s.mail && by != IssuedByOperator {
 		return LinkIssue{Mailed: true}, s.noticeAccount(ctx, tx, p.ID, NoticeLinkMailed, sec)
 	}
 	return LinkIssue{Secret: sec}, s.noticeAccount(ctx, tx, p.ID, NoticeLinkIssued, Secret{})
@@ -213,7 +226,7 @@ func (s *Service) IssueSignInLinkFor(ctx context.Context, a Actor, id PersonID) 
 		by := IssuedByOperator
 		if a.ID != 0 {
 			if p.Activated {
-				return errRefused("signed_in_before", p.Email+"'s account is in use (they have signed in or used a token), so one administrator alone may not issue them a sign-in link: they add their own passkeys and tokens, or a second administrator approves a request for a new link")
+				return errRefused("signed_in_before", "the account of "+p.Email+" is in use (they have signed in or used a token), so one administrator alone may not issue them a sign-in link: they add their own passkeys and tokens, or a second administrator approves a request for a new link")
 			}
 			by = IssuedByAdmin
 		}
@@ -221,6 +234,72 @@ func (s *Service) IssueSignInLinkFor(ctx context.Context, a Actor, id PersonID) 
 		return err
 	})
 	return out, err
+}
+
+// MailSignInLink e-mails a one-time sign-in link to the person whose
+// address this is, for the sign-in page's "E-mail me a sign-in link": the
+// one way a person gets a link without an administrator. It answers the
+// same (nil) whether or not it sent one, so that a caller can tell nobody
+// whether an address belongs to a person; only a malformed address or an
+// internal error is an error. Deny by default: nothing is sent when
+//   - the deployment sends no e-mail (the link could reach nobody else);
+//   - no person has this address, or the person is deactivated;
+//   - an administrator changed the person's address and the person has not
+//     acted on their account since (added a passkey or created a token):
+//     otherwise one administrator could point someone's address at a
+//     mailbox of theirs and sign in as them (see selfLinkAllowed).
+//
+// The link is issued by issueLink, like every other, and goes out through
+// the account notices' e-mail (the outbox): the secret is sealed until it
+// is sent, then erased. The audit trail gets an entry naming no one.
+func (s *Service) MailSignInLink(ctx context.Context, email string) error {
+	email, err := NormalizeEmail("email", email)
+	if err != nil {
+		return err
+	}
+	if !s.mail {
+		return nil
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		p, err := tx.PersonByEmail(ctx, email)
+		if ErrorKind(err) == KindNotFound {
+			return nil
+		}
+		if err != nil || !p.Active() {
+			return err
+		}
+		if ok, err := selfLinkAllowed(ctx, tx, p.ID); err != nil || !ok {
+			return err
+		}
+		_, err = s.issueLink(ctx, tx, Actor{Person: p}, p, IssuedBySelf)
+		return err
+	})
+}
+
+// SendsMail reports whether the deployment sends e-mail (and so whether the
+// sign-in page offers to e-mail a link).
+func (s *Service) SendsMail() bool { return s.mail }
+
+// selfLinkAllowed reports whether a link may be e-mailed to the person on
+// their own request: not while the newest change of their address by an
+// administrator is newer than the person's newest act on their own account
+// (a passkey added, a token created). Their newest notices decide; when
+// the page of them holds neither, it is refused (deny by default: a page of
+// notices made on purpose cannot push an address change out of sight).
+func selfLinkAllowed(ctx context.Context, tx Tx, id PersonID) (bool, error) {
+	ns, err := tx.AccountNotices(ctx, id, maxAccountNoticePage)
+	if err != nil {
+		return false, err
+	}
+	for _, n := range ns {
+		switch n.Kind {
+		case NoticePasskeyAdded, NoticeTokenCreated:
+			return true, nil
+		case NoticeEmailChanged:
+			return false, nil
+		}
+	}
+	return len(ns) < maxAccountNoticePage, nil
 }
 
 // RequestSignInLink asks for a new sign-in link for a person who has signed
@@ -240,7 +319,7 @@ func (s *Service) RequestSignInLink(ctx context.Context, a Actor, id PersonID) (
 			return err
 		}
 		if !p.Active() {
-			return errRefused("deactivated", p.Email+" is deactivated; reactivate them first")
+			return errRefused("deactivated", "the account of "+p.Email+" is deactivated; reactivate it first")
 		}
 		open, err := tx.CredentialRequestsOf(ctx, id)
 		if err != nil {
@@ -402,7 +481,7 @@ func (s *Service) DeactivatePerson(ctx context.Context, a Actor, id PersonID) er
 			return err
 		}
 		if !p.Active() {
-			return errConflict("deactivated", "%s is already deactivated", p.Email)
+			return errConflict("deactivated", "the account of %s is already deactivated", p.Email)
 		}
 		if p.Roles.Has(RoleAdmin) {
 			n, err := s.activeAdmins(ctx, tx)
@@ -469,7 +548,7 @@ func (s *Service) ReactivatePerson(ctx context.Context, a Actor, id PersonID) er
 			return err
 		}
 		if p.Active() {
-			return errConflict("active", "%s is not deactivated", p.Email)
+			return errConflict("active", "the account of %s is not deactivated", p.Email)
 		}
 		if err := tx.SetDeactivated(ctx, id, time.Time{}); err != nil {
 			return err

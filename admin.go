@@ -342,7 +342,7 @@ func (s *Service) SetSupervisor(ctx context.Context, a Actor, id PersonID, email
 			// Walk up from the new supervisor: meeting the person is a cycle.
 			for cur, steps := sp, 0; ; steps++ {
 				if cur.ID == p.ID {
-					return errInvalid("supervisor", "cycle", "%s reports to this person, directly or indirectly; that would make a cycle", email)
+					return errInvalid("supervisor", "cycle", "the supervisor %s reports to this person, directly or indirectly; that would make a cycle", email)
 				}
 				if cur.SupervisorID == 0 || steps > 10_000 {
 					break

@@ -28,7 +28,7 @@ func (s *Service) Acknowledge(ctx context.Context, a Actor, id MessageID) (Messa
 // supervises takes part in the message.
 func eligibleHandler(ctx context.Context, tx Tx, m *Message, email, field string, role Role, now time.Time) (Person, error) {
 	refused := &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: field,
-		Message: email + " cannot be given this message: give it to another " + string(role)}
+		Message: "the person " + email + " cannot be given this message: give it to another " + string(role)}
 	p, err := tx.PersonByEmail(ctx, email)
 	if err != nil && ErrorKind(err) != KindNotFound {
 		return Person{}, err

@@ -370,7 +370,7 @@ func (s *Service) IssueToken(ctx context.Context, actor Actor, email string) (Se
 			return errInvalid("email", "unknown_person", "no person %q in the directory", email)
 		}
 		if !p.Active() {
-			return errRefused("deactivated", p.Email+" is deactivated; reactivate them first")
+			return errRefused("deactivated", "the account of "+p.Email+" is deactivated; reactivate it first")
 		}
 		now := s.now().UTC()
 		if err := tx.CreateToken(ctx, p.ID, TokenHash(tok), now); err != nil {

@@ -185,7 +185,9 @@ func serveCmd(e *env) *cobra.Command {
 			if demo {
 				fmt.Fprintf(e.stdout, "DEMO deployment in %s (invented people and messages; do not enter real dissent).\nOpen %s/demo to sign in as anyone with one click.\n", cfg.DataDir, base)
 			}
-			return listenAndServe(ctx, e, cfg.Addr, base, srv, log, tlsConf)
+			err = listenAndServe(ctx, e, cfg.Addr, base, srv, log, tlsConf)
+			srv.Drain() // sign-in links asked for just before the end
+			return err
 		},
 	}
 	f.add(c)

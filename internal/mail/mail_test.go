@@ -345,3 +345,40 @@ func TestAccountMail(t *testing.T) {
 		t.Errorf("the e-mailed link does not sign in: %v", err)
 	}
 }
+
+// TestSelfServiceLinkMail: a link asked for on the sign-in page
+// (MailSignInLink) reaches the person in a real SMTP conversation and signs
+// them in; an unknown address gets no e-mail.
+func TestSelfServiceLinkMail(t *testing.T) {
+	e := servicetest.New(t)
+	e.Cast(t, 0)
+	svc := dissent.NewService(dissent.ServiceConfig{Store: e.DB, Now: e.Clock.Now, Mail: true})
+	ctx := context.Background()
+	for _, addr := range []string{"drafter@state.example", "nobody@state.example"} {
+		if err := svc.MailSignInLink(ctx, addr); err != nil {
+			t.Fatalf("MailSignInLink(%s): %v", addr, err)
+		}
+	}
+	srv := mailtest.New(t)
+	s, err := mail.New(svc, mail.Config{URL: srv.URL(), From: "dissent@state.example", BaseURL: "https://dissent.example",
+		TLS: &tls.Config{RootCAs: srv.Roots, MinVersion: tls.VersionTLS12}}, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Now = e.Clock.Now
+	if sent, failed, err := s.Flush(ctx); sent != 1 || failed != 0 || err != nil {
+		t.Fatalf("Flush = %d sent, %d failed, %v; want 1 sent", sent, failed, err)
+	}
+	ms := srv.Messages()
+	if len(ms) != 1 || strings.Join(ms[0].To, ",") != "drafter@state.example" {
+		t.Fatalf("e-mails sent: %d; want one, to the drafter", len(ms))
+	}
+	body, _ := io.ReadAll(quotedprintable.NewReader(strings.NewReader(string(ms[0].Data))))
+	sec := regexp.MustCompile(`https://dissent\.example/signin/link/(dsl_[A-Za-z0-9_-]{43})`).FindStringSubmatch(string(body))
+	if sec == nil {
+		t.Fatalf("the e-mail carries no sign-in link:\n%s", body)
+	}
+	if a, err := svc.SignInWithLink(ctx, dissent.NewSecret(sec[1]), ""); err != nil || a.Email != "drafter@state.example" {
+		t.Errorf("the e-mailed link signs in %q, %v; want the drafter", a.Email, err)
+	}
+}

@@ -71,17 +71,28 @@ func New(t testing.TB) *Env {
 	if err != nil {
 		t.Fatalf("audit log: %v", err)
 	}
+	e := &Env{DB: db, Log: alog, Ring: ring, Clock: clock, Dir: dir}
+	e.Svc = e.service(false)
+	return e
+}
+
+func (e *Env) service(mail bool) *dissent.Service {
 	svc := dissent.NewService(dissent.ServiceConfig{
-		Store:    db,
-		AuditLog: alog,
-		Now:      clock.Now,
+		Store:    e.DB,
+		AuditLog: e.Log,
+		Now:      e.Clock.Now,
 		Calendars: func(loc *time.Location, closures []string) (dissent.Calendar, error) {
 			return deadline.New(loc, closures)
 		},
+		Mail: mail,
 	})
 	svc.SetExposureEngine(exposure.Engine(exposure.Options{}))
-	return &Env{Svc: svc, DB: db, Log: alog, Ring: ring, Clock: clock, Dir: dir}
+	return svc
 }
+
+// SendMail makes e.Svc a Service of a deployment that sends e-mail, over
+// the same store, log and clock.
+func (e *Env) SendMail() { e.Svc = e.service(true) }
 
 // Person describes someone to add: "email roles... [sup=EMAIL] [org=ID]".
 type Person struct {

@@ -46,6 +46,7 @@ func wantRefused(t *testing.T, what string, resp *http.Response, body string, st
 	if resp.StatusCode != status {
 		t.Errorf("%s: status %d; want %d", what, resp.StatusCode, status)
 	}
+	checkErrorsShown(t, what, body)
 	m := fieldErrorRE.FindAllStringSubmatch(body, -1)
 	found := false
 	for _, x := range m {
@@ -118,9 +119,9 @@ func TestAdminOrgForms(t *testing.T) {
 	resp, _ := post(t, c, base+"/admin/orgs", url.Values{"id": {"dod"}, "name": {"Department of Defense"}, "tz": {"America/Chicago"}})
 	wantRedirect(t, "add org", resp, "/admin/orgs/dod")
 	resp, body := post(t, c, base+"/admin/orgs", url.Values{"id": {"Bad Id"}, "name": {"Kept Name"}, "tz": {"UTC"}})
-	wantRefused(t, "add org with a bad id", resp, body, 400, "id must be 1 to 64", "Bad Id", "Kept Name")
+	wantRefused(t, "add org with a bad id", resp, body, 400, "Id must be 1 to 64", "Bad Id", "Kept Name")
 	resp, body = post(t, c, base+"/admin/orgs", url.Values{"id": {"mars"}, "name": {"Mars"}, "tz": {"Mars/Olympus"}})
-	wantRefused(t, "add org with a bad zone", resp, body, 400, "unknown time zone", "Mars/Olympus")
+	wantRefused(t, "add org with a bad zone", resp, body, 400, "Unknown time zone", "Mars/Olympus")
 	resp, body = post(t, c, base+"/admin/orgs", url.Values{"id": {"dod"}, "name": {"Again"}})
 	wantRefused(t, "add a duplicate org", resp, body, 409, "already exists", "Again")
 
@@ -129,7 +130,7 @@ func TestAdminOrgForms(t *testing.T) {
 	resp, _ = post(t, c, base+"/admin/orgs/dod/units", url.Values{"id": {"corps"}, "name": {"Corps of Engineers"}, "parent": {"army"}})
 	wantRedirect(t, "add child unit", resp, "/admin/orgs/dod")
 	resp, body = post(t, c, base+"/admin/orgs/dod/units", url.Values{"id": {"navy"}, "name": {"Navy Kept"}, "parent": {"nowhere"}})
-	wantRefused(t, "add unit under a missing parent", resp, body, 400, `no unit "nowhere"`, "Navy Kept", "navy")
+	wantRefused(t, "add unit under a missing parent", resp, body, 400, `No unit "nowhere"`, "Navy Kept", "navy")
 	resp, body = post(t, c, base+"/admin/orgs/dod/units", url.Values{"id": {"navy"}, "name": {strings.Repeat("n", 201)}})
 	wantRefused(t, "add unit with a long name", resp, body, 400, "at most 200")
 
@@ -141,7 +142,7 @@ func TestAdminOrgForms(t *testing.T) {
 	resp, _ = post(t, c, base+"/admin/orgs/dod/zone", url.Values{"tz": {"Europe/Paris"}})
 	wantRedirect(t, "change zone", resp, "/admin/orgs/dod")
 	resp, body = post(t, c, base+"/admin/orgs/dod/zone", url.Values{"tz": {"Nowhere/Land"}})
-	wantRefused(t, "change to a bad zone", resp, body, 400, "unknown time zone", "Nowhere/Land")
+	wantRefused(t, "change to a bad zone", resp, body, 400, "Unknown time zone", "Nowhere/Land")
 
 	resp, _ = post(t, c, base+"/admin/orgs/dod/closures", url.Values{"date": {"2030-01-02"}, "reason": {"Snow"}})
 	wantRedirect(t, "add closure", resp, "/admin/orgs/dod")
@@ -218,7 +219,7 @@ func TestAdminPeoplePages(t *testing.T) {
 		t.Error("the ticked roles were not kept")
 	}
 	resp, body = post(t, c, base+"/admin/people", url.Values{"email": {"nia@state.example"}, "name": {"Nia"}, "org": {"state"}})
-	wantRefused(t, "add a person without roles", resp, body, 400, "at least one role")
+	wantRefused(t, "add a person without roles", resp, body, 400, "At least one role")
 	resp, _ = post(t, c, base+"/admin/people", url.Values{"email": {"nia@state.example"}, "name": {"Nia"}, "org": {"state"}, "supervisor": {"boss@state.example"}, "roles": {"employee"}})
 	wantRedirect(t, "add a person", resp, "/admin/people/")
 	nia, err := e.Svc.SearchPeople(ctx, dissent.System, dissent.PeopleQuery{Prefix: "nia@"})
@@ -234,7 +235,7 @@ func TestAdminPeoplePages(t *testing.T) {
 		t.Error("the new roles are not shown")
 	}
 	resp, body = post(t, c, niaPath+"/roles", url.Values{"roles_form": {"1"}})
-	wantRefused(t, "remove every role", resp, body, 400, "at least one role")
+	wantRefused(t, "remove every role", resp, body, 400, "At least one role")
 
 	// Supervisor: a cycle is refused and the input kept.
 	resp, _ = post(t, c, base+"/admin/people/"+e.id("boss@state.example")+"/supervisor", url.Values{"supervisor": {"drafter@state.example"}})
@@ -244,7 +245,7 @@ func TestAdminPeoplePages(t *testing.T) {
 	resp, body = post(t, c, base+"/admin/people/"+e.id("boss@state.example")+"/supervisor", url.Values{"supervisor": {"drafter@state.example"}})
 	wantRefused(t, "supervisor cycle", resp, body, 400, "cycle", "drafter@state.example")
 	resp, body = post(t, c, niaPath+"/supervisor", url.Values{"supervisor": {"ghost@state.example"}})
-	wantRefused(t, "unknown supervisor", resp, body, 400, "no person", "ghost@state.example")
+	wantRefused(t, "unknown supervisor", resp, body, 400, "No person", "ghost@state.example")
 	resp, _ = post(t, c, niaPath+"/supervisor", url.Values{"supervisor": {""}})
 	wantRedirect(t, "clear supervisor", resp, "/admin/people/")
 
@@ -255,7 +256,7 @@ func TestAdminPeoplePages(t *testing.T) {
 	resp, _ = post(t, c, niaPath+"/unit", url.Values{"unit": {"spp"}})
 	wantRedirect(t, "set unit", resp, "/admin/people/")
 	resp, body = post(t, c, niaPath+"/unit", url.Values{"unit": {"nowhere"}})
-	wantRefused(t, "unknown unit", resp, body, 400, `no unit "nowhere"`)
+	wantRefused(t, "unknown unit", resp, body, 400, `No unit "nowhere"`)
 
 	// A one-time sign-in link, shown once, that works once.
 	resp, body = post(t, c, niaPath+"/signin-link", nil)

@@ -44,6 +44,8 @@ type authState struct {
 	base     string // the public URL, without a trailing slash, for links people share
 
 	signIn, failures, requests, writes *limiter
+	linkClients, linkEmails            *limiter // "E-mail me a sign-in link" (signinmail.go)
+	linkMails                          linkMailer
 }
 
 // initAuth sets up sessions, passkeys, single sign-on and limits, and the
@@ -68,6 +70,10 @@ func (s *Server) initAuth(o AuthOptions) {
 		failures: newLimiter(lim.FailuresPerAddress, o.Now),
 		requests: newLimiter(lim.RequestsPerPerson, o.Now),
 		writes:   newLimiter(lim.WritesPerPerson, o.Now),
+
+		linkClients: newLimiter(lim.LinkMailsPerAddress, o.Now),
+		linkEmails:  newLimiter(lim.LinkMailsPerEmail, o.Now),
+		linkMails:   linkMailer{slots: make(chan struct{}, maxLinkMailsInFlight)},
 	}
 	pk, err := auth.NewPasskeys(s.svc, o.PublicURL)
 	if err != nil {
@@ -417,12 +423,12 @@ func (s *Server) handleOIDCCallback(w http.ResponseWriter, r *http.Request) {
 // this browser.
 func (s *Server) handleSignInLinkSession(w http.ResponseWriter, r *http.Request) {
 	if err := s.signInGate(w, r); err != nil {
-		s.renderLink(w, http.StatusTooManyRequests, linkPageData{Error: dissent.AsError(err).Message})
+		s.renderLink(w, r, http.StatusTooManyRequests, linkPage{}, s.safeMessage(r, err))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	if err := r.ParseForm(); err != nil {
-		s.renderLink(w, http.StatusBadRequest, linkPageData{Error: "The form could not be read."})
+		s.renderLink(w, r, http.StatusBadRequest, linkPage{}, "The form could not be read.")
 		return
 	}
 	addr := s.addr(r)
@@ -430,12 +436,16 @@ func (s *Server) handleSignInLinkSession(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		if dissent.ErrorKind(err) == dissent.KindUnauthenticated {
 			s.failed(r, dissent.MethodLink, "bad link", addr)
+			// Used, expired, mistyped or of a deactivated account: one
+			// page, which the page itself explains (signinlink).
+			s.renderLink(w, r, statusFor(err), linkPage{Failed: true}, "")
+			return
 		}
-		s.renderLink(w, statusFor(err), linkPageData{Error: s.safeMessage(r, err)})
+		s.renderLink(w, r, statusFor(err), linkPage{}, s.safeMessage(r, err))
 		return
 	}
 	if err := s.startSession(r, a, dissent.MethodLink); err != nil {
-		s.renderLink(w, http.StatusInternalServerError, linkPageData{Error: s.safeMessage(r, err)})
+		s.renderLink(w, r, http.StatusInternalServerError, linkPage{}, s.safeMessage(r, err))
 		return
 	}
 	http.Redirect(w, r, s.afterSignIn(r, a), http.StatusSeeOther)

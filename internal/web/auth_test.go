@@ -35,14 +35,29 @@ type authEnv struct {
 
 func newAuthEnv(t *testing.T, limits web.Limits) *authEnv {
 	t.Helper()
+	return newAuthEnvWith(t, limits, false, os.Stderr)
+}
+
+// newAuthEnvWith is newAuthEnv for a deployment that sends e-mail (mail)
+// or not, logging from the error level to logs (every level when logs is
+// not os.Stderr).
+func newAuthEnvWith(t *testing.T, limits web.Limits, mail bool, logs io.Writer) *authEnv {
+	t.Helper()
 	e := servicetest.New(t)
 	people, _ := e.Cast(t, 2)
+	if mail {
+		e.SendMail()
+	}
+	level := slog.LevelError
+	if logs != os.Stderr {
+		level = slog.LevelDebug
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://localhost:" + strings.TrimPrefix(ln.Addr().String(), "127.0.0.1:")
-	srv := web.New(e.Svc, web.Options{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), Auth: web.AuthOptions{PublicURL: base, Limits: limits}})
+	srv := web.New(e.Svc, web.Options{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level})), Auth: web.AuthOptions{PublicURL: base, Limits: limits}})
 	hs := httptest.NewUnstartedServer(srv)
 	hs.Listener.Close()
 	hs.Listener = ln
@@ -77,6 +92,10 @@ func do(t *testing.T, c *http.Client, method, u string, body io.Reader, hdr ...s
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		// Every page any test fetches shows its errors as sentences, once.
+		checkErrorsShown(t, method+" "+u, string(b))
+	}
 	return resp, string(b)
 }
 

@@ -216,7 +216,7 @@ func TestTiersPage(t *testing.T) {
 	}
 	body, hk, ct := form(url.Values{"tier": {"Secretary"}, "emails": {"drafter@state.example"}})
 	resp, page = do(t, officer, "POST", e.base+"/tiers", body, hk, ct)
-	if resp.StatusCode != 422 || !strings.Contains(page, "no principal with the address drafter@state.example") {
+	if resp.StatusCode != 422 || !strings.Contains(page, "No principal with the address drafter@state.example") {
 		t.Errorf("a non-principal = %d; want 422 with the error beside the field", resp.StatusCode)
 	}
 	body, hk, ct = form(url.Values{"tier": {"Secretary"}, "emails": {"principal@state.example"}})

@@ -60,16 +60,16 @@ func TestOfficePages(t *testing.T) {
 			[]string{"Overdue dissent", "Acknowledged dissent", "Overdue 1 working day", `href="/messages/` + string(overdue.ID) + `"`, `aria-current="page"`},
 			[]string{"Name of drafter"}},
 		{"officer@state.example", "/inbox?due=overdue", 200, []string{"Overdue dissent"}, []string{"Acknowledged dissent"}},
-		{"officer@state.example", "/inbox?state=bogus", 400, []string{"state must be one of", `class="field-error"`}, nil},
-		{"officer@state.example", "/inbox?page=x", 400, []string{"page must be a whole number"}, nil},
+		{"officer@state.example", "/inbox?state=bogus", 400, []string{"State must be one of", `class="field-error"`}, nil},
+		{"officer@state.example", "/inbox?page=x", 400, []string{"Page must be a whole number"}, nil},
 		{"officer@state.example", "/inbox?page=9", 200, []string{"There are only 1 pages"}, nil},
 		{"officer@state.example", "/dashboard", 200,
 			[]string{"<svg", `role="img"`, "<title id=\"chart-timeliness-title\">", "Data table: Timeliness", "Acknowledged within 2 working days", "Overdue 1 working day"},
 			[]string{"Overdue dissent", "Acknowledged dissent", "Name of drafter"}},
-		{"officer@state.example", "/dashboard?from=nope", 400, []string{"from must be a date"}, nil},
+		{"officer@state.example", "/dashboard?from=nope", 400, []string{"From must be a date"}, nil},
 		{"monitor@state.example", "/timeliness", 200, []string{"Deadlines met", "Overdue 1 working day", string(overdue.ID)[:8]},
 			[]string{"Overdue dissent", "Acknowledged dissent", "Name of drafter"}},
-		{"monitor@state.example", "/inbox", 403, []string{"only the channel office"}, []string{"Overdue dissent"}},
+		{"monitor@state.example", "/inbox", 403, []string{"Only the channel office"}, []string{"Overdue dissent"}},
 		{"principal@state.example", "/distributed", 200, []string{"Acknowledged dissent", `href="/messages/` + string(acked.ID) + `"`}, []string{"Overdue dissent"}},
 		{"principal@state.example", "/dashboard", 403, nil, []string{"<svg"}},
 		{"reviewer@state.example", "/consultations", 200, []string{"Acknowledged dissent", "Thu 30 Nov 2023"}, []string{"Overdue dissent", "Name of drafter"}},
@@ -102,6 +102,7 @@ func TestOfficePages(t *testing.T) {
 		if resp.StatusCode != tt.status {
 			t.Errorf("%s GET %s = %d; want %d", tt.who, tt.path, resp.StatusCode, tt.status)
 		}
+		checkErrorsShown(t, tt.who+" GET "+tt.path, body)
 		for _, w := range tt.want {
 			if !strings.Contains(body, w) {
 				t.Errorf("%s GET %s: page lacks %q", tt.who, tt.path, w)

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"html"
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/dissent-channel/dissent"
@@ -155,6 +158,7 @@ func (s *Server) newPage(r *http.Request, a *dissent.Actor, title string) *pageD
 var flashes = map[string]string{
 	"saved":           "Draft saved.",
 	"welcome":         "You are signed in.",
+	"link_sent":       "If an account here has that address, a one-time sign-in link is on its way to it. It works once, for 24 hours. Nothing after a few minutes? Check the address and your junk mail folder, or ask your administrator.",
 	"welcome_passkey": "You are signed in. You have no passkey yet: add one on your Account page, so that you can sign in next time without a link.",
 	"created":         "Draft created.",
 	"invited":         "Invitations sent.",
@@ -232,9 +236,26 @@ func (s *Server) fail(r *http.Request, p *pageData, err error) int {
 
 // show renders the named page into a buffer and writes it only when the
 // whole page rendered, with the page CSP.
+//
+// Errors are shown as sentences and once (issue 13): every error starts
+// with a capital (errorSentence), and an error about one field is shown
+// beside that field, with at the top only a summary sentence that points
+// to it (formSummary) — the top does not repeat the field's message. When
+// the page has no place beside the field for it, the message stays at the
+// top, so nothing is lost.
 func (s *Server) show(w http.ResponseWriter, r *http.Request, status int, name string, p *pageData) {
+	p.Error = errorSentence(p.Error)
+	for k, v := range p.Errors {
+		p.Errors[k] = errorSentence(v)
+	}
 	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, p); err != nil {
+	err := pages.ExecuteTemplate(&buf, name, p)
+	if err == nil && p.Error != "" && fieldErrorShown(buf.Bytes(), p.Error) {
+		p.Error = formSummary
+		buf.Reset()
+		err = pages.ExecuteTemplate(&buf, name, p)
+	}
+	if err != nil {
 		s.log.ErrorContext(r.Context(), "render page", "request_id", requestID(r.Context()), "page", name, "err", err)
 		http.Error(w, "internal error (request "+requestID(r.Context())+")", http.StatusInternalServerError)
 		return
@@ -243,6 +264,34 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request, status int, name s
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(showBidi(buf.Bytes()))
+}
+
+// formSummary is the top of a page whose error is shown beside its field.
+const formSummary = "The form was not accepted: see the message beside the field."
+
+// fieldErrorRE finds the errors shown beside fields (templates "ferr" and
+// "msg-ferr", and the few written out in place).
+var fieldErrorRE = regexp.MustCompile(`<span class="field-error"[^>]*>([^<]*)</span>`)
+
+// fieldErrorShown reports whether the rendered page shows msg beside a field.
+func fieldErrorShown(page []byte, msg string) bool {
+	for _, m := range fieldErrorRE.FindAllSubmatch(page, -1) {
+		if html.UnescapeString(string(m[1])) == msg {
+			return true
+		}
+	}
+	return false
+}
+
+// errorSentence makes an error read as a sentence: its first letter a
+// capital. The Service's messages begin in lower case (they are also the
+// API's, which clients may match); a page shows them as sentences.
+func errorSentence(msg string) string {
+	r, n := utf8.DecodeRuneInString(msg)
+	if !unicode.IsLower(r) {
+		return msg
+	}
+	return string(unicode.ToUpper(r)) + msg[n:]
 }
 
 // showBidi writes every bidirectional control (U+202A–U+202E,

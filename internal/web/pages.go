@@ -18,15 +18,26 @@ const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-sr
 
 type signInPage struct {
 	Providers []dissent.OIDCProvider
+	Mail      bool // the deployment sends e-mail: the page offers a link by e-mail
+}
+
+// signInData is the sign-in page's data; an error listing the identity
+// providers is the page's error.
+func (s *Server) signInData(r *http.Request) *pageData {
+	p := s.newPage(r, nil, "Sign in")
+	ps, err := s.svc.OIDCProviders(r.Context())
+	if err != nil {
+		p.Error = s.safeMessage(r, err)
+	}
+	p.Data = signInPage{Providers: ps, Mail: s.svc.SendsMail()}
+	return p
 }
 
 func (s *Server) renderSignIn(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	ps, err := s.svc.OIDCProviders(r.Context())
-	if err != nil {
-		msg = s.safeMessage(r, err)
+	p := s.signInData(r)
+	if p.Error == "" {
+		p.Error = msg
 	}
-	p := s.newPage(r, nil, "Sign in")
-	p.Error, p.Data = msg, signInPage{Providers: ps}
 	s.show(w, r, status, "signin", p)
 }
 
@@ -149,6 +160,7 @@ func (s *Server) authRoutes() {
 	m := s
 	m.handle("GET /static/{file}", s.handleStatic)
 	m.handle("GET /signin", s.handleSignInPage)
+	m.handle("POST /signin/email", s.handleSignInEmail)
 	m.handle("POST /signin/passkey/options", s.handlePasskeySignInOptions)
 	m.handle("POST /signin/passkey", s.handlePasskeySignIn)
 	m.handle("GET /signin/oidc/{org}", s.handleOIDCStart)

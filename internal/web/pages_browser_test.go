@@ -43,7 +43,7 @@ var rolePages = []struct {
 	role  string
 	pages []pageCase
 }{
-	{"", []pageCase{{path: "/signin"}, {path: "/report"}}},
+	{"", []pageCase{{path: "/signin"}, {path: "/report"}, {path: "/signin/link/dsl_not-a-real-link"}}},
 	{"employee", []pageCase{{path: "/account"}, {path: "/messages"}, {path: "/messages/new"}, {path: "/messages/{msg}"},
 		{path: "/messages/{draft}"}, {path: "/messages/{draft}/edit"}, {path: "/messages/{draft}/versions?from=1&to=2"},
 		{path: "/messages/{msg}/receipt"}, {path: "/messages/{msg}/access-log"}, {path: "/notifications"}, {path: "/exposure"},
@@ -73,7 +73,9 @@ func roleEmail(role string) string { return role + "@office.example" }
 // reviewer input), in every state of the channel.
 func newPagesEnv(t *testing.T, texts, names []string) *pagesEnv {
 	t.Helper()
-	e := newAuthEnv(t, web.Limits{})
+	// A deployment that sends e-mail, so the sign-in page offers a link by
+	// e-mail (checked by axe and in the screenshots).
+	e := newAuthEnvWith(t, web.Limits{}, true, os.Stderr)
 	ctx := context.Background()
 	name := func(i int) string { return names[i%len(names)] }
 	for i := range min(len(names), 80) {

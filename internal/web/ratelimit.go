@@ -31,6 +31,13 @@ type Limits struct {
 	RequestsPerPerson Rate
 	// WritesPerPerson bounds one person's state-changing requests.
 	WritesPerPerson Rate
+	// LinkMailsPerAddress bounds the "E-mail me a sign-in link" requests
+	// from one client address (past it: 429, whatever the e-mail address).
+	LinkMailsPerAddress Rate
+	// LinkMailsPerEmail bounds the links e-mailed to one e-mail address
+	// (past it the request gets the same answer and nothing is sent, so that
+	// the limit tells nobody whether the address belongs to a person).
+	LinkMailsPerEmail Rate
 }
 
 // DefaultLimits suit people at keyboards and scripts that co-sign in bulk.
@@ -39,6 +46,12 @@ var DefaultLimits = Limits{
 	FailuresPerAddress: Rate{Every: 30 * time.Second, Burst: 10},
 	RequestsPerPerson:  Rate{Every: 20 * time.Millisecond, Burst: 600},
 	WritesPerPerson:    Rate{Every: 200 * time.Millisecond, Burst: 300},
+	// An office behind one address (a government's egress) may have many
+	// people asking at the start of a day: 20 at once, then one per 30 s.
+	LinkMailsPerAddress: Rate{Every: 30 * time.Second, Burst: 20},
+	// A person who mistypes, or whose mail is slow: 3 at once, then one
+	// per 10 min.
+	LinkMailsPerEmail: Rate{Every: 10 * time.Minute, Burst: 3},
 }
 
 func (l Limits) withDefaults() Limits {
@@ -51,6 +64,8 @@ func (l Limits) withDefaults() Limits {
 	set(&l.FailuresPerAddress, DefaultLimits.FailuresPerAddress)
 	set(&l.RequestsPerPerson, DefaultLimits.RequestsPerPerson)
 	set(&l.WritesPerPerson, DefaultLimits.WritesPerPerson)
+	set(&l.LinkMailsPerAddress, DefaultLimits.LinkMailsPerAddress)
+	set(&l.LinkMailsPerEmail, DefaultLimits.LinkMailsPerEmail)
 	return l
 }
 
