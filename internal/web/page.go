@@ -285,8 +285,12 @@ func fieldErrorShown(page []byte, msg string) bool {
 
 // errorSentence makes an error read as a sentence: its first letter a
 // capital. The Service's messages begin in lower case (they are also the
-// API's, which clients may match); a page shows them as sentences.
+// API's, which clients may match); a page shows them as sentences. A message
+// that begins with a field's name (feed_url, reply_days) shows it as words.
 func errorSentence(msg string) string {
+	if first, rest, ok := strings.Cut(msg, " "); ok && strings.Contains(first, "_") && strings.ToLower(first) == first {
+		msg = strings.ReplaceAll(first, "_", " ") + " " + rest
+	}
 	r, n := utf8.DecodeRuneInString(msg)
 	if !unicode.IsLower(r) {
 		return msg
