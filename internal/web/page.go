@@ -70,7 +70,7 @@ var templateFuncs = template.FuncMap{
 		}
 		return dissent.Navigation(*a)
 	},
-	"list":     func(s ...string) []string { return s },
+	"list": func(s ...string) []string { return s },
 	// stats pairs a statistics page's data with the heading of its
 	// timeliness chart, for the shared "stats-body" template.
 	"stats": func(page any, heading string) struct {
