@@ -216,7 +216,7 @@ func (v Vocabulary) checkTerm(field string, k VocabKind, value, old string) erro
 func (s *Service) SetAccreditedLevel(name string) { s.accredited = name }
 
 // AdminVocabulary returns the vocabulary for the page that manages it; only
-// those who may manage it get it (others: NotFound, as for any admin page).
+// those who may manage it get it (others: Forbidden, as for any admin page).
 func (s *Service) AdminVocabulary(ctx context.Context, a Actor) (Vocabulary, error) {
 	if err := permit(a, ActManageVocabulary); err != nil {
 		return Vocabulary{}, err
