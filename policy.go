@@ -88,6 +88,16 @@ func (a Action) String() string {
 	return "unknown"
 }
 
+// onMessage reports whether the action is about one message (Decide reads
+// the person's relation to it), rather than about the deployment.
+func (a Action) onMessage() bool {
+	switch a {
+	case ActAddArticle, ActManageFeeds, ActManageVocabulary, ActManageTiers:
+		return false
+	}
+	return a >= 0 && a < ActManageDirectory
+}
+
 // AllActions lists every action.
 func AllActions() []Action {
 	out := make([]Action, numActions)

@@ -280,3 +280,28 @@ func TestNavigation(t *testing.T) {
 		}
 	}
 }
+
+// TestOnMessage: the actions about no message are exactly those whose
+// decision ignores every relation to a message.
+func TestOnMessage(t *testing.T) {
+	t.Parallel()
+	for _, a := range AllActions() {
+		ignores := true
+		for _, role := range AllRoles {
+			for _, sys := range []bool{false, true} {
+				base := Decide(Roles{role}, a, Facts{System: sys})
+				for _, f := range relations {
+					for _, submitted := range phases {
+						f.Submitted, f.System = submitted, sys
+						if Decide(Roles{role}, a, f) != base {
+							ignores = false
+						}
+					}
+				}
+			}
+		}
+		if a.onMessage() == ignores {
+			t.Errorf("%s: onMessage = %v, but its decision ignores the message: %v", a, a.onMessage(), ignores)
+		}
+	}
+}
