@@ -46,7 +46,10 @@ func TestDeploymentActsForbiddenForOthers(t *testing.T) {
 		}, []string{"admin"}},
 		{"SearchPeople", func(a dissent.Actor) error { _, err := e.Svc.SearchPeople(ctx, a, dissent.PeopleQuery{}); return err }, []string{"admin"}},
 		{"PersonDetail", func(a dissent.Actor) error { _, err := e.Svc.PersonDetail(ctx, a, a.ID); return err }, []string{"admin"}},
-		{"PersonByEmail", func(a dissent.Actor) error { _, err := e.Svc.PersonByEmail(ctx, a, "drafter@state.example"); return err }, []string{"admin"}},
+		{"PersonByEmail", func(a dissent.Actor) error {
+			_, err := e.Svc.PersonByEmail(ctx, a, "drafter@state.example")
+			return err
+		}, []string{"admin"}},
 		{"AddPeople", func(a dissent.Actor) error {
 			_, err := e.Svc.AddPeople(ctx, a, []dissent.PersonInput{{Email: "new" + strconv.Itoa(int(a.ID)) + "@state.example", Name: "N", OrgID: "state", Roles: []dissent.Role{dissent.RoleEmployee}}})
 			return err
@@ -61,7 +64,10 @@ func TestDeploymentActsForbiddenForOthers(t *testing.T) {
 		}, []string{"admin"}},
 		{"SetSupervisor", func(a dissent.Actor) error { return e.Svc.SetSupervisor(ctx, a, a.ID, "") }, []string{"admin"}},
 		{"SetUnit", func(a dissent.Actor) error { return e.Svc.SetUnit(ctx, a, a.ID, "") }, []string{"admin"}},
-		{"UpdatePerson", func(a dissent.Actor) error { _, err := e.Svc.UpdatePerson(ctx, a, a.ID, dissent.PersonUpdate{}); return err }, []string{"admin"}},
+		{"UpdatePerson", func(a dissent.Actor) error {
+			_, err := e.Svc.UpdatePerson(ctx, a, a.ID, dissent.PersonUpdate{})
+			return err
+		}, []string{"admin"}},
 		{"ReactivatePerson", func(a dissent.Actor) error { return e.Svc.ReactivatePerson(ctx, a, a.ID) }, []string{"admin"}},
 		{"DeactivatePerson", func(a dissent.Actor) error { return e.Svc.DeactivatePerson(ctx, a, 999999) }, []string{"admin"}},
 		{"IssueToken", func(a dissent.Actor) error { _, err := e.Svc.IssueToken(ctx, a, "drafter@state.example"); return err }, nil},
