@@ -214,12 +214,18 @@ func (s *Service) issueLink(ctx context.Context, tx Tx, a Actor, p Person, by st
 // used a token. Later links need a second administrator
 // (RequestSignInLink). The command line (System) may always issue one.
 func (s *Service) IssueSignInLinkFor(ctx context.Context, a Actor, id PersonID) (LinkIssue, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManageCredentials); err != nil {
 		return LinkIssue{}, err
 	}
+	return s.issueFirstLink(ctx, a, func(tx Tx) (Person, error) { return tx.Person(ctx, id) })
+}
+
+// issueFirstLink is IssueSignInLinkFor for the person find reads, in the
+// transaction that checks the credential guard and issues the link.
+func (s *Service) issueFirstLink(ctx context.Context, a Actor, find func(tx Tx) (Person, error)) (LinkIssue, error) {
 	var out LinkIssue
 	err := s.store.Update(ctx, func(tx Tx) error {
-		p, err := tx.Person(ctx, id)
+		p, err := find(tx)
 		if err != nil {
 			return err
 		}
@@ -306,7 +312,7 @@ func selfLinkAllowed(ctx context.Context, tx Tx, id PersonID) (bool, error) {
 // in before (who lost their passkey, say). Nothing is issued until another
 // administrator approves. The person is told at once.
 func (s *Service) RequestSignInLink(ctx context.Context, a Actor, id PersonID) (CredentialRequest, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManageCredentials); err != nil {
 		return CredentialRequest{}, err
 	}
 	if a.ID == 0 {
@@ -355,7 +361,7 @@ func (s *Service) CancelSignInLink(ctx context.Context, a Actor, request int64) 
 }
 
 func (s *Service) decide(ctx context.Context, a Actor, request int64, approve bool) (LinkIssue, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManageCredentials); err != nil {
 		return LinkIssue{}, err
 	}
 	var out LinkIssue
@@ -395,7 +401,7 @@ func (s *Service) decide(ctx context.Context, a Actor, request int64, approve bo
 
 // CredentialRequests lists a person's requests for an administrator.
 func (s *Service) CredentialRequests(ctx context.Context, a Actor, id PersonID) ([]CredentialRequest, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManageCredentials); err != nil {
 		return nil, err
 	}
 	var out []CredentialRequest
@@ -416,7 +422,7 @@ type PendingRequest struct {
 
 // PendingRequests lists the requests awaiting a second administrator.
 func (s *Service) PendingRequests(ctx context.Context, a Actor) ([]PendingRequest, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManageCredentials); err != nil {
 		return nil, err
 	}
 	var out []PendingRequest
@@ -469,7 +475,7 @@ func (s *Service) Account(ctx context.Context, a Actor) (AccountView, error) {
 // and history stay. The last active administrator cannot be deactivated,
 // nor can an administrator deactivate themselves.
 func (s *Service) DeactivatePerson(ctx context.Context, a Actor, id PersonID) error {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManagePeople); err != nil {
 		return err
 	}
 	if a.ID != 0 && a.ID == id {
@@ -483,7 +489,7 @@ func (s *Service) DeactivatePerson(ctx context.Context, a Actor, id PersonID) er
 		if !p.Active() {
 			return errConflict("deactivated", "the account of %s is already deactivated", p.Email)
 		}
-		if p.Roles.Has(RoleAdmin) {
+		if administers(p.Roles) {
 			n, err := s.activeAdmins(ctx, tx)
 			if err != nil {
 				return err
@@ -539,7 +545,7 @@ func (s *Service) deactivate(ctx context.Context, tx Tx, a Actor, p Person) erro
 // person who had signed in before needs a link approved by two
 // administrators, or one from the command line.
 func (s *Service) ReactivatePerson(ctx context.Context, a Actor, id PersonID) error {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManagePeople); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(tx Tx) error {
@@ -584,7 +590,7 @@ type PersonUpdate struct {
 // UpdatePerson changes a person's e-mail, name, organization or unit. A
 // new organization without a unit of it leaves the person without a unit.
 func (s *Service) UpdatePerson(ctx context.Context, a Actor, id PersonID, in PersonUpdate) (Person, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManagePeople); err != nil {
 		return Person{}, err
 	}
 	var err error
@@ -651,7 +657,28 @@ func (s *Service) UpdatePerson(ctx context.Context, a Actor, id PersonID, in Per
 
 // PersonByEmail returns one person for an administrator (the command line).
 func (s *Service) PersonByEmail(ctx context.Context, a Actor, email string) (Person, error) {
-	return s.personForAdmin(ctx, a, email)
+	if err := permit(a, ActManagePeople); err != nil {
+		return Person{}, err
+	}
+	email, err := NormalizeEmail("email", email)
+	if err != nil {
+		return Person{}, err
+	}
+	var p Person
+	err = s.store.View(ctx, func(tx Tx) error {
+		p, err = personByEmail(ctx, tx, email)
+		return err
+	})
+	return p, err
+}
+
+// personByEmail finds, in tx, the person an administrator names by e-mail.
+func personByEmail(ctx context.Context, tx Tx, email string) (Person, error) {
+	p, err := tx.PersonByEmail(ctx, email)
+	if err != nil {
+		return Person{}, errInvalid("email", "unknown_person", "no person %q in the directory", email)
+	}
+	return p, nil
 }
 
 // errDeactivated is how a deactivated person's credential is refused: like

@@ -70,7 +70,7 @@ func TestAdminCannotActAsAnother(t *testing.T) {
 	_, err = e.Svc.ApproveSignInLink(ctx, admin.Actor, req.ID)
 	wantCode(t, "the asking administrator approves", err, dissent.KindForbidden, "same_admin")
 	_, err = e.Svc.ApproveSignInLink(ctx, drafter.Actor, req.ID)
-	wantKind(t, "a non-administrator approves", err, dissent.KindNotFound)
+	wantKind(t, "a non-administrator approves", err, dissent.KindForbidden)
 	_, err = e.Svc.RequestSignInLink(ctx, admin.Actor, drafter.ID)
 	wantCode(t, "a second request while one is open", err, dissent.KindConflict, "request_open")
 
@@ -165,8 +165,8 @@ func TestDeactivation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Svc.DeactivatePerson(ctx, drafter.Actor, admin.ID); dissent.ErrorKind(err) != dissent.KindNotFound {
-		t.Errorf("a non-administrator deactivates: %v; want NotFound", err)
+	if err := e.Svc.DeactivatePerson(ctx, drafter.Actor, admin.ID); dissent.ErrorKind(err) != dissent.KindForbidden {
+		t.Errorf("a non-administrator deactivates: %v; want Forbidden", err)
 	}
 	wantCode(t, "an administrator deactivates themselves", e.Svc.DeactivatePerson(ctx, admin.Actor, admin.ID), dissent.KindForbidden, "self")
 	wantCode(t, "the command line deactivates the last administrator", e.Svc.DeactivatePerson(ctx, dissent.System, admin.ID), dissent.KindConflict, "last_admin")

@@ -28,30 +28,11 @@ import (
 //     has someone who can manage it.
 //   - Every change is an event in the audit log, in the same transaction.
 
-// ContentRoles are the roles an administrator may not grant themselves.
-var ContentRoles = Roles{RoleOfficer, RoleDirector, RolePrincipal, RoleReviewer, RoleMonitor, RoleAuditor}
-
 // Page sizes of the directory.
 const (
 	DefaultPageSize = 50
 	MaxPageSize     = 200
 )
-
-// requireSystem refuses, as Forbidden, any actor but System: what only the
-// deployment itself (the command line, which holds the data directory) may do.
-func requireSystem(a Actor, what string) error {
-	if a.ID != 0 || !a.Roles.Has(RoleAdmin) {
-		return errForbidden("only the deployment itself may %s", what)
-	}
-	return nil
-}
-
-func requireAdmin(a Actor) error {
-	if !a.Roles.Has(RoleAdmin) {
-		return ErrNotFound("page")
-	}
-	return nil
-}
 
 // OrgSummary is an organization with the size of its directory.
 type OrgSummary struct {
@@ -63,7 +44,7 @@ type OrgSummary struct {
 
 // ListOrgs lists the organizations for an administrator.
 func (s *Service) ListOrgs(ctx context.Context, a Actor) ([]OrgSummary, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManageDirectory); err != nil {
 		return nil, err
 	}
 	var out []OrgSummary
@@ -104,7 +85,7 @@ type OrgDetail struct {
 
 // GetOrg returns one organization's detail for an administrator.
 func (s *Service) GetOrg(ctx context.Context, a Actor, id string) (OrgDetail, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManageDirectory); err != nil {
 		return OrgDetail{}, err
 	}
 	var d OrgDetail
@@ -171,7 +152,7 @@ type PeoplePage struct {
 // SearchPeople lists a page of the directory for an administrator: people
 // whose e-mail or name starts with q.Prefix, in e-mail order.
 func (s *Service) SearchPeople(ctx context.Context, a Actor, q PeopleQuery) (PeoplePage, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManagePeople); err != nil {
 		return PeoplePage{}, err
 	}
 	q.Prefix = strings.ToLower(strings.TrimSpace(q.Prefix))
@@ -227,7 +208,7 @@ type PersonDetail struct {
 
 // PersonDetail returns one person for an administrator.
 func (s *Service) PersonDetail(ctx context.Context, a Actor, id PersonID) (PersonDetail, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManagePeople); err != nil {
 		return PersonDetail{}, err
 	}
 	var d PersonDetail
@@ -276,7 +257,7 @@ func (s *Service) PersonDetail(ctx context.Context, a Actor, id PersonID) (Perso
 // SetRoles replaces a person's roles. An administrator may not give
 // themselves a content role, and the last administrator keeps theirs.
 func (s *Service) SetRoles(ctx context.Context, a Actor, id PersonID, roles []Role) (Person, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManagePeople); err != nil {
 		return Person{}, err
 	}
 	rs := NormalizeRoles(roles)
@@ -291,13 +272,13 @@ func (s *Service) SetRoles(ctx context.Context, a Actor, id PersonID, roles []Ro
 		}
 		if a.ID != 0 && a.ID == id {
 			for _, r := range rs {
-				if ContentRoles.Has(r) && !p.Roles.Has(r) {
+				if !mayGrantSelf(p.Roles, r) {
 					return &Error{Kind: KindForbidden, Code: "self_grant", Field: "roles",
 						Message: "an administrator may not grant themselves the " + string(r) + " role; ask another administrator"}
 				}
 			}
 		}
-		if p.Roles.Has(RoleAdmin) && !rs.Has(RoleAdmin) {
+		if administers(p.Roles) && !administers(rs) {
 			n, err := tx.CountPeopleWithRole(ctx, RoleAdmin)
 			if err != nil {
 				return err
@@ -319,7 +300,7 @@ func (s *Service) SetRoles(ctx context.Context, a Actor, id PersonID, roles []Ro
 // SetSupervisor changes a person's supervisor, by e-mail ("" for none). The
 // supervisor must not be the person or report to them.
 func (s *Service) SetSupervisor(ctx context.Context, a Actor, id PersonID, email string) error {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManagePeople); err != nil {
 		return err
 	}
 	if email = strings.TrimSpace(email); email != "" {
@@ -363,7 +344,7 @@ func (s *Service) SetSupervisor(ctx context.Context, a Actor, id PersonID, email
 
 // SetUnit moves a person to a unit of their organization ("" for none).
 func (s *Service) SetUnit(ctx context.Context, a Actor, id PersonID, unitID string) error {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManagePeople); err != nil {
 		return err
 	}
 	unitID = strings.TrimSpace(unitID)
@@ -394,7 +375,7 @@ func (s *Service) SetUnit(ctx context.Context, a Actor, id PersonID, unitID stri
 // SetTimeZone changes an organization's time zone. Deadlines already set
 // keep their dates; new submissions count on the new zone.
 func (s *Service) SetTimeZone(ctx context.Context, a Actor, orgID, zone string) error {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManageDirectory); err != nil {
 		return err
 	}
 	zone = strings.TrimSpace(zone)
@@ -411,7 +392,7 @@ func (s *Service) SetTimeZone(ctx context.Context, a Actor, orgID, zone string) 
 
 // RemoveClosure removes an extra closure from an organization's calendar.
 func (s *Service) RemoveClosure(ctx context.Context, a Actor, orgID, date string) error {
-	if err := requireAdmin(a); err != nil {
+	if err := permit(a, ActManageDirectory); err != nil {
 		return err
 	}
 	if _, err := ParseDate("date", date); err != nil {
@@ -429,7 +410,7 @@ func (s *Service) RemoveClosure(ctx context.Context, a Actor, orgID, date string
 // person and returns them, without any credential. Only the System actor
 // may call it, and only `dissent serve --demo` wires a route to it.
 func (s *Service) SignInAs(ctx context.Context, a Actor, id PersonID, addr string) (Actor, error) {
-	if err := requireSystem(a, "sign people in without a credential"); err != nil {
+	if err := permit(a, ActSignInAs); err != nil {
 		return Actor{}, err
 	}
 	var p Person
@@ -455,8 +436,8 @@ type AuditOverview struct {
 // AuditOverview returns the auditor's overview, events older than before
 // (0 for the newest).
 func (s *Service) AuditOverview(ctx context.Context, a Actor, before int64, limit int) (AuditOverview, error) {
-	if !a.Roles.Has(RoleAuditor) {
-		return AuditOverview{}, ErrNotFound("page")
+	if err := permit(a, ActReadAuditOverview); err != nil {
+		return AuditOverview{}, err
 	}
 	if limit <= 0 || limit > MaxPageSize {
 		limit = DefaultPageSize

@@ -3,8 +3,13 @@ package dissent_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -98,4 +103,83 @@ func allowedInternal(from, to string) bool {
 	}
 	// Test helpers wire real parts together.
 	return strings.HasSuffix(from, "test") || slices.Contains([]string{"servicetest"}, from)
+}
+
+// roleChecks lists, as file:line, every line of the .go files under root
+// that tests a set of roles (Roles.Has, or .Has of a Role constant) outside
+// the policy: root policy.go and test files are the only places allowed.
+func roleChecks(t *testing.T, root string) []string {
+	t.Helper()
+	re := regexp.MustCompile(`Roles\.Has\(|\.Has\((dissent\.)?Role[A-Z]`)
+	var found []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") || rel == "policy.go" {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if re.MatchString(line) {
+				found = append(found, fmt.Sprintf("%s:%d: %s", filepath.ToSlash(rel), i+1, strings.TrimSpace(line)))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+// TestNoRoleChecksOutsidePolicy: authorization is decided in policy.go
+// only (Decide, May, permit, and the predicates on another person's
+// eligibility); nowhere else does code test what roles someone holds.
+// The second half shows that the check finds a role test it must refuse.
+func TestNoRoleChecksOutsidePolicy(t *testing.T) {
+	t.Parallel()
+	for _, f := range roleChecks(t, ".") {
+		t.Errorf("a role check outside policy.go (ask Decide, May or a predicate of policy.go): %s", f)
+	}
+
+	dir := t.TempDir()
+	plant := map[string]string{
+		"policy.go":             "package x\nfunc ok(a A) bool { return a.Roles.Has(RoleAdmin) }\n",
+		"x_test.go":             "package x\nfunc ok2(a A) bool { return a.Roles.Has(RoleAdmin) }\n",
+		"admin.go":              "package x\n\nfunc bad(a A) bool { return a.Roles.Has(RoleAdmin) }\n",
+		"internal/web/page.go":  "package web\nfunc bad(rs dissent.Roles) bool { return rs.Has(dissent.RoleOfficer) }\n",
+		"internal/web/other.go": "package web\nfunc bad(p dissent.Person) bool { return p.Roles.Has(r) }\n",
+		"testdata/x.go":         "package x\nfunc skipped(a A) bool { return a.Roles.Has(RoleAdmin) }\n",
+	}
+	for name, src := range plant {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := roleChecks(t, dir)
+	slices.Sort(got)
+	want := []string{
+		"admin.go:3: func bad(a A) bool { return a.Roles.Has(RoleAdmin) }",
+		"internal/web/other.go:2: func bad(p dissent.Person) bool { return p.Roles.Has(r) }",
+		"internal/web/page.go:2: func bad(rs dissent.Roles) bool { return rs.Has(dissent.RoleOfficer) }",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("roleChecks on planted files = %q; want %q", got, want)
+	}
 }

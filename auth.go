@@ -269,15 +269,21 @@ func (s *Service) CreateToken(ctx context.Context, a Actor, label string) (Token
 
 // Tokens lists the actor's own tokens.
 func (s *Service) Tokens(ctx context.Context, a Actor) ([]TokenInfo, error) {
-	return s.tokensOf(ctx, a.ID)
+	return s.tokensOf(ctx, func(Tx) (PersonID, error) { return a.ID, nil })
 }
 
-func (s *Service) tokensOf(ctx context.Context, id PersonID) ([]TokenInfo, error) {
+// tokensOf lists the tokens of the person owner reads, in the same
+// transaction.
+func (s *Service) tokensOf(ctx context.Context, owner func(tx Tx) (PersonID, error)) ([]TokenInfo, error) {
 	if err := s.FlushTokenUses(ctx); err != nil {
 		return nil, err
 	}
 	var out []TokenInfo
 	err := s.store.View(ctx, func(tx Tx) error {
+		id, err := owner(tx)
+		if err != nil {
+			return err
+		}
 		recs, err := tx.TokensOf(ctx, id)
 		for _, r := range recs {
 			out = append(out, r.info())
@@ -289,47 +295,42 @@ func (s *Service) tokensOf(ctx context.Context, id PersonID) ([]TokenInfo, error
 
 // RevokeToken revokes one of the actor's own tokens by its public id.
 func (s *Service) RevokeToken(ctx context.Context, a Actor, id string) error {
-	return s.revokeToken(ctx, a, a.ID, id)
+	return s.revokeToken(ctx, a, func(Tx) (PersonID, error) { return a.ID, nil }, id)
 }
 
 // TokensOf lists a person's tokens for an administrator (the command line).
 func (s *Service) TokensOf(ctx context.Context, a Actor, email string) ([]TokenInfo, error) {
-	p, err := s.personForAdmin(ctx, a, email)
+	if err := permit(a, ActManageCredentials); err != nil {
+		return nil, err
+	}
+	email, err := NormalizeEmail("email", email)
 	if err != nil {
 		return nil, err
 	}
-	return s.tokensOf(ctx, p.ID)
+	return s.tokensOf(ctx, func(tx Tx) (PersonID, error) {
+		p, err := personByEmail(ctx, tx, email)
+		return p.ID, err
+	})
 }
 
 // RevokeTokenOf revokes a person's token for an administrator.
 func (s *Service) RevokeTokenOf(ctx context.Context, a Actor, email, id string) error {
-	p, err := s.personForAdmin(ctx, a, email)
-	if err != nil {
+	if err := permit(a, ActManageCredentials); err != nil {
 		return err
-	}
-	return s.revokeToken(ctx, a, p.ID, id)
-}
-
-func (s *Service) personForAdmin(ctx context.Context, a Actor, email string) (Person, error) {
-	if !a.Roles.Has(RoleAdmin) {
-		return Person{}, errForbidden("only an administrator may manage the tokens of others")
 	}
 	email, err := NormalizeEmail("email", email)
 	if err != nil {
-		return Person{}, err
+		return err
 	}
-	var p Person
-	err = s.store.View(ctx, func(tx Tx) error {
-		var err error
-		if p, err = tx.PersonByEmail(ctx, email); err != nil {
-			return errInvalid("email", "unknown_person", "no person %q in the directory", email)
-		}
-		return nil
-	})
-	return p, err
+	return s.revokeToken(ctx, a, func(tx Tx) (PersonID, error) {
+		p, err := personByEmail(ctx, tx, email)
+		return p.ID, err
+	}, id)
 }
 
-func (s *Service) revokeToken(ctx context.Context, a Actor, owner PersonID, id string) error {
+// revokeToken revokes the token id of the person owner reads, in the same
+// transaction.
+func (s *Service) revokeToken(ctx context.Context, a Actor, find func(tx Tx) (PersonID, error), id string) error {
 	id = strings.ToLower(strings.TrimSpace(id))
 	if len(id) != 16 {
 		return ErrNotFound("token")
@@ -338,6 +339,10 @@ func (s *Service) revokeToken(ctx context.Context, a Actor, owner PersonID, id s
 		return ErrNotFound("token")
 	}
 	return s.store.Update(ctx, func(tx Tx) error {
+		owner, err := find(tx)
+		if err != nil {
+			return err
+		}
 		recs, err := tx.TokensOf(ctx, owner)
 		if err != nil {
 			return err
@@ -680,8 +685,8 @@ func (s *Service) SignInWithPasskey(ctx context.Context, handle, id, credential 
 
 // SetOIDCProvider configures an organization's identity provider.
 func (s *Service) SetOIDCProvider(ctx context.Context, a Actor, p OIDCProvider) error {
-	if !a.Roles.Has(RoleAdmin) {
-		return errForbidden("only an administrator may configure single sign-on")
+	if err := permit(a, ActManageDirectory); err != nil {
+		return err
 	}
 	if !strings.HasPrefix(p.Issuer, "https://") && !strings.HasPrefix(p.Issuer, "http://localhost") && !strings.HasPrefix(p.Issuer, "http://127.0.0.1") {
 		return errInvalid("issuer", "insecure_issuer", "the issuer must be an https:// URL")

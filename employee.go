@@ -21,11 +21,12 @@ type InviteTx interface {
 // can lists the actions the reader may take on the message, as the one
 // policy (Decide) answers them with the Facts the view was loaded with. The
 // web pages show a form only for what the reader may do; the Service still
-// decides every act again in its own transaction.
+// decides every act again in its own transaction. Actions about no message
+// are left out (pages ask May for those).
 func can(roles Roles, f Facts) map[Action]bool {
 	out := make(map[Action]bool, numActions)
 	for _, a := range AllActions() {
-		if Decide(roles, a, f) {
+		if a.onMessage() && Decide(roles, a, f) {
 			out[a] = true
 		}
 	}

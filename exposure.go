@@ -309,8 +309,8 @@ func checkURL(field, s string) error {
 // already stored is not stored again: the stored one is returned with
 // created false.
 func (s *Service) AddArticle(ctx context.Context, a Actor, in ArticleInput) (Article, bool, error) {
-	if !Decide(a.Roles, ActAddArticle, Facts{}) {
-		return Article{}, false, errForbidden("only the channel office may add articles")
+	if err := permit(a, ActAddArticle); err != nil {
+		return Article{}, false, err
 	}
 	if err := checkArticle(&in, true); err != nil {
 		return Article{}, false, err
@@ -591,8 +591,8 @@ func (s *Service) ExposureFinding(ctx context.Context, a Actor, id int64) (Findi
 
 // AddFeed adds an RSS or Atom feed for the monitor to poll.
 func (s *Service) AddFeed(ctx context.Context, a Actor, feedURL string) (Feed, error) {
-	if !Decide(a.Roles, ActManageFeeds, Facts{}) {
-		return Feed{}, errForbidden("only the channel office (officers and directors) may add feeds")
+	if err := permit(a, ActManageFeeds); err != nil {
+		return Feed{}, err
 	}
 	feedURL = strings.TrimSpace(feedURL)
 	if feedURL == "" {
@@ -615,8 +615,8 @@ func (s *Service) AddFeed(ctx context.Context, a Actor, feedURL string) (Feed, e
 
 // Feeds lists the feeds, for those who may manage them.
 func (s *Service) Feeds(ctx context.Context, a Actor) ([]Feed, error) {
-	if !Decide(a.Roles, ActManageFeeds, Facts{}) {
-		return nil, errForbidden("only the channel office (officers and directors) may see feeds")
+	if err := permit(a, ActManageFeeds); err != nil {
+		return nil, err
 	}
 	var out []Feed
 	err := s.store.View(ctx, func(tx Tx) error {

@@ -260,10 +260,6 @@ type Inbox struct {
 	DueSoon int      // open messages due today or soon, whatever the filter
 }
 
-// mayHandle reports whether the actor holds a role of the channel office;
-// which messages they see is still decided message by message.
-func mayHandle(a Actor) bool { return a.Roles.Has(RoleOfficer) || a.Roles.Has(RoleDirector) }
-
 // Inbox lists the submitted messages the actor may handle for the channel
 // office, most urgent first, one page at a time. Only the titles of the page
 // shown are opened, and each is a recorded read. Messages the actor is
@@ -283,8 +279,9 @@ func (s *Service) InboxExport(ctx context.Context, a Actor, f InboxFilter) ([]In
 }
 
 func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool) (Inbox, error) {
-	if !mayHandle(a) {
-		return Inbox{}, errForbidden("only the channel office's officers and director see the inbox")
+	// Which messages the office sees is still decided message by message.
+	if err := permit(a, ActReadInbox); err != nil {
+		return Inbox{}, err
 	}
 	if err := f.validate(); err != nil {
 		return Inbox{}, err
@@ -492,8 +489,8 @@ type DistributedItem struct {
 // Distributed lists the messages distributed to the actor as a principal,
 // most recently distributed first, with their titles (each a recorded read).
 func (s *Service) Distributed(ctx context.Context, a Actor) ([]DistributedItem, error) {
-	if !a.Roles.Has(RolePrincipal) {
-		return nil, errForbidden("only principals have messages distributed to them")
+	if err := permit(a, ActListDistributed); err != nil {
+		return nil, err
 	}
 	var out []DistributedItem
 	err := s.store.Update(ctx, func(tx Tx) error {
@@ -541,8 +538,8 @@ type ConsultationItem struct {
 // (a recorded read), then the answered and expired ones without it. Names
 // are never part of it.
 func (s *Service) ReviewerConsultations(ctx context.Context, a Actor) ([]ConsultationItem, error) {
-	if !a.Roles.Has(RoleReviewer) {
-		return nil, errForbidden("only reviewers are consulted")
+	if err := permit(a, ActListConsultations); err != nil {
+		return nil, err
 	}
 	var out []ConsultationItem
 	err := s.store.Update(ctx, func(tx Tx) error {

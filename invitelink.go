@@ -71,8 +71,8 @@ func (s *Service) JoinByLink(ctx context.Context, a Actor, secret Secret) (Messa
 	if !strings.HasPrefix(t, inviteLinkPrefix) || len(t) > 100 {
 		return "", errBadInviteLink
 	}
-	if !a.Roles.Has(RoleEmployee) {
-		return "", &Error{Kind: KindForbidden, Code: "not_eligible", Message: "only employees may join a message to co-sign it"}
+	if err := permit(a, ActJoinByLink); err != nil {
+		return "", err
 	}
 	var id MessageID
 	err := s.store.Update(ctx, func(tx Tx) error {

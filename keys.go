@@ -26,7 +26,7 @@ const rewrapBatch = 100
 //
 // progress, if given, is told how many data keys are rewrapped so far.
 func (s *Service) RotateKeys(ctx context.Context, a Actor, active string, old []string, progress ...func(done int)) (KeyRotation, error) {
-	if err := requireSystem(a, "rotate the keys"); err != nil {
+	if err := permit(a, ActRotateKeys); err != nil {
 		return KeyRotation{}, err
 	}
 	var r KeyRotation

@@ -334,8 +334,8 @@ func conflictState(m Message, what string) error {
 
 // CreateMessage starts a draft. The drafter is its first signer.
 func (s *Service) CreateMessage(ctx context.Context, a Actor, d Draft) (Message, error) {
-	if !a.Roles.Has(RoleEmployee) {
-		return Message{}, errForbidden("only employees may draft messages")
+	if err := permit(a, ActCreateMessage); err != nil {
+		return Message{}, err
 	}
 	if err := d.validate(); err != nil {
 		return Message{}, err
@@ -459,7 +459,7 @@ func (s *Service) Invite(ctx context.Context, a Actor, id MessageID, emails []st
 		var missing []string
 		for _, e := range norm {
 			p, ok := people[e]
-			if !ok || !p.Roles.Has(RoleEmployee) {
+			if !ok || !eligibleParticipant(p) {
 				missing = append(missing, e)
 				continue
 			}
@@ -501,7 +501,7 @@ func (s *Service) AddCoauthor(ctx context.Context, a Actor, id MessageID, email 
 			return "", conflictState(*m, "add a co-author to")
 		}
 		p, err := tx.PersonByEmail(ctx, email)
-		if err != nil || !p.Roles.Has(RoleEmployee) {
+		if err != nil || !eligibleParticipant(p) {
 			return "", &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: "email", Message: "no eligible employee with the address " + email}
 		}
 		if p.ID == m.DrafterID {
@@ -684,7 +684,7 @@ func (s *Service) AskEndorsement(ctx context.Context, a Actor, id MessageID, ema
 			return "", conflictState(*m, "ask for an endorsement of")
 		}
 		p, err := tx.PersonByEmail(ctx, email)
-		if err != nil || !p.Roles.Has(RoleEmployee) {
+		if err != nil || !eligibleParticipant(p) {
 			return "", &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: "email", Message: "no eligible employee with the address " + email}
 		}
 		return "person " + strconv.Itoa(int(p.ID)), tx.AddEndorser(ctx, m.ID, p.ID, now)

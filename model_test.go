@@ -32,7 +32,7 @@ func TestVocabulary(t *testing.T) {
 	vocab(t, e, admin)
 	for _, who := range []string{"drafter@state.example", "officer@state.example", "director@state.example"} {
 		_, err := e.Svc.AddVocabulary(ctx, p[who].Actor, dissent.VocabTopic, "Mine")
-		wantKind(t, "AddVocabulary by "+who, err, dissent.KindNotFound)
+		wantKind(t, "AddVocabulary by "+who, err, dissent.KindForbidden)
 	}
 	_, err := e.Svc.AddVocabulary(ctx, admin, dissent.VocabTopic, "Trade")
 	wantKind(t, "duplicate", err, dissent.KindConflict)

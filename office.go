@@ -33,7 +33,7 @@ func eligibleHandler(ctx context.Context, tx Tx, m *Message, email, field string
 	if err != nil && ErrorKind(err) != KindNotFound {
 		return Person{}, err
 	}
-	if err != nil || !(p.Roles.Has(role) || role == RoleOfficer && p.Roles.Has(RoleDirector)) {
+	if err != nil || !eligibleAssignee(p, role) {
 		return Person{}, refused
 	}
 	f, err := tx.Relation(ctx, m.ID, p.ID, now)
@@ -143,7 +143,7 @@ func (s *Service) Reply(ctx context.Context, a Actor, id MessageID, body string)
 			return "", conflictState(*m, "reply to")
 		}
 		r = Reply{MessageID: m.ID, AuthorID: a.ID, Body: NewText(body), Created: now}
-		direct := a.Roles.Has(RoleDirector)
+		direct := Decide(a.Roles, ActSendReply, f)
 		if direct {
 			r.ApprovedBy, r.ApprovedAt = a.ID, now
 		}
@@ -259,7 +259,7 @@ func (s *Service) Distribute(ctx context.Context, a Actor, id MessageID, emails 
 		ids := make([]PersonID, len(norm))
 		for i, e := range norm {
 			p, ok := people[e]
-			if !ok || !p.Roles.Has(RolePrincipal) {
+			if !ok || !eligibleRecipient(p) {
 				return "", &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: fieldIndex("emails", i), Message: "no principal with the address " + e}
 			}
 			ids[i] = p.ID

@@ -49,8 +49,8 @@ var errDryRun = errors.New("dry run")
 // Dissent), and an administrator may not give themselves a content role
 // through it.
 func (s *Service) ImportPeople(ctx context.Context, a Actor, rows []PersonInput, lines []int, opt ImportOptions) (ImportReport, error) {
-	if !a.Roles.Has(RoleAdmin) {
-		return ImportReport{}, errForbidden("only an administrator may import people")
+	if err := permit(a, ActManagePeople); err != nil {
+		return ImportReport{}, err
 	}
 	if opt.DeactivateMissing && !opt.Sync {
 		return ImportReport{}, errInvalid("deactivate_missing", "needs_sync", "--deactivate-missing needs --sync")
@@ -62,8 +62,10 @@ func (s *Service) ImportPeople(ctx context.Context, a Actor, rows []PersonInput,
 		return i + 2
 	}
 	for i, p := range rows {
-		if p.WantToken && a.ID != 0 {
-			return ImportReport{}, errRefused("token_for_other", "an administrator may not issue API tokens for other people; they create their own on their account page")
+		if p.WantToken {
+			if err := permit(a, ActIssueToken); err != nil {
+				return ImportReport{}, err
+			}
 		}
 		rows[i].Roles = NormalizeRoles(p.Roles)
 	}
@@ -120,7 +122,7 @@ func (s *Service) ImportPeople(ctx context.Context, a Actor, rows []PersonInput,
 			}
 			if exists && a.ID != 0 && old.ID == a.ID {
 				for _, r := range p.Roles {
-					if ContentRoles.Has(r) && !old.Roles.Has(r) {
+					if !mayGrantSelf(old.Roles, r) {
 						fail(i, "roles", "an administrator may not grant themselves the "+string(r)+" role; ask another administrator")
 					}
 				}
@@ -218,7 +220,7 @@ func (s *Service) ImportPeople(ctx context.Context, a Actor, rows []PersonInput,
 				}
 			}
 			roles := p.Roles
-			if old.Roles.Has(RoleAdmin) && !Roles(roles).Has(RoleAdmin) {
+			if administers(old.Roles) && !administers(roles) {
 				roles = NormalizeRoles(append(slices.Clone(roles), RoleAdmin))
 			}
 			if Roles(roles).String() != old.Roles.String() {
@@ -275,7 +277,7 @@ func (s *Service) ImportPeople(ctx context.Context, a Actor, rows []PersonInput,
 						return err
 					}
 					for _, p := range ps {
-						if _, listed := byEmail[p.Email]; listed || !p.Active() || p.Roles.Has(RoleAdmin) || p.ID == a.ID {
+						if _, listed := byEmail[p.Email]; listed || !p.Active() || administers(p.Roles) || p.ID == a.ID {
 							continue
 						}
 						if err := s.deactivate(ctx, tx, a, p); err != nil {

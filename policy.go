@@ -1,6 +1,8 @@
 package dissent
 
-// Action is something a person may try to do to a message.
+// Action is something a person may try to do: to a message, or, for the
+// actions from ActAddArticle on that say so, to the deployment (about no
+// message; Decide reads only Facts.System for them).
 type Action int
 
 // The actions the policy decides. Each is checked by Decide and nowhere else.
@@ -39,6 +41,25 @@ const (
 	ActReadInvitations                // list who is invited and who of them signed (the authors)
 	ActManageVocabulary               // add and retire classification markings, topics and tiers (about no message: Facts are ignored)
 	ActManageTiers                    // keep each tier's default distribution list (about no message: Facts are ignored)
+	ActSendReply                      // reply without anyone's approval: the reply goes to the authors at once (director)
+
+	// The deployment-level actions: about no message. Decide reads only
+	// Facts.System for them (permit and May fill it in from the actor).
+	ActManageDirectory   // organizations, units, calendars and single sign-on
+	ActManagePeople      // list, add, import and change people, their roles, supervisors and units; deactivate and reactivate
+	ActManageCredentials // other people's credentials: first sign-in links, requests for links and their approval, others' tokens
+	ActIssueToken        // issue an API token for another person (the deployment itself only)
+	ActSignInAs          // the demo's one-click sign-in, without a credential (the deployment itself only)
+	ActRotateKeys        // rewrap the data keys under a new key-encryption key (the deployment itself only)
+	ActReadAuditOverview // the auditor's overview of the log: its size, checkpoint and recent events, without content
+	ActReadInbox         // the channel office's inbox and its export
+	ActReadStatistics    // the channel's statistics (dashboard, timeliness)
+	ActMakeReport        // the public transparency report
+	ActListSubmitted     // consider every submitted message for one's list of messages (each still needs ActSee)
+	ActListDistributed   // the list of messages distributed to oneself as a principal
+	ActListConsultations // the list of consultations sent to oneself as a reviewer
+	ActCreateMessage     // start a draft
+	ActJoinByLink        // join a message as an invitee through its invitation link
 	numActions
 )
 
@@ -52,7 +73,12 @@ var actionNames = [...]string{
 	ActClose: "close", ActReopen: "reopen", ActReadAccessLog: "read_access_log", ActReceipt: "receipt",
 	ActBreakGlass: "break_glass", ActSeeExposure: "see_exposure", ActAddArticle: "add_article",
 	ActManageFeeds: "manage_feeds", ActReadInvitations: "read_invitations", ActManageVocabulary: "manage_vocabulary",
-	ActManageTiers: "manage_tiers",
+	ActManageTiers: "manage_tiers", ActSendReply: "send_reply",
+	ActManageDirectory: "manage_directory", ActManagePeople: "manage_people", ActManageCredentials: "manage_credentials",
+	ActIssueToken: "issue_token", ActSignInAs: "sign_in_as", ActRotateKeys: "rotate_keys",
+	ActReadAuditOverview: "read_audit_overview", ActReadInbox: "read_inbox", ActReadStatistics: "read_statistics",
+	ActMakeReport: "make_report", ActListSubmitted: "list_submitted", ActListDistributed: "list_distributed",
+	ActListConsultations: "list_consultations", ActCreateMessage: "create_message", ActJoinByLink: "join_by_link",
 }
 
 func (a Action) String() string {
@@ -60,6 +86,16 @@ func (a Action) String() string {
 		return actionNames[a]
 	}
 	return "unknown"
+}
+
+// onMessage reports whether the action is about one message (Decide reads
+// the person's relation to it), rather than about the deployment.
+func (a Action) onMessage() bool {
+	switch a {
+	case ActAddArticle, ActManageFeeds, ActManageVocabulary, ActManageTiers:
+		return false
+	}
+	return a >= 0 && a < ActManageDirectory
 }
 
 // AllActions lists every action.
@@ -83,6 +119,11 @@ type Facts struct {
 	Distributed bool // the message was distributed to the person as a principal
 	InChain     bool // the person is in the management chain of a signer, the drafter or a co-author
 	Submitted   bool // the message has been submitted (whatever its state now)
+	// System: the actor is the deployment itself (the command line, which
+	// holds the data directory). Only the deployment-level actions read it;
+	// permit and May set it for the actor whose ID is System's, and the
+	// zero Actor, whose ID is the same, holds no role and so may do nothing.
+	System bool
 }
 
 func (f Facts) author() bool { return f.Drafter || f.Coauthor }
@@ -130,6 +171,35 @@ func roleAllows(r Role, a Action, f Facts) bool {
 	case ActManageTiers:
 		// The office distributes, so it keeps the tiers' default lists.
 		return r == RoleOfficer || r == RoleDirector
+	case ActManageDirectory, ActManagePeople, ActManageCredentials:
+		// The administrator manages the directory and reads no message.
+		return r == RoleAdmin
+	case ActIssueToken, ActSignInAs, ActRotateKeys:
+		// What only the deployment itself may do: no administrator issues
+		// a token for another person or signs in as them, and only the
+		// command line holds the keyring.
+		return r == RoleAdmin && f.System
+	case ActReadAuditOverview:
+		return r == RoleAuditor
+	case ActReadInbox:
+		return r == RoleOfficer || r == RoleDirector
+	case ActReadStatistics:
+		// The same figures for the office and the compliance monitor.
+		return r == RoleOfficer || r == RoleDirector || r == RoleMonitor
+	case ActMakeReport:
+		// For publication, but its inputs are not: the office, the
+		// monitor, and the deployment itself.
+		return r == RoleOfficer || r == RoleDirector || r == RoleMonitor || r == RoleAdmin && f.System
+	case ActListSubmitted:
+		// The roles that may see some submitted message they take no part
+		// in; which ones is still decided message by message (ActSee).
+		return r == RoleOfficer || r == RoleDirector || r == RoleMonitor || r == RoleAuditor
+	case ActListDistributed:
+		return r == RolePrincipal
+	case ActListConsultations:
+		return r == RoleReviewer
+	case ActCreateMessage, ActJoinByLink:
+		return r == RoleEmployee
 	}
 	switch r {
 	case RoleEmployee:
@@ -202,8 +272,136 @@ func officerAllows(a Action) bool {
 
 func directorAllows(a Action) bool {
 	switch a {
-	case ActApproveReply, ActExtend, ActReopen:
+	case ActApproveReply, ActExtend, ActReopen, ActSendReply:
 		return true
 	}
 	return false
 }
+
+// --- Decisions about no message ---
+
+// May reports whether the actor may take an action that concerns no one
+// message (a deployment-level action, or one of the monitor's, the
+// vocabulary's or the tiers'). Its one fact is whether the actor is the
+// deployment itself. Pages use it to choose what to show; the Service
+// decides again (permit) when the act is tried.
+func May(a Actor, act Action) bool {
+	return Decide(a.Roles, act, Facts{System: a.ID == System.ID})
+}
+
+// permit returns nil when the actor may take act, which concerns no one
+// message, and otherwise the refusal: Forbidden, whose message says who
+// may. The decision reads nothing but the actor, which the request
+// authenticated, so the Service asks it first, before it validates the
+// input or opens a transaction; what must be read to decide (a target's
+// eligibility, the credential guard, the last administrator) is checked
+// in the transaction that acts.
+func permit(a Actor, act Action) error {
+	if May(a, act) {
+		return nil
+	}
+	e := &Error{Kind: KindForbidden, Code: "forbidden", Message: "you may not do this"}
+	switch act {
+	case ActManageDirectory:
+		e.Message = "only an administrator may manage organizations, units, calendars and single sign-on"
+	case ActManagePeople:
+		e.Message = "only an administrator may manage people"
+	case ActManageCredentials:
+		e.Message = "only an administrator may manage the sign-in links and tokens of others"
+	case ActIssueToken:
+		e.Code, e.Message = "token_for_other", "an administrator may not issue API tokens for other people; they create their own on their account page"
+	case ActSignInAs:
+		e.Message = "only the deployment itself may sign people in without a credential"
+	case ActRotateKeys:
+		e.Message = "only the deployment itself may rotate the keys"
+	case ActReadAuditOverview:
+		e.Message = "only auditors see the audit log's overview"
+	case ActReadInbox:
+		e.Message = "only the channel office's officers and director see the inbox"
+	case ActReadStatistics:
+		e.Message = "only the channel office and the compliance monitor see the statistics"
+	case ActMakeReport:
+		e.Message = "only the channel office and the compliance monitor make the public report"
+	case ActListDistributed:
+		e.Message = "only principals have messages distributed to them"
+	case ActListConsultations:
+		e.Message = "only reviewers are consulted"
+	case ActCreateMessage:
+		e.Message = "only employees may draft messages"
+	case ActJoinByLink:
+		e.Code, e.Message = "not_eligible", "only employees may join a message to co-sign it"
+	case ActAddArticle:
+		e.Message = "only the channel office may add articles"
+	case ActManageFeeds:
+		e.Message = "only the channel office (officers and directors) manages the feeds"
+	case ActManageVocabulary:
+		e.Message = "only an administrator may change the vocabulary"
+	case ActManageTiers:
+		e.Message = "only the channel office keeps the tiers' distribution lists"
+	}
+	return e
+}
+
+// Menus are the parts of the web pages a person's roles open. They are for
+// the navigation only: each page's use case decides again.
+type Menus struct {
+	Messages      bool // one's own messages and a new one
+	Office        bool // the channel office's inbox and dashboard
+	Exposure      bool // the exposure monitor: the office's, or the findings on one's own messages
+	Distributed   bool // what was distributed to a principal
+	Consultations bool // a reviewer's consultations
+	Timeliness    bool // the compliance monitor's page (the office reads the same figures on its dashboard)
+	Audit         bool // the auditor's overview of the log
+	Admin         bool // the administration of the directory
+}
+
+// Navigation returns the parts of the web pages the actor's roles open.
+func Navigation(a Actor) Menus {
+	may := func(act Action) bool { return May(a, act) }
+	return Menus{
+		Messages:      may(ActCreateMessage),
+		Office:        may(ActReadInbox),
+		Exposure:      may(ActAddArticle) || may(ActCreateMessage),
+		Distributed:   may(ActListDistributed),
+		Consultations: may(ActListConsultations),
+		Timeliness:    a.Roles.Has(RoleMonitor),
+		Audit:         may(ActReadAuditOverview),
+		Admin:         may(ActManagePeople),
+	}
+}
+
+// --- Another person's eligibility ---
+//
+// These are facts about the person an act is aimed at, not the actor's
+// permission: the actor's own decision is Decide's. Each is checked in
+// the transaction that acts, on the person as it reads them there.
+
+// ContentRoles are the roles an administrator may not grant themselves:
+// each reads something of the channel (text, names, or which messages
+// exist and when).
+var ContentRoles = Roles{RoleOfficer, RoleDirector, RolePrincipal, RoleReviewer, RoleMonitor, RoleAuditor}
+
+// eligibleAssignee reports whether p holds the office role a message is
+// given to: role officer (an officer or the director: Assign) or reviewer
+// (Consult). Recusal is checked apart, on p's facts about the message.
+func eligibleAssignee(p Person, role Role) bool {
+	return p.Roles.Has(role) || role == RoleOfficer && p.Roles.Has(RoleDirector)
+}
+
+// eligibleRecipient reports whether messages may be distributed to p,
+// directly or through a tier's default list: p is a principal.
+func eligibleRecipient(p Person) bool { return p.Roles.Has(RolePrincipal) }
+
+// eligibleParticipant reports whether p may be invited to co-sign, made a
+// co-author or asked to endorse: p is an employee.
+func eligibleParticipant(p Person) bool { return p.Roles.Has(RoleEmployee) }
+
+// mayGrantSelf reports whether an administrator who holds held may give
+// themselves role r: never a content role they do not already hold
+// (another administrator, or the command line, may).
+func mayGrantSelf(held Roles, r Role) bool { return !ContentRoles.Has(r) || held.Has(r) }
+
+// administers reports whether roles include the administrator's: the last
+// administrator keeps the role, an HR import never removes it, and a
+// sync's deactivation of missing people spares administrators.
+func administers(roles Roles) bool { return roles.Has(RoleAdmin) }

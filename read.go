@@ -162,7 +162,7 @@ func (s *Service) ListMessages(ctx context.Context, a Actor) ([]MessageView, err
 			return err
 		}
 		all := mine
-		if a.Roles.Has(RoleOfficer) || a.Roles.Has(RoleDirector) || a.Roles.Has(RoleMonitor) || a.Roles.Has(RoleAuditor) {
+		if May(a, ActListSubmitted) {
 			sub, err := tx.SubmittedMessages(ctx)
 			if err != nil {
 				return err

@@ -303,19 +303,13 @@ func median(xs []int) float64 {
 	return float64(xs[n/2-1]+xs[n/2]) / 2
 }
 
-// mayMonitor reports whether the actor holds a role that is shown the
-// channel's statistics: the channel office and the compliance monitor.
-func mayMonitor(a Actor) bool {
-	return mayHandle(a) || a.Roles.Has(RoleMonitor)
-}
-
 // Statistics computes the statistics over every submitted message, for the
 // channel office and the compliance monitor alike: the same figures for a
 // recused officer as for any other. No text is opened and no read is
 // recorded.
 func (s *Service) Statistics(ctx context.Context, a Actor, f StatsFilter) (Stats, error) {
-	if !mayMonitor(a) {
-		return Stats{}, errForbidden("only the channel office and the compliance monitor see the statistics")
+	if err := permit(a, ActReadStatistics); err != nil {
+		return Stats{}, err
 	}
 	return s.statistics(ctx, a, f)
 }

@@ -110,8 +110,8 @@ func checkVocabName(name string) (string, error) {
 // AddVocabulary adds an entry; markings are added in rising order of
 // restriction.
 func (s *Service) AddVocabulary(ctx context.Context, a Actor, kind VocabKind, name string) (VocabEntry, error) {
-	if !Decide(a.Roles, ActManageVocabulary, Facts{}) {
-		return VocabEntry{}, ErrNotFound("page")
+	if err := permit(a, ActManageVocabulary); err != nil {
+		return VocabEntry{}, err
 	}
 	if _, err := ParseVocabKind("kind", string(kind)); err != nil {
 		return VocabEntry{}, err
@@ -136,8 +136,8 @@ func (s *Service) AddVocabulary(ctx context.Context, a Actor, kind VocabKind, na
 // RetireVocabulary retires an entry: it can no longer be chosen, and stays
 // on the messages that carry it.
 func (s *Service) RetireVocabulary(ctx context.Context, a Actor, kind VocabKind, name string) error {
-	if !Decide(a.Roles, ActManageVocabulary, Facts{}) {
-		return ErrNotFound("page")
+	if err := permit(a, ActManageVocabulary); err != nil {
+		return err
 	}
 	if _, err := ParseVocabKind("kind", string(kind)); err != nil {
 		return err
@@ -216,10 +216,10 @@ func (v Vocabulary) checkTerm(field string, k VocabKind, value, old string) erro
 func (s *Service) SetAccreditedLevel(name string) { s.accredited = name }
 
 // AdminVocabulary returns the vocabulary for the page that manages it; only
-// those who may manage it get it (others: NotFound, as for any admin page).
+// those who may manage it get it (others: Forbidden, as for any admin page).
 func (s *Service) AdminVocabulary(ctx context.Context, a Actor) (Vocabulary, error) {
-	if !Decide(a.Roles, ActManageVocabulary, Facts{}) {
-		return Vocabulary{}, ErrNotFound("page")
+	if err := permit(a, ActManageVocabulary); err != nil {
+		return Vocabulary{}, err
 	}
 	return s.GetVocabulary(ctx)
 }
@@ -230,8 +230,8 @@ const MaxTierDistribution = 100
 // TierDistributions returns each tier's default distribution list, for the
 // channel office, which keeps them (ActManageTiers).
 func (s *Service) TierDistributions(ctx context.Context, a Actor) (map[string][]string, error) {
-	if !Decide(a.Roles, ActManageTiers, Facts{}) {
-		return nil, errForbidden("only the channel office keeps the tiers' distribution lists")
+	if err := permit(a, ActManageTiers); err != nil {
+		return nil, err
 	}
 	var out map[string][]string
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -245,8 +245,8 @@ func (s *Service) TierDistributions(ctx context.Context, a Actor) (map[string][]
 // SetTierDistribution replaces a tier's default distribution list: the
 // principals a message addressed to the tier is offered for distribution to.
 func (s *Service) SetTierDistribution(ctx context.Context, a Actor, tier string, emails []string) error {
-	if !Decide(a.Roles, ActManageTiers, Facts{}) {
-		return errForbidden("only the channel office keeps the tiers' distribution lists")
+	if err := permit(a, ActManageTiers); err != nil {
+		return err
 	}
 	if len(emails) > MaxTierDistribution {
 		return &Error{Kind: KindInvalid, Code: "too_many", Field: "emails", Limit: MaxTierDistribution,
@@ -273,7 +273,7 @@ func (s *Service) SetTierDistribution(ctx context.Context, a Actor, tier string,
 			return err
 		}
 		for i, em := range norm {
-			if p, ok := people[em]; !ok || !p.Roles.Has(RolePrincipal) {
+			if p, ok := people[em]; !ok || !eligibleRecipient(p) {
 				return &Error{Kind: KindUnprocessable, Code: "not_eligible", Field: fieldIndex("emails", i), Message: "no principal with the address " + em}
 			}
 		}

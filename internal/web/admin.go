@@ -72,26 +72,25 @@ func init() {
 	flashes["request_cancelled"] = "Request cancelled."
 }
 
-// adminFail shows an error of the Service: a page the actor may not see is
-// the ordinary 404 page.
-func (s *Server) adminNotFound(w http.ResponseWriter, r *http.Request, err error) bool {
-	if dissent.ErrorKind(err) == dissent.KindNotFound {
+// adminRefused answers an error of the Service that leaves nothing to
+// show: a page that does not exist (NotFound: the ordinary 404 page), or
+// one the actor's roles do not open (Forbidden with the code "forbidden",
+// the refusal of dissent.May's decision: 403 with the Service's message,
+// and no form). Any other error belongs beside its form, and false is
+// returned.
+func (s *Server) adminRefused(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch e := dissent.AsError(err); {
+	case e.Kind == dissent.KindNotFound:
 		p := s.newPage(r, nil, "Not found")
 		p.Error = "There is no page here, or you may not see it."
 		s.show(w, r, http.StatusNotFound, "notfound", p)
 		return true
+	case e.Kind == dissent.KindForbidden && e.Code == "forbidden":
+		p := s.newPage(r, nil, "Not allowed")
+		s.show(w, r, s.fail(r, p, err), "office-error", p)
+		return true
 	}
 	return false
-}
-
-// adminCreateNotFound is adminNotFound for the forms that add things, which
-// only administrators may use at all: a refusal there means the person is
-// no administrator, and the page answers as if it did not exist.
-func (s *Server) adminCreateNotFound(w http.ResponseWriter, r *http.Request, err error) bool {
-	if dissent.ErrorKind(err) == dissent.KindForbidden {
-		err = dissent.ErrNotFound("page")
-	}
-	return s.adminNotFound(w, r, err)
 }
 
 // --- overview ---
@@ -113,7 +112,7 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request, a dissent.A
 		reqs, err = s.svc.PendingRequests(r.Context(), a)
 	}
 	if err != nil {
-		if !s.adminNotFound(w, r, err) {
+		if !s.adminRefused(w, r, err) {
 			p := s.newPage(r, &a, "Administration")
 			s.show(w, r, s.fail(r, p, err), "admin", p)
 		}
@@ -129,7 +128,7 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request, a dissent.A
 func (s *Server) renderOrgs(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData) {
 	orgs, err := s.svc.ListOrgs(r.Context(), a)
 	if err != nil {
-		if s.adminNotFound(w, r, err) {
+		if s.adminRefused(w, r, err) {
 			return
 		}
 		status = s.fail(r, p, err)
@@ -149,7 +148,7 @@ func (s *Server) handleAdminOrgCreate(w http.ResponseWriter, r *http.Request, a 
 		_, err = s.svc.AddOrg(r.Context(), a, dissent.OrgInput{ID: strings.TrimSpace(r.PostForm.Get("id")), Name: strings.TrimSpace(r.PostForm.Get("name")), TimeZone: strings.TrimSpace(r.PostForm.Get("tz"))})
 	}
 	if err != nil {
-		if s.adminCreateNotFound(w, r, err) {
+		if s.adminRefused(w, r, err) {
 			return
 		}
 		status := s.fail(r, p, err)
@@ -163,7 +162,7 @@ func (s *Server) handleAdminOrgCreate(w http.ResponseWriter, r *http.Request, a 
 func (s *Server) renderOrg(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData) {
 	d, err := s.svc.GetOrg(r.Context(), a, r.PathValue("id"))
 	if err != nil {
-		if s.adminNotFound(w, r, err) {
+		if s.adminRefused(w, r, err) {
 			return
 		}
 		status = s.fail(r, p, err)
@@ -186,7 +185,7 @@ func (s *Server) orgPost(w http.ResponseWriter, r *http.Request, a dissent.Actor
 		err = fn(org)
 	}
 	if err != nil {
-		if s.adminCreateNotFound(w, r, err) {
+		if s.adminRefused(w, r, err) {
 			return
 		}
 		p := s.newPage(r, &a, "Organization")
@@ -265,7 +264,7 @@ func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, a dissent.
 		d.PeoplePage, err = s.svc.SearchPeople(r.Context(), a, q)
 	}
 	if err != nil {
-		if s.adminNotFound(w, r, err) {
+		if s.adminRefused(w, r, err) {
 			return
 		}
 		if st := s.fail(r, p, err); status < 400 {
@@ -313,7 +312,7 @@ func (s *Server) handleAdminPersonCreate(w http.ResponseWriter, r *http.Request,
 		}
 	}
 	if err != nil {
-		if s.adminCreateNotFound(w, r, err) {
+		if s.adminRefused(w, r, err) {
 			return
 		}
 		p := s.newPage(r, &a, "People")
@@ -350,7 +349,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a dissent.
 		d, err = s.svc.PersonDetail(r.Context(), a, id)
 	}
 	if err != nil {
-		if s.adminNotFound(w, r, err) {
+		if s.adminRefused(w, r, err) {
 			return
 		}
 		status = s.fail(r, p, err)
@@ -387,7 +386,7 @@ func (s *Server) personPost(w http.ResponseWriter, r *http.Request, a dissent.Ac
 		shown, err = fn(d)
 	}
 	if err != nil {
-		if s.adminNotFound(w, r, err) {
+		if s.adminRefused(w, r, err) {
 			return
 		}
 		p := s.newPage(r, &a, "Person")
@@ -545,7 +544,7 @@ type importedPerson struct {
 
 func (s *Server) handleAdminImport(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
 	if _, err := s.svc.ListOrgs(r.Context(), a); err != nil {
-		if !s.adminNotFound(w, r, err) {
+		if !s.adminRefused(w, r, err) {
 			p := s.newPage(r, &a, "Import people")
 			s.show(w, r, s.fail(r, p, err), "admin_import", p)
 		}
@@ -560,7 +559,7 @@ func (s *Server) handleAdminImportUpload(w http.ResponseWriter, r *http.Request,
 	p := s.newPage(r, &a, "Import people")
 	d := adminImport{Creds: "none"}
 	fail := func(err error) {
-		if s.adminCreateNotFound(w, r, err) {
+		if s.adminRefused(w, r, err) {
 			return
 		}
 		status := s.fail(r, p, err)
@@ -651,7 +650,7 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a dissent.A
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
 	o, err := s.svc.AuditOverview(r.Context(), a, before, 0)
 	if err != nil {
-		if s.adminNotFound(w, r, err) {
+		if s.adminRefused(w, r, err) {
 			return
 		}
 		p := s.newPage(r, &a, "Audit log")

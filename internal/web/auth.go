@@ -474,13 +474,6 @@ func (s *Server) handleSignInLinkToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"token": tok.Reveal(), "email": a.Email, "roles": a.Roles})
 }
 
-func statusFor(err error) int {
-	if st, ok := statusOf[dissent.ErrorKind(err)]; ok {
-		return st
-	}
-	return http.StatusInternalServerError
-}
-
 // safeMessage is what a page may show of an error: its message, or for an
 // internal error only the request id.
 func (s *Server) safeMessage(r *http.Request, err error) string {

@@ -75,8 +75,8 @@ func (s *Server) renderExposureList(w http.ResponseWriter, r *http.Request, a di
 	if err != nil {
 		status = s.fail(r, p, err)
 	}
-	data := exposureListPage{Findings: fs, Office: dissent.Decide(a.Roles, dissent.ActAddArticle, dissent.Facts{}),
-		Manage: dissent.Decide(a.Roles, dissent.ActManageFeeds, dissent.Facts{})}
+	data := exposureListPage{Findings: fs, Office: dissent.May(a, dissent.ActAddArticle),
+		Manage: dissent.May(a, dissent.ActManageFeeds)}
 	if data.Manage {
 		if data.Feeds, err = s.svc.Feeds(r.Context(), a); err != nil {
 			status = s.fail(r, p, err)

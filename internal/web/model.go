@@ -294,7 +294,7 @@ func (v vocabPage) Of(kind string) []dissent.VocabEntry {
 func (s *Server) renderVocabulary(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData) {
 	v, err := s.svc.AdminVocabulary(r.Context(), a)
 	if err != nil {
-		if s.adminNotFound(w, r, err) {
+		if s.adminRefused(w, r, err) {
 			return
 		}
 		status = s.fail(r, p, err)
@@ -317,7 +317,7 @@ func (s *Server) vocabForm(w http.ResponseWriter, r *http.Request, a dissent.Act
 		}
 	}
 	if err != nil {
-		if dissent.AsError(err).Field == "" && s.adminCreateNotFound(w, r, err) {
+		if dissent.AsError(err).Field == "" && s.adminRefused(w, r, err) {
 			return
 		}
 		status := s.fail(r, p, err)

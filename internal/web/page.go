@@ -67,8 +67,13 @@ var templateFuncs = template.FuncMap{
 	"reveal":   func(t dissent.Text) string { return t.Reveal() },
 	"markdown": func(t dissent.Text) template.HTML { return renderMarkdown(t.Reveal()) },
 	"pkid":     passkeyID,
-	"has":      func(a *dissent.Actor, r string) bool { return a != nil && a.Roles.Has(dissent.Role(r)) },
-	"list":     func(s ...string) []string { return s },
+	"menus": func(a *dissent.Actor) dissent.Menus {
+		if a == nil {
+			return dissent.Menus{}
+		}
+		return dissent.Navigation(*a)
+	},
+	"list": func(s ...string) []string { return s },
 	// stats pairs a statistics page's data with the heading of its
 	// timeliness chart, for the shared "stats-body" template.
 	"stats": func(page any, heading string) struct {
@@ -109,29 +114,29 @@ func (p *pageData) Val(field string) string { return p.Form.Get(field) }
 
 type navItem struct{ Path, Label string }
 
-// nav lists the pages the actor's roles open, in a fixed order.
+// nav lists the pages the actor's roles open (dissent.Navigation), in a
+// fixed order.
 func nav(a *dissent.Actor) []navItem {
 	if a == nil {
 		return nil
 	}
+	m := dissent.Navigation(*a)
 	var items []navItem
-	add := func(r dissent.Role, path, label string) {
-		if a.Roles.Has(r) {
+	add := func(ok bool, path, label string) {
+		if ok {
 			items = append(items, navItem{path, label})
 		}
 	}
-	add(dissent.RoleEmployee, "/messages", "My messages")
-	add(dissent.RoleEmployee, "/messages/new", "New message")
-	if a.Roles.Has(dissent.RoleOfficer) || a.Roles.Has(dissent.RoleDirector) {
-		items = append(items, navItem{"/inbox", "Inbox"}, navItem{"/dashboard", "Dashboard"}, navItem{"/exposure", "Exposure"})
-	} else if a.Roles.Has(dissent.RoleEmployee) {
-		items = append(items, navItem{"/exposure", "Exposure"}) // findings on their own messages only
-	}
-	add(dissent.RolePrincipal, "/distributed", "Distributed to me")
-	add(dissent.RoleReviewer, "/consultations", "Consultations")
-	add(dissent.RoleMonitor, "/timeliness", "Timeliness")
-	add(dissent.RoleAuditor, "/audit", "Audit")
-	add(dissent.RoleAdmin, "/admin", "Administration")
+	add(m.Messages, "/messages", "My messages")
+	add(m.Messages, "/messages/new", "New message")
+	add(m.Office, "/inbox", "Inbox")
+	add(m.Office, "/dashboard", "Dashboard")
+	add(m.Exposure, "/exposure", "Exposure") // the office's monitor, or the findings on one's own messages
+	add(m.Distributed, "/distributed", "Distributed to me")
+	add(m.Consultations, "/consultations", "Consultations")
+	add(m.Timeliness, "/timeliness", "Timeliness")
+	add(m.Audit, "/audit", "Audit")
+	add(m.Admin, "/admin", "Administration")
 	return append(items, navItem{"/notifications", "Notifications"}, navItem{"/account", "Account"})
 }
 
@@ -337,14 +342,14 @@ func done(w http.ResponseWriter, r *http.Request, path, flash string) {
 // employee's messages; for the other roles the first page their roles
 // open. Account settings are never a landing page.
 func landing(a *dissent.Actor) string {
-	switch {
-	case a.Roles.Has(dissent.RoleOfficer) || a.Roles.Has(dissent.RoleDirector):
+	switch m := dissent.Navigation(*a); {
+	case m.Office:
 		return "/inbox"
-	case a.Roles.Has(dissent.RoleReviewer):
+	case m.Consultations:
 		return "/consultations"
-	case a.Roles.Has(dissent.RolePrincipal):
+	case m.Distributed:
 		return "/distributed"
-	case a.Roles.Has(dissent.RoleEmployee):
+	case m.Messages:
 		return "/messages"
 	}
 	return nav(a)[0].Path

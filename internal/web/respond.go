@@ -15,7 +15,10 @@ import (
 	"github.com/dissent-channel/dissent"
 )
 
-// statusOf is the one table from error kinds to HTTP statuses.
+// statusOf is the one table from error kinds to HTTP statuses; statusFor
+// is the one function that reads it, for the API's errors (writeError) and
+// the pages' (fail) alike. Handlers choose which page to show for a kind
+// (the not-found page, the refusal page, the form again), never a status.
 var statusOf = map[dissent.Kind]int{
 	dissent.KindInvalid:         http.StatusBadRequest,
 	dissent.KindUnprocessable:   http.StatusUnprocessableEntity,
@@ -27,6 +30,15 @@ var statusOf = map[dissent.Kind]int{
 	dissent.KindRateLimited:     http.StatusTooManyRequests,
 	dissent.KindUnavailable:     http.StatusServiceUnavailable,
 	dissent.KindInternal:        http.StatusInternalServerError,
+}
+
+// statusFor is the HTTP status of err: its kind's, or 500 for an error
+// that is no *dissent.Error or whose kind the table lacks.
+func statusFor(err error) int {
+	if st, ok := statusOf[dissent.ErrorKind(err)]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
 }
 
 type errorBody struct {
@@ -45,10 +57,7 @@ type errorDetail struct {
 // logged with the request id and shown only as "internal error".
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := dissent.AsError(err)
-	status, ok := statusOf[e.Kind]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := statusFor(e)
 	rid := requestID(r.Context())
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "request_id", rid, "method", r.Method, "route", r.Pattern, "err", err)

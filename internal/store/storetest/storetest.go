@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -192,14 +193,14 @@ func testPeople(t *testing.T, s dissent.Store) {
 		if err != nil {
 			return err
 		}
-		if p.ID != f.sup || p.SupervisorID != f.boss || !p.Roles.Has(dissent.RoleOfficer) || !p.Roles.Has(dissent.RoleEmployee) || len(p.Roles) != 2 {
+		if p.ID != f.sup || p.SupervisorID != f.boss || !slices.Contains(p.Roles, dissent.RoleOfficer) || !slices.Contains(p.Roles, dissent.RoleEmployee) || len(p.Roles) != 2 {
 			t.Errorf("PersonByEmail(sup) = %+v", p)
 		}
 		m, err := tx.PeopleByEmail(ctx, []string{"boss@x.example", "nobody@x.example", "drafter@x.example"})
 		if err != nil {
 			return err
 		}
-		if len(m) != 2 || m["boss@x.example"].ID != f.boss || !m["boss@x.example"].Roles.Has(dissent.RolePrincipal) || m["drafter@x.example"].SupervisorID != f.sup {
+		if len(m) != 2 || m["boss@x.example"].ID != f.boss || !slices.Contains(m["boss@x.example"].Roles, dissent.RolePrincipal) || m["drafter@x.example"].SupervisorID != f.sup {
 			t.Errorf("PeopleByEmail = %+v", m)
 		}
 		n, err := tx.CountPeopleWithRole(ctx, dissent.RoleEmployee)
