@@ -183,7 +183,9 @@ func seed(ctx context.Context, o options, data string, stdout io.Writer) error {
 		return err
 	}
 	svc := dissent.NewService(dissent.ServiceConfig{Store: db, AuditLog: alog, Now: time.Now,
-		Calendars: func(loc *time.Location, closures []string) (dissent.Calendar, error) { return deadline.New(loc, closures) }})
+		Calendars: func(loc *time.Location, closures []string) (dissent.Calendar, error) {
+			return deadline.New(loc, closures)
+		}})
 
 	t0 := time.Now()
 	people := make([]dissent.Person, 0, o.people)
@@ -220,7 +222,7 @@ func seed(ctx context.Context, o options, data string, stdout io.Writer) error {
 
 	// The co-signatures, message by message, -batch per Update.
 	t0 = time.Now()
-	total := nmsg // the drafters'
+	total := nmsg                        // the drafters'
 	type job struct{ msg, from, to int } // signers [from, to) of message msg
 	var jobs []job
 	for i := range msgs {
