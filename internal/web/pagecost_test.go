@@ -125,56 +125,54 @@ func diff(a, b store.Stats) store.Stats {
 	return store.Stats{Views: a.Views - b.Views, Updates: a.Updates - b.Updates, MessageLoads: a.MessageLoads - b.MessageLoads, ChainQueries: a.ChainQueries - b.ChainQueries}
 }
 
-// logEnd is the sequence number the next log entry will have.
+// logEnd is one past the highest sequence number in the log.
 func logEnd(t *testing.T, e *servicetest.Env) int64 {
 	t.Helper()
-	var n int64
+	var end int64
+	for _, le := range logEntries(t, e) {
+		end = max(end, le.Seq+1)
+	}
+	return end
+}
+
+// kindsSince returns the kinds of the log's entries numbered from on.
+func kindsSince(t *testing.T, e *servicetest.Env, from int64) []string {
+	t.Helper()
+	var kinds []string
+	for _, le := range logEntries(t, e) {
+		if le.Seq < from {
+			continue
+		}
+		var r dissent.EntryRecord
+		if err := json.Unmarshal(le.Payload, &r); err != nil {
+			t.Fatal(err)
+		}
+		kinds = append(kinds, r.Kind)
+	}
+	return kinds
+}
+
+// logEntries returns every entry of the log, integrated into the tree or
+// still pending (PostgreSQL integrates in the background).
+func logEntries(t *testing.T, e *servicetest.Env) []dissent.LogEntry {
+	t.Helper()
+	var out []dissent.LogEntry
 	err := e.DB.View(context.Background(), func(tx dissent.Tx) error {
 		size, err := tx.LogSize(context.Background())
 		if err != nil {
 			return err
 		}
+		if size > 0 {
+			if out, err = tx.LogEntries(context.Background(), 0, size); err != nil {
+				return err
+			}
+		}
 		pending, err := tx.PendingEntries(context.Background())
-		n = size + int64(len(pending))
+		out = append(out, pending...)
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return n
-}
-
-// kindsSince returns the kinds of the log entries from the seq-th on
-// (integrated or pending).
-func kindsSince(t *testing.T, e *servicetest.Env, from int64) []string {
-	t.Helper()
-	var kinds []string
-	err := e.DB.View(context.Background(), func(tx dissent.Tx) error {
-		size, err := tx.LogSize(context.Background())
-		if err != nil {
-			return err
-		}
-		var es []dissent.LogEntry
-		if size > from {
-			if es, err = tx.LogEntries(context.Background(), from, size); err != nil {
-				return err
-			}
-		}
-		pending, err := tx.PendingEntries(context.Background())
-		if err != nil {
-			return err
-		}
-		for _, le := range append(es, pending...) {
-			var r dissent.EntryRecord
-			if err := json.Unmarshal(le.Payload, &r); err != nil {
-				return err
-			}
-			kinds = append(kinds, r.Kind)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kinds
+	return out
 }
