@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -198,6 +200,23 @@ func benchmarkPages(b *testing.B, backend string) {
 			}
 			if rec := get(); rec.Code != http.StatusOK {
 				b.Fatalf("GET %s = %d", c.path, rec.Code)
+			}
+			// DISSENT_BENCH_PROFILE=DIR writes a CPU profile of each page's
+			// timed requests (and of the untimed changes) to
+			// DIR/BACKEND-PAGE.prof: go test's -cpuprofile would be mostly
+			// the seeding.
+			if dir := os.Getenv("DISSENT_BENCH_PROFILE"); dir != "" {
+				f, err := os.Create(filepath.Join(dir, backend+"-"+c.name+".prof"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					b.Fatal(err)
+				}
+				defer func() {
+					pprof.StopCPUProfile()
+					f.Close()
+				}()
 			}
 			var times []time.Duration
 			cpu0 := cpuTime(b)
