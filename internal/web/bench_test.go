@@ -44,8 +44,11 @@ func benchMessages(b *testing.B) int {
 
 // seedBulk writes n submitted messages straight into the store, in large
 // transactions and without audit events (the benchmark measures reading
-// them), spread over the year before now, in every state, by 200 drafters
-// in two organizations, with 1 to 400 signatures. Every tenth message is
+// them), spread over the year before now, in every state, by drafters in
+// two organizations (200, or one per 50 messages when that is more: a
+// person's participation index grows by one entry per message, and adding
+// to an index of k entries reads all k, so 500 messages each at 10⁵ made
+// the seeding quadratic), with 1 to 400 signatures. Every tenth message is
 // assigned to the officer. It returns the ids, oldest first.
 func seedBulk(b testing.TB, e *servicetest.Env, officer dissent.PersonID, now time.Time, n int) []dissent.MessageID {
 	b.Helper()
@@ -59,7 +62,7 @@ func seedBulk(b testing.TB, e *servicetest.Env, officer dissent.PersonID, now ti
 		b.Fatal(err)
 	}
 	var in []dissent.PersonInput
-	for i := range 200 {
+	for i := range max(200, n/50) {
 		org := []string{"state", "usaid"}[i%2]
 		in = append(in, dissent.PersonInput{Email: fmt.Sprintf("drafter%03d@%s.example", i, org), Name: fmt.Sprintf("Drafter %d", i), OrgID: org, Roles: []dissent.Role{dissent.RoleEmployee}})
 	}
@@ -153,8 +156,9 @@ func benchmarkPages(b *testing.B, backend string) {
 	srv := web.New(e.Svc, web.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: web.AuthOptions{PublicURL: "http://localhost", Limits: unlimited}})
 	officer := pageSession(b, e, srv, "officer@state.example")
 	monitor := pageSession(b, e, srv, "monitor@state.example")
-	// drafter000 drafted every 200th message: 50 entries in their
-	// participation index, found without a stable pseudonym.
+	// drafter000 drafted every 200th message (from 10,000 on, every
+	// n/50th): 50 entries in their participation index, found without a
+	// stable pseudonym.
 	drafter := pageSession(b, e, srv, "drafter000@state.example")
 	newest := ids[len(ids)-1]
 	// touch changes a submitted message's metadata, as any acknowledgement,
