@@ -460,16 +460,36 @@ func (s *Service) PurgeSessions(ctx context.Context, now time.Time) (int, error)
 
 // SessionActor returns the person signed in to a session.
 func (s *Service) SessionActor(ctx context.Context, id PersonID) (Actor, error) {
+	a, _, err := s.sessionActor(ctx, id, false)
+	return a, err
+}
+
+// SessionActorUnread is SessionActor that also counts the person's unread
+// notifications (UnreadNotifications), in the same read transaction: a
+// page shows the count in its navigation, and counting it in a
+// transaction of its own cost every page one more (issue 17).
+func (s *Service) SessionActorUnread(ctx context.Context, id PersonID) (Actor, int, error) {
+	return s.sessionActor(ctx, id, true)
+}
+
+func (s *Service) sessionActor(ctx context.Context, id PersonID, unread bool) (Actor, int, error) {
 	var p Person
+	var n int
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
-		p, err = tx.Person(ctx, id)
+		if p, err = tx.Person(ctx, id); err != nil || !unread || !p.Active() {
+			return err
+		}
+		n, err = tx.CountUnread(ctx, id)
 		return err
 	})
 	if ErrorKind(err) == KindNotFound || err == nil && !p.Active() {
-		return Actor{}, errBadCredential("signed_out", "your session has ended; sign in again")
+		return Actor{}, 0, errBadCredential("signed_out", "your session has ended; sign in again")
 	}
-	return Actor{p}, err
+	if err != nil {
+		return Actor{}, 0, err
+	}
+	return Actor{p}, n, nil
 }
 
 // SignOut records that the actor signed out; with everywhere, it also ends

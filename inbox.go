@@ -286,10 +286,11 @@ func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool
 	if err := f.validate(); err != nil {
 		return Inbox{}, err
 	}
-	// The listing is read in a read-only transaction, so that it holds no
-	// writer; only the page's titles are opened, and their reads recorded,
-	// in a write transaction that checks each message again.
+	// The listing and the page's titles are read in one read-only
+	// transaction, so that it holds no writer; only the page's titles are
+	// opened, and their reads are recorded in one write that appends them.
 	out := Inbox{Filter: f}
+	var reads []Event
 	err := s.store.View(ctx, func(tx Tx) error {
 		now := s.now().UTC()
 		cal, err := s.officeCalendar(ctx, tx)
@@ -387,40 +388,22 @@ func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool
 				out.Items[i].Pending = pending[out.Items[i].ID]
 			}
 		}
-		return nil
+		if export {
+			return nil
+		}
+		// The page's titles, read from the snapshot that authorized them.
+		reads, err = s.titleReads(ctx, tx, a, now, out.Items)
+		return err
 	})
-	if err != nil || len(out.Items) == 0 || export {
+	if err != nil || export {
 		return out, err
 	}
-	listed := out.Items
-	err = s.store.Update(ctx, func(tx Tx) error {
-		now := s.now().UTC()
-		ids := make([]MessageID, len(listed))
-		for i, it := range listed {
-			ids[i] = it.ID
-		}
-		metas, err := tx.SubmittedMeta(ctx, MetaQuery{Reader: a.ID, Now: now, IDs: ids})
-		if err != nil {
-			return err
-		}
-		fresh := make(map[MessageID]Facts, len(metas))
-		for _, m := range metas {
-			if Decide(a.Roles, ActSee, m.Facts) && Decide(a.Roles, ActAcknowledge, m.Facts) {
-				fresh[m.ID] = m.Facts
-			}
-		}
-		// A message the actor may no longer see since the listing was read
-		// leaves the page.
-		out.Items = make([]InboxItem, 0, len(listed))
-		for _, it := range listed {
-			if f, ok := fresh[it.ID]; ok {
-				it.Facts = f
-				out.Items = append(out.Items, it)
-			}
-		}
-		return s.openTitles(ctx, tx, a, now, out.Items)
-	})
-	return out, err
+	// The page is served only once the record of its title reads is
+	// durable: one write that appends them, all in one batch.
+	if err := s.record(ctx, reads); err != nil {
+		return Inbox{}, err
+	}
+	return out, nil
 }
 
 // inZone gives m's instants in the channel office's zone, so that pages
@@ -452,6 +435,22 @@ func compareUrgency(x *MessageMeta, ux Urgency, y *MessageMeta, uy Urgency) int 
 // openTitles fills in the titles the actor may read, recording each read
 // by someone other than the message's authors.
 func (s *Service) openTitles(ctx context.Context, tx Tx, a Actor, now time.Time, items []InboxItem) error {
+	reads, err := s.titleReads(ctx, tx, a, now, items)
+	if err != nil {
+		return err
+	}
+	for _, e := range reads {
+		if err := tx.AppendEvent(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// titleReads fills in the titles the actor may read and returns the
+// events that record them: one for each read by someone other than the
+// message's authors. The caller appends them before it shows a title.
+func (s *Service) titleReads(ctx context.Context, tx Tx, a Actor, now time.Time, items []InboxItem) ([]Event, error) {
 	var ids []MessageID
 	for _, it := range items {
 		if Decide(a.Roles, ActReadText, it.Facts) {
@@ -459,12 +458,13 @@ func (s *Service) openTitles(ctx context.Context, tx Tx, a Actor, now time.Time,
 		}
 	}
 	if len(ids) == 0 {
-		return nil
+		return nil, nil
 	}
 	titles, err := tx.Titles(ctx, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var reads []Event
 	for i := range items {
 		t, ok := titles[items[i].ID]
 		if !ok {
@@ -472,12 +472,26 @@ func (s *Service) openTitles(ctx context.Context, tx Tx, a Actor, now time.Time,
 		}
 		items[i].Title = t
 		if f := items[i].Facts; needsRecord(f) {
-			if err := tx.AppendEvent(ctx, messageEvent(a, eventRole(a, ActReadText, f), "read.title", items[i].ID, "", f, now)); err != nil {
+			reads = append(reads, messageEvent(a, eventRole(a, ActReadText, f), "read.title", items[i].ID, "", f, now))
+		}
+	}
+	return reads, nil
+}
+
+// record appends the events of a page's reads in one write transaction
+// (one append batch); the page is served only once it returns nil.
+func (s *Service) record(ctx context.Context, events []Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		for _, e := range events {
+			if err := tx.AppendEvent(ctx, e); err != nil {
 				return err
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // DistributedItem is a message distributed to a principal.

@@ -39,6 +39,81 @@ func (s *Service) GetMessage(ctx context.Context, a Actor, id MessageID) (Messag
 	return v, nil
 }
 
+// CaseOptions says what a case page shows beside the message.
+type CaseOptions struct {
+	// Names asks for the signers' names, where the reader may read them;
+	// the message's authors always get them, unasked.
+	Names bool
+	// Invitations asks for the invitations and their progress, where the
+	// reader may see them.
+	Invitations bool
+}
+
+// Case is a message as its case page shows it.
+type Case struct {
+	MessageView
+	// Signers is the signer list (Signers), when it was asked for (or the
+	// reader is an author) and the reader may read the names; ShowSigners
+	// says whether it was read.
+	Signers     SignerList
+	ShowSigners bool
+	// Invitations and Progress are the invitations (Invitations), when
+	// asked for and the reader may see them; ShowInvitations says whether
+	// they were read.
+	Invitations     []InvitationView
+	Progress        Progress
+	ShowInvitations bool
+}
+
+// GetCase is GetMessage with what the case page shows beside the message,
+// the signers' names and the invitations, read from the same snapshot (one
+// read-only transaction: the message is loaded and authorized once, the
+// reader's management chain queried once). The reads to record, of the
+// text and of the names, are appended in one write, before the case is
+// returned.
+func (s *Service) GetCase(ctx context.Context, a Actor, id MessageID, opt CaseOptions) (Case, error) {
+	var c Case
+	var record bool
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		c = Case{}
+		if c.MessageView, record, err = s.loadView(ctx, tx, a, id, s.now().UTC(), false); err != nil {
+			return err
+		}
+		f := c.Facts
+		if opt.Invitations && Decide(a.Roles, ActReadInvitations, f) {
+			if c.Invitations, c.Progress, err = s.invitations(ctx, tx, a, c.Message); err != nil {
+				return err
+			}
+			c.ShowInvitations = true
+		}
+		if (opt.Names || !needsRecord(f)) && Decide(a.Roles, ActReadNames, f) {
+			if c.Signers, err = s.signers(ctx, tx, a, c.Message); err != nil {
+				return err
+			}
+			c.ShowSigners = true
+		}
+		return nil
+	})
+	if err != nil {
+		return Case{}, err
+	}
+	f := c.Facts
+	var events []Event
+	now := s.now().UTC()
+	if record { // the text, as GetMessage records it
+		events = append(events, messageEvent(a, eventRole(a, ActReadText, f), "read.text", id, "version "+strconv.Itoa(c.Version), f, now))
+	}
+	if c.ShowSigners && needsRecord(f) { // the names, as Signers records them
+		events = append(events, messageEvent(a, eventRole(a, ActReadNames, f), "read.names", id, strconv.Itoa(len(c.Signers.Signers))+" names", f, now))
+	}
+	// The case is served only once the record of its reads is durable.
+	if err := s.record(ctx, events); err != nil {
+		return Case{}, err
+	}
+	return c, nil
+}
+
 // BreakGlass gives an auditor the message's text and names for an
 // investigation; the read is recorded with its reason and shown to the
 // authors.
@@ -152,10 +227,14 @@ func (s *Service) loadView(ctx context.Context, tx Tx, a Actor, id MessageID, no
 // ListMessages lists the messages the actor may see, newest first, with
 // titles where the actor may read them; each title shown to someone other
 // than the message's authors is a recorded read.
+//
+// The list is read in one read-only transaction and the title reads are
+// recorded in one write (none when every title shown is the reader's own).
 func (s *Service) ListMessages(ctx context.Context, a Actor) ([]MessageView, error) {
 	var out []MessageView
-	err := s.store.Update(ctx, func(tx Tx) error {
-		out = out[:0]
+	var reads []Event
+	err := s.store.View(ctx, func(tx Tx) error {
+		out, reads = out[:0], reads[:0]
 		now := s.now().UTC()
 		mine, err := tx.MessagesOf(ctx, a.ID)
 		if err != nil {
@@ -188,16 +267,20 @@ func (s *Service) ListMessages(ctx context.Context, a Actor) ([]MessageView, err
 			if !v.Text {
 				v.Title = Text{}
 			} else if needsRecord(f) {
-				if err := tx.AppendEvent(ctx, messageEvent(a, eventRole(a, ActReadText, f), "read.title", m.ID, "", f, now)); err != nil {
-					return err
-				}
+				reads = append(reads, messageEvent(a, eventRole(a, ActReadText, f), "read.title", m.ID, "", f, now))
 			}
 			out = append(out, v)
 		}
 		return nil
 	})
+	if err == nil {
+		err = s.record(ctx, reads)
+	}
+	if err != nil {
+		return nil, err
+	}
 	slices.SortStableFunc(out, func(x, y MessageView) int { return y.Created.Compare(x.Created) })
-	return out, err
+	return out, nil
 }
 
 // Signers lists who signed the current (after submission: the submitted)

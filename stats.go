@@ -154,13 +154,23 @@ func Summarize(metas []MessageMeta, cal Calendar, loc *time.Location, now time.T
 	signers := make([]int, len(signerBuckets))
 	var ackDays, replyDays []int
 	dues := map[int][3]time.Time{}
+	days := map[int]string{}
 	tl := &st.Timeliness
 	for _, m := range metas {
 		if m.SubmittedAt.IsZero() {
 			continue
 		}
 		orgs[m.OrgID] = true
-		day := m.SubmittedAt.In(loc).Format(time.DateOnly)
+		// The day of submission in the office's zone, as a number (the key
+		// of dues) and as text (for the filter and the months), formatted
+		// once per day rather than per message.
+		y, mo, dd := m.SubmittedAt.In(loc).Date()
+		key := y*10000 + int(mo)*100 + dd
+		day, ok := days[key]
+		if !ok {
+			day = time.Date(y, mo, dd, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+			days[key] = day
+		}
 		if f.Org != "" && m.OrgID != f.Org || f.From != "" && day < f.From || f.To != "" && day > f.To {
 			continue
 		}
@@ -178,11 +188,10 @@ func Summarize(metas []MessageMeta, cal Calendar, loc *time.Location, now time.T
 
 		// Due depends only on the day of submission, which many messages
 		// share.
-		y, mo, dd := m.SubmittedAt.In(loc).Date()
-		due, ok := dues[y*10000+int(mo)*100+dd]
+		due, ok := dues[key]
 		if !ok {
 			due = [3]time.Time{cal.Due(m.SubmittedAt, DefaultAckDays), cal.Due(m.SubmittedAt, DefaultReplyDay), cal.Due(m.SubmittedAt, MaxReplyDays)}
-			dues[y*10000+int(mo)*100+dd] = due
+			dues[key] = due
 		}
 		ackBy := due[0]
 		switch {

@@ -120,20 +120,27 @@ func (c *Calendar) WorkingDaysBetween(from, to time.Time) int {
 	if b <= a {
 		return 0
 	}
-	fed := federal()
-	i, _ := slices.BinarySearch(c.closures, a+1)
-	n := 0
-	for d := a + 1; d <= b; d++ {
-		if d.weekend() || fed.has(d) {
-			continue
+	// Counted, not walked day by day (the statistics count it for every
+	// message): the weekdays in (a, b], less the federal holidays and the
+	// extra closures among them. Closures are never weekends or federal
+	// holidays (New), so none is subtracted twice.
+	n := weekdaysBefore(b+1) - weekdaysBefore(a+1)
+	n -= federal().weekdaysIn(a+1, b)
+	lo, _ := slices.BinarySearch(c.closures, a+1)
+	hi, _ := slices.BinarySearch(c.closures, b+1)
+	return n - (hi - lo)
+}
+
+// weekdaysBefore counts the days from Monday to Friday before d since the
+// epoch (negative before it), so that the weekdays of [a, b) are
+// weekdaysBefore(b) - weekdaysBefore(a).
+func weekdaysBefore(d day) int {
+	weeks := day(floorDiv(int64(d), 7))
+	n := int(weeks) * 5
+	for x := weeks * 7; x < d; x++ { // at most six days
+		if !x.weekend() {
+			n++
 		}
-		for i < len(c.closures) && c.closures[i] < d {
-			i++
-		}
-		if i < len(c.closures) && c.closures[i] == d {
-			continue
-		}
-		n++
 	}
 	return n
 }

@@ -2,6 +2,8 @@ package deadline
 
 import (
 	"encoding/binary"
+	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -337,5 +339,43 @@ func TestDayArithmetic(t *testing.T) {
 			t.Fatalf("day(%d).weekend() = %v; want %v (%v)", d, got, wantWeekend, tm)
 		}
 		d++
+	}
+}
+
+// workingDaysWalked is WorkingDaysBetween as it was written first, walking
+// the days one by one: the reference the counted version must agree with.
+func workingDaysWalked(c *Calendar, from, to time.Time) int {
+	a, b := c.dayOf(from), c.dayOf(to)
+	n := 0
+	for d := a + 1; d <= b; d++ {
+		if d.weekend() || federal().has(d) {
+			continue
+		}
+		if _, closed := slices.BinarySearch(c.closures, d); closed {
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// TestWorkingDaysBetweenCounted checks the counted WorkingDaysBetween against
+// the day-by-day walk on random spans, in and out of the holiday table's
+// years, before the epoch, across closures, in two zones.
+func TestWorkingDaysBetweenCounted(t *testing.T) {
+	t.Parallel()
+	ny := loadLocation(t, "America/New_York")
+	cals := []*Calendar{newCalendar(t, ny), newCalendar(t, time.UTC),
+		newCalendar(t, ny, "2023-11-06", "2023-11-07", "2024-03-15", "1969-12-31", "2201-06-01")}
+	r := rand.New(rand.NewPCG(17, 4))
+	starts := []time.Time{time.Date(2023, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(1969, 12, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1899, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2199, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2201, 5, 1, 0, 0, 0, 0, time.UTC)}
+	for i := range 20000 {
+		c := cals[i%len(cals)]
+		from := starts[i%len(starts)].Add(time.Duration(r.Int64N(int64(400 * 24 * time.Hour))))
+		to := from.Add(time.Duration(r.Int64N(int64(200*24*time.Hour))) - 10*24*time.Hour)
+		if got, want := c.WorkingDaysBetween(from, to), workingDaysWalked(c, from, to); got != want {
+			t.Fatalf("WorkingDaysBetween(%v, %v) = %d; walking the days gives %d", from, to, got, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package deadline
 
 import (
+	"math/bits"
 	"sync"
 
 	"github.com/rickar/cal/v2"
@@ -74,6 +75,37 @@ func (t *holidayTable) has(d day) bool {
 	}
 	i := d - t.first
 	return t.bits[i/64]&(1<<(i%64)) != 0
+}
+
+// weekdaysIn counts the observed federal holidays from a to b inclusive
+// that fall on a weekday (all of them, as observed dates are moved off
+// weekends; checked anyway, so that the count agrees with has and
+// weekend whatever the rules).
+func (t *holidayTable) weekdaysIn(a, b day) int {
+	if a > b {
+		return 0
+	}
+	if a < t.first || b > t.last {
+		n := 0
+		for d := a; d <= b; d++ {
+			if !d.weekend() && t.has(d) {
+				n++
+			}
+		}
+		return n
+	}
+	n := 0
+	for w := (a - t.first) / 64; w <= (b-t.first)/64; w++ {
+		word := t.bits[w]
+		for word != 0 {
+			i := bits.TrailingZeros64(word)
+			word &= word - 1
+			if d := t.first + w*64 + day(i); d >= a && d <= b && !d.weekend() {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // federalSlow reports whether d is the observed date of a federal holiday,

@@ -2,7 +2,6 @@ package servicetest
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -17,9 +16,9 @@ import (
 // the Service's and the API's tests a second time so).
 const BackendEnv = "DISSENT_TEST_BACKEND"
 
-func openStore(t testing.TB, dir string, sealer dissent.Sealer) (*store.DB, error) {
+func openStore(t testing.TB, backend, dir string, sealer dissent.Sealer) (*store.DB, error) {
 	t.Helper()
-	switch b := os.Getenv(BackendEnv); b {
+	switch b := backend; b {
 	case "", "sqlite":
 		return store.OpenSQLite(context.Background(), filepath.Join(dir, "dissent.db"), sealer)
 	case "postgres":

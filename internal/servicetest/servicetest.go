@@ -6,6 +6,7 @@ package servicetest
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -55,12 +56,21 @@ type Env struct {
 // 10:00 in Washington.
 var SeedTime = time.Date(2023, 11, 3, 14, 0, 0, 0, time.UTC)
 
-// New returns an Env whose clock reads SeedTime.
+// New returns an Env whose clock reads SeedTime, on the backend BackendEnv
+// names.
 func New(t testing.TB) *Env {
+	t.Helper()
+	return NewOn(t, os.Getenv(BackendEnv))
+}
+
+// NewOn is New on the backend given: "" or "sqlite", or "postgres" (a new
+// database on the server DISSENT_TEST_POSTGRES names; the test is skipped
+// without it).
+func NewOn(t testing.TB, backend string) *Env {
 	t.Helper()
 	dir := t.TempDir()
 	ring := seal.Generate("dissent.test/log")
-	db, err := openStore(t, dir, seal.New(ring)) // SQLite, or PostgreSQL with DISSENT_TEST_BACKEND=postgres
+	db, err := openStore(t, backend, dir, seal.New(ring))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

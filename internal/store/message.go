@@ -135,6 +135,7 @@ func (t *txn) CreateMessage(ctx context.Context, m dissent.Message, v dissent.Ve
 }
 
 func (t *txn) Message(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
+	t.tally(func(c *counters) { c.messageLoads.Add(1) })
 	r, err := scanMessage(t.q.QueryRowContext(ctx, `SELECT `+messageCols+messageFrom+` WHERE m.id = $1`, string(id)))
 	if err != nil {
 		return dissent.Message{}, notFound(err, "message")
@@ -149,6 +150,7 @@ func (t *txn) LockMessage(ctx context.Context, id dissent.MessageID) (dissent.Me
 	// COMMITTED) holds what the lock's previous holder committed. (Locking in
 	// the joined query would recheck the updated row against the version row
 	// read before the wait, and find no message when the version changed.)
+	t.tally(func(c *counters) { c.messageLoads.Add(1) })
 	if t.d == Postgres {
 		if _, err := t.q.ExecContext(ctx, `SELECT 1 FROM messages WHERE id = $1 FOR NO KEY UPDATE`, string(id)); err != nil {
 			return dissent.Message{}, fmt.Errorf("lock message: %w", err)
@@ -355,6 +357,10 @@ func (t *txn) subordinates(ctx context.Context, person dissent.PersonID) ([]diss
 	if person == 0 {
 		return nil, nil
 	}
+	if ids, ok := t.subs[person]; ok {
+		return ids, nil
+	}
+	t.tally(func(c *counters) { c.chainQueries.Add(1) })
 	rows, err := t.q.QueryContext(ctx, `WITH RECURSIVE sub(id) AS (
 		SELECT id FROM people WHERE supervisor_id = $1
 		UNION
@@ -374,6 +380,12 @@ func (t *txn) subordinates(ctx context.Context, person dissent.PersonID) ([]diss
 	}
 	if err := closeRows(rows); err != nil {
 		return nil, fmt.Errorf("read management chain: %w", err)
+	}
+	if t.metas != nil { // a read-only snapshot (View)
+		if t.subs == nil {
+			t.subs = map[dissent.PersonID][]dissent.PersonID{}
+		}
+		t.subs[person] = ids
 	}
 	return ids, nil
 }

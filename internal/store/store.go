@@ -61,6 +61,29 @@ type DB struct {
 
 	tables atomic.Pointer[map[string]recordedTable] // the tables the log records (rows.go)
 	stmts  *stmtCache                               // the SQLite writer's prepared statements (stmts.go)
+
+	counts counters // what Stats reports
+}
+
+// Stats counts what the store has done since it was opened: the tests and
+// benchmarks of issue 17 read it before and after a page to see what the
+// page cost (one read transaction, at most one write, the message loaded
+// once, the management chain queried once).
+type Stats struct {
+	Views        int64 // read-only transactions (View)
+	Updates      int64 // write transactions asked for (Update)
+	MessageLoads int64 // one message read by id (Message, LockMessage)
+	ChainQueries int64 // queries of a person's management chain
+}
+
+type counters struct {
+	views, updates, messageLoads, chainQueries atomic.Int64
+}
+
+// Stats returns the counts so far.
+func (db *DB) Stats() Stats {
+	return Stats{Views: db.counts.views.Load(), Updates: db.counts.updates.Load(),
+		MessageLoads: db.counts.messageLoads.Load(), ChainQueries: db.counts.chainQueries.Load()}
 }
 
 type writeReq struct {
@@ -266,6 +289,7 @@ var errClosed = errors.New("store is closed")
 // Update implements dissent.Store. It MUST NOT return nil before the
 // transaction that holds fn's writes is durably committed.
 func (db *DB) Update(ctx context.Context, fn func(dissent.Tx) error) error {
+	db.counts.updates.Add(1)
 	if db.dialect == Postgres {
 		return db.updatePostgres(ctx, fn)
 	}
@@ -290,6 +314,7 @@ func (db *DB) Update(ctx context.Context, fn func(dissent.Tx) error) error {
 
 // View implements dissent.Store.
 func (db *DB) View(ctx context.Context, fn func(dissent.Tx) error) error {
+	db.counts.views.Add(1)
 	tx, err := db.read.BeginTx(ctx, db.viewOptions())
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
@@ -438,7 +463,7 @@ func (d detached) QueryRowContext(ctx context.Context, query string, args ...any
 }
 
 func (db *DB) txn(q querier) *txn {
-	return &txn{q: q, d: db.dialect, s: db.sealer, keys: map[dissent.MessageID]dissent.WrappedKey{}, tables: &db.tables}
+	return &txn{q: q, d: db.dialect, s: db.sealer, keys: map[dissent.MessageID]dissent.WrappedKey{}, tables: &db.tables, counts: &db.counts}
 }
 
 // runOne runs one caller's function, turning a panic into an error so that

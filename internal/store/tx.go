@@ -35,9 +35,22 @@ type txn struct {
 	appended int
 	lkey     *dissent.WrappedKey
 	tables   *atomic.Pointer[map[string]recordedTable]
+
+	counts *counters // the store's (Stats)
+	// subs memoizes the management chains read in a read-only transaction
+	// (the org chart cannot change within its snapshot): a page that
+	// checks several messages for one reader queries the chain once.
+	subs map[dissent.PersonID][]dissent.PersonID
 }
 
 var _ dissent.Tx = (*txn)(nil)
+
+// tally adds to the store's counters, when the transaction has them.
+func (t *txn) tally(f func(*counters)) {
+	if t.counts != nil {
+		f(t.counts)
+	}
+}
 
 // Instants are stored as Unix nanoseconds; zero times as NULL.
 func ns(t time.Time) any {

@@ -129,7 +129,13 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (dissent.A
 		}
 	} else if id := a.sessions.PersonID(r.Context()); id != 0 {
 		var err error
-		if actor, err = s.svc.SessionActor(r.Context(), id); err != nil {
+		if u, ok := r.Context().Value(unreadKey{}).(*unread); ok {
+			actor, u.n, err = s.svc.SessionActorUnread(r.Context(), id)
+			u.set = err == nil
+		} else {
+			actor, err = s.svc.SessionActor(r.Context(), id)
+		}
+		if err != nil {
 			_ = a.sessions.SignOut(r.Context())
 			return actor, err
 		}

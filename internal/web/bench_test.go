@@ -9,7 +9,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,15 +25,32 @@ import (
 	"github.com/dissent-channel/dissent/internal/web"
 )
 
+// benchMessagesEnv names the variable that sets how many submitted messages
+// the page benchmark seeds (default 10,000; issue 17 measures 100,000).
+const benchMessagesEnv = "DISSENT_BENCH_MESSAGES"
+
 // benchMessages is how many submitted messages the page benchmark seeds.
-const benchMessages = 10_000
+func benchMessages(b *testing.B) int {
+	s := os.Getenv(benchMessagesEnv)
+	if s == "" {
+		return 10_000
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 1000 || f > 10_000_000 {
+		b.Fatalf("%s=%q: want a count from 1000 to 1e7, such as 100000 or 1e5", benchMessagesEnv, s)
+	}
+	return int(f)
+}
 
 // seedBulk writes n submitted messages straight into the store, in large
 // transactions and without audit events (the benchmark measures reading
-// them), spread over the year before now, in every state, by 200 drafters
-// in two organizations, with 1 to 400 signatures. Every tenth message is
+// them), spread over the year before now, in every state, by drafters in
+// two organizations (200, or one per 50 messages when that is more: a
+// person's participation index grows by one entry per message, and adding
+// to an index of k entries reads all k, so 500 messages each at 10⁵ made
+// the seeding quadratic), with 1 to 400 signatures. Every tenth message is
 // assigned to the officer. It returns the ids, oldest first.
-func seedBulk(b *testing.B, e *servicetest.Env, officer dissent.PersonID, now time.Time, n int) []dissent.MessageID {
+func seedBulk(b testing.TB, e *servicetest.Env, officer dissent.PersonID, now time.Time, n int) []dissent.MessageID {
 	b.Helper()
 	ctx := context.Background()
 	ny, err := time.LoadLocation("America/New_York")
@@ -41,7 +62,7 @@ func seedBulk(b *testing.B, e *servicetest.Env, officer dissent.PersonID, now ti
 		b.Fatal(err)
 	}
 	var in []dissent.PersonInput
-	for i := range 200 {
+	for i := range max(200, n/50) {
 		org := []string{"state", "usaid"}[i%2]
 		in = append(in, dissent.PersonInput{Email: fmt.Sprintf("drafter%03d@%s.example", i, org), Name: fmt.Sprintf("Drafter %d", i), OrgID: org, Roles: []dissent.Role{dissent.RoleEmployee}})
 	}
@@ -106,24 +127,38 @@ func seedBulk(b *testing.B, e *servicetest.Env, officer dissent.PersonID, now ti
 }
 
 // BenchmarkPages measures the server-side time of the main pages with
-// benchMessages submitted messages in the store (SQLite), from the request
+// benchMessages submitted messages in the store, on SQLite (a file in the
+// test's directory) and on PostgreSQL (a new database on the server
+// DISSENT_TEST_POSTGRES names; skipped without it), from the request
 // entering the handler chain to the last byte of the answer in memory.
 // It reports the median and the 99th percentile of the time per request,
 // and the CPU time per request (user and system, of the whole process,
-// which does nothing else meanwhile).
+// which does nothing else meanwhile; PostgreSQL's server is not counted).
 //
-//	go test ./internal/web -run '^$' -bench BenchmarkPages -benchtime 200x
+//	go test ./internal/web -run '^$' -bench 'BenchmarkPages/sqlite' -benchtime 200x
+//	DISSENT_BENCH_MESSAGES=1e5 DISSENT_TEST_POSTGRES=postgres://… \
+//	  go test ./internal/web -run '^$' -bench 'BenchmarkPages/postgres' -benchtime 200x -timeout 60m
 func BenchmarkPages(b *testing.B) {
-	e := servicetest.New(b)
+	for _, backend := range []string{"sqlite", "postgres"} {
+		b.Run(backend, func(b *testing.B) { benchmarkPages(b, backend) })
+	}
+}
+
+func benchmarkPages(b *testing.B, backend string) {
+	e := servicetest.NewOn(b, backend)
 	cast, _ := e.Cast(b, 0)
 	now := time.Date(2024, 6, 5, 16, 0, 0, 0, time.UTC) // a Wednesday
-	ids := seedBulk(b, e, cast["officer@state.example"].ID, now, benchMessages)
+	n := benchMessages(b)
+	t0 := time.Now()
+	ids := seedBulk(b, e, cast["officer@state.example"].ID, now, n)
+	b.Logf("%s: seeded %d submitted messages in %.1f s", backend, n, time.Since(t0).Seconds())
 	e.Clock.Set(now)
 	srv := web.New(e.Svc, web.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: web.AuthOptions{PublicURL: "http://localhost", Limits: unlimited}})
 	officer := pageSession(b, e, srv, "officer@state.example")
 	monitor := pageSession(b, e, srv, "monitor@state.example")
-	// drafter000 drafted every 200th message: 50 entries in their
-	// participation index, found without a stable pseudonym.
+	// drafter000 drafted every 200th message (from 10,000 on, every
+	// n/50th): 50 entries in their participation index, found without a
+	// stable pseudonym.
 	drafter := pageSession(b, e, srv, "drafter000@state.example")
 	newest := ids[len(ids)-1]
 	// touch changes a submitted message's metadata, as any acknowledgement,
@@ -151,9 +186,12 @@ func BenchmarkPages(b *testing.B) {
 		{"dashboard", "/dashboard", officer, false},
 		{"timeliness", "/timeliness", monitor, false},
 		{"message", "/messages/" + string(newest), officer, false},
+		{"message-names", "/messages/" + string(newest) + "?names=1", officer, false},
 		{"my-messages", "/messages", drafter, false},
 		{"inbox-after-a-change", "/inbox", officer, true},
 		{"dashboard-after-a-change", "/dashboard", officer, true},
+		{"message-names-after-a-change", "/messages/" + string(newest) + "?names=1", officer, true},
+		{"my-messages-after-a-change", "/messages", drafter, true},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -166,6 +204,23 @@ func BenchmarkPages(b *testing.B) {
 			}
 			if rec := get(); rec.Code != http.StatusOK {
 				b.Fatalf("GET %s = %d", c.path, rec.Code)
+			}
+			// DISSENT_BENCH_PROFILE=DIR writes a CPU profile of each page's
+			// timed requests (and of the untimed changes) to
+			// DIR/BACKEND-PAGE.prof: go test's -cpuprofile would be mostly
+			// the seeding.
+			if dir := os.Getenv("DISSENT_BENCH_PROFILE"); dir != "" {
+				f, err := os.Create(filepath.Join(dir, backend+"-"+c.name+".prof"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					b.Fatal(err)
+				}
+				defer func() {
+					pprof.StopCPUProfile()
+					f.Close()
+				}()
 			}
 			var times []time.Duration
 			cpu0 := cpuTime(b)

@@ -232,18 +232,20 @@ func (s *Server) handleCasePage(w http.ResponseWriter, r *http.Request, a dissen
 }
 
 // showCase loads and renders the case page. Names are read (and, for
-// readers other than the authors, recorded) only when asked for.
+// readers other than the authors, recorded) only when asked for. The case
+// comes from one Service call: one read transaction and at most one write
+// (the record of the reads).
 func (s *Server) showCase(w http.ResponseWriter, r *http.Request, a dissent.Actor, id dissent.MessageID, status int, p *pageData, names bool) {
-	v, err := s.svc.GetMessage(r.Context(), a, id)
+	c, err := s.svc.GetCase(r.Context(), a, id, dissent.CaseOptions{Names: names, Invitations: true})
 	if err != nil {
 		s.showMsgError(w, r, &a, err)
 		return
 	}
-	s.renderCase(w, r, a, status, p, v, nil, names, false)
+	s.renderCase(w, r, a, status, p, c, false)
 }
 
-func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData, v dissent.MessageView,
-	signers []dissent.SignerView, names, breakGlass bool) {
+func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, a dissent.Actor, status int, p *pageData, cs dissent.Case, breakGlass bool) {
+	v := cs.MessageView
 	c := casePage{V: v, Can: map[string]bool{}, Author: v.Facts.Drafter || v.Facts.Coauthor, BreakGlass: breakGlass,
 		Today: s.svc.Now().Format("2006-01-02"), MaxReplyDays: dissent.MaxReplyDays}
 	for act, ok := range v.Can {
@@ -263,22 +265,15 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, a dissent.Ac
 			c.Pending++
 		}
 	}
-	if v.Can[dissent.ActReadInvitations] {
+	c.Invitations, c.Progress = cs.Invitations, cs.Progress
+	if !cs.ShowInvitations && v.Can[dissent.ActReadInvitations] {
 		var err error
 		if c.Invitations, c.Progress, err = s.svc.Invitations(r.Context(), a, v.ID); err != nil {
 			s.showMsgError(w, r, &a, err)
 			return
 		}
 	}
-	c.Signers, c.SignerTotal, c.ShowSigners = signers, len(signers), breakGlass
-	if !breakGlass && v.Can[dissent.ActReadNames] && (names || c.Author) {
-		list, err := s.svc.Signers(r.Context(), a, v.ID)
-		if err != nil {
-			s.showMsgError(w, r, &a, err)
-			return
-		}
-		c.Signers, c.SignerTotal, c.ShowSigners = list.Signers, list.Total, true
-	}
+	c.Signers, c.SignerTotal, c.ShowSigners = cs.Signers.Signers, cs.Signers.Total, cs.ShowSigners
 	c.SignersOpen = len(c.Signers) <= collapseAt
 	p.Data = c
 	p.Marking = v.Classification
@@ -305,5 +300,5 @@ func (s *Server) handleBreakGlassPage(w http.ResponseWriter, r *http.Request, a 
 	}
 	p := s.newPage(r, &a, "Break-glass read")
 	p.Flash = "Break-glass read recorded; the authors will see it in their access log."
-	s.renderCase(w, r, a, http.StatusOK, p, v, signers, true, true)
+	s.renderCase(w, r, a, http.StatusOK, p, dissent.Case{MessageView: v, Signers: dissent.SignerList{Signers: signers, Total: len(signers)}, ShowSigners: true}, true)
 }

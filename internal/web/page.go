@@ -146,8 +146,16 @@ func (s *Server) newPage(r *http.Request, a *dissent.Actor, title string) *pageD
 		Flash: flashText(r.URL.Query())}
 	if a != nil && a.ID != 0 {
 		// The unread count is the person's own; a failure to count must not
-		// keep them from the page, so it only goes unshown.
-		if n, err := s.svc.UnreadNotifications(r.Context(), *a); err == nil && n > 0 {
+		// keep them from the page, so it only goes unshown. A page request
+		// signed in by session has it already, read with the session's
+		// person (authenticate).
+		n, err := 0, error(nil)
+		if u, ok := r.Context().Value(unreadKey{}).(*unread); ok && u.set {
+			n = u.n
+		} else {
+			n, err = s.svc.UnreadNotifications(r.Context(), *a)
+		}
+		if err == nil && n > 0 {
 			for i := range p.Nav {
 				if p.Nav[i].Path == "/notifications" {
 					p.Nav[i].Label = fmt.Sprintf("Notifications (%d unread)", n)

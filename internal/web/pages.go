@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"encoding/base64"
 	"net/http"
@@ -53,6 +54,9 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, dissent.Actor))
 			http.Redirect(w, r, "/signin", http.StatusSeeOther)
 			return
 		}
+		// The session's reader and their unread notifications are read
+		// together; newPage shows the count.
+		r = r.WithContext(context.WithValue(r.Context(), unreadKey{}, &unread{}))
 		a, err := s.authenticate(w, r)
 		if err != nil {
 			if dissent.ErrorKind(err) == dissent.KindUnauthenticated {
@@ -64,6 +68,16 @@ func (s *Server) page(h func(http.ResponseWriter, *http.Request, dissent.Actor))
 		}
 		h(w, r, a)
 	}
+}
+
+// unreadKey marks, in a page request's context, where authenticate leaves
+// the reader's count of unread notifications, read with the session's
+// person in one transaction.
+type unreadKey struct{}
+
+type unread struct {
+	n   int
+	set bool
 }
 
 type accountPage struct {
