@@ -89,7 +89,7 @@ func TestAdminPagesForbiddenForOthers(t *testing.T) {
 		e.signInWithLink(t, c, who)
 		for _, p := range paths {
 			if resp, body := do(t, c, "GET", e.base+p, nil); resp.StatusCode != http.StatusForbidden || strings.Contains(body, "Add a person") ||
-				strings.Contains(body, "<form") || !strings.Contains(body, "only an administrator") {
+				strings.Contains(body, "<form") || !strings.Contains(body, "Only an administrator") {
 				t.Errorf("%s: GET %s = %d; want 403 with the refusal and no form", who, p, resp.StatusCode)
 			}
 		}
