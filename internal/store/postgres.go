@@ -141,7 +141,14 @@ func (db *DB) tryPostgres(ctx context.Context, fn func(dissent.Tx) error) (err e
 		}
 	}()
 	t := db.txn(tx)
-	if err := fn(t); err != nil {
+	var arg dissent.Tx = t
+	obs := db.onIntegration.Load()
+	var it *integrationTimer
+	if obs != nil {
+		it = &integrationTimer{txn: t}
+		arg = it
+	}
+	if err := fn(arg); err != nil {
 		return err
 	}
 	if err := t.finish(ctx); err != nil {
@@ -151,7 +158,44 @@ func (db *DB) tryPostgres(ctx context.Context, fn func(dissent.Tx) error) (err e
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	if it != nil && !it.locked.IsZero() {
+		(*obs)(time.Since(it.locked), it.size)
+	}
 	return nil
+}
+
+// ObserveIntegration has fn called after each PostgreSQL transaction that
+// took the audit log's integration lock (LockLogIntegration), with how long
+// the lock was held — from the moment it was granted to the commit — and the
+// log's size after the transaction's IntegrateLog. The integration is the
+// one section that the instances of a deployment run one at a time, so this
+// time bounds the deployment's append rate; serve reports it as a metric.
+// SQLite integrates in its writer's batches and never calls fn.
+func (db *DB) ObserveIntegration(fn func(held time.Duration, size int64)) {
+	db.onIntegration.Store(&fn)
+}
+
+// integrationTimer is the transaction handed to fn while an observer is
+// set: it notes when the integration lock was granted and the size the
+// integration reached.
+type integrationTimer struct {
+	*txn
+	locked time.Time
+	size   int64
+}
+
+func (it *integrationTimer) LockLogIntegration(ctx context.Context) (bool, error) {
+	got, err := it.txn.LockLogIntegration(ctx)
+	if got && err == nil {
+		it.locked = time.Now()
+	}
+	return got, err
+}
+
+func (it *integrationTimer) IntegrateLog(ctx context.Context, max int) (int64, error) {
+	size, err := it.txn.IntegrateLog(ctx, max)
+	it.size = size
+	return size, err
 }
 
 // sqlState is the SQLSTATE of a PostgreSQL error, without importing the

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pressly/goose/v3"
 
@@ -61,6 +62,8 @@ type DB struct {
 
 	tables atomic.Pointer[map[string]recordedTable] // the tables the log records (rows.go)
 	stmts  *stmtCache                               // the SQLite writer's prepared statements (stmts.go)
+
+	onIntegration atomic.Pointer[func(held time.Duration, size int64)] // PostgreSQL (postgres.go)
 }
 
 type writeReq struct {
