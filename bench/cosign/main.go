@@ -218,7 +218,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%s vs %s: throughput %.2f×, p99 %.2f×\n", r.name, ours[1].name, r.rate()/ours[1].rate(), float64(r.p(0.99))/float64(ours[1].p(0.99)))
 	}
 	for _, r := range ours[1:] {
-		fmt.Fprintf(stdout, "%s: %s\n", r.name, r.integration.String(r.ok))
+		fmt.Fprintf(stdout, "%s: %s\n", r.name, r.integration.String(r.ok, r.elapsed))
 	}
 	for _, r := range ours {
 		fmt.Fprintf(stdout, "%s: server CPU %.1f s, harness CPU %.1f s during the %.1f s of signing\n", r.name, r.serverCPU, r.clientCPU, r.elapsed.Seconds())
@@ -613,15 +613,29 @@ type integration struct {
 	batches, empty  int     // integrations that held the lock, with and without new entries
 	seconds, emptyS float64 // time spent in them, transaction start to commit
 	size            float64 // entries in the log's tree
+
+	msgLocks int     // transactions that held a message's row lock
+	msgLockS float64 // how long they held it
 }
 
 func (a integration) minus(b integration) integration {
 	return integration{batches: a.batches - b.batches, empty: a.empty - b.empty,
-		seconds: a.seconds - b.seconds, emptyS: a.emptyS - b.emptyS, size: a.size - b.size}
+		seconds: a.seconds - b.seconds, emptyS: a.emptyS - b.emptyS, size: a.size - b.size,
+		msgLocks: a.msgLocks - b.msgLocks, msgLockS: a.msgLockS - b.msgLockS}
 }
 
-// String reports the critical section of a run of signatures signatures.
-func (a integration) String(signatures int) string {
+// String reports the critical sections of a run of signatures signatures
+// that took elapsed.
+func (a integration) String(signatures int, elapsed time.Duration) string {
+	lock := "message row lock: not observed"
+	if a.msgLocks > 0 {
+		lock = fmt.Sprintf("message row lock: held %d times, %.3f s in all (%.0f %% of the run's wall time), %.2f ms per hold",
+			a.msgLocks, a.msgLockS, 100*a.msgLockS/elapsed.Seconds(), 1e3*a.msgLockS/float64(a.msgLocks))
+	}
+	return lock + "; " + a.logString(signatures)
+}
+
+func (a integration) logString(signatures int) string {
 	entries := a.size
 	if a.batches == 0 || entries <= 0 {
 		return fmt.Sprintf("log integration: no batch observed (%d empty)", a.empty)
@@ -673,6 +687,10 @@ func scrapeIntegration(ctx context.Context, servers []*harness.Server) (integrat
 				out.empty += int(v)
 			case "dissent_log_integrated_entries":
 				out.size = max(out.size, v)
+			case "dissent_message_lock_seconds_sum":
+				out.msgLockS += v
+			case "dissent_message_lock_seconds_count":
+				out.msgLocks += int(v)
 			}
 		}
 	}

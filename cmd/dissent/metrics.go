@@ -28,6 +28,7 @@ type metrics struct {
 	logMismatch prometheus.Counter
 	integrate   *prometheus.HistogramVec
 	logSize     prometheus.Gauge
+	msgLock     prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -55,7 +56,10 @@ func newMetrics() *metrics {
 		Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1, 2}}, []string{"batch"})
 	m.logSize = prometheus.NewGauge(prometheus.GaugeOpts{Name: "dissent_log_integrated_entries",
 		Help: "Entries in the audit log's tree after this instance's last integration."})
-	m.reg.MustRegister(m.requests, m.durations, m.sweeps, m.told, m.notes, m.mails, m.logMismatch, m.integrate, m.logSize,
+	m.msgLock = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "dissent_message_lock_seconds",
+		Help:    "PostgreSQL: how long this instance's transactions held a message's row lock, from its grant to the commit (acts on one message run one at a time).",
+		Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1, 2}})
+	m.reg.MustRegister(m.requests, m.durations, m.sweeps, m.told, m.notes, m.mails, m.logMismatch, m.integrate, m.logSize, m.msgLock,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Zero series exist from the start, so that rates and alerts see them.
 	for _, o := range []string{"ok", "error"} {
@@ -99,6 +103,9 @@ func (m *metrics) observeIntegration() func(held time.Duration, size int64) {
 		m.logSize.Set(float64(size))
 	}
 }
+
+// observeMessageLock is the store's message-lock observer (PostgreSQL).
+func (m *metrics) observeMessageLock(held time.Duration) { m.msgLock.Observe(held.Seconds()) }
 
 // observeSweep is the sweeper's Observe.
 func (m *metrics) observeSweep(r dissent.SweepResult, err error) {

@@ -60,6 +60,7 @@ func TestServeMetrics(t *testing.T) {
 		`dissent_log_integration_seconds_bucket{batch="entries",le=`,
 		`dissent_log_integration_seconds_count{batch="empty"}`,
 		`dissent_log_integrated_entries `,
+		`dissent_message_lock_seconds_count `,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)

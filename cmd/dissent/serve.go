@@ -142,6 +142,7 @@ func serveCmd(e *env) *cobra.Command {
 			cpDone := make(chan struct{})
 			met := newMetrics()
 			d.db.ObserveIntegration(met.observeIntegration())
+			d.db.ObserveMessageLock(met.observeMessageLock)
 			go func() {
 				defer close(cpDone)
 				publishEvery(pctx, d.log, lf.interval, log, func(err error) {

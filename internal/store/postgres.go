@@ -142,10 +142,10 @@ func (db *DB) tryPostgres(ctx context.Context, fn func(dissent.Tx) error) (err e
 	}()
 	t := db.txn(tx)
 	var arg dissent.Tx = t
-	obs := db.onIntegration.Load()
-	var it *integrationTimer
-	if obs != nil {
-		it = &integrationTimer{txn: t}
+	obs, lobs := db.onIntegration.Load(), db.onMessageLock.Load()
+	var it *lockTimer
+	if obs != nil || lobs != nil {
+		it = &lockTimer{txn: t}
 		arg = it
 	}
 	if err := fn(arg); err != nil {
@@ -158,8 +158,14 @@ func (db *DB) tryPostgres(ctx context.Context, fn func(dissent.Tx) error) (err e
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	if it != nil && !it.locked.IsZero() {
-		(*obs)(time.Since(it.locked), it.size)
+	if it != nil {
+		done := time.Now()
+		if obs != nil && !it.locked.IsZero() {
+			(*obs)(done.Sub(it.locked), it.size)
+		}
+		if lobs != nil && !it.message.IsZero() {
+			(*lobs)(done.Sub(it.message))
+		}
 	}
 	return nil
 }
@@ -175,16 +181,33 @@ func (db *DB) ObserveIntegration(fn func(held time.Duration, size int64)) {
 	db.onIntegration.Store(&fn)
 }
 
-// integrationTimer is the transaction handed to fn while an observer is
-// set: it notes when the integration lock was granted and the size the
-// integration reached.
-type integrationTimer struct {
-	*txn
-	locked time.Time
-	size   int64
+// ObserveMessageLock has fn called after each PostgreSQL transaction that
+// locked a message (LockMessage: every act on a message, a co-signature
+// among them), with how long the row lock was held, from LockMessage's
+// return (the lock and the message's read) to the commit. The acts on one message run one at a time, so this time bounds
+// the rate of co-signatures on one message.
+func (db *DB) ObserveMessageLock(fn func(held time.Duration)) {
+	db.onMessageLock.Store(&fn)
 }
 
-func (it *integrationTimer) LockLogIntegration(ctx context.Context) (bool, error) {
+// lockTimer is the transaction handed to fn while an observer is set: it
+// notes when the integration lock and the first message lock were granted,
+// and the size the integration reached.
+type lockTimer struct {
+	*txn
+	locked, message time.Time
+	size            int64
+}
+
+func (it *lockTimer) LockMessage(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
+	m, err := it.txn.LockMessage(ctx, id)
+	if err == nil && it.message.IsZero() {
+		it.message = time.Now()
+	}
+	return m, err
+}
+
+func (it *lockTimer) LockLogIntegration(ctx context.Context) (bool, error) {
 	got, err := it.txn.LockLogIntegration(ctx)
 	if got && err == nil {
 		it.locked = time.Now()
@@ -192,7 +215,7 @@ func (it *integrationTimer) LockLogIntegration(ctx context.Context) (bool, error
 	return got, err
 }
 
-func (it *integrationTimer) IntegrateLog(ctx context.Context, max int) (int64, error) {
+func (it *lockTimer) IntegrateLog(ctx context.Context, max int) (int64, error) {
 	size, err := it.txn.IntegrateLog(ctx, max)
 	it.size = size
 	return size, err

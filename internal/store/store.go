@@ -64,6 +64,7 @@ type DB struct {
 	stmts  *stmtCache                               // the SQLite writer's prepared statements (stmts.go)
 
 	onIntegration atomic.Pointer[func(held time.Duration, size int64)] // PostgreSQL (postgres.go)
+	onMessageLock atomic.Pointer[func(held time.Duration)]             // PostgreSQL (postgres.go)
 }
 
 type writeReq struct {
