@@ -63,7 +63,7 @@ func testSignatureTally(t *testing.T, s dissent.Store) {
 				return errRollback
 			})
 			if !errors.Is(err, errRollback) {
-				return fmt.Errorf("Update: %v; want the rollback", err)
+				return fmt.Errorf("the update returned %v; want the rollback", err)
 			}
 			return nil
 		}, map[int][]int{1: {0, 0, 2}}},
