@@ -15,10 +15,15 @@
 // signature that was answered with success.
 //
 // With -postgres URL (a server whose user may create databases) it then
-// runs the same load twice more, each on a fresh database it creates on
-// that server: with one `dissent serve` instance, and with two instances on
-// one database, the requests alternating between them; it prints all three
-// rows and their ratios (issue 6).
+// runs the same load again for each count of -pg-instances (default 1 and
+// 2), each on a fresh database it creates on that server, with that many
+// `dissent serve` instances on one database, the requests alternating
+// between them; it prints all the rows and their ratios (issue 6). For each
+// PostgreSQL run it also reads the instances' /metrics before and after the
+// signing and reports the audit log's integration, the one section the
+// instances run one at a time (under an advisory lock held to the commit):
+// how long the lock was held per batch and per entry integrated, and the
+// rate that bounds (issue 17).
 //
 // Run it from the module's root:
 //
@@ -36,6 +41,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -67,6 +73,7 @@ type options struct {
 	keep        bool
 	warmTokens  bool
 	postgres    string
+	pgInstances []int
 }
 
 // target is one configuration the signing load runs against.
@@ -89,9 +96,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&o.dir, "dir", "", "parent of the temporary directory (default: the system's); the disk under test")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (data, logs) for inspection")
 	fs.StringVar(&o.postgres, "postgres", "", "PostgreSQL server URL (postgres://USER@HOST:PORT/DB, a user who may create databases): also run\nthe load on PostgreSQL with one and with two `dissent serve` instances, each on a fresh database,\nright after SQLite in the same run")
+	pgInst := fs.String("pg-instances", "1,2", "with -postgres: the numbers of `dissent serve` instances to run on PostgreSQL, one fresh database each")
 	fs.BoolVar(&o.warmTokens, "warm-tokens", false, "use every co-signer's token once (GET /api/v1/me) before the clock starts, so that the\nserver's once-an-hour record of a token's use (a write with an audit-log leaf) falls outside the measurement")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	for _, f := range strings.Split(*pgInst, ",") {
+		k, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || k < 1 || k > 16 {
+			return fmt.Errorf("-pg-instances %q: want a comma-separated list of instance counts from 1 to 16", *pgInst)
+		}
+		o.pgInstances = append(o.pgInstances, k)
 	}
 	if o.n < 1 || o.concurrency < 1 || o.signers < 0 || o.messages < 0 {
 		return errors.New("-n and -concurrency must be positive; -signers and -messages not negative")
@@ -154,8 +169,18 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	targets := []target{{name: "SQLite", instances: 1}}
 	if o.postgres != "" {
-		targets = append(targets, target{name: "PostgreSQL, 1 instance", postgres: true, instances: 1},
-			target{name: "PostgreSQL, 2 instances", postgres: true, instances: 2})
+		for _, k := range o.pgInstances {
+			name := fmt.Sprintf("PostgreSQL, %d instances", k)
+			if k == 1 {
+				name = "PostgreSQL, 1 instance"
+			}
+			targets = append(targets, target{name: name, postgres: true, instances: k})
+		}
+		// The instances serve /metrics to this token (they inherit the
+		// environment), for the integration figures.
+		if err := os.Setenv("DISSENT_METRICS_TOKEN", metricsToken); err != nil {
+			return err
+		}
 	}
 	var checks []string
 	for i, tg := range targets {
@@ -189,8 +214,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	for _, r := range ours[1:] {
 		fmt.Fprintf(stdout, "%s vs SQLite: throughput %.2f×, p99 %.2f×\n", r.name, r.rate()/sqlite.rate(), float64(r.p(0.99))/float64(sqlite.p(0.99)))
 	}
-	if len(ours) == 3 {
-		fmt.Fprintf(stdout, "PostgreSQL, 2 instances vs 1: throughput %.2f×, p99 %.2f×\n", ours[2].rate()/ours[1].rate(), float64(ours[2].p(0.99))/float64(ours[1].p(0.99)))
+	for _, r := range ours[min(2, len(ours)):] {
+		fmt.Fprintf(stdout, "%s vs %s: throughput %.2f×, p99 %.2f×\n", r.name, ours[1].name, r.rate()/ours[1].rate(), float64(r.p(0.99))/float64(ours[1].p(0.99)))
+	}
+	for _, r := range ours[1:] {
+		fmt.Fprintf(stdout, "%s: %s\n", r.name, r.integration.String(r.ok, r.elapsed))
 	}
 	for _, r := range ours {
 		fmt.Fprintf(stdout, "%s: server CPU %.1f s, harness CPU %.1f s during the %.1f s of signing\n", r.name, r.serverCPU, r.clientCPU, r.elapsed.Seconds())
@@ -229,6 +257,8 @@ type row struct {
 	lat       []time.Duration // sorted
 	serverCPU float64
 	clientCPU float64
+
+	integration integration // PostgreSQL runs: the log's integration during the signing
 }
 
 func (r row) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
@@ -468,6 +498,14 @@ func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer
 	signed := make([]atomic.Int64, o.messages)
 	var mu sync.Mutex
 	r := row{name: fmt.Sprintf("dissent POST /signatures, %d clients, %s", o.concurrency, tg.name), errors: map[string]int{}}
+	var integ0 integration
+	if tg.postgres {
+		// Let the instances integrate what the set-up appended.
+		time.Sleep(integrationSettle)
+		if integ0, err = scrapeIntegration(ctx, servers); err != nil {
+			return row{}, "", err
+		}
+	}
 	cpu0, self0 := cpu(), harness.SelfCPUSeconds()
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -509,6 +547,14 @@ func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer
 	sortDurations(r.lat)
 	if err := ctx.Err(); err != nil {
 		return r, "", err
+	}
+	if tg.postgres {
+		time.Sleep(integrationSettle) // the last batch
+		integ, err := scrapeIntegration(ctx, servers)
+		if err != nil {
+			return r, "", err
+		}
+		r.integration = integ.minus(integ0)
 	}
 
 	// Every success is counted, and nothing else.
@@ -552,4 +598,101 @@ func ms(d time.Duration) string {
 func sortDurations(ds []time.Duration) []time.Duration {
 	slices.Sort(ds)
 	return ds
+}
+
+// metricsToken is the bearer token the bench's instances serve /metrics to.
+const metricsToken = "bench-cosign-metrics"
+
+// integrationSettle is how long to wait for the instances to integrate
+// what was appended (serve integrates every 500 ms).
+const integrationSettle = 1200 * time.Millisecond
+
+// integration sums the instances' dissent_log_integration_seconds and
+// takes the largest dissent_log_integrated_entries.
+type integration struct {
+	batches, empty  int     // integrations that held the lock, with and without new entries
+	seconds, emptyS float64 // time spent in them, transaction start to commit
+	size            float64 // entries in the log's tree
+
+	msgLocks int     // transactions that held a message's row lock
+	msgLockS float64 // how long they held it
+}
+
+func (a integration) minus(b integration) integration {
+	return integration{batches: a.batches - b.batches, empty: a.empty - b.empty,
+		seconds: a.seconds - b.seconds, emptyS: a.emptyS - b.emptyS, size: a.size - b.size,
+		msgLocks: a.msgLocks - b.msgLocks, msgLockS: a.msgLockS - b.msgLockS}
+}
+
+// String reports the critical sections of a run of signatures signatures
+// that took elapsed.
+func (a integration) String(signatures int, elapsed time.Duration) string {
+	lock := "message row lock: not observed"
+	if a.msgLocks > 0 {
+		lock = fmt.Sprintf("message row lock: held %d times, %.3f s in all (%.0f %% of the run's wall time), %.2f ms per hold",
+			a.msgLocks, a.msgLockS, 100*a.msgLockS/elapsed.Seconds(), 1e3*a.msgLockS/float64(a.msgLocks))
+	}
+	return lock + "; " + a.logString(signatures)
+}
+
+func (a integration) logString(signatures int) string {
+	entries := a.size
+	if a.batches == 0 || entries <= 0 {
+		return fmt.Sprintf("log integration: no batch observed (%d empty)", a.empty)
+	}
+	perEntry := a.seconds / entries
+	perSig := perEntry * entries / float64(signatures)
+	return fmt.Sprintf("log integration: %.0f entries (%.2f per signature) in %d batches (%.0f entries per batch); "+
+		"lock held %.3f s, %.2f ms per batch, %.1f µs per entry, %.1f µs per signature → ceiling %.0f signatures/s "+
+		"(plus %d empty integrations, %.3f s)",
+		entries, entries/float64(signatures), a.batches, entries/float64(a.batches),
+		a.seconds, 1e3*a.seconds/float64(a.batches), 1e6*perEntry, 1e6*perSig, 1/perSig, a.empty, a.emptyS)
+}
+
+// scrapeIntegration reads the integration metrics of every instance.
+func scrapeIntegration(ctx context.Context, servers []*harness.Server) (integration, error) {
+	var out integration
+	for _, s := range servers {
+		req, err := http.NewRequestWithContext(ctx, "GET", s.URL+"/metrics", nil)
+		if err != nil {
+			return out, err
+		}
+		req.Header.Set("Authorization", "Bearer "+metricsToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return out, fmt.Errorf("read /metrics: %w", err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return out, fmt.Errorf("read /metrics: %d %v", resp.StatusCode, err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			name, val, ok := strings.Cut(line, " ")
+			if !ok || strings.HasPrefix(line, "#") {
+				continue
+			}
+			v, err := strconv.ParseFloat(val, 64)
+			if err != nil {
+				continue
+			}
+			switch name {
+			case `dissent_log_integration_seconds_sum{batch="entries"}`:
+				out.seconds += v
+			case `dissent_log_integration_seconds_count{batch="entries"}`:
+				out.batches += int(v)
+			case `dissent_log_integration_seconds_sum{batch="empty"}`:
+				out.emptyS += v
+			case `dissent_log_integration_seconds_count{batch="empty"}`:
+				out.empty += int(v)
+			case "dissent_log_integrated_entries":
+				out.size = max(out.size, v)
+			case "dissent_message_lock_seconds_sum":
+				out.msgLockS += v
+			case "dissent_message_lock_seconds_count":
+				out.msgLocks += int(v)
+			}
+		}
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,9 @@ type metrics struct {
 	notes       prometheus.Counter
 	mails       *prometheus.CounterVec
 	logMismatch prometheus.Counter
+	integrate   *prometheus.HistogramVec
+	logSize     prometheus.Gauge
+	msgLock     prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -43,7 +47,19 @@ func newMetrics() *metrics {
 		Help: "E-mails this instance sent or failed to send, by outcome."}, []string{"outcome"})
 	m.logMismatch = prometheus.NewCounter(prometheus.CounterOpts{Name: "dissent_log_selfcheck_failures_total",
 		Help: "Background checks of new audit-log entries that found the database differing from the log (alert on any)."})
-	m.reg.MustRegister(m.requests, m.durations, m.sweeps, m.told, m.notes, m.mails, m.logMismatch,
+	// Integration is the log's one global critical section on PostgreSQL
+	// (one instance at a time, under an advisory lock held to the commit):
+	// its duration bounds the deployment's append rate (docs/BENCHMARKS.md).
+	m.integrate = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "dissent_log_integration_seconds",
+		Help: "PostgreSQL: how long this instance held the audit log's integration lock per integration, from the lock's grant " +
+			"to the commit, by whether the log grew past the size this instance saw last (entries) or not (empty).",
+		Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1, 2}}, []string{"batch"})
+	m.logSize = prometheus.NewGauge(prometheus.GaugeOpts{Name: "dissent_log_integrated_entries",
+		Help: "Entries in the audit log's tree after this instance's last integration."})
+	m.msgLock = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "dissent_message_lock_seconds",
+		Help:    "PostgreSQL: how long this instance's transactions held a message's row lock, from its grant to the commit (acts on one message run one at a time).",
+		Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1, 2}})
+	m.reg.MustRegister(m.requests, m.durations, m.sweeps, m.told, m.notes, m.mails, m.logMismatch, m.integrate, m.logSize, m.msgLock,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Zero series exist from the start, so that rates and alerts see them.
 	for _, o := range []string{"ok", "error"} {
@@ -54,6 +70,9 @@ func newMetrics() *metrics {
 	}
 	for _, o := range []string{"sent", "failed"} {
 		m.mails.WithLabelValues(o)
+	}
+	for _, b := range []string{"entries", "empty"} {
+		m.integrate.WithLabelValues(b)
 	}
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return m
@@ -66,6 +85,27 @@ func (m *metrics) ObserveRequest(route string, status int, d time.Duration) {
 	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 	m.durations.WithLabelValues(route).Observe(d.Seconds())
 }
+
+// observeIntegration is the store's integration observer (PostgreSQL):
+// how long each integration held the lock, labelled by whether the log grew
+// past the size this instance saw last.
+func (m *metrics) observeIntegration() func(held time.Duration, size int64) {
+	var mu sync.Mutex
+	var last int64
+	return func(held time.Duration, size int64) {
+		mu.Lock()
+		batch := "empty"
+		if size > last {
+			batch, last = "entries", size
+		}
+		mu.Unlock()
+		m.integrate.WithLabelValues(batch).Observe(held.Seconds())
+		m.logSize.Set(float64(size))
+	}
+}
+
+// observeMessageLock is the store's message-lock observer (PostgreSQL).
+func (m *metrics) observeMessageLock(held time.Duration) { m.msgLock.Observe(held.Seconds()) }
 
 // observeSweep is the sweeper's Observe.
 func (m *metrics) observeSweep(r dissent.SweepResult, err error) {

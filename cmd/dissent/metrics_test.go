@@ -57,6 +57,10 @@ func TestServeMetrics(t *testing.T) {
 		`dissent_http_request_duration_seconds_bucket{route="GET /readyz",le=`,
 		`dissent_mails_total{outcome="failed"} 0`,
 		`dissent_reminders_sent_total{what="reminder"} 0`,
+		`dissent_log_integration_seconds_bucket{batch="entries",le=`,
+		`dissent_log_integration_seconds_count{batch="empty"}`,
+		`dissent_log_integrated_entries `,
+		`dissent_message_lock_seconds_count `,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -141,6 +141,8 @@ func serveCmd(e *env) *cobra.Command {
 			d.log.SetWitnesses(lf.witnesses(), func(err error) { log.Warn("witness", "err", err) })
 			cpDone := make(chan struct{})
 			met := newMetrics()
+			d.db.ObserveIntegration(met.observeIntegration())
+			d.db.ObserveMessageLock(met.observeMessageLock)
 			go func() {
 				defer close(cpDone)
 				publishEvery(pctx, d.log, lf.interval, log, func(err error) {

@@ -131,6 +131,12 @@ var edits = []tamperCase{
 		sql: []string{`DELETE FROM signatures WHERE id = (SELECT MAX(id) FROM signatures WHERE message_id = {m:acknowledged})`}},
 	{name: "signatures.withdrawn/set", names: []string{"signatures"}, pg: true,
 		sql: []string{`UPDATE signatures SET withdrawn = signed + 1000 WHERE id = (SELECT MAX(id) FROM signatures WHERE message_id = {m:acknowledged})`}},
+	// signature_tallies (migration 00070): the kept count that co-signing
+	// reads; an edited count would make the next signature's count wrong.
+	{name: "signature_tallies.unconditional/one more", names: []string{"signature_tallies"}, pg: true,
+		sql: []string{`UPDATE signature_tallies SET unconditional = unconditional + 1 WHERE message_id = {m:circulating}`}},
+	{name: "signature_tallies/delete", names: []string{"signature_tallies"},
+		sql: []string{`DELETE FROM signature_tallies WHERE message_id = {m:acknowledged}`}},
 	{name: "signatures.min_cosigners/sealed made to count", names: []string{"signatures"},
 		sql: []string{`UPDATE signatures SET min_cosigners = 0 WHERE message_id = {m:circulating} AND min_cosigners = 9`}},
 	{name: "signatures.signer_tag/another signer", names: []string{"signatures"},

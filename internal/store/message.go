@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -135,7 +136,7 @@ func (t *txn) CreateMessage(ctx context.Context, m dissent.Message, v dissent.Ve
 }
 
 func (t *txn) Message(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
-	t.tally(func(c *counters) { c.messageLoads.Add(1) })
+	t.countStat(func(c *counters) { c.messageLoads.Add(1) })
 	r, err := scanMessage(t.q.QueryRowContext(ctx, `SELECT `+messageCols+messageFrom+` WHERE m.id = $1`, string(id)))
 	if err != nil {
 		return dissent.Message{}, notFound(err, "message")
@@ -150,7 +151,7 @@ func (t *txn) LockMessage(ctx context.Context, id dissent.MessageID) (dissent.Me
 	// COMMITTED) holds what the lock's previous holder committed. (Locking in
 	// the joined query would recheck the updated row against the version row
 	// read before the wait, and find no message when the version changed.)
-	t.tally(func(c *counters) { c.messageLoads.Add(1) })
+	t.countStat(func(c *counters) { c.messageLoads.Add(1) })
 	if t.d == Postgres {
 		if _, err := t.q.ExecContext(ctx, `SELECT 1 FROM messages WHERE id = $1 FOR NO KEY UPDATE`, string(id)); err != nil {
 			return dissent.Message{}, fmt.Errorf("lock message: %w", err)
@@ -360,7 +361,7 @@ func (t *txn) subordinates(ctx context.Context, person dissent.PersonID) ([]diss
 	if ids, ok := t.subs[person]; ok {
 		return ids, nil
 	}
-	t.tally(func(c *counters) { c.chainQueries.Add(1) })
+	t.countStat(func(c *counters) { c.chainQueries.Add(1) })
 	rows, err := t.q.QueryContext(ctx, `WITH RECURSIVE sub(id) AS (
 		SELECT id FROM people WHERE supervisor_id = $1
 		UNION
@@ -517,6 +518,11 @@ func (t *txn) InsertSignature(ctx context.Context, s dissent.Signature) error {
 	if err != nil {
 		return fmt.Errorf("insert signature: %w", err)
 	}
+	if s.MinCosigners == 0 {
+		if err := t.tally(ctx, s.MessageID, s.Version, 1); err != nil {
+			return err
+		}
+	}
 	// A signer is an author or an invitee, already in the participation
 	// index; anyone else is added to it.
 	var known bool
@@ -532,24 +538,32 @@ func (t *txn) InsertSignature(ctx context.Context, s dissent.Signature) error {
 }
 
 func (t *txn) WithdrawSignatures(ctx context.Context, id dissent.MessageID, person dissent.PersonID, at time.Time) ([]int, error) {
-	rows, err := t.q.QueryContext(ctx, `UPDATE signatures SET withdrawn = $3 WHERE message_id = $1 AND signer_tag = $2 AND withdrawn IS NULL RETURNING version`,
+	rows, err := t.q.QueryContext(ctx, `UPDATE signatures SET withdrawn = $3 WHERE message_id = $1 AND signer_tag = $2 AND withdrawn IS NULL RETURNING version, min_cosigners`,
 		string(id), t.tag(id, person), dayNS(at))
 	if err != nil {
 		return nil, fmt.Errorf("withdraw signature: %w", err)
 	}
-	var versions []int
+	var versions, uncond []int
 	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
+		var v, m int
+		if err := rows.Scan(&v, &m); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("withdraw signature: %w", err)
 		}
 		versions = append(versions, v)
+		if m == 0 {
+			uncond = append(uncond, v)
+		}
 	}
 	if err := closeRows(rows); err != nil {
 		return nil, fmt.Errorf("withdraw signature: %w", err)
 	}
 	slices.Sort(versions)
+	for _, v := range uncond {
+		if err := t.tally(ctx, id, v, -1); err != nil {
+			return nil, err
+		}
+	}
 	if len(versions) > 0 {
 		if err := t.unlocate(ctx, id, person); err != nil {
 			return nil, err
@@ -598,11 +612,64 @@ func (t *txn) MessageStates(ctx context.Context) (map[dissent.MessageID]dissent.
 	return out, rows.Err()
 }
 
+// tally adds delta to the count of the version's active unconditional
+// signatures, after the signature that changes it was written. A version
+// without a count yet (its first signature, or one signed before the count
+// was kept) is counted once and the count stored.
+//
+// The service changes a version's signatures under the message's lock; a
+// caller that does not (the store's tests) may race to make the first
+// count: on PostgreSQL the loser's insert does nothing once the winner
+// commits, and it adds its delta to the winner's count, which did not see
+// the loser's uncommitted signature.
+func (t *txn) tally(ctx context.Context, id dissent.MessageID, version, delta int) error {
+	changed := func(q string, args ...any) (bool, error) {
+		res, err := t.q.ExecContext(ctx, q, args...)
+		if err != nil {
+			return false, fmt.Errorf("count signatures: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return false, fmt.Errorf("count signatures: %w", err)
+		}
+		return n == 1, nil
+	}
+	const add = `UPDATE signature_tallies SET unconditional = unconditional + $3 WHERE message_id = $1 AND version = $2`
+	if ok, err := changed(add, string(id), version, delta); ok || err != nil {
+		return err
+	}
+	if ok, err := changed(`INSERT INTO signature_tallies (message_id, version, unconditional)
+		VALUES ($1, $2, (SELECT COUNT(*) FROM signatures WHERE message_id = $1 AND version = $2 AND withdrawn IS NULL AND min_cosigners = 0))
+		ON CONFLICT (message_id, version) DO NOTHING`, string(id), version); ok || err != nil {
+		return err
+	}
+	ok, err := changed(add, string(id), version, delta)
+	if err == nil && !ok {
+		err = fmt.Errorf("count signatures: no count of message %s version %d", id, version)
+	}
+	return err
+}
+
+// unconditionalSignatures is the number of active signatures without a
+// minimum on the version: the kept count, or a count of the signatures for
+// a version that has none yet.
+func (t *txn) unconditionalSignatures(ctx context.Context, id dissent.MessageID, version int) (int, error) {
+	var n int
+	err := t.q.QueryRowContext(ctx, `SELECT unconditional FROM signature_tallies WHERE message_id = $1 AND version = $2`, string(id), version).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = t.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM signatures WHERE message_id = $1 AND version = $2 AND withdrawn IS NULL AND min_cosigners = 0`,
+			string(id), version).Scan(&n)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("count signatures: %w", err)
+	}
+	return n, nil
+}
+
 func (t *txn) SignatureMinimums(ctx context.Context, id dissent.MessageID, version int) ([]int, error) {
-	var uncond int
-	if err := t.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM signatures WHERE message_id = $1 AND version = $2 AND withdrawn IS NULL AND min_cosigners = 0`,
-		string(id), version).Scan(&uncond); err != nil {
-		return nil, fmt.Errorf("count signatures: %w", err)
+	uncond, err := t.unconditionalSignatures(ctx, id, version)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]int, uncond, uncond+8)
 	rows, err := t.q.QueryContext(ctx, `SELECT min_cosigners FROM signatures WHERE message_id = $1 AND version = $2 AND withdrawn IS NULL AND min_cosigners > 0`,

@@ -141,7 +141,14 @@ func (db *DB) tryPostgres(ctx context.Context, fn func(dissent.Tx) error) (err e
 		}
 	}()
 	t := db.txn(tx)
-	if err := fn(t); err != nil {
+	var arg dissent.Tx = t
+	obs, lobs := db.onIntegration.Load(), db.onMessageLock.Load()
+	var it *lockTimer
+	if obs != nil || lobs != nil {
+		it = &lockTimer{txn: t}
+		arg = it
+	}
+	if err := fn(arg); err != nil {
 		return err
 	}
 	if err := t.finish(ctx); err != nil {
@@ -151,7 +158,67 @@ func (db *DB) tryPostgres(ctx context.Context, fn func(dissent.Tx) error) (err e
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	if it != nil {
+		done := time.Now()
+		if obs != nil && !it.locked.IsZero() {
+			(*obs)(done.Sub(it.locked), it.size)
+		}
+		if lobs != nil && !it.message.IsZero() {
+			(*lobs)(done.Sub(it.message))
+		}
+	}
 	return nil
+}
+
+// ObserveIntegration has fn called after each PostgreSQL transaction that
+// took the audit log's integration lock (LockLogIntegration), with how long
+// the lock was held — from the moment it was granted to the commit — and the
+// log's size after the transaction's IntegrateLog. The integration is the
+// one section that the instances of a deployment run one at a time, so this
+// time bounds the deployment's append rate; serve reports it as a metric.
+// SQLite integrates in its writer's batches and never calls fn.
+func (db *DB) ObserveIntegration(fn func(held time.Duration, size int64)) {
+	db.onIntegration.Store(&fn)
+}
+
+// ObserveMessageLock has fn called after each PostgreSQL transaction that
+// locked a message (LockMessage: every act on a message, a co-signature
+// among them), with how long the row lock was held, from LockMessage's
+// return (the lock and the message's read) to the commit. The acts on one message run one at a time, so this time bounds
+// the rate of co-signatures on one message.
+func (db *DB) ObserveMessageLock(fn func(held time.Duration)) {
+	db.onMessageLock.Store(&fn)
+}
+
+// lockTimer is the transaction handed to fn while an observer is set: it
+// notes when the integration lock and the first message lock were granted,
+// and the size the integration reached.
+type lockTimer struct {
+	*txn
+	locked, message time.Time
+	size            int64
+}
+
+func (it *lockTimer) LockMessage(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
+	m, err := it.txn.LockMessage(ctx, id)
+	if err == nil && it.message.IsZero() {
+		it.message = time.Now()
+	}
+	return m, err
+}
+
+func (it *lockTimer) LockLogIntegration(ctx context.Context) (bool, error) {
+	got, err := it.txn.LockLogIntegration(ctx)
+	if got && err == nil {
+		it.locked = time.Now()
+	}
+	return got, err
+}
+
+func (it *lockTimer) IntegrateLog(ctx context.Context, max int) (int64, error) {
+	size, err := it.txn.IntegrateLog(ctx, max)
+	it.size = size
+	return size, err
 }
 
 // sqlState is the SQLSTATE of a PostgreSQL error, without importing the

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -142,4 +143,78 @@ func seedTwoMessages(t *testing.T, db *store.DB) []dissent.MessageID {
 		t.Fatalf("seed: %v", err)
 	}
 	return ids
+}
+
+// TestPostgresLockObservers: with observers set, a transaction that locks a
+// message reports one hold of the message lock, one that takes the log's
+// integration lock reports its hold and the log's size after it, and one
+// that takes neither reports nothing; the transactions' work is unchanged.
+func TestPostgresLockObservers(t *testing.T) {
+	db := openPostgres(t, storetest.PostgresServer(t))
+	ctx := context.Background()
+	ids := seedTwoMessages(t, db)
+	var mu sync.Mutex
+	var msgHolds []time.Duration
+	type integ struct {
+		held time.Duration
+		size int64
+	}
+	var integs []integ
+	db.ObserveMessageLock(func(held time.Duration) { mu.Lock(); msgHolds = append(msgHolds, held); mu.Unlock() })
+	db.ObserveIntegration(func(held time.Duration, size int64) {
+		mu.Lock()
+		integs = append(integs, integ{held, size})
+		mu.Unlock()
+	})
+	if err := db.Update(ctx, func(tx dissent.Tx) error { _, err := tx.Orgs(ctx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if len(msgHolds)+len(integs) != 0 {
+		t.Fatalf("a transaction that locked nothing reported %d message locks and %d integrations", len(msgHolds), len(integs))
+	}
+	err := db.Update(ctx, func(tx dissent.Tx) error {
+		m, err := tx.LockMessage(ctx, ids[0])
+		if err != nil {
+			return err
+		}
+		m.Updated = t0.Add(time.Hour)
+		return tx.UpdateMessage(ctx, m)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgHolds) != 1 || msgHolds[0] <= 0 || len(integs) != 0 {
+		t.Fatalf("after one transaction on a locked message: message locks %v, integrations %v; want one positive hold and none", msgHolds, integs)
+	}
+	var size int64
+	err = db.Update(ctx, func(tx dissent.Tx) error {
+		lk, ok := tx.(interface {
+			LockLogIntegration(context.Context) (bool, error)
+		})
+		if !ok {
+			return errors.New("the transaction lost LockLogIntegration")
+		}
+		if got, err := lk.LockLogIntegration(ctx); err != nil || !got {
+			return fmt.Errorf("LockLogIntegration = %v, %v", got, err)
+		}
+		var err error
+		size, err = tx.IntegrateLog(ctx, 1<<20)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size == 0 || len(integs) != 1 || integs[0].size != size || integs[0].held <= 0 || len(msgHolds) != 1 {
+		t.Fatalf("after an integration to size %d: integrations %v, message locks %d; want one of size %d", size, integs, len(msgHolds), size)
+	}
+	err = db.View(ctx, func(tx dissent.Tx) error {
+		m, err := tx.Message(ctx, ids[0])
+		if err == nil && !m.Updated.Equal(t0.Add(time.Hour)) {
+			err = fmt.Errorf("message updated %v; want %v", m.Updated, t0.Add(time.Hour))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

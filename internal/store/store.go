@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pressly/goose/v3"
 
@@ -63,6 +64,8 @@ type DB struct {
 	stmts  *stmtCache                               // the SQLite writer's prepared statements (stmts.go)
 
 	counts counters // what Stats reports
+	onIntegration atomic.Pointer[func(held time.Duration, size int64)] // PostgreSQL (postgres.go)
+	onMessageLock atomic.Pointer[func(held time.Duration)]             // PostgreSQL (postgres.go)
 }
 
 // Stats counts what the store has done since it was opened: the tests and

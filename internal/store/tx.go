@@ -46,7 +46,7 @@ type txn struct {
 var _ dissent.Tx = (*txn)(nil)
 
 // tally adds to the store's counters, when the transaction has them.
-func (t *txn) tally(f func(*counters)) {
+func (t *txn) countStat(f func(*counters)) {
 	if t.counts != nil {
 		f(t.counts)
 	}

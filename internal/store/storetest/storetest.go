@@ -30,6 +30,7 @@ func Run(t *testing.T, open Opener) {
 		{"SignInLinks", testSignInLinks},
 		{"Messages", testMessages},
 		{"Signatures", testSignatures},
+		{"SignatureTally", testSignatureTally}, // tally.go
 		{"Relation", testRelation},
 		{"Signers", testSigners},
 		{"Workflow", testWorkflow},
@@ -703,6 +704,11 @@ func testConcurrentSignatures(t *testing.T, s dissent.Store) {
 		n, err := tx.CountSignatures(ctx, m.ID, 1)
 		if err != nil || n != people+1 {
 			t.Errorf("CountSignatures = %d, %v; want %d", n, err, people+1)
+		}
+		// The kept count saw every concurrent signature once.
+		mins, err := tx.SignatureMinimums(ctx, m.ID, 1)
+		if err != nil || len(mins) != people+1 {
+			t.Errorf("SignatureMinimums holds %d, %v; want %d", len(mins), err, people+1)
 		}
 		return nil
 	})
