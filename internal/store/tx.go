@@ -45,7 +45,7 @@ type txn struct {
 
 var _ dissent.Tx = (*txn)(nil)
 
-// tally adds to the store's counters, when the transaction has them.
+// countStat adds to the store's counters, when the transaction has them.
 func (t *txn) countStat(f func(*counters)) {
 	if t.counts != nil {
 		f(t.counts)
