@@ -2,9 +2,16 @@ package dissent
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 )
+
+// This file holds the channel office's acts on a submitted message:
+// acknowledge, assign, consult, reply (with a director's approval), extend,
+// redirect, distribute, meetings (and a principal's request to meet the
+// authors, which the authors and the office are told of), close and reopen,
+// and the check that deadlines were computed as the calendar says.
 
 // Acknowledge records that the channel office has received the message.
 func (s *Service) Acknowledge(ctx context.Context, a Actor, id MessageID) (Message, error) {
@@ -318,4 +325,112 @@ func (s *Service) Reopen(ctx context.Context, a Actor, id MessageID, reason stri
 		m.ClosedAt = time.Time{}
 		return "reason " + reasonDigest(reason), nil
 	})
+}
+
+// RequestMeeting records a principal's request to meet the authors, once
+// per principal; the authors and the channel office are notified.
+func (s *Service) RequestMeeting(ctx context.Context, a Actor, id MessageID) error {
+	_, err := s.mutate(ctx, a, id, ActRequestMeeting, "meeting.requested", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if m.State == StateWithdrawn || m.State == StateRedirected {
+			return "", conflictState(*m, "ask for a meeting on")
+		}
+		added, err := tx.AddMeetingRequest(ctx, m.ID, a.ID, now)
+		if err != nil {
+			return "", err
+		}
+		if !added {
+			return "", &Error{Kind: KindConflict, Code: "already_requested", Message: "You have already asked for a meeting on this message."}
+		}
+		office, err := s.handlers(ctx, tx, *m, false, now)
+		if err != nil {
+			return "", err
+		}
+		authors, err := signerIDs(ctx, tx, m)
+		if err != nil {
+			return "", err
+		}
+		return "", s.notify(ctx, tx, NoteMeetingRequested, m.ID, append(office, authors...)...)
+	})
+	return err
+}
+
+// notifyRole notifies the holders of role who may take action on m.
+func (s *Service) notifyRole(ctx context.Context, tx Tx, kind string, m *Message, role Role, action Action, now time.Time) error {
+	ids, err := tx.RoleHolders(ctx, role)
+	if err != nil {
+		return err
+	}
+	var out []PersonID
+	for _, id := range ids {
+		p, err := tx.Person(ctx, id)
+		if err != nil {
+			return err
+		}
+		f, err := s.facts(ctx, tx, Actor{p}, *m, now)
+		if err != nil {
+			return err
+		}
+		if Decide(p.Roles, action, f) {
+			out = append(out, id)
+		}
+	}
+	return s.notify(ctx, tx, kind, m.ID, out...)
+}
+
+// CheckDeadlines checks that every submitted message's clocks make sense
+// on the channel office's calendar, for `dissent verify`: submitted,
+// acknowledged and replied in that order; the acknowledgement due the
+// working days after submission the rule gives; the reply period between
+// its default and its limit and the reply due that many working days after
+// submission. Closures added after a submission may shorten the count by
+// one working day each, which is allowed. It names the first message that
+// fails.
+func (s *Service) CheckDeadlines(ctx context.Context) (int, error) {
+	n := 0
+	err := s.store.View(ctx, func(tx Tx) error {
+		orgs, err := tx.Orgs(ctx)
+		if err != nil || len(orgs) == 0 {
+			return err
+		}
+		cal, err := s.officeCalendar(ctx, tx)
+		if err != nil {
+			return err
+		}
+		closures, err := tx.Closures(ctx, orgs[0].ID)
+		if err != nil {
+			return err
+		}
+		slack := len(closures)
+		metas, err := tx.SubmittedMeta(ctx, MetaQuery{Now: s.now().UTC(), Fresh: true})
+		if err != nil {
+			return err
+		}
+		for _, m := range metas {
+			n++
+			bad := func(what string) error {
+				return fmt.Errorf("message %s: %s (submitted %s, acknowledge by %s, reply by %s, %d working days)", m.ID, what,
+					m.SubmittedAt.Format("2006-01-02T15:04Z07:00"), m.AcknowledgeBy.Format("2006-01-02"), m.ReplyBy.Format("2006-01-02"), m.ReplyDays)
+			}
+			switch {
+			case m.SubmittedAt.IsZero():
+				return bad("no time of submission")
+			case !m.AcknowledgedAt.IsZero() && m.AcknowledgedAt.Before(m.SubmittedAt):
+				return bad("acknowledged before it was submitted")
+			case !m.RepliedAt.IsZero() && m.RepliedAt.Before(m.SubmittedAt):
+				return bad("replied to before it was submitted")
+			case !m.RepliedAt.IsZero() && !m.AcknowledgedAt.IsZero() && m.RepliedAt.Before(m.AcknowledgedAt):
+				return bad("replied to before it was acknowledged")
+			case m.ReplyDays < DefaultReplyDay || m.ReplyDays > MaxReplyDays:
+				return bad(fmt.Sprintf("a reply period outside %d to %d working days", DefaultReplyDay, MaxReplyDays))
+			}
+			if wd := cal.WorkingDaysBetween(m.SubmittedAt, m.AcknowledgeBy); wd > DefaultAckDays || wd < DefaultAckDays-slack {
+				return bad(fmt.Sprintf("acknowledgement due %d working days after submission, not %d", wd, DefaultAckDays))
+			}
+			if wd := cal.WorkingDaysBetween(m.SubmittedAt, m.ReplyBy); wd > m.ReplyDays || wd < m.ReplyDays-slack {
+				return bad(fmt.Sprintf("reply due %d working days after submission, not %d", wd, m.ReplyDays))
+			}
+		}
+		return nil
+	})
+	return n, err
 }

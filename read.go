@@ -4,12 +4,18 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// This file holds the reads: a message's view and the case page (GetCase),
+// the lists of one's messages, signers (names only to those entitled),
+// versions, the print view, the access log, break-glass, and the
+// participants' side of a message (issue #13): who is invited and who has
+// signed, and the history a role may see. Every read of protected content
+// is recorded, in one append, before it is served.
 
 // needsRecord reports whether a read by this person is recorded for the
 // message's authors to see. Authors reading their own message are not.
@@ -410,88 +416,6 @@ type AuditLog interface {
 	Tile(ctx context.Context, path string) ([]byte, error)
 }
 
-// Receipt returns the caller's receipt for a submitted message.
-func (s *Service) Receipt(ctx context.Context, a Actor, id MessageID) (Receipt, error) {
-	if s.audit == nil {
-		return Receipt{}, &Error{Kind: KindUnavailable, Code: "no_log", Message: "the audit log is not configured"}
-	}
-	var r Receipt
-	var act, submission int64
-	err := s.store.View(ctx, func(tx Tx) error {
-		m, f, err := s.authorize(ctx, tx, a, id, ActReceipt, false, s.now().UTC())
-		if err != nil {
-			return err
-		}
-		if m.SubmittedAt.IsZero() {
-			return &Error{Kind: KindConflict, Code: "not_submitted", Field: "state", Message: "receipts are issued once a message is submitted"}
-		}
-		r = Receipt{Format: ReceiptFormat, MessageID: m.ID, Version: m.Version, ContentHash: m.ContentHash, SubmittedAt: m.SubmittedAt}
-		events, err := tx.Events(ctx, m.ID)
-		if err != nil {
-			return err
-		}
-		wantDetail := "version " + strconv.Itoa(m.Version) + " " + m.ContentHash
-		act, submission = -1, -1
-		var uncounted string
-		for _, e := range events {
-			if e.Kind == "message.submitted" {
-				submission = e.ID
-				_, uncounted, _ = strings.Cut(e.Detail, " uncounted ")
-			}
-			if e.ActorID != a.ID || !e.Protected {
-				continue
-			}
-			switch {
-			case f.Drafter && e.Kind == "message.submitted":
-				r.Act = "submitted"
-			case !f.Drafter && e.Kind == "signature.added" && e.Detail == wantDetail:
-				r.Act = "signed"
-			default:
-				continue
-			}
-			r.At, r.Email, r.Salt, act = e.At, e.ActorEmail, e.ActorSalt, e.ID
-		}
-		if act < 0 {
-			return &Error{Kind: KindConflict, Code: "not_signed", Message: "you did not sign the submitted version of this message"}
-		}
-		r.Counted = !slices.Contains(strings.Split(uncounted, ","), ActorCommit(r.Salt, r.Email))
-		if submission < 0 {
-			return fmt.Errorf("message %s is submitted but its log has no submission", m.ID)
-		}
-		return nil
-	})
-	if err != nil {
-		return Receipt{}, err
-	}
-	seqs := []int64{act}
-	if submission != act {
-		seqs = append(seqs, submission)
-	}
-	p, err := s.audit.Prove(ctx, seqs...)
-	if err != nil {
-		return Receipt{}, err
-	}
-	r.Entries, r.Checkpoint = p.Entries, string(p.Checkpoint)
-	return r, nil
-}
-
-// LogCheckpoint returns the newest signed checkpoint of the audit log.
-func (s *Service) LogCheckpoint(ctx context.Context) ([]byte, error) {
-	if s.audit == nil {
-		return nil, ErrNotFound("log")
-	}
-	return s.audit.Checkpoint(ctx)
-}
-
-// LogTile returns a C2SP tlog-tiles resource of the audit log. The log holds
-// no text and no names, so it is public.
-func (s *Service) LogTile(ctx context.Context, path string) ([]byte, error) {
-	if s.audit == nil {
-		return nil, ErrNotFound("log")
-	}
-	return s.audit.Tile(ctx, path)
-}
-
 // Versions lists the message's versions, for its authors.
 func (s *Service) Versions(ctx context.Context, a Actor, id MessageID) ([]Version, error) {
 	var out []Version
@@ -511,4 +435,245 @@ func (s *Service) Versions(ctx context.Context, a Actor, id MessageID) ([]Versio
 func reasonDigest(reason string) string {
 	h := sha256.Sum256([]byte(reason))
 	return hex.EncodeToString(h[:8])
+}
+
+// can lists the actions the reader may take on the message, as the one
+// policy (Decide) answers them with the Facts the view was loaded with. The
+// web pages show a form only for what the reader may do; the Service still
+// decides every act again in its own transaction. Actions about no message
+// are left out (pages ask May for those).
+func can(roles Roles, f Facts) map[Action]bool {
+	out := make(map[Action]bool, numActions)
+	for _, a := range AllActions() {
+		if a.onMessage() && Decide(roles, a, f) {
+			out[a] = true
+		}
+	}
+	return out
+}
+
+// PrintMessage returns the message for a printout. Every printout is
+// recorded as a read (kind "print"), whoever makes it, authors included,
+// because a printed copy leaves the system (SPEC §4: printouts carry the
+// reader's identity and the time).
+func (s *Service) PrintMessage(ctx context.Context, a Actor, id MessageID) (MessageView, error) {
+	var v MessageView
+	err := s.store.Update(ctx, func(tx Tx) error {
+		now := s.now().UTC()
+		_, f, err := s.authorize(ctx, tx, a, id, ActReadText, false, now)
+		if err != nil {
+			return err
+		}
+		if v, _, err = s.loadView(ctx, tx, a, id, now, false); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, messageEvent(a, eventRole(a, ActReadText, f), "read.print", id, "version "+strconv.Itoa(v.Version), f, now))
+	})
+	return v, err
+}
+
+// caseDetails fills the parts of the view that only those who may read
+// the names see: who the message is assigned to, distributed to and
+// consulted (the office), and the history of its steps.
+func (s *Service) caseDetails(ctx context.Context, tx Tx, v *MessageView, office bool) error {
+	if office {
+		people := func(ids []PersonID) ([]Person, error) {
+			out := make([]Person, 0, len(ids))
+			for _, id := range ids {
+				p, err := tx.Person(ctx, id)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, p)
+			}
+			return out, nil
+		}
+		ids, err := tx.Assignees(ctx, v.ID)
+		if err != nil {
+			return err
+		}
+		if v.AssignedTo, err = people(ids); err != nil {
+			return err
+		}
+		if ids, err = tx.Distribution(ctx, v.ID); err != nil {
+			return err
+		}
+		if v.DistributedTo, err = people(ids); err != nil {
+			return err
+		}
+		ids = ids[:0]
+		for _, c := range v.Consultations {
+			ids = append(ids, c.ReviewerID)
+		}
+		if v.Consulted, err = people(ids); err != nil {
+			return err
+		}
+	}
+	evs, err := tx.Events(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		if w, ok := historyWords[e.Kind]; ok {
+			if e.Kind == "message.edited" && strings.HasSuffix(e.Detail, "unchanged") {
+				continue
+			}
+			v.History = append(v.History, HistoryEntry{At: e.At.In(v.Zone), What: w})
+		}
+	}
+	return nil
+}
+
+// visibleSigners is the set of people whose signature on the current
+// version the reader may see: not sealed, not withheld from them.
+func (s *Service) visibleSigners(ctx context.Context, tx Tx, a Actor, m Message) (map[PersonID]bool, error) {
+	rows, err := tx.Signers(ctx, m.ID, m.Version, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	mins := make([]int, len(rows))
+	for i, r := range rows {
+		mins[i] = r.MinCosigners
+	}
+	th := QuorumThreshold(mins)
+	out := make(map[PersonID]bool, len(rows))
+	for _, r := range rows {
+		if (r.MinCosigners > 0 && r.MinCosigners > th) || (r.Withheld && r.PersonID != a.ID) {
+			continue
+		}
+		out[r.PersonID] = true
+	}
+	return out, nil
+}
+
+// SignedVersion returns the version of the message the actor holds an
+// active signature on, when the text has changed since (so the sign page
+// can show what changed against what they signed), with the current one.
+// ok is false when they signed the current version or nothing.
+func (s *Service) SignedVersion(ctx context.Context, a Actor, id MessageID) (signed, current Version, ok bool, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		m, f, err := s.authorize(ctx, tx, a, id, ActReadText, false, s.now().UTC())
+		if err != nil {
+			return err
+		}
+		if !f.Signer {
+			return nil
+		}
+		n, _, err := tx.OwnSignature(ctx, id, a.ID)
+		if err != nil || n == 0 || n == m.Version {
+			return err
+		}
+		vs, err := tx.Versions(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			switch v.Number {
+			case n:
+				signed = v
+			case m.Version:
+				current = v
+			}
+		}
+		ok = signed.Number != 0 && current.Number != 0
+		return nil
+	})
+	return signed, current, ok, err
+}
+
+// MessageView is a message as one reader may see it: Text is false and the
+// protected fields are empty when the reader may see only its metadata.
+type MessageView struct {
+	Message
+	Text          bool
+	Facts         Facts
+	Replies       []Reply
+	Endorsements  []Endorsement
+	Consultations []Consultation
+	Meetings      []Meeting
+	// Can holds the actions the reader may take, as Decide answers them
+	// (employee.go); absent actions are denied.
+	Can map[Action]bool
+	// MySignedVersion is the newest version the reader holds an active
+	// signature on (0: none), and MyMinCosigners its condition.
+	MySignedVersion, MyMinCosigners int
+	// MeetingRequests counts the principals' requests to meet the authors
+	// (shown to those who may read the names), and MyMeetingRequest is
+	// when the reader asked (zero: they have not).
+	MeetingRequests  int
+	MyMeetingRequest time.Time
+	// Zone is the channel office's time zone, in which every time of the
+	// case is shown. AssignedTo, DistributedTo and Consulted (the office's
+	// view) and History (whoever may read the names) describe the case.
+	Zone                                 *time.Location
+	AssignedTo, DistributedTo, Consulted []Person
+	History                              []HistoryEntry
+	// DefaultDistribution is the tier's default distribution list, for
+	// those who may distribute the message.
+	DefaultDistribution []string
+}
+
+// ParticipantTx stores what the participants' pages need beyond the
+// message itself.
+type ParticipantTx interface {
+	// Invitations lists a message's invitations, oldest first. PersonID is
+	// 0 for an invitation made before invitees were kept sealed.
+	Invitations(ctx context.Context, id MessageID) ([]Invitation, error)
+	// AddMeetingRequest records a person's request to meet the authors;
+	// false when they had asked already.
+	AddMeetingRequest(ctx context.Context, id MessageID, person PersonID, at time.Time) (bool, error)
+	// MeetingRequests counts the requests to meet on a message, and gives
+	// when person asked (zero: they have not).
+	MeetingRequests(ctx context.Context, id MessageID, person PersonID) (int, time.Time, error)
+	// SignReminder is when the authors last reminded the invitees (zero:
+	// never); SetSignReminder records a reminder.
+	SignReminder(ctx context.Context, id MessageID) (time.Time, error)
+	SetSignReminder(ctx context.Context, id MessageID, at time.Time) error
+	// PendingReplies counts, per message, the replies awaiting the
+	// director's approval (messages without one are absent).
+	PendingReplies(ctx context.Context, ids []MessageID) (map[MessageID]int, error)
+	// Distribution lists the principals a message was distributed to.
+	Distribution(ctx context.Context, id MessageID) ([]PersonID, error)
+}
+
+// HistoryEntry is one step of a message's life as the case page shows it:
+// what happened and when, never who (a participant's acts stay theirs).
+type HistoryEntry struct {
+	At   time.Time
+	What string
+}
+
+// historyWords names the lifecycle steps a case's history shows. Reads,
+// signatures and joins are left out: their times would point at people.
+var historyWords = map[string]string{
+	"message.created": "Drafted", "message.edited": "A new version was saved", "message.invited": "Co-signers were invited",
+	"message.submitted": "Submitted to the channel office", "message.withdrawn": "Withdrawn by the drafter",
+	"message.acknowledged": "Acknowledged by the channel office", "message.assigned": "Assigned to an officer",
+	"consultation.requested": "A reviewer was consulted", "consultation.answered": "A reviewer gave input",
+	"reply.drafted": "A reply was drafted", "reply.approved": "The reply was approved and sent",
+	"deadline.extended": "The reply deadline was extended", "message.redirected": "Redirected to another channel",
+	"message.distributed": "Distributed to principals", "meeting.requested": "A principal asked for a meeting",
+	"meeting.recorded": "A meeting was recorded", "message.closed": "Closed", "message.reopened": "Reopened",
+}
+
+// Invitation is one invitee of a message.
+type Invitation struct {
+	PersonID PersonID
+	Created  time.Time
+}
+
+// InvitationView is one invitee as the authors see it. Signed is true only
+// for a signature on the current version that the authors may see: a
+// sealed conditional signature, or one whose signer the reader
+// supervises, shows as not signed.
+type InvitationView struct {
+	Email, Name, OrgID string
+	InvitedAt          time.Time
+	Signed             bool
+}
+
+// Progress is how far the gathering of signatures has come.
+type Progress struct {
+	Invited int // people invited
+	Signed  int // of them, those whose signature on the current version the reader may see
 }

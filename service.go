@@ -7,11 +7,17 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"log/slog"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
+
+// This file is the spine every use case runs through: the Service, the
+// facts Decide needs (facts), the one authorization step (authorize), and
+// the one write path for acts on a message (mutate), which records the
+// act's event in the same transaction. See docs/ARCHITECTURE.md for where
+// each use case lives: author.go, read.go, office.go, directory.go,
+// people.go, token.go, signin.go and log.go share their names with
+// internal/store and internal/web.
 
 // Service is the use cases of the dissent channel. Every method that touches
 // a message asks Decide first, inside the transaction that acts on the
@@ -124,90 +130,9 @@ type OrgInput struct {
 	ID, Name, TimeZone string
 }
 
-// AddOrg adds an organization. The first organization added runs the
-// channel office, and its calendar counts the deadlines.
-func (s *Service) AddOrg(ctx context.Context, actor Actor, in OrgInput) (Org, error) {
-	if err := permit(actor, ActManageDirectory); err != nil {
-		return Org{}, err
-	}
-	if err := checkID("id", in.ID); err != nil {
-		return Org{}, err
-	}
-	if err := checkLabel("name", in.Name, MaxName, true); err != nil {
-		return Org{}, err
-	}
-	if in.TimeZone == "" {
-		in.TimeZone = "America/New_York"
-	}
-	if _, err := time.LoadLocation(in.TimeZone); err != nil || in.TimeZone == "Local" {
-		return Org{}, errInvalid("tz", "unknown_zone", "unknown time zone %q; use an IANA name such as America/New_York", in.TimeZone)
-	}
-	o := Org{ID: in.ID, Name: in.Name, TimeZone: in.TimeZone, Created: s.now().UTC()}
-	err := s.store.Update(ctx, func(tx Tx) error {
-		if err := tx.CreateOrg(ctx, o); err != nil {
-			return ifDuplicate(err, "id", "an organization with id %s already exists", o.ID)
-		}
-		return tx.AppendEvent(ctx, Event{At: o.Created, ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "org.added", Detail: o.ID})
-	})
-	return o, err
-}
-
 // UnitInput is what adding a unit takes.
 type UnitInput struct {
 	ID, OrgID, Name, ParentID string
-}
-
-// AddUnit adds a unit to an organization.
-func (s *Service) AddUnit(ctx context.Context, actor Actor, in UnitInput) (Unit, error) {
-	if err := permit(actor, ActManageDirectory); err != nil {
-		return Unit{}, err
-	}
-	if err := checkID("id", in.ID); err != nil {
-		return Unit{}, err
-	}
-	if err := checkLabel("name", in.Name, MaxName, true); err != nil {
-		return Unit{}, err
-	}
-	u := Unit(in)
-	err := s.store.Update(ctx, func(tx Tx) error {
-		if _, err := tx.Org(ctx, in.OrgID); err != nil {
-			return errInvalid("org", "unknown_org", "no organization %q", in.OrgID)
-		}
-		if in.ParentID != "" {
-			p, err := tx.Unit(ctx, in.ParentID)
-			if err != nil || p.OrgID != in.OrgID {
-				return errInvalid("parent", "unknown_unit", "no unit %q in organization %q", in.ParentID, in.OrgID)
-			}
-		}
-		if err := tx.CreateUnit(ctx, u); err != nil {
-			return ifDuplicate(err, "id", "a unit with id %s already exists", u.ID)
-		}
-		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "unit.added", Detail: u.ID})
-	})
-	return u, err
-}
-
-// AddClosure adds an extra closure (e.g. an executive-order closing) to an
-// organization's calendar.
-func (s *Service) AddClosure(ctx context.Context, actor Actor, orgID, date, reason string) error {
-	if err := permit(actor, ActManageDirectory); err != nil {
-		return err
-	}
-	if _, err := ParseDate("date", date); err != nil {
-		return err
-	}
-	if err := checkText("reason", reason, MaxReason, false, false); err != nil {
-		return err
-	}
-	return s.store.Update(ctx, func(tx Tx) error {
-		if _, err := tx.Org(ctx, orgID); err != nil {
-			return errInvalid("org", "unknown_org", "no organization %q", orgID)
-		}
-		if err := tx.AddClosure(ctx, orgID, date, reason); err != nil {
-			return ifDuplicate(err, "date", "that day is already a closure")
-		}
-		return tx.AppendEvent(ctx, Event{At: s.now().UTC(), ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "calendar.closure_added", Detail: orgID + " " + date})
-	})
 }
 
 // PersonInput is one person to add to the directory.
@@ -228,257 +153,163 @@ type NewPerson struct {
 	Token Secret
 }
 
-// AddPeople adds people to the directory in one transaction: either all are
-// added or none. A row's error names the row (people[i]) and the field.
-func (s *Service) AddPeople(ctx context.Context, actor Actor, in []PersonInput) ([]NewPerson, error) {
-	if err := permit(actor, ActManagePeople); err != nil {
-		return nil, err
-	}
-	for _, p := range in {
-		if p.WantToken {
-			if err := permit(actor, ActIssueToken); err != nil {
-				return nil, err
-			}
-		}
-	}
-	now := s.now().UTC()
-	rows := make([]PersonInput, len(in))
-	for i, p := range in {
-		var err error
-		at := func(e error) error {
-			if de, ok := e.(*Error); ok && len(in) > 1 {
-				de.Field = fieldIndex("people", i) + "." + de.Field
-				de.Message = "row " + strconv.Itoa(i+1) + ": " + de.Message
-			}
-			return e
-		}
-		if p.Email, err = NormalizeEmail("email", p.Email); err != nil {
-			return nil, at(err)
-		}
-		if err := checkLabel("name", p.Name, MaxName, true); err != nil {
-			return nil, at(err)
-		}
-		if p.Supervisor != "" {
-			if p.Supervisor, err = NormalizeEmail("supervisor", p.Supervisor); err != nil {
-				return nil, at(err)
-			}
-		}
-		p.Roles = NormalizeRoles(p.Roles)
-		if len(p.Roles) == 0 {
-			return nil, at(errInvalid("roles", "required", "at least one role is required"))
-		}
-		rows[i] = p
-	}
-	out := make([]NewPerson, len(rows))
-	err := s.store.Update(ctx, func(tx Tx) error {
-		at := func(i int, e error) error {
-			if de, ok := e.(*Error); ok && len(rows) > 1 {
-				de.Field = fieldIndex("people", i) + "." + de.Field
-				de.Message = "row " + strconv.Itoa(i+1) + ": " + de.Message
-			}
-			return e
-		}
-		byEmail := make(map[string]int, len(rows))
-		for i, p := range rows {
-			if j, dup := byEmail[p.Email]; dup {
-				return at(i, errInvalid("email", "duplicate", "%s appears twice (rows %d and %d)", p.Email, j+1, i+1))
-			}
-			byEmail[p.Email] = i
-			if _, err := tx.Org(ctx, p.OrgID); err != nil {
-				return at(i, errInvalid("org", "unknown_org", "no organization %q", p.OrgID))
-			}
-			if p.UnitID != "" {
-				u, err := tx.Unit(ctx, p.UnitID)
-				if err != nil || u.OrgID != p.OrgID {
-					return at(i, errInvalid("unit", "unknown_unit", "no unit %q in organization %q", p.UnitID, p.OrgID))
-				}
-			}
-			person := Person{Email: p.Email, Name: p.Name, OrgID: p.OrgID, UnitID: p.UnitID, Roles: p.Roles, Created: now}
-			id, err := tx.CreatePerson(ctx, person)
-			if err != nil {
-				return at(i, ifDuplicate(err, "email", "a person with e-mail %s already exists", p.Email))
-			}
-			person.ID = id
-			out[i] = NewPerson{Person: person}
-			if p.WantToken {
-				tok := newToken("dsn_")
-				if err := tx.CreateToken(ctx, id, TokenHash(tok), now); err != nil {
-					return err
-				}
-				out[i].Token = tok
-				if err := s.noticeAccount(ctx, tx, id, NoticeTokenIssued, Secret{}); err != nil {
-					return err
-				}
-			}
-			if err := tx.AppendEvent(ctx, Event{At: now, ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "person.added", Detail: "person " + strconv.Itoa(int(id)) + " roles " + Roles(p.Roles).String()}); err != nil {
-				return err
-			}
-		}
-		// Supervisors second, so that a file may name a supervisor on a
-		// later row; only the new rows can form a cycle.
-		for i, p := range rows {
-			if p.Supervisor == "" {
-				continue
-			}
-			if p.Supervisor == p.Email {
-				return at(i, errInvalid("supervisor", "self", "a person cannot supervise themselves"))
-			}
-			sup, err := tx.PersonByEmail(ctx, p.Supervisor)
-			if err != nil {
-				return at(i, errInvalid("supervisor", "unknown_person", "no person %q in the directory or the import", p.Supervisor))
-			}
-			if err := tx.SetSupervisor(ctx, out[i].ID, sup.ID); err != nil {
-				return err
-			}
-			out[i].SupervisorID = sup.ID
-		}
-		for i := range rows {
-			seen := map[int]bool{i: true}
-			for j := i; rows[j].Supervisor != ""; {
-				k, ok := byEmail[rows[j].Supervisor]
-				if !ok {
-					break
-				}
-				if seen[k] {
-					return at(i, errInvalid("supervisor", "cycle", "the supervisors of %s form a cycle", rows[i].Email))
-				}
-				seen[k] = true
-				j = k
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// IssueToken creates a new bearer token for a person. Only the command line
-// on the server (System) may: no administrator issues a token for another
-// person. The person is told.
-func (s *Service) IssueToken(ctx context.Context, actor Actor, email string) (Secret, error) {
-	if err := permit(actor, ActIssueToken); err != nil {
-		return Secret{}, err
-	}
-	email, err := NormalizeEmail("email", email)
-	if err != nil {
-		return Secret{}, err
-	}
-	tok := newToken("dsn_")
-	err = s.store.Update(ctx, func(tx Tx) error {
-		p, err := tx.PersonByEmail(ctx, email)
-		if err != nil {
-			return errInvalid("email", "unknown_person", "no person %q in the directory", email)
-		}
-		if !p.Active() {
-			return errRefused("deactivated", "the account of "+p.Email+" is deactivated; reactivate it first")
-		}
-		now := s.now().UTC()
-		if err := tx.CreateToken(ctx, p.ID, TokenHash(tok), now); err != nil {
-			return err
-		}
-		if err := tx.AppendEvent(ctx, Event{At: now, ActorID: actor.ID, ActorRole: RoleAdmin, Kind: "token.issued", Detail: "person " + strconv.Itoa(int(p.ID))}); err != nil {
-			return err
-		}
-		return s.noticeAccount(ctx, tx, p.ID, NoticeTokenIssued, Secret{})
-	})
-	return tok, err
-}
-
 // SignInLinkTTL is how long a one-time sign-in link stays valid.
 const SignInLinkTTL = 24 * time.Hour
 
-// IssueSignInLink is IssueSignInLinkFor by e-mail (the command line). The
-// secret is returned only when it may be shown to the issuer.
-func (s *Service) IssueSignInLink(ctx context.Context, actor Actor, email string) (Secret, error) {
-	if err := permit(actor, ActManageCredentials); err != nil {
-		return Secret{}, err
+func (s *Service) facts(ctx context.Context, tx Tx, a Actor, m Message, now time.Time) (Facts, error) {
+	if a.ID == 0 {
+		return Facts{Submitted: !m.SubmittedAt.IsZero()}, nil
 	}
-	email, err := NormalizeEmail("email", email)
+	f, err := tx.Relation(ctx, m.ID, a.ID, now)
 	if err != nil {
-		return Secret{}, err
+		return Facts{}, err
 	}
-	li, err := s.issueFirstLink(ctx, actor, func(tx Tx) (Person, error) { return personByEmail(ctx, tx, email) })
-	return li.Secret, err
+	f.Drafter = m.DrafterID == a.ID
+	f.Submitted = !m.SubmittedAt.IsZero()
+	return f, nil
 }
 
-// RedeemSignInLink spends a one-time sign-in secret and returns a fresh
-// bearer token for its person. A used, expired or unknown secret is
-// Unauthenticated, and the three are indistinguishable.
-func (s *Service) RedeemSignInLink(ctx context.Context, secret Secret) (Actor, Secret, error) {
-	bad := &Error{Kind: KindUnauthenticated, Code: "bad_link", Message: "this sign-in link is invalid, used or expired; ask your administrator for a new one"}
-	if !strings.HasPrefix(secret.Reveal(), "dsl_") || len(secret.Reveal()) > 200 {
-		return Actor{}, Secret{}, bad
+// authorize loads and checks: what the actor may not see is NotFound; what
+// they may see but not do is Forbidden.
+func (s *Service) authorize(ctx context.Context, tx Tx, a Actor, id MessageID, action Action, lock bool, now time.Time) (Message, Facts, error) {
+	var m Message
+	var err error
+	if lock {
+		m, err = tx.LockMessage(ctx, id)
+	} else {
+		m, err = tx.Message(ctx, id)
 	}
-	tok := newToken("dsn_")
-	var p Person
+	if err != nil {
+		return Message{}, Facts{}, err
+	}
+	f, err := s.facts(ctx, tx, a, m, now)
+	if err != nil {
+		return Message{}, Facts{}, err
+	}
+	if !Decide(a.Roles, ActSee, f) {
+		return Message{}, Facts{}, ErrNotFound("message")
+	}
+	if !Decide(a.Roles, action, f) {
+		return Message{}, Facts{}, errForbidden("you may not %s this message", actionVerb(action))
+	}
+	return m, f, nil
+}
+
+func actionVerb(a Action) string {
+	switch a {
+	case ActReadText:
+		return "read"
+	case ActReadNames:
+		return "see the signers of"
+	case ActUnsign:
+		return "withdraw a signature from"
+	case ActReadAccessLog:
+		return "see the access log of"
+	case ActReceipt:
+		return "get a receipt for"
+	case ActBreakGlass:
+		return "break the glass on"
+	case ActApproveReply:
+		return "approve replies to"
+	case ActGiveInput:
+		return "give input on"
+	case ActRequestMeeting:
+		return "ask for a meeting on"
+	case ActRecordMeeting:
+		return "record a meeting on"
+	case ActAddCoauthor:
+		return "add co-authors to"
+	case ActAskEndorsement:
+		return "ask for endorsements of"
+	case ActConsult:
+		return "consult reviewers on"
+	case ActDistribute:
+		return "distribute"
+	case ActReply:
+		return "reply to"
+	case ActExtend:
+		return "extend the deadline of"
+	}
+	return a.String()
+}
+
+// messageEvent is an event about a message. The acts of people who take
+// part in the message are protected: the log commits to their identity
+// without revealing it, and the database keeps it sealed.
+func messageEvent(a Actor, role Role, kind string, id MessageID, detail string, f Facts, now time.Time) Event {
+	return Event{At: now, ActorID: a.ID, ActorRole: role, Kind: kind, MessageID: id, Detail: detail,
+		Protected: f.involved(), ActorEmail: a.Email}
+}
+
+// mutate runs fn on a locked message the actor may act on, then stores the
+// message and an event of the given kind, all in one transaction.
+func (s *Service) mutate(ctx context.Context, a Actor, id MessageID, action Action, kind string,
+	fn func(tx Tx, m *Message, f Facts, now time.Time) (detail string, err error)) (Message, error) {
+	var out Message
 	err := s.store.Update(ctx, func(tx Tx) error {
 		now := s.now().UTC()
-		id, err := tx.UseSignInLink(ctx, TokenHash(secret), now)
+		m, f, err := s.authorize(ctx, tx, a, id, action, true, now)
 		if err != nil {
-			if ErrorKind(err) == KindNotFound {
-				return bad
-			}
 			return err
 		}
-		if p, err = tx.Person(ctx, id); err != nil {
+		detail, err := fn(tx, &m, f, now)
+		if err != nil {
 			return err
 		}
-		if !p.Active() {
-			return bad
-		}
-		if err := tx.MarkActivated(ctx, id); err != nil {
+		m.Updated = now
+		if err := tx.UpdateMessage(ctx, m); err != nil {
 			return err
 		}
-		if err := tx.CreateToken(ctx, id, TokenHash(tok), now); err != nil {
+		if err := tx.AppendEvent(ctx, messageEvent(a, eventRole(a, action, f), kind, m.ID, detail, f, now)); err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, Event{At: now, Kind: "signin.link"})
+		out = m
+		return nil
 	})
-	if err != nil {
-		return Actor{}, Secret{}, err
-	}
-	return Actor{p}, tok, nil
+	return out, err
 }
 
-// CountAdmins returns how many administrators the directory holds.
-func (s *Service) CountAdmins(ctx context.Context) (int, error) {
-	var n int
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		n, err = tx.CountPeopleWithRole(ctx, RoleAdmin)
-		return err
-	})
-	return n, err
+func conflictState(m Message, what string) error {
+	return &Error{Kind: KindConflict, Code: "illegal_transition", Field: "state",
+		Message: "cannot " + what + " a message that is " + string(m.State)}
 }
 
-// Bootstrap makes a new deployment's first administrator, who belongs to no
-// organization yet, and returns a one-time sign-in secret for them. It fails
-// with a Conflict once an administrator exists.
-func (s *Service) Bootstrap(ctx context.Context, email string) (Secret, error) {
-	email, err := NormalizeEmail("email", email)
-	if err != nil {
-		return Secret{}, err
+// eventRole is the role under which an actor takes an action, for the record.
+func eventRole(a Actor, action Action, f Facts) Role {
+	for _, r := range a.Roles {
+		if roleAllows(r, action, f) {
+			return r
+		}
 	}
-	sec := newToken("dsl_")
-	err = s.store.Update(ctx, func(tx Tx) error {
-		n, err := tx.CountPeopleWithRole(ctx, RoleAdmin)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			return errConflict("initialized", "this deployment already has an administrator")
-		}
-		now := s.now().UTC()
-		id, err := tx.CreatePerson(ctx, Person{Email: email, Name: "Administrator", Roles: Roles{RoleAdmin}, Created: now})
-		if err != nil {
-			return ifDuplicate(err, "email", "a person with e-mail %s already exists", email)
-		}
-		if err := tx.CreateSignInLink(ctx, id, TokenHash(sec), now.Add(SignInLinkTTL)); err != nil {
-			return err
-		}
-		return tx.AppendEvent(ctx, Event{At: now, Kind: "deployment.initialized", Detail: "person " + strconv.Itoa(int(id))})
-	})
-	return sec, err
+	return ""
+}
+
+// officeCalendar is the calendar of the organization that runs the channel
+// office: the first one created.
+func (s *Service) officeCalendar(ctx context.Context, tx Tx) (Calendar, error) {
+	org, loc, err := officeOrg(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	closures, err := tx.Closures(ctx, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	if s.calendars == nil {
+		return nil, &Error{Kind: KindUnavailable, Code: "no_calendar", Message: "no working-day calendar configured"}
+	}
+	return s.calendars(loc, closures)
+}
+
+// officeOrg is the organization that runs the channel office, and its zone.
+func officeOrg(ctx context.Context, tx Tx) (Org, *time.Location, error) {
+	orgs, err := tx.Orgs(ctx)
+	if err != nil {
+		return Org{}, nil, err
+	}
+	if len(orgs) == 0 {
+		return Org{}, nil, &Error{Kind: KindUnavailable, Code: "no_office", Message: "no organization runs the channel office yet"}
+	}
+	loc, err := time.LoadLocation(orgs[0].TimeZone)
+	return orgs[0], loc, err
 }

@@ -63,7 +63,7 @@ type DB struct {
 	tables atomic.Pointer[map[string]recordedTable] // the tables the log records (rows.go)
 	stmts  *stmtCache                               // the SQLite writer's prepared statements (stmts.go)
 
-	counts counters // what Stats reports
+	counts        counters                                             // what Stats reports
 	onIntegration atomic.Pointer[func(held time.Duration, size int64)] // PostgreSQL (postgres.go)
 	onMessageLock atomic.Pointer[func(held time.Duration)]             // PostgreSQL (postgres.go)
 }

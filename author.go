@@ -9,18 +9,16 @@ import (
 	"time"
 )
 
-// Draft is the text a drafter writes. The message model's fields are
-// optional: nil leaves them as they are (on a new message: none).
-type Draft struct {
-	Title   string
-	Summary string
-	Body    string
-
-	Classification *string
-	Topic          *string
-	Tier           *string
-	Related        *[]string // message ids the drafter may see
-}
+// This file holds the authors' use cases: create and edit a draft, invite
+// signers (by address, unit or shareable link), sign and withdraw, submit,
+// withdraw the message, ask for and give endorsements, remind invitees.
+//
+// Shareable invitation links (SPEC §2): the drafter (or whoever may invite)
+// makes a link; an employee of the deployment who opens it and asks to join
+// becomes an invitee, and so may read and co-sign the message. The link is
+// a capability: 256 random bits, kept only as its SHA-256, valid while the
+// message can still be signed, revocable all at once. Joining is recorded
+// in the audit log as the joiner's protected act.
 
 // applyModel checks the draft's marking, topic, tier and related messages
 // against the vocabulary and the actor's view, and sets them on m. Retired
@@ -170,166 +168,6 @@ func (d Draft) validate() error {
 		return err
 	}
 	return checkMarkdownText("body", d.Body, MaxBody, false)
-}
-
-// MessageView is a message as one reader may see it: Text is false and the
-// protected fields are empty when the reader may see only its metadata.
-type MessageView struct {
-	Message
-	Text          bool
-	Facts         Facts
-	Replies       []Reply
-	Endorsements  []Endorsement
-	Consultations []Consultation
-	Meetings      []Meeting
-	// Can holds the actions the reader may take, as Decide answers them
-	// (employee.go); absent actions are denied.
-	Can map[Action]bool
-	// MySignedVersion is the newest version the reader holds an active
-	// signature on (0: none), and MyMinCosigners its condition.
-	MySignedVersion, MyMinCosigners int
-	// MeetingRequests counts the principals' requests to meet the authors
-	// (shown to those who may read the names), and MyMeetingRequest is
-	// when the reader asked (zero: they have not).
-	MeetingRequests  int
-	MyMeetingRequest time.Time
-	// Zone is the channel office's time zone, in which every time of the
-	// case is shown. AssignedTo, DistributedTo and Consulted (the office's
-	// view) and History (whoever may read the names) describe the case.
-	Zone                                 *time.Location
-	AssignedTo, DistributedTo, Consulted []Person
-	History                              []HistoryEntry
-	// DefaultDistribution is the tier's default distribution list, for
-	// those who may distribute the message.
-	DefaultDistribution []string
-}
-
-// eventRole is the role under which an actor takes an action, for the record.
-func eventRole(a Actor, action Action, f Facts) Role {
-	for _, r := range a.Roles {
-		if roleAllows(r, action, f) {
-			return r
-		}
-	}
-	return ""
-}
-
-func (s *Service) facts(ctx context.Context, tx Tx, a Actor, m Message, now time.Time) (Facts, error) {
-	if a.ID == 0 {
-		return Facts{Submitted: !m.SubmittedAt.IsZero()}, nil
-	}
-	f, err := tx.Relation(ctx, m.ID, a.ID, now)
-	if err != nil {
-		return Facts{}, err
-	}
-	f.Drafter = m.DrafterID == a.ID
-	f.Submitted = !m.SubmittedAt.IsZero()
-	return f, nil
-}
-
-// authorize loads and checks: what the actor may not see is NotFound; what
-// they may see but not do is Forbidden.
-func (s *Service) authorize(ctx context.Context, tx Tx, a Actor, id MessageID, action Action, lock bool, now time.Time) (Message, Facts, error) {
-	var m Message
-	var err error
-	if lock {
-		m, err = tx.LockMessage(ctx, id)
-	} else {
-		m, err = tx.Message(ctx, id)
-	}
-	if err != nil {
-		return Message{}, Facts{}, err
-	}
-	f, err := s.facts(ctx, tx, a, m, now)
-	if err != nil {
-		return Message{}, Facts{}, err
-	}
-	if !Decide(a.Roles, ActSee, f) {
-		return Message{}, Facts{}, ErrNotFound("message")
-	}
-	if !Decide(a.Roles, action, f) {
-		return Message{}, Facts{}, errForbidden("you may not %s this message", actionVerb(action))
-	}
-	return m, f, nil
-}
-
-func actionVerb(a Action) string {
-	switch a {
-	case ActReadText:
-		return "read"
-	case ActReadNames:
-		return "see the signers of"
-	case ActUnsign:
-		return "withdraw a signature from"
-	case ActReadAccessLog:
-		return "see the access log of"
-	case ActReceipt:
-		return "get a receipt for"
-	case ActBreakGlass:
-		return "break the glass on"
-	case ActApproveReply:
-		return "approve replies to"
-	case ActGiveInput:
-		return "give input on"
-	case ActRequestMeeting:
-		return "ask for a meeting on"
-	case ActRecordMeeting:
-		return "record a meeting on"
-	case ActAddCoauthor:
-		return "add co-authors to"
-	case ActAskEndorsement:
-		return "ask for endorsements of"
-	case ActConsult:
-		return "consult reviewers on"
-	case ActDistribute:
-		return "distribute"
-	case ActReply:
-		return "reply to"
-	case ActExtend:
-		return "extend the deadline of"
-	}
-	return a.String()
-}
-
-// messageEvent is an event about a message. The acts of people who take
-// part in the message are protected: the log commits to their identity
-// without revealing it, and the database keeps it sealed.
-func messageEvent(a Actor, role Role, kind string, id MessageID, detail string, f Facts, now time.Time) Event {
-	return Event{At: now, ActorID: a.ID, ActorRole: role, Kind: kind, MessageID: id, Detail: detail,
-		Protected: f.involved(), ActorEmail: a.Email}
-}
-
-// mutate runs fn on a locked message the actor may act on, then stores the
-// message and an event of the given kind, all in one transaction.
-func (s *Service) mutate(ctx context.Context, a Actor, id MessageID, action Action, kind string,
-	fn func(tx Tx, m *Message, f Facts, now time.Time) (detail string, err error)) (Message, error) {
-	var out Message
-	err := s.store.Update(ctx, func(tx Tx) error {
-		now := s.now().UTC()
-		m, f, err := s.authorize(ctx, tx, a, id, action, true, now)
-		if err != nil {
-			return err
-		}
-		detail, err := fn(tx, &m, f, now)
-		if err != nil {
-			return err
-		}
-		m.Updated = now
-		if err := tx.UpdateMessage(ctx, m); err != nil {
-			return err
-		}
-		if err := tx.AppendEvent(ctx, messageEvent(a, eventRole(a, action, f), kind, m.ID, detail, f, now)); err != nil {
-			return err
-		}
-		out = m
-		return nil
-	})
-	return out, err
-}
-
-func conflictState(m Message, what string) error {
-	return &Error{Kind: KindConflict, Code: "illegal_transition", Field: "state",
-		Message: "cannot " + what + " a message that is " + string(m.State)}
 }
 
 // CreateMessage starts a draft. The drafter is its first signer.
@@ -630,36 +468,6 @@ func (s *Service) Submit(ctx context.Context, a Actor, id MessageID, contentHash
 	})
 }
 
-// officeCalendar is the calendar of the organization that runs the channel
-// office: the first one created.
-func (s *Service) officeCalendar(ctx context.Context, tx Tx) (Calendar, error) {
-	org, loc, err := officeOrg(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	closures, err := tx.Closures(ctx, org.ID)
-	if err != nil {
-		return nil, err
-	}
-	if s.calendars == nil {
-		return nil, &Error{Kind: KindUnavailable, Code: "no_calendar", Message: "no working-day calendar configured"}
-	}
-	return s.calendars(loc, closures)
-}
-
-// officeOrg is the organization that runs the channel office, and its zone.
-func officeOrg(ctx context.Context, tx Tx) (Org, *time.Location, error) {
-	orgs, err := tx.Orgs(ctx)
-	if err != nil {
-		return Org{}, nil, err
-	}
-	if len(orgs) == 0 {
-		return Org{}, nil, &Error{Kind: KindUnavailable, Code: "no_office", Message: "no organization runs the channel office yet"}
-	}
-	loc, err := time.LoadLocation(orgs[0].TimeZone)
-	return orgs[0], loc, err
-}
-
 // Withdraw takes the whole message back; the drafter may do so until the
 // channel office acknowledges it.
 func (s *Service) Withdraw(ctx context.Context, a Actor, id MessageID) (Message, error) {
@@ -749,3 +557,277 @@ func uncountedCommitments(ctx context.Context, tx Tx, m *Message) ([]string, err
 	slices.Sort(commits)
 	return commits, nil
 }
+
+// InviteUnit invites every employee of one unit to co-sign, except the
+// people already on the message as its drafter. Inviting moves a draft to
+// circulating. It returns how many invitations are new.
+func (s *Service) InviteUnit(ctx context.Context, a Actor, id MessageID, unitID string) (int, error) {
+	unitID = strings.TrimSpace(unitID)
+	if err := checkID("unit", unitID); err != nil {
+		return 0, err
+	}
+	var added int
+	_, err := s.mutate(ctx, a, id, ActInvite, "message.invited", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if !m.State.Editable() {
+			return "", conflictState(*m, "invite co-signers to")
+		}
+		if _, err := tx.Unit(ctx, unitID); err != nil {
+			if ErrorKind(err) == KindNotFound {
+				return "", errInvalid("unit", "unknown_unit", "no unit %q", unitID)
+			}
+			return "", err
+		}
+		members, err := tx.UnitMembers(ctx, unitID, RoleEmployee)
+		if err != nil {
+			return "", err
+		}
+		ids := make([]PersonID, 0, len(members))
+		for _, p := range members {
+			if p != m.DrafterID {
+				ids = append(ids, p)
+			}
+		}
+		if len(ids) == 0 {
+			return "", &Error{Kind: KindUnprocessable, Code: "empty_unit", Field: "unit", Message: "unit " + unitID + " has no other employees to invite"}
+		}
+		if len(ids) > MaxInvitations {
+			return "", &Error{Kind: KindInvalid, Code: "too_many", Field: "unit", Limit: MaxInvitations,
+				Message: "a unit invitation may reach at most " + strconv.Itoa(MaxInvitations) + " people"}
+		}
+		if added, err = tx.AddInvitations(ctx, m.ID, ids, a.ID, now); err != nil {
+			return "", err
+		}
+		if m.State == StateDraft {
+			m.State = StateCirculating
+		}
+		return strconv.Itoa(added) + " invited by unit", nil
+	})
+	return added, err
+}
+
+// Autosave keeps a draft's text while its author types. It saves only a
+// message still in state draft, which nobody else has been asked to sign: on
+// a circulating message a new version asks every co-signer to sign again, so
+// that must stay a deliberate Save. An unchanged text makes no new version.
+func (s *Service) Autosave(ctx context.Context, a Actor, id MessageID, d Draft) (Message, error) {
+	if err := d.validate(); err != nil {
+		return Message{}, err
+	}
+	return s.edit(ctx, a, id, d, true)
+}
+
+// CreateInviteLink makes a new invitation link to the message and returns
+// its secret, which is shown once. Like any invitation it moves a draft to
+// circulating.
+func (s *Service) CreateInviteLink(ctx context.Context, a Actor, id MessageID) (Secret, error) {
+	sec := newToken(inviteLinkPrefix)
+	_, err := s.mutate(ctx, a, id, ActInvite, "message.invited", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if !m.State.Editable() {
+			return "", conflictState(*m, "invite co-signers to")
+		}
+		if err := tx.CreateInviteLink(ctx, m.ID, TokenHash(sec), now); err != nil {
+			return "", err
+		}
+		if m.State == StateDraft {
+			m.State = StateCirculating
+		}
+		return "by link", nil
+	})
+	if err != nil {
+		return Secret{}, err
+	}
+	return sec, nil
+}
+
+// RevokeInviteLinks revokes every invitation link to the message; those
+// who joined stay invited.
+func (s *Service) RevokeInviteLinks(ctx context.Context, a Actor, id MessageID) (int, error) {
+	var n int
+	_, err := s.mutate(ctx, a, id, ActInvite, "message.invite_links_revoked", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		var err error
+		n, err = tx.RevokeInviteLinks(ctx, m.ID, now)
+		return strconv.Itoa(n) + " revoked", err
+	})
+	return n, err
+}
+
+// JoinByLink makes the actor, who must be an employee, an invitee of the
+// message the link leads to, and returns its id. Joining twice is harmless.
+func (s *Service) JoinByLink(ctx context.Context, a Actor, secret Secret) (MessageID, error) {
+	t := secret.Reveal()
+	if !strings.HasPrefix(t, inviteLinkPrefix) || len(t) > 100 {
+		return "", errBadInviteLink
+	}
+	if err := permit(a, ActJoinByLink); err != nil {
+		return "", err
+	}
+	var id MessageID
+	err := s.store.Update(ctx, func(tx Tx) error {
+		now := s.now().UTC()
+		var err error
+		if id, err = tx.InviteLinkMessage(ctx, TokenHash(secret)); err != nil {
+			if ErrorKind(err) == KindNotFound {
+				return errBadInviteLink
+			}
+			return err
+		}
+		m, err := tx.LockMessage(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !m.State.Editable() {
+			return errBadInviteLink
+		}
+		added, err := tx.AddInvitations(ctx, id, []PersonID{a.ID}, a.ID, now)
+		if err != nil {
+			return err
+		}
+		if added == 0 {
+			return nil // already invited, or on the message already
+		}
+		f, err := s.facts(ctx, tx, a, m, now)
+		if err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, messageEvent(a, RoleEmployee, "message.joined", id, "by link", f, now))
+	})
+	return id, err
+}
+
+// Invitations lists the message's invitees for its authors, with which of
+// them signed the current version, and the progress.
+func (s *Service) Invitations(ctx context.Context, a Actor, id MessageID) ([]InvitationView, Progress, error) {
+	var out []InvitationView
+	var pr Progress
+	err := s.store.View(ctx, func(tx Tx) error {
+		m, _, err := s.authorize(ctx, tx, a, id, ActReadInvitations, false, s.now().UTC())
+		if err != nil {
+			return err
+		}
+		out, pr, err = s.invitations(ctx, tx, a, m)
+		return err
+	})
+	return out, pr, err
+}
+
+func (s *Service) invitations(ctx context.Context, tx Tx, a Actor, m Message) ([]InvitationView, Progress, error) {
+	invs, err := tx.Invitations(ctx, m.ID)
+	if err != nil {
+		return nil, Progress{}, err
+	}
+	signed, err := s.visibleSigners(ctx, tx, a, m)
+	if err != nil {
+		return nil, Progress{}, err
+	}
+	out := make([]InvitationView, 0, len(invs))
+	var pr Progress
+	for _, inv := range invs {
+		v := InvitationView{InvitedAt: inv.Created}
+		if inv.PersonID != 0 {
+			p, err := tx.Person(ctx, inv.PersonID)
+			if err != nil {
+				return nil, Progress{}, err
+			}
+			v.Email, v.Name, v.OrgID = p.Email, p.Name, p.OrgID
+			v.Signed = signed[inv.PersonID]
+		}
+		if v.Signed {
+			pr.Signed++
+		}
+		out = append(out, v)
+	}
+	pr.Invited = len(out)
+	return out, pr, nil
+}
+
+// RemindInvitees notifies the invitees who have not signed the current
+// version as far as the authors may know (a sealed signer is reminded
+// too, which tells nobody anything). At most once per SignReminderEvery
+// per message. It returns how many were reminded.
+func (s *Service) RemindInvitees(ctx context.Context, a Actor, id MessageID) (int, error) {
+	var n int
+	_, err := s.mutate(ctx, a, id, ActInvite, "message.reminded", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+		if !m.State.Editable() {
+			return "", conflictState(*m, "remind the invitees of")
+		}
+		last, err := tx.SignReminder(ctx, m.ID)
+		if err != nil {
+			return "", err
+		}
+		if !last.IsZero() && now.Sub(last) < SignReminderEvery {
+			next := last.Add(SignReminderEvery)
+			return "", &Error{Kind: KindRateLimited, Code: "reminded_recently", Field: "remind",
+				Message: "The invitees were reminded on " + last.UTC().Format("2006-01-02 15:04 UTC") +
+					"; you may remind them again after " + next.UTC().Format("2006-01-02 15:04 UTC") + "."}
+		}
+		invs, err := tx.Invitations(ctx, m.ID)
+		if err != nil {
+			return "", err
+		}
+		// Who counts as signed is what the authors may see: a sealed
+		// conditional signer is reminded like anyone who has not signed,
+		// so the count tells the authors nothing the list does not.
+		signed, err := s.visibleSigners(ctx, tx, a, *m)
+		if err != nil {
+			return "", err
+		}
+		var people []PersonID
+		for _, inv := range invs {
+			if inv.PersonID != 0 && !signed[inv.PersonID] {
+				people = append(people, inv.PersonID)
+			}
+		}
+		if len(people) == 0 {
+			return "", &Error{Kind: KindConflict, Code: "nobody_to_remind", Field: "remind", Message: "Every invitee has signed this version; there is nobody to remind."}
+		}
+		if err := tx.SetSignReminder(ctx, m.ID, now); err != nil {
+			return "", err
+		}
+		n = len(people)
+		return strconv.Itoa(n) + " reminded", s.notify(ctx, tx, NoteSignReminder, m.ID, people...)
+	})
+	return n, err
+}
+
+// InviteTx is what inviting a whole unit, and showing a co-signer their own
+// signature, need of the store.
+type InviteTx interface {
+	// UnitMembers lists, in ID order, the people of the unit itself (not of
+	// its sub-units) who hold role.
+	UnitMembers(ctx context.Context, unitID string, role Role) ([]PersonID, error)
+	// OwnSignature returns the newest version on which the person holds an
+	// active signature, and its MinCosigners; version 0 when none.
+	OwnSignature(ctx context.Context, id MessageID, person PersonID) (version, minCosigners int, err error)
+}
+
+// InviteLinkTx stores invitation links.
+type InviteLinkTx interface {
+	CreateInviteLink(ctx context.Context, id MessageID, hash []byte, at time.Time) error
+	// InviteLinkMessage returns the message an unrevoked link leads to.
+	InviteLinkMessage(ctx context.Context, hash []byte) (MessageID, error)
+	RevokeInviteLinks(ctx context.Context, id MessageID, at time.Time) (int, error)
+}
+
+// inviteLinkPrefix marks the secret of an invitation link.
+const inviteLinkPrefix = "dsi_"
+
+// errBadInviteLink is all a caller learns of a link that is malformed,
+// unknown, revoked, or leads to a message that can no longer be signed.
+var errBadInviteLink = &Error{Kind: KindNotFound, Code: "not_found", Message: "this invitation link is not valid (it may have been revoked, or the message is no longer open for signatures)"}
+
+// Draft is the text a drafter writes. The message model's fields are
+// optional: nil leaves them as they are (on a new message: none).
+type Draft struct {
+	Title   string
+	Summary string
+	Body    string
+
+	Classification *string
+	Topic          *string
+	Tier           *string
+	Related        *[]string // message ids the drafter may see
+}
+
+// SignReminderEvery is the least time between two reminders to the
+// invitees of one message.
+const SignReminderEvery = 24 * time.Hour
