@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -458,120 +457,6 @@ func (t *txn) Relation(ctx context.Context, id dissent.MessageID, person dissent
 	return f, nil
 }
 
-func (t *txn) AddCoauthor(ctx context.Context, id dissent.MessageID, person dissent.PersonID, at time.Time) error {
-	err := t.exec(ctx, "insert co-author", `INSERT INTO coauthors (message_id, person_tag, created) VALUES ($1, $2, $3)`, string(id), t.tag(id, person), dayNS(at))
-	if isUnique(err) {
-		return fmt.Errorf("insert co-author: %w", dissent.ErrDuplicate)
-	}
-	if err != nil {
-		return err
-	}
-	return t.locate(ctx, id, person)
-}
-
-func (t *txn) AddInvitations(ctx context.Context, id dissent.MessageID, people []dissent.PersonID, by dissent.PersonID, at time.Time) (int, error) {
-	n := 0
-	var added []dissent.PersonID
-	for _, p := range people {
-		tag := t.tag(id, p)
-		sealed, err := t.sealPerson(ctx, id, "invitations", invitationRow(id, tag), "person_sealed", p)
-		if err != nil {
-			return 0, err
-		}
-		res, err := t.q.ExecContext(ctx, `INSERT INTO invitations (message_id, person_tag, person_sealed, created) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (message_id, person_tag) DO NOTHING`, string(id), tag, sealed, dayNS(at))
-		if err != nil {
-			return 0, fmt.Errorf("insert invitation: %w", err)
-		}
-		k, err := res.RowsAffected()
-		if err != nil {
-			return 0, fmt.Errorf("insert invitation: %w", err)
-		}
-		n += int(k)
-		if k > 0 {
-			added = append(added, p)
-		}
-	}
-	if len(added) > 0 {
-		if err := t.locate(ctx, id, added...); err != nil {
-			return 0, err
-		}
-	}
-	return n, nil
-}
-
-func signatureRow(id dissent.MessageID, version int, tag []byte) string {
-	return versionRow(id, version) + "/" + hex.EncodeToString(tag)
-}
-
-func (t *txn) InsertSignature(ctx context.Context, s dissent.Signature) error {
-	tag := t.tag(s.MessageID, s.PersonID)
-	sealed, err := t.sealPerson(ctx, s.MessageID, "signatures", signatureRow(s.MessageID, s.Version, tag), "signer_sealed", s.PersonID)
-	if err != nil {
-		return err
-	}
-	_, err = t.q.ExecContext(ctx, `INSERT INTO signatures (message_id, version, signer_tag, signer_sealed, content_hash, min_cosigners, signed)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, string(s.MessageID), s.Version, tag, sealed, s.ContentHash, s.MinCosigners, dayNS(s.Signed))
-	if isUnique(err) {
-		return fmt.Errorf("insert signature: %w", dissent.ErrDuplicate)
-	}
-	if err != nil {
-		return fmt.Errorf("insert signature: %w", err)
-	}
-	if s.MinCosigners == 0 {
-		if err := t.tally(ctx, s.MessageID, s.Version, 1); err != nil {
-			return err
-		}
-	}
-	// A signer is an author or an invitee, already in the participation
-	// index; anyone else is added to it.
-	var known bool
-	if err := t.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM invitations WHERE message_id = $1 AND person_tag = $2)
-		OR EXISTS (SELECT 1 FROM messages WHERE id = $1 AND drafter_tag = $2)
-		OR EXISTS (SELECT 1 FROM coauthors WHERE message_id = $1 AND person_tag = $2)`, string(s.MessageID), tag).Scan(&known); err != nil {
-		return fmt.Errorf("read participation: %w", err)
-	}
-	if known {
-		return nil
-	}
-	return t.locate(ctx, s.MessageID, s.PersonID)
-}
-
-func (t *txn) WithdrawSignatures(ctx context.Context, id dissent.MessageID, person dissent.PersonID, at time.Time) ([]int, error) {
-	rows, err := t.q.QueryContext(ctx, `UPDATE signatures SET withdrawn = $3 WHERE message_id = $1 AND signer_tag = $2 AND withdrawn IS NULL RETURNING version, min_cosigners`,
-		string(id), t.tag(id, person), dayNS(at))
-	if err != nil {
-		return nil, fmt.Errorf("withdraw signature: %w", err)
-	}
-	var versions, uncond []int
-	for rows.Next() {
-		var v, m int
-		if err := rows.Scan(&v, &m); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("withdraw signature: %w", err)
-		}
-		versions = append(versions, v)
-		if m == 0 {
-			uncond = append(uncond, v)
-		}
-	}
-	if err := closeRows(rows); err != nil {
-		return nil, fmt.Errorf("withdraw signature: %w", err)
-	}
-	slices.Sort(versions)
-	for _, v := range uncond {
-		if err := t.tally(ctx, id, v, -1); err != nil {
-			return nil, err
-		}
-	}
-	if len(versions) > 0 {
-		if err := t.unlocate(ctx, id, person); err != nil {
-			return nil, err
-		}
-	}
-	return versions, nil
-}
-
 // MessageStates implements dissent.LogTx.
 func (t *txn) MessageStates(ctx context.Context) (map[dissent.MessageID]dissent.MessageState, error) {
 	out := map[dissent.MessageID]dissent.MessageState{}
@@ -612,44 +497,6 @@ func (t *txn) MessageStates(ctx context.Context) (map[dissent.MessageID]dissent.
 	return out, rows.Err()
 }
 
-// tally adds delta to the count of the version's active unconditional
-// signatures, after the signature that changes it was written. A version
-// without a count yet (its first signature, or one signed before the count
-// was kept) is counted once and the count stored.
-//
-// The service changes a version's signatures under the message's lock; a
-// caller that does not (the store's tests) may race to make the first
-// count: on PostgreSQL the loser's insert does nothing once the winner
-// commits, and it adds its delta to the winner's count, which did not see
-// the loser's uncommitted signature.
-func (t *txn) tally(ctx context.Context, id dissent.MessageID, version, delta int) error {
-	changed := func(q string, args ...any) (bool, error) {
-		res, err := t.q.ExecContext(ctx, q, args...)
-		if err != nil {
-			return false, fmt.Errorf("count signatures: %w", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return false, fmt.Errorf("count signatures: %w", err)
-		}
-		return n == 1, nil
-	}
-	const add = `UPDATE signature_tallies SET unconditional = unconditional + $3 WHERE message_id = $1 AND version = $2`
-	if ok, err := changed(add, string(id), version, delta); ok || err != nil {
-		return err
-	}
-	if ok, err := changed(`INSERT INTO signature_tallies (message_id, version, unconditional)
-		VALUES ($1, $2, (SELECT COUNT(*) FROM signatures WHERE message_id = $1 AND version = $2 AND withdrawn IS NULL AND min_cosigners = 0))
-		ON CONFLICT (message_id, version) DO NOTHING`, string(id), version); ok || err != nil {
-		return err
-	}
-	ok, err := changed(add, string(id), version, delta)
-	if err == nil && !ok {
-		err = fmt.Errorf("count signatures: no count of message %s version %d", id, version)
-	}
-	return err
-}
-
 // unconditionalSignatures is the number of active signatures without a
 // minimum on the version: the kept count, or a count of the signatures for
 // a version that has none yet.
@@ -664,92 +511,6 @@ func (t *txn) unconditionalSignatures(ctx context.Context, id dissent.MessageID,
 		return 0, fmt.Errorf("count signatures: %w", err)
 	}
 	return n, nil
-}
-
-func (t *txn) SignatureMinimums(ctx context.Context, id dissent.MessageID, version int) ([]int, error) {
-	uncond, err := t.unconditionalSignatures(ctx, id, version)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]int, uncond, uncond+8)
-	rows, err := t.q.QueryContext(ctx, `SELECT min_cosigners FROM signatures WHERE message_id = $1 AND version = $2 AND withdrawn IS NULL AND min_cosigners > 0`,
-		string(id), version)
-	if err != nil {
-		return nil, fmt.Errorf("read signatures: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m int
-		if err := rows.Scan(&m); err != nil {
-			return nil, fmt.Errorf("scan signature: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
-func (t *txn) CountSignatures(ctx context.Context, id dissent.MessageID, version int) (int, error) {
-	var n int
-	if err := t.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM signatures WHERE message_id = $1 AND version = $2 AND withdrawn IS NULL`,
-		string(id), version).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count signatures: %w", err)
-	}
-	return n, nil
-}
-
-func (t *txn) Signers(ctx context.Context, id dissent.MessageID, version int, reader dissent.PersonID) ([]dissent.SignerRow, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT signer_tag, signer_sealed, content_hash, min_cosigners, signed
-		FROM signatures WHERE message_id = $1 AND version = $2 AND withdrawn IS NULL ORDER BY signed, id`, string(id), version)
-	if err != nil {
-		return nil, fmt.Errorf("list signers: %w", err)
-	}
-	type raw struct {
-		r      dissent.SignerRow
-		tag    []byte
-		sealed []byte
-	}
-	var rs []raw
-	for rows.Next() {
-		x := raw{r: dissent.SignerRow{Signature: dissent.Signature{MessageID: id, Version: version}}}
-		var signed sql.NullInt64
-		if err := rows.Scan(&x.tag, &x.sealed, &x.r.ContentHash, &x.r.MinCosigners, &signed); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan signer: %w", err)
-		}
-		x.r.Signed = fromNS(signed)
-		rs = append(rs, x)
-	}
-	if err := closeRows(rows); err != nil {
-		return nil, fmt.Errorf("list signers: %w", err)
-	}
-	withheld, err := t.subordinateTags(ctx, id, reader)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]dissent.PersonID, len(rs))
-	out := make([]dissent.SignerRow, len(rs))
-	for i, x := range rs {
-		p, err := t.openPerson(ctx, id, "signatures", signatureRow(id, version, x.tag), "signer_sealed", x.sealed)
-		if err != nil {
-			return nil, err
-		}
-		ids[i] = p
-		out[i] = x.r
-		out[i].PersonID = p
-		out[i].Withheld = withheld[string(x.tag)]
-	}
-	people, err := t.peopleByID(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	for i := range out {
-		p, ok := people[out[i].PersonID]
-		if !ok {
-			return nil, fmt.Errorf("message %s: signer %d is not in the directory", id, out[i].PersonID)
-		}
-		out[i].Person = p
-	}
-	return out, nil
 }
 
 // peopleByID reads people (without roles) by id, in chunks.

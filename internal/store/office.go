@@ -3,39 +3,17 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/dissent-channel/dissent"
 )
 
-func (t *txn) AccessLog(ctx context.Context, id dissent.MessageID) ([]dissent.AccessEntry, error) {
-	events, err := t.Events(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	var reads []dissent.Event
-	var ids []dissent.PersonID
-	for _, e := range events {
-		if strings.HasPrefix(e.Kind, "read.") {
-			reads = append(reads, e)
-			ids = append(ids, e.ActorID)
-		}
-	}
-	people, err := t.peopleByID(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]dissent.AccessEntry, len(reads))
-	for i, e := range reads {
-		p := people[e.ActorID]
-		out[i] = dissent.AccessEntry{At: e.At, Kind: strings.TrimPrefix(e.Kind, "read."), Role: e.ActorRole, OrgID: p.OrgID, UnitID: p.UnitID, Name: p.Name}
-	}
-	return out, nil
-}
+// The SQL of the channel office's acts (office.go in the root package):
+// assignments, replies, consultations, distribution, meetings and
+// principals' meeting requests.
 
 func (t *txn) Assign(ctx context.Context, id dissent.MessageID, officer, by dissent.PersonID, at time.Time) error {
 	return t.exec(ctx, "assign", `INSERT INTO assignments (message_id, person_id, assigned_by, created) VALUES ($1, $2, $3, $4)
@@ -172,65 +150,6 @@ func (t *txn) AnswerConsultation(ctx context.Context, consultation int64, input 
 	return t.exec(ctx, "answer consultation", `UPDATE consultations SET input = $2, answered_at = $3 WHERE id = $1`, consultation, ct, ns(at))
 }
 
-func (t *txn) AddEndorser(ctx context.Context, id dissent.MessageID, person dissent.PersonID, at time.Time) error {
-	if err := t.exec(ctx, "insert endorser", `INSERT INTO endorsers (message_id, person_tag, created) VALUES ($1, $2, $3)
-		ON CONFLICT (message_id, person_tag) DO NOTHING`, string(id), t.tag(id, person), dayNS(at)); err != nil {
-		return err
-	}
-	return t.locate(ctx, id, person)
-}
-
-func endorserRow(id dissent.MessageID, tag []byte) string {
-	return string(id) + "/" + hex.EncodeToString(tag)
-}
-
-func (t *txn) SetEndorsement(ctx context.Context, e dissent.Endorsement) error {
-	tag := t.tag(e.MessageID, e.EndorserID)
-	ct, err := t.sealText(ctx, e.MessageID, "endorsers", endorserRow(e.MessageID, tag), "body", e.Body)
-	if err != nil {
-		return err
-	}
-	res, err := t.q.ExecContext(ctx, `UPDATE endorsers SET body = $3, endorsed_at = $4 WHERE message_id = $1 AND person_tag = $2`,
-		string(e.MessageID), tag, ct, dayNS(e.Created))
-	if err != nil {
-		return fmt.Errorf("endorse: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return dissent.ErrNotFound("endorsement request")
-	}
-	return nil
-}
-
-func (t *txn) Endorsements(ctx context.Context, id dissent.MessageID) ([]dissent.Endorsement, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT person_tag, body, endorsed_at FROM endorsers WHERE message_id = $1 AND endorsed_at IS NOT NULL ORDER BY endorsed_at, person_tag`, string(id))
-	if err != nil {
-		return nil, fmt.Errorf("list endorsements: %w", err)
-	}
-	var out []dissent.Endorsement
-	var tags, bodies [][]byte
-	for rows.Next() {
-		e := dissent.Endorsement{MessageID: id}
-		var tag, body []byte
-		var at sql.NullInt64
-		if err := rows.Scan(&tag, &body, &at); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan endorsement: %w", err)
-		}
-		e.Created = fromNS(at)
-		out = append(out, e)
-		tags, bodies = append(tags, tag), append(bodies, body)
-	}
-	if err := closeRows(rows); err != nil {
-		return nil, fmt.Errorf("list endorsements: %w", err)
-	}
-	for i := range out {
-		if out[i].Body, err = t.openText(ctx, id, "endorsers", endorserRow(id, tags[i]), "body", bodies[i]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
 func (t *txn) AddDistribution(ctx context.Context, id dissent.MessageID, people []dissent.PersonID, at time.Time) error {
 	for _, p := range people {
 		if err := t.exec(ctx, "distribute", `INSERT INTO distribution (message_id, person_id, created) VALUES ($1, $2, $3)
@@ -239,6 +158,23 @@ func (t *txn) AddDistribution(ctx context.Context, id dissent.MessageID, people 
 		}
 	}
 	return nil
+}
+
+func (t *txn) Distribution(ctx context.Context, id dissent.MessageID) ([]dissent.PersonID, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT person_id FROM distribution WHERE message_id = $1 ORDER BY created, person_id`, string(id))
+	if err != nil {
+		return nil, fmt.Errorf("list distribution: %w", err)
+	}
+	var out []dissent.PersonID
+	for rows.Next() {
+		var p int64
+		if err := rows.Scan(&p); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan distribution: %w", err)
+		}
+		out = append(out, dissent.PersonID(p))
+	}
+	return out, closeRows(rows)
 }
 
 func (t *txn) InsertMeeting(ctx context.Context, m dissent.Meeting) (int64, error) {
@@ -271,6 +207,67 @@ func (t *txn) Meetings(ctx context.Context, id dissent.MessageID) ([]dissent.Mee
 	for i := range out {
 		if out[i].Notes, err = t.openText(ctx, id, "meetings", strconv.FormatInt(out[i].ID, 10), "notes", notes[i]); err != nil {
 			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (t *txn) AddMeetingRequest(ctx context.Context, id dissent.MessageID, person dissent.PersonID, at time.Time) (bool, error) {
+	res, err := t.q.ExecContext(ctx, `INSERT INTO meeting_requests (message_id, person_tag, created) VALUES ($1, $2, $3)
+		ON CONFLICT (message_id, person_tag) DO NOTHING`, string(id), t.tag(id, person), ns(at))
+	if err != nil {
+		return false, fmt.Errorf("insert meeting request: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("insert meeting request: %w", err)
+	}
+	return n == 1, nil
+}
+
+func (t *txn) MeetingRequests(ctx context.Context, id dissent.MessageID, person dissent.PersonID) (int, time.Time, error) {
+	var n int
+	if err := t.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM meeting_requests WHERE message_id = $1`, string(id)).Scan(&n); err != nil {
+		return 0, time.Time{}, fmt.Errorf("count meeting requests: %w", err)
+	}
+	if n == 0 || person == 0 {
+		return n, time.Time{}, nil
+	}
+	var at sql.NullInt64
+	err := t.q.QueryRowContext(ctx, `SELECT created FROM meeting_requests WHERE message_id = $1 AND person_tag = $2`, string(id), t.tag(id, person)).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return n, time.Time{}, nil
+	}
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("read meeting request: %w", err)
+	}
+	return n, fromNS(at), nil
+}
+
+func (t *txn) PendingReplies(ctx context.Context, ids []dissent.MessageID) (map[dissent.MessageID]int, error) {
+	out := map[dissent.MessageID]int{}
+	for start := 0; start < len(ids); start += inChunk {
+		chunk := ids[start:min(start+inChunk, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = string(id)
+		}
+		rows, err := t.q.QueryContext(ctx, `SELECT message_id, COUNT(*) FROM replies WHERE approved_at IS NULL AND message_id IN (`+
+			placeholders(1, len(chunk))+`) GROUP BY message_id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("count pending replies: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("scan pending replies: %w", err)
+			}
+			out[dissent.MessageID(id)] = n
+		}
+		if err := closeRows(rows); err != nil {
+			return nil, fmt.Errorf("count pending replies: %w", err)
 		}
 	}
 	return out, nil

@@ -6,15 +6,14 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/dissent-channel/dissent"
 )
 
-// People's accounts: activation, deactivation, sign-in links with their
-// issuer, credential requests and account notices (account.go in the root
-// package). These tables name a person in clear; their times are days.
+// The SQL of people's accounts (people.go in the root package):
+// activation, deactivation, updates and account notices. These tables name a
+// person in clear; their times are days.
 
 func (t *txn) MarkActivated(ctx context.Context, id dissent.PersonID) error {
 	return t.exec(ctx, "mark activated", `UPDATE people SET activated = 1 WHERE id = $1 AND activated = 0`, int64(id))
@@ -43,127 +42,6 @@ func (t *txn) count(ctx context.Context, op, q string, args ...any) (int, error)
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
-}
-
-func (t *txn) RevokeTokensOf(ctx context.Context, id dissent.PersonID, at time.Time) (int, error) {
-	return t.count(ctx, "revoke tokens", `UPDATE tokens SET revoked = $2 WHERE person_id = $1 AND revoked IS NULL`, int64(id), ns(at))
-}
-
-func (t *txn) SpendSignInLinksOf(ctx context.Context, id dissent.PersonID, at time.Time) (int, error) {
-	return t.count(ctx, "spend sign-in links", `UPDATE signin_links SET used = $2 WHERE person_id = $1 AND used IS NULL`, int64(id), ns(at))
-}
-
-func (t *txn) CreateSignInLinkBy(ctx context.Context, l dissent.SignInLinkRecord) error {
-	return t.exec(ctx, "insert sign-in link", `INSERT INTO signin_links (hash, person_id, expires, issued_by, issued) VALUES ($1, $2, $3, $4, $5)`,
-		l.Hash, int64(l.PersonID), ns(l.Expires), l.IssuedBy, ns(l.Issued))
-}
-
-func (t *txn) SignInLinksOf(ctx context.Context, id dissent.PersonID) ([]dissent.SignInLinkRecord, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT person_id, issued_by, issued, expires, used FROM signin_links WHERE person_id = $1
-		ORDER BY expires DESC LIMIT 100`, int64(id))
-	if err != nil {
-		return nil, fmt.Errorf("list sign-in links: %w", err)
-	}
-	var out []dissent.SignInLinkRecord
-	for rows.Next() {
-		var l dissent.SignInLinkRecord
-		var issued, expires, used sql.NullInt64
-		if err := rows.Scan(&l.PersonID, &l.IssuedBy, &issued, &expires, &used); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan sign-in link: %w", err)
-		}
-		l.Issued, l.Expires, l.Used = fromNS(issued), fromNS(expires), fromNS(used)
-		out = append(out, l)
-	}
-	return out, closeRows(rows)
-}
-
-func (t *txn) AddCredentialRequest(ctx context.Context, r dissent.CredentialRequest) (int64, error) {
-	var id int64
-	err := t.q.QueryRowContext(ctx, `INSERT INTO credential_requests (person_id, requested_by, requested) VALUES ($1, $2, $3) RETURNING id`,
-		int64(r.PersonID), int64(r.RequestedBy), ns(r.Requested)).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("insert credential request: %w", err)
-	}
-	return id, nil
-}
-
-const requestCols = `id, person_id, requested_by, requested, COALESCE(decided_by, 0), decided, approved`
-
-func scanRequest(row interface{ Scan(...any) error }) (dissent.CredentialRequest, error) {
-	var r dissent.CredentialRequest
-	var requested, decided sql.NullInt64
-	var approved int64
-	if err := row.Scan(&r.ID, &r.PersonID, &r.RequestedBy, &requested, &r.DecidedBy, &decided, &approved); err != nil {
-		return r, err
-	}
-	r.Requested, r.Decided, r.Approved = fromNS(requested), fromNS(decided), approved != 0
-	return r, nil
-}
-
-func (t *txn) CredentialRequest(ctx context.Context, id int64) (dissent.CredentialRequest, error) {
-	r, err := scanRequest(t.q.QueryRowContext(ctx, `SELECT `+requestCols+` FROM credential_requests WHERE id = $1`, id))
-	if err != nil {
-		return r, notFound(err, "request")
-	}
-	return r, nil
-}
-
-func (t *txn) CredentialRequestsOf(ctx context.Context, id dissent.PersonID) ([]dissent.CredentialRequest, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT `+requestCols+` FROM credential_requests WHERE person_id = $1 ORDER BY id DESC LIMIT 100`, int64(id))
-	if err != nil {
-		return nil, fmt.Errorf("list credential requests: %w", err)
-	}
-	var out []dissent.CredentialRequest
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan credential request: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, closeRows(rows)
-}
-
-func (t *txn) OpenCredentialRequests(ctx context.Context, limit int) ([]dissent.CredentialRequest, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT `+requestCols+` FROM credential_requests WHERE decided IS NULL ORDER BY id LIMIT $1`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list open credential requests: %w", err)
-	}
-	var out []dissent.CredentialRequest
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan credential request: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, closeRows(rows)
-}
-
-func (t *txn) DecideCredentialRequest(ctx context.Context, id int64, by dissent.PersonID, day time.Time, approved bool) error {
-	a := 0
-	if approved {
-		a = 1
-	}
-	n, err := t.count(ctx, "decide credential request", `UPDATE credential_requests SET decided_by = $2, decided = $3, approved = $4
-		WHERE id = $1 AND decided IS NULL`, id, nullID(by), ns(day), a)
-	if err != nil {
-		return err
-	}
-	if n != 1 {
-		return &dissent.Error{Kind: dissent.KindConflict, Code: "decided", Message: "this request was already decided"}
-	}
-	return nil
-}
-
-// linkRow is the associated data's row of a sealed link: the notice's
-// person and a random nonce, since the notice's id is not known before the
-// insert.
-func linkRow(person dissent.PersonID, nonce string) string {
-	return strconv.FormatInt(int64(person), 10) + "/" + nonce
 }
 
 func (t *txn) AddAccountNotice(ctx context.Context, n dissent.AccountNotice, mail bool, link dissent.Secret) error {

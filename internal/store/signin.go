@@ -5,80 +5,134 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/dissent-channel/dissent"
 )
 
-// The SQL of sign-in, sessions and API tokens. Credentials are stored only
-// as hashes; the callers in the root package compute them.
+// The SQL of sign-in (signin.go in the root package): sign-in links with
+// their issuer, credential requests, sessions, passkeys and OIDC providers.
+// Credentials are stored only as hashes; the callers in the root package
+// compute them.
 
-func (t *txn) CreateTokenRecord(ctx context.Context, r dissent.TokenRecord) error {
-	return t.exec(ctx, "insert token", `INSERT INTO tokens (hash, person_id, created, public_id, label) VALUES ($1, $2, $3, $4, $5)`,
-		r.Hash, int64(r.PersonID), dayNS(r.Created), r.ID, r.Label)
+const requestCols = `id, person_id, requested_by, requested, COALESCE(decided_by, 0), decided, approved`
+
+func (t *txn) SpendSignInLinksOf(ctx context.Context, id dissent.PersonID, at time.Time) (int, error) {
+	return t.count(ctx, "spend sign-in links", `UPDATE signin_links SET used = $2 WHERE person_id = $1 AND used IS NULL`, int64(id), ns(at))
 }
 
-const tokenCols = `hash, COALESCE(public_id, ''), person_id, label, created, last_used, revoked`
+func (t *txn) CreateSignInLinkBy(ctx context.Context, l dissent.SignInLinkRecord) error {
+	return t.exec(ctx, "insert sign-in link", `INSERT INTO signin_links (hash, person_id, expires, issued_by, issued) VALUES ($1, $2, $3, $4, $5)`,
+		l.Hash, int64(l.PersonID), ns(l.Expires), l.IssuedBy, ns(l.Issued))
+}
 
-func scanToken(sc interface{ Scan(...any) error }) (dissent.TokenRecord, error) {
-	var r dissent.TokenRecord
-	var pid int64
-	var created, used, revoked sql.NullInt64
-	if err := sc.Scan(&r.Hash, &r.ID, &pid, &r.Label, &created, &used, &revoked); err != nil {
+func (t *txn) SignInLinksOf(ctx context.Context, id dissent.PersonID) ([]dissent.SignInLinkRecord, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT person_id, issued_by, issued, expires, used FROM signin_links WHERE person_id = $1
+		ORDER BY expires DESC LIMIT 100`, int64(id))
+	if err != nil {
+		return nil, fmt.Errorf("list sign-in links: %w", err)
+	}
+	var out []dissent.SignInLinkRecord
+	for rows.Next() {
+		var l dissent.SignInLinkRecord
+		var issued, expires, used sql.NullInt64
+		if err := rows.Scan(&l.PersonID, &l.IssuedBy, &issued, &expires, &used); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan sign-in link: %w", err)
+		}
+		l.Issued, l.Expires, l.Used = fromNS(issued), fromNS(expires), fromNS(used)
+		out = append(out, l)
+	}
+	return out, closeRows(rows)
+}
+
+func (t *txn) AddCredentialRequest(ctx context.Context, r dissent.CredentialRequest) (int64, error) {
+	var id int64
+	err := t.q.QueryRowContext(ctx, `INSERT INTO credential_requests (person_id, requested_by, requested) VALUES ($1, $2, $3) RETURNING id`,
+		int64(r.PersonID), int64(r.RequestedBy), ns(r.Requested)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("insert credential request: %w", err)
+	}
+	return id, nil
+}
+
+func scanRequest(row interface{ Scan(...any) error }) (dissent.CredentialRequest, error) {
+	var r dissent.CredentialRequest
+	var requested, decided sql.NullInt64
+	var approved int64
+	if err := row.Scan(&r.ID, &r.PersonID, &r.RequestedBy, &requested, &r.DecidedBy, &decided, &approved); err != nil {
 		return r, err
 	}
-	if r.ID == "" && len(r.Hash) >= 8 {
-		r.ID = hex.EncodeToString(r.Hash[:8]) // tokens made before public ids
-	}
-	r.PersonID = dissent.PersonID(pid)
-	r.Created, r.LastUsed, r.Revoked = fromNS(created), fromNS(used), fromNS(revoked)
+	r.Requested, r.Decided, r.Approved = fromNS(requested), fromNS(decided), approved != 0
 	return r, nil
 }
 
-func (t *txn) TokenByHash(ctx context.Context, hash []byte) (dissent.TokenRecord, dissent.Person, error) {
-	r, err := scanToken(t.q.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = $1 AND revoked IS NULL`, hash))
+func (t *txn) CredentialRequest(ctx context.Context, id int64) (dissent.CredentialRequest, error) {
+	r, err := scanRequest(t.q.QueryRowContext(ctx, `SELECT `+requestCols+` FROM credential_requests WHERE id = $1`, id))
 	if err != nil {
-		return r, dissent.Person{}, notFound(err, "token")
+		return r, notFound(err, "request")
 	}
-	p, err := t.Person(ctx, r.PersonID)
-	return r, p, err
+	return r, nil
 }
 
-func (t *txn) TouchToken(ctx context.Context, hash []byte, at time.Time) error {
-	return t.exec(ctx, "touch token", `UPDATE tokens SET last_used = $1 WHERE hash = $2`, dayNS(at), hash)
-}
-
-func (t *txn) TokensOf(ctx context.Context, person dissent.PersonID) ([]dissent.TokenRecord, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE person_id = $1 ORDER BY created DESC, hash`, int64(person))
+func (t *txn) CredentialRequestsOf(ctx context.Context, id dissent.PersonID) ([]dissent.CredentialRequest, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT `+requestCols+` FROM credential_requests WHERE person_id = $1 ORDER BY id DESC LIMIT 100`, int64(id))
 	if err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
+		return nil, fmt.Errorf("list credential requests: %w", err)
 	}
-	defer rows.Close()
-	var out []dissent.TokenRecord
+	var out []dissent.CredentialRequest
 	for rows.Next() {
-		r, err := scanToken(rows)
+		r, err := scanRequest(rows)
 		if err != nil {
-			return nil, fmt.Errorf("scan token: %w", err)
+			rows.Close()
+			return nil, fmt.Errorf("scan credential request: %w", err)
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	return out, closeRows(rows)
 }
 
-func (t *txn) RevokeToken(ctx context.Context, person dissent.PersonID, hash []byte, at time.Time) error {
-	res, err := t.q.ExecContext(ctx, `UPDATE tokens SET revoked = $1 WHERE hash = $2 AND person_id = $3 AND revoked IS NULL`, dayNS(at), hash, int64(person))
+func (t *txn) OpenCredentialRequests(ctx context.Context, limit int) ([]dissent.CredentialRequest, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT `+requestCols+` FROM credential_requests WHERE decided IS NULL ORDER BY id LIMIT $1`, limit)
 	if err != nil {
-		return fmt.Errorf("revoke token: %w", err)
+		return nil, fmt.Errorf("list open credential requests: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return dissent.ErrNotFound("token")
+	var out []dissent.CredentialRequest
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan credential request: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, closeRows(rows)
+}
+
+func (t *txn) DecideCredentialRequest(ctx context.Context, id int64, by dissent.PersonID, day time.Time, approved bool) error {
+	a := 0
+	if approved {
+		a = 1
+	}
+	n, err := t.count(ctx, "decide credential request", `UPDATE credential_requests SET decided_by = $2, decided = $3, approved = $4
+		WHERE id = $1 AND decided IS NULL`, id, nullID(by), ns(day), a)
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return &dissent.Error{Kind: dissent.KindConflict, Code: "decided", Message: "this request was already decided"}
 	}
 	return nil
 }
 
-// --- sessions ---
+// linkRow is the associated data's row of a sealed link: the notice's
+// person and a random nonce, since the notice's id is not known before the
+// insert.
+func linkRow(person dissent.PersonID, nonce string) string {
+	return strconv.FormatInt(int64(person), 10) + "/" + nonce
+}
 
 func (t *txn) FindSession(ctx context.Context, hash []byte, now time.Time) ([]byte, error) {
 	var data []byte
@@ -153,8 +207,6 @@ func (t *txn) PurgeSessions(ctx context.Context, now time.Time) (int, error) {
 	return int(n), err
 }
 
-// --- passkeys ---
-
 func (t *txn) WebAuthnHandle(ctx context.Context, person dissent.PersonID) ([]byte, error) {
 	var h []byte
 	if err := t.q.QueryRowContext(ctx, `SELECT handle FROM webauthn_handles WHERE person_id = $1`, int64(person)).Scan(&h); err != nil {
@@ -171,6 +223,8 @@ func (t *txn) PersonByWebAuthnHandle(ctx context.Context, handle []byte) (dissen
 	return t.scanPerson(ctx, t.q.QueryRowContext(ctx, `SELECT `+personCols+` FROM webauthn_handles h JOIN people p ON p.id = h.person_id WHERE h.handle = $1`, handle))
 }
 
+const passkeyCols = `id, person_id, name, credential, created, last_used`
+
 func (t *txn) AddPasskey(ctx context.Context, p dissent.Passkey) error {
 	_, err := t.q.ExecContext(ctx, `INSERT INTO passkeys (id, person_id, name, credential, created) VALUES ($1, $2, $3, $4, $5)`,
 		p.ID, int64(p.PersonID), p.Name, p.Credential, dayNS(p.Created))
@@ -182,8 +236,6 @@ func (t *txn) AddPasskey(ctx context.Context, p dissent.Passkey) error {
 	}
 	return nil
 }
-
-const passkeyCols = `id, person_id, name, credential, created, last_used`
 
 func scanPasskey(sc interface{ Scan(...any) error }) (dissent.Passkey, error) {
 	var p dissent.Passkey
@@ -233,8 +285,6 @@ func (t *txn) RemovePasskey(ctx context.Context, person dissent.PersonID, id []b
 	}
 	return nil
 }
-
-// --- OIDC ---
 
 func (t *txn) SetOIDCProvider(ctx context.Context, p dissent.OIDCProvider) error {
 	return t.exec(ctx, "set oidc provider", `INSERT INTO oidc_providers (org_id, issuer, client_id, client_secret_env, created) VALUES ($1, $2, $3, $4, $5)
