@@ -592,7 +592,7 @@ type MessageView struct {
 	Consultations []Consultation
 	Meetings      []Meeting
 	// Can holds the actions the reader may take, as Decide answers them
-	// (employee.go); absent actions are denied.
+	// (page_author.go in internal/web); absent actions are denied.
 	Can map[Action]bool
 	// MySignedVersion is the newest version the reader holds an active
 	// signature on (0: none), and MyMinCosigners its condition.

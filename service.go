@@ -28,7 +28,7 @@ type Service struct {
 	calendars CalendarFunc
 	audit     AuditLog
 	log       *slog.Logger
-	mail      bool // the deployment sends e-mail (account.go)
+	mail      bool // the deployment sends e-mail (signin.go)
 
 	accredited     string // the highest accredited marking; "" for none (vocabulary.go)
 	maxAttachBytes int64  // per attachment (attachment.go)
@@ -37,7 +37,7 @@ type Service struct {
 	exposureMu sync.Mutex     // guards exposure (exposure.go)
 	exposure   *exposureState // nil until SetExposureEngine
 
-	uses tokenUses // token uses not yet written (auth.go)
+	uses tokenUses // token uses not yet written (token.go)
 }
 
 // ServiceConfig wires a Service.

@@ -22,14 +22,14 @@ type Store interface {
 // Tx is the set of reads and writes a transaction offers. Every method
 // returns an *Error of KindNotFound for a missing object, never (zero, nil).
 type Tx interface {
-	AuthTx
-	AccountTx   // account.go: activation, deactivation, links, requests, account notices
-	JobTx       // jobs.go: leases, notifications, the e-mail outbox, the sweeper's reads
-	DirectoryTx // directory.go: the administrator's and auditor's pages
-	InboxTx
-	InviteLinkTx // invitelink.go: shareable invitation links
-	ExposureTx
-	ParticipantTx // participants.go: invitees, meeting requests, reminders
+	AuthTx        // signin.go: tokens, sessions, passkeys, OIDC
+	AccountTx     // people.go: activation, deactivation, links, requests, account notices
+	JobTx         // jobs.go: leases, notifications, the e-mail outbox, the sweeper's reads
+	DirectoryTx   // directory.go: the administrator's and auditor's pages
+	InboxTx       // inbox.go: the lists' metadata
+	InviteLinkTx  // author.go: shareable invitation links
+	ExposureTx    // exposure.go: articles, findings, feeds
+	ParticipantTx // read.go: invitees, meeting requests, reminders
 	VocabularyTx  // vocabulary.go: markings, topics, tiers
 	AttachmentTx  // attachment.go: annexes, sealed
 

@@ -110,7 +110,7 @@ func serveCmd(e *env) *cobra.Command {
 				return err
 			}
 			// With e-mail, sign-in links issued on the web go to their person
-			// by e-mail, never to the administrator (account.go).
+			// by e-mail, never to the administrator (signin.go).
 			e.sendsMail = mailCfg != nil
 			log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 			d, err := open(ctx, e, cfg, false, log)

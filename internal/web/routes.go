@@ -58,19 +58,19 @@ func (s *Server) routes() {
 	m.handle("DELETE /api/v1/messages/{id}/attachments/{aid}", s.authed(s.handleAttachmentDelete))
 	m.handle("GET /api/v1/vocabulary", s.authed(s.handleVocabulary))
 
-	s.authRoutes()        // sign-in, sessions, tokens: pages.go
-	s.officePageRoutes()  // inbox, dashboards, principals' and reviewers' lists: office_pages.go
-	s.opsRoutes()         // notifications, preferences and GET /metrics: notifications.go, metrics.go
-	s.adminRoutes()       // administration, audit, and the demo's sign-ins: admin.go
+	s.authRoutes()        // sign-in, sessions, tokens: page_signin.go, api_signin.go
+	s.officePageRoutes()  // inbox, principals' and reviewers' lists: page_office.go; dashboards: stats.go
+	s.opsRoutes()         // notifications, preferences and GET /metrics: page_notify.go, metrics.go
+	s.adminRoutes()       // administration, audit, and the demo's sign-ins: page_people.go, page_directory.go, page_log.go
 	s.exposureRoutes()    // articles, findings, feeds: exposure.go
-	s.participantRoutes() // invitees, reminders, notifications in the API: participants.go
+	s.participantRoutes() // invitees and reminders (api_author.go), notifications (api_notify.go) in the API
 	s.reportRoutes()      // the public report, statistics and findings as JSON: report.go
-	s.tierRoutes()        // the tiers' default distribution lists: model.go
+	s.tierRoutes()        // the tiers' default distribution lists: vocabulary.go
 
 	// Web pages (templates/*.html). Each page handler is wrapped in s.page,
 	// which sends a visitor without a session to /signin.
 	m.handle("GET /{$}", s.page(s.handleHome))
-	s.messagePageRoutes() // my messages, editor, case page, signing, receipts, invite links: employee.go, case.go, invitelink.go
+	s.messagePageRoutes() // my messages, editor, signing, invite links: page_author.go; case page, receipts: page_read.go
 
 	m.handle("/api/", s.handleAPINotFound)
 	m.handle("/", s.handlePageNotFound)

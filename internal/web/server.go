@@ -27,7 +27,7 @@ type Server struct {
 	// ClockWarning is shown in a header while the DISSENT_NOW clock is set.
 	clockWarning string
 	demo         bool         // a throwaway demo deployment (a banner on every page)
-	auth         *authState   // sign-in, sessions, limits (auth.go)
+	auth         *authState   // sign-in, sessions, limits (api_signin.go)
 	handler      http.Handler // the mux behind the security middleware
 	metrics      Metrics      // request metrics and GET /metrics (metrics.go); nil: none
 	report       reportCache  // the public report page, rendered once per set of numbers (report.go)
@@ -43,7 +43,7 @@ type Options struct {
 	// ClockWarning, if set, is sent as the X-Dissent-Clock header on every
 	// response (the DISSENT_NOW clock is in effect).
 	ClockWarning string
-	// Auth configures sign-in, sessions and limits (auth.go).
+	// Auth configures sign-in, sessions and limits (api_signin.go).
 	Auth AuthOptions
 	// Demo marks every page with a DEMO banner (dissent serve --demo).
 	Demo bool
@@ -178,7 +178,7 @@ func requestID(ctx context.Context) string {
 // the Authorization header, or a session.
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request, dissent.Actor)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a, err := s.authenticate(w, r) // auth.go: bearer token or session, with limits
+		a, err := s.authenticate(w, r) // api_signin.go: bearer token or session, with limits
 		if err != nil {
 			s.writeError(w, r, err)
 			return

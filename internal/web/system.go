@@ -36,10 +36,6 @@ func (s *Server) handleAPINotFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, &dissent.Error{Kind: dissent.KindNotFound, Code: "not_found", Message: "no such API route"})
 }
 
-func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	writeJSON(w, http.StatusOK, map[string]any{"email": a.Email, "name": a.Name, "org": a.OrgID, "unit": a.UnitID, "roles": a.Roles})
-}
-
 type linkRequest struct {
 	Secret string `json:"secret"`
 }

@@ -47,11 +47,11 @@ func Run(t *testing.T, open Opener) {
 		{"Inbox", testInbox},
 		{"MetaFresh", testMetaFresh},
 		{"Exposure", testExposure},
-		{"InviteLinks", testInviteLinks},               // invitelink.go
+		{"InviteLinks", testInviteLinks},               // author.go
 		{"ParticipationIndex", testParticipationIndex}, // pseudonym.go
-		{"Vocabulary", testVocabulary},                 // model.go
-		{"MessageModel", testMessageModel},             // model.go
-		{"TierDistribution", testTierDistribution},     // model.go
+		{"Vocabulary", testVocabulary},                 // vocabulary.go
+		{"MessageModel", testMessageModel},             // vocabulary.go
+		{"TierDistribution", testTierDistribution},     // vocabulary.go
 	}
 	tests = append(tests, jobTests...) // jobs.go
 	for _, tt := range tests {

@@ -7,10 +7,8 @@ import (
 	"github.com/dissent-channel/dissent"
 )
 
-// The participants' API (issue #13): who is invited and who signed (for
-// the authors), the reminder to those who have not signed, and a person's
-// own notifications. The pages show the same on the case page and
-// /notifications.
+// A person's own notifications in the API (notify.go in the root package).
+// The pages show the same at /notifications.
 
 func (s *Server) participantRoutes() {
 	m := s
@@ -18,50 +16,6 @@ func (s *Server) participantRoutes() {
 	m.handle("POST /api/v1/messages/{id}/reminders", s.authed(s.handleReminder))
 	m.handle("GET /api/v1/notifications", s.authed(s.handleNotificationList))
 	m.handle("POST /api/v1/notifications/{id}/read", s.authed(s.handleNotificationRead))
-}
-
-type invitationJSON struct {
-	Email     string  `json:"email"`
-	Name      string  `json:"name"`
-	Org       string  `json:"org"`
-	InvitedAt *string `json:"invited_at"`
-	Signed    bool    `json:"signed"`
-}
-
-func (s *Server) handleInvitationList(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	invs, pr, err := s.svc.Invitations(r.Context(), a, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := make([]invitationJSON, len(invs))
-	for i, v := range invs {
-		out[i] = invitationJSON{Email: v.Email, Name: v.Name, Org: v.OrgID, InvitedAt: ts(v.InvitedAt), Signed: v.Signed}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"invitations": out, "invited": pr.Invited, "signed": pr.Signed})
-}
-
-func (s *Server) handleReminder(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := decodeOptional(w, r, &struct{}{}); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	n, err := s.svc.RemindInvitees(r.Context(), a, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]int{"reminded": n})
 }
 
 type notificationJSON struct {

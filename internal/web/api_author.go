@@ -6,6 +6,10 @@ import (
 	"github.com/dissent-channel/dissent"
 )
 
+// The authors' API (author.go in the root package): drafts, co-authors,
+// invitations, signatures, submission, withdrawal, endorsements, and the
+// participants' list and reminder for the authors.
+
 type draftRequest struct {
 	Title   string `json:"title"`
 	Summary string `json:"summary"`
@@ -38,34 +42,6 @@ func (s *Server) handleMessageCreate(w http.ResponseWriter, r *http.Request, a d
 	writeJSON(w, http.StatusCreated, messageWithText(m))
 }
 
-func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	vs, err := s.svc.ListMessages(r.Context(), a)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := make([]messageJSON, len(vs))
-	for i, v := range vs {
-		out[i] = viewOut(v)
-		out[i].Summary, out[i].Body = nil, nil // a list shows titles only
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": out})
-}
-
-func (s *Server) handleMessageShow(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	v, err := s.svc.GetMessage(r.Context(), a, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, viewOut(v))
-}
-
 func (s *Server) handleMessageEdit(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
 	id, err := messageID(r)
 	if err != nil {
@@ -85,36 +61,6 @@ func (s *Server) handleMessageEdit(w http.ResponseWriter, r *http.Request, a dis
 	writeJSON(w, http.StatusOK, messageWithText(m))
 }
 
-func (s *Server) handleVersionList(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	vs, err := s.svc.Versions(r.Context(), a, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	type versionJSON struct {
-		Number         int              `json:"number"`
-		Title          string           `json:"title"`
-		Summary        string           `json:"summary"`
-		Body           string           `json:"body"`
-		ContentHash    string           `json:"content_hash"`
-		CreatedAt      *string          `json:"created_at"`
-		Classification string           `json:"classification"`
-		Topic          string           `json:"topic"`
-		Attachments    []attachmentJSON `json:"attachments"`
-	}
-	out := make([]versionJSON, len(vs))
-	for i, v := range vs {
-		out[i] = versionJSON{v.Number, v.Title.Reveal(), v.Summary.Reveal(), v.Body.Reveal(), v.ContentHash, ts(v.Created),
-			v.Classification, v.Topic, attachmentsOut(v.Attachments)}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"versions": out})
-}
-
 type emailRequest struct {
 	Email string `json:"email"`
 }
@@ -132,12 +78,6 @@ func (s *Server) handleCoauthorAdd(w http.ResponseWriter, r *http.Request, a dis
 func (s *Server) handleEndorserAdd(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
 	s.withEmail(w, r, func(id dissent.MessageID, email string) error {
 		return s.svc.AskEndorsement(r.Context(), a, id, email)
-	})
-}
-
-func (s *Server) handleAssign(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	s.withEmail(w, r, func(id dissent.MessageID, email string) error {
-		return s.svc.Assign(r.Context(), a, id, email)
 	})
 }
 
@@ -205,26 +145,8 @@ func (s *Server) handleSignatureCreate(w http.ResponseWriter, r *http.Request, a
 	writeJSON(w, http.StatusCreated, map[string]any{"message": messageOut(m), "content_hash": req.ContentHash, "conditional": req.MinCosigners > 0})
 }
 
-func (s *Server) handleSignatureList(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ss, err := s.svc.Signers(r.Context(), a, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"signatures": signersJSON(ss.Signers), "total": ss.Total})
-}
-
 func (s *Server) handleSignatureWithdraw(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
 	s.transition(w, r, func(id dissent.MessageID) (dissent.Message, error) { return s.svc.Unsign(r.Context(), a, id) })
-}
-
-type hashRequest struct {
-	ContentHash string `json:"content_hash"`
 }
 
 func (s *Server) handleMessageSubmit(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -250,8 +172,8 @@ func (s *Server) handleMessageWithdraw(w http.ResponseWriter, r *http.Request, a
 	s.transition(w, r, func(id dissent.MessageID) (dissent.Message, error) { return s.svc.Withdraw(r.Context(), a, id) })
 }
 
-type bodyRequest struct {
-	Body string `json:"body"`
+type hashRequest struct {
+	ContentHash string `json:"content_hash"`
 }
 
 func (s *Server) handleEndorse(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -270,6 +192,10 @@ func (s *Server) handleEndorse(w http.ResponseWriter, r *http.Request, a dissent
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+type bodyRequest struct {
+	Body string `json:"body"`
 }
 
 // transition handles the routes that take no body, change the message's
@@ -293,34 +219,46 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request, fn func(diss
 	writeJSON(w, http.StatusOK, messageOut(m))
 }
 
-func (s *Server) handleAccessLog(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	es, err := s.svc.AccessLog(r.Context(), a, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := make([]accessJSON, len(es))
-	for i, e := range es {
-		out[i] = accessJSON{At: ts(e.At), What: e.Kind, Role: e.Role, Org: e.OrgID, Unit: e.UnitID, Name: e.Name}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"access": out})
+type invitationJSON struct {
+	Email     string  `json:"email"`
+	Name      string  `json:"name"`
+	Org       string  `json:"org"`
+	InvitedAt *string `json:"invited_at"`
+	Signed    bool    `json:"signed"`
 }
 
-func (s *Server) handleReceipt(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+func (s *Server) handleInvitationList(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
 	id, err := messageID(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	rc, err := s.svc.Receipt(r.Context(), a, id)
+	invs, pr, err := s.svc.Invitations(r.Context(), a, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rc)
+	out := make([]invitationJSON, len(invs))
+	for i, v := range invs {
+		out[i] = invitationJSON{Email: v.Email, Name: v.Name, Org: v.OrgID, InvitedAt: ts(v.InvitedAt), Signed: v.Signed}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"invitations": out, "invited": pr.Invited, "signed": pr.Signed})
+}
+
+func (s *Server) handleReminder(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, err := messageID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := decodeOptional(w, r, &struct{}{}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	n, err := s.svc.RemindInvitees(r.Context(), a, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]int{"reminded": n})
 }

@@ -17,7 +17,7 @@ import (
 // The message pages of the web UI (SPEC §7): my messages, the draft editor
 // with preview and autosave, the co-signing page, the last review before
 // submission, receipts, the access log, the print view and the versions
-// with their differences. The case page and its action forms are in case.go.
+// with their differences. The case page and its action forms are in page_read.go.
 // Every flow works without JavaScript; /static/dissent.js only adds comfort.
 
 // messagePageRoutes lists the routes of the message pages.
@@ -41,9 +41,9 @@ func (s *Server) messagePageRoutes() {
 	m.handle("GET /messages/{id}/access-log", s.page(s.handleAccessLogPage))
 	m.handle("GET /messages/{id}/print", s.page(s.handlePrintPage))
 	m.handle("GET /messages/{id}/versions", s.page(s.handleVersionsPage))
-	s.casePageRoutes()       // case.go
-	s.inviteLinkRoutes()     // invitelink.go
-	s.attachmentPageRoutes() // model.go
+	s.casePageRoutes()       // page_read.go
+	s.inviteLinkRoutes()     // page_author.go
+	s.attachmentPageRoutes() // attachment.go
 }
 
 // --- shared helpers of the message pages ---
@@ -687,136 +687,6 @@ func (s *Server) handleSubmitPost(w http.ResponseWriter, r *http.Request, a diss
 
 // --- receipt, access log, print, versions ---
 
-func (s *Server) handleReceiptPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, ok := s.pageMessageID(w, r, a)
-	if !ok {
-		return
-	}
-	rc, err := s.svc.Receipt(r.Context(), a, id)
-	if err != nil {
-		s.showMsgError(w, r, &a, err)
-		return
-	}
-	p := s.newPage(r, &a, "Your receipt")
-	p.Data = rc
-	s.show(w, r, http.StatusOK, "msg-receipt", p)
-}
-
-type accessLogPage struct {
-	ID      dissent.MessageID
-	Entries []dissent.AccessEntry
-}
-
-func (s *Server) handleAccessLogPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, ok := s.pageMessageID(w, r, a)
-	if !ok {
-		return
-	}
-	es, err := s.svc.AccessLog(r.Context(), a, id)
-	if err != nil {
-		s.showMsgError(w, r, &a, err)
-		return
-	}
-	p := s.newPage(r, &a, "Who read this message")
-	p.Data = accessLogPage{ID: id, Entries: es}
-	s.show(w, r, http.StatusOK, "msg-access", p)
-}
-
-type printPage struct {
-	V   dissent.MessageView
-	Who string
-	At  time.Time
-	// Signers are the names the reader may see (their reading is
-	// recorded like any other); the total is V.SignatureCount.
-	Signers  []dissent.SignerView
-	Withheld int // signers whose names are withheld from the reader
-}
-
-func (s *Server) handlePrintPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, ok := s.pageMessageID(w, r, a)
-	if !ok {
-		return
-	}
-	v, err := s.svc.PrintMessage(r.Context(), a, id)
-	if err != nil {
-		s.showMsgError(w, r, &a, err)
-		return
-	}
-	pp := printPage{V: v, Who: a.Name + " <" + a.Email + ">", At: s.svc.Now()}
-	if v.Can[dissent.ActReadNames] {
-		signers, err := s.svc.Signers(r.Context(), a, id)
-		if err != nil {
-			s.showMsgError(w, r, &a, err)
-			return
-		}
-		pp.Signers = signers.Signers
-		pp.Withheld = signers.Total - len(signers.Signers)
-	}
-	p := s.newPage(r, &a, "Print")
-	p.Data = pp
-	p.Marking = v.Classification // the layout repeats it at the top and the bottom
-	s.show(w, r, http.StatusOK, "msg-print", p)
-}
-
-type versionsPage struct {
-	ID                 dissent.MessageID
-	Versions           []dissent.Version
-	From, To           int
-	Title, Summary     []diffOp
-	Body               []diffOp
-	TooLong, Different bool
-	Classification     string // of the newest version, for the banner
-}
-
-func (s *Server) handleVersionsPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, ok := s.pageMessageID(w, r, a)
-	if !ok {
-		return
-	}
-	vs, err := s.svc.Versions(r.Context(), a, id)
-	if err != nil {
-		s.showMsgError(w, r, &a, err)
-		return
-	}
-	p := s.newPage(r, &a, "Versions")
-	vp := versionsPage{ID: id, Versions: vs}
-	if len(vs) > 0 {
-		vp.Classification = vs[len(vs)-1].Classification
-	}
-	if n := len(vs); n > 0 {
-		vp.From, vp.To = max(1, vs[n-1].Number-1), vs[n-1].Number
-		q := r.URL.Query()
-		if f, err := strconv.Atoi(q.Get("from")); err == nil {
-			vp.From = f
-		}
-		if t, err := strconv.Atoi(q.Get("to")); err == nil {
-			vp.To = t
-		}
-		var from, to *dissent.Version
-		for i := range vs {
-			if vs[i].Number == vp.From {
-				from = &vs[i]
-			}
-			if vs[i].Number == vp.To {
-				to = &vs[i]
-			}
-		}
-		if from == nil || to == nil {
-			p.Error = "There is no such version; pick two from the list."
-			p.Data = vp
-			s.show(w, r, http.StatusNotFound, "msg-versions", p)
-			return
-		}
-		vp.Title = wordDiff(from.Title.Reveal(), to.Title.Reveal())
-		vp.Summary = wordDiff(from.Summary.Reveal(), to.Summary.Reveal())
-		vp.Body = wordDiff(from.Body.Reveal(), to.Body.Reveal())
-		vp.Different = from.ContentHash != to.ContentHash
-	}
-	p.Data = vp
-	p.Marking = vp.Classification
-	s.show(w, r, http.StatusOK, "msg-versions", p)
-}
-
 // formField is one field of one form of a page, for the templates: its
 // element id, name, the value typed (if that form was sent) and its error.
 type formField struct {
@@ -829,4 +699,63 @@ func (p *pageData) F(form, field string) formField {
 		return formField{ID: field, Name: field, Value: p.Val(field), Err: p.Err(field)}
 	}
 	return formField{ID: form + "-" + field, Name: field, Value: p.FVal(form, field), Err: p.FErr(form, field)}
+}
+
+func (s *Server) inviteLinkRoutes() {
+	m := s
+	m.handle("POST /messages/{id}/invite-link", s.page(s.handleInviteLinkCreate))
+	m.handle("POST /messages/{id}/invite-link/revoke", s.page(s.caseAct("invite_link", "links_revoked",
+		func(r *http.Request, a dissent.Actor, id dissent.MessageID) error {
+			_, err := s.svc.RevokeInviteLinks(r.Context(), a, id)
+			return err
+		})))
+	m.handle("GET /join/{secret}", s.page(s.handleJoinPage))
+	m.handle("POST /join/{secret}", s.page(s.handleJoin))
+}
+
+type inviteLinkPage struct {
+	ID   dissent.MessageID
+	Link string
+}
+
+func (s *Server) handleInviteLinkCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	sec, err := s.svc.CreateInviteLink(r.Context(), a, id)
+	if err != nil {
+		s.caseRefused(w, r, a, id, "invite_link", err)
+		return
+	}
+	p := s.newPage(r, &a, "Invitation link")
+	p.Data = inviteLinkPage{ID: id, Link: s.auth.base + "/join/" + sec.Reveal()}
+	s.show(w, r, http.StatusCreated, "invite-link", p)
+}
+
+func (s *Server) handleJoinPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	p := s.newPage(r, &a, "Join a message")
+	p.Data = r.PathValue("secret")
+	s.show(w, r, http.StatusOK, "join", p)
+}
+
+func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, err := s.svc.JoinByLink(r.Context(), a, dissent.NewSecret(r.PathValue("secret")))
+	if err != nil {
+		p := s.newPage(r, &a, "Join a message")
+		status := s.fail(r, p, err)
+		s.show(w, r, status, "join", p)
+		return
+	}
+	done(w, r, "/messages/"+string(id)+"/sign", "joined")
+}
+
+// Shareable invitation links: made on the case page by whoever may invite,
+// shown once; opened by an employee, who joins the invitees and goes to the
+// co-signing page. The link's secret travels in the path, which the request
+// log never records (it logs route patterns), and pages send no referrer.
+
+func init() {
+	flashes["links_revoked"] = "Every invitation link to this message is revoked; those who joined stay invited."
+	flashes["joined"] = "You are invited. Read the text below before you sign."
 }

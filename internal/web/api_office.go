@@ -238,3 +238,9 @@ func (s *Server) handleBreakGlass(w http.ResponseWriter, r *http.Request, a diss
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"message": viewOut(v), "signatures": signersJSON(signers)})
 }
+
+func (s *Server) handleAssign(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	s.withEmail(w, r, func(id dissent.MessageID, email string) error {
+		return s.svc.Assign(r.Context(), a, id, email)
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dissent-channel/dissent"
 )
@@ -301,4 +302,134 @@ func (s *Server) handleBreakGlassPage(w http.ResponseWriter, r *http.Request, a 
 	p := s.newPage(r, &a, "Break-glass read")
 	p.Flash = "Break-glass read recorded; the authors will see it in their access log."
 	s.renderCase(w, r, a, http.StatusOK, p, dissent.Case{MessageView: v, Signers: dissent.SignerList{Signers: signers, Total: len(signers)}, ShowSigners: true}, true)
+}
+
+func (s *Server) handleReceiptPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	rc, err := s.svc.Receipt(r.Context(), a, id)
+	if err != nil {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	p := s.newPage(r, &a, "Your receipt")
+	p.Data = rc
+	s.show(w, r, http.StatusOK, "msg-receipt", p)
+}
+
+type accessLogPage struct {
+	ID      dissent.MessageID
+	Entries []dissent.AccessEntry
+}
+
+func (s *Server) handleAccessLogPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	es, err := s.svc.AccessLog(r.Context(), a, id)
+	if err != nil {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	p := s.newPage(r, &a, "Who read this message")
+	p.Data = accessLogPage{ID: id, Entries: es}
+	s.show(w, r, http.StatusOK, "msg-access", p)
+}
+
+type printPage struct {
+	V   dissent.MessageView
+	Who string
+	At  time.Time
+	// Signers are the names the reader may see (their reading is
+	// recorded like any other); the total is V.SignatureCount.
+	Signers  []dissent.SignerView
+	Withheld int // signers whose names are withheld from the reader
+}
+
+func (s *Server) handlePrintPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	v, err := s.svc.PrintMessage(r.Context(), a, id)
+	if err != nil {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	pp := printPage{V: v, Who: a.Name + " <" + a.Email + ">", At: s.svc.Now()}
+	if v.Can[dissent.ActReadNames] {
+		signers, err := s.svc.Signers(r.Context(), a, id)
+		if err != nil {
+			s.showMsgError(w, r, &a, err)
+			return
+		}
+		pp.Signers = signers.Signers
+		pp.Withheld = signers.Total - len(signers.Signers)
+	}
+	p := s.newPage(r, &a, "Print")
+	p.Data = pp
+	p.Marking = v.Classification // the layout repeats it at the top and the bottom
+	s.show(w, r, http.StatusOK, "msg-print", p)
+}
+
+type versionsPage struct {
+	ID                 dissent.MessageID
+	Versions           []dissent.Version
+	From, To           int
+	Title, Summary     []diffOp
+	Body               []diffOp
+	TooLong, Different bool
+	Classification     string // of the newest version, for the banner
+}
+
+func (s *Server) handleVersionsPage(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
+	id, ok := s.pageMessageID(w, r, a)
+	if !ok {
+		return
+	}
+	vs, err := s.svc.Versions(r.Context(), a, id)
+	if err != nil {
+		s.showMsgError(w, r, &a, err)
+		return
+	}
+	p := s.newPage(r, &a, "Versions")
+	vp := versionsPage{ID: id, Versions: vs}
+	if len(vs) > 0 {
+		vp.Classification = vs[len(vs)-1].Classification
+	}
+	if n := len(vs); n > 0 {
+		vp.From, vp.To = max(1, vs[n-1].Number-1), vs[n-1].Number
+		q := r.URL.Query()
+		if f, err := strconv.Atoi(q.Get("from")); err == nil {
+			vp.From = f
+		}
+		if t, err := strconv.Atoi(q.Get("to")); err == nil {
+			vp.To = t
+		}
+		var from, to *dissent.Version
+		for i := range vs {
+			if vs[i].Number == vp.From {
+				from = &vs[i]
+			}
+			if vs[i].Number == vp.To {
+				to = &vs[i]
+			}
+		}
+		if from == nil || to == nil {
+			p.Error = "There is no such version; pick two from the list."
+			p.Data = vp
+			s.show(w, r, http.StatusNotFound, "msg-versions", p)
+			return
+		}
+		vp.Title = wordDiff(from.Title.Reveal(), to.Title.Reveal())
+		vp.Summary = wordDiff(from.Summary.Reveal(), to.Summary.Reveal())
+		vp.Body = wordDiff(from.Body.Reveal(), to.Body.Reveal())
+		vp.Different = from.ContentHash != to.ContentHash
+	}
+	p.Data = vp
+	p.Marking = vp.Classification
+	s.show(w, r, http.StatusOK, "msg-versions", p)
 }
