@@ -183,3 +183,63 @@ func TestNoRoleChecksOutsidePolicy(t *testing.T) {
 		t.Errorf("roleChecks on planted files = %q; want %q", got, want)
 	}
 }
+
+// docFileRE finds a Go file named in the docs: `internal/web/page_read.go`,
+// `author.go`, or a bare author.go in prose.
+var docFileRE = regexp.MustCompile("(?:^|[\\s`(/])((?:[a-z0-9_]+/)*[a-z0-9_]+\\.go)\\b")
+
+// missingDocFiles returns the Go files that doc names but the tree lacks: a
+// path must exist as written (from the repository's root, or under
+// internal/ or cmd/); a bare name must be some file's name.
+func missingDocFiles(doc string, exists func(string) bool, names map[string]bool) []string {
+	var missing []string
+	for _, m := range docFileRE.FindAllStringSubmatch(doc, -1) {
+		f := m[1]
+		switch {
+		case !strings.Contains(f, "/"):
+			if !names[f] {
+				missing = append(missing, f)
+			}
+		case !exists(f) && !exists("internal/"+f) && !exists("cmd/"+f):
+			missing = append(missing, f)
+		}
+	}
+	slices.Sort(missing)
+	return slices.Compact(missing)
+}
+
+// TestDocsNameFilesThatExist: ARCHITECTURE.md and SECURITY.md name only
+// Go files the tree has, so that a renamed or deleted file cannot leave the
+// docs pointing at nothing (issue 18: ARCHITECTURE.md matches the tree).
+func TestDocsNameFilesThatExist(t *testing.T) {
+	names := map[string]bool{}
+	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules") && p != "." {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".go") {
+			names[d.Name()] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exists := func(p string) bool { _, err := os.Stat(p); return err == nil }
+	for _, doc := range []string{"docs/ARCHITECTURE.md", "docs/SECURITY.md"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if missing := missingDocFiles(string(b), exists, names); len(missing) > 0 {
+			t.Errorf("%s names Go files the tree lacks: %s", doc, strings.Join(missing, ", "))
+		}
+	}
+	// The check can fail.
+	if got := missingDocFiles("see `internal/web/employee.go` and admin.go", exists, names); !slices.Equal(got, []string{"admin.go", "internal/web/employee.go"}) {
+		t.Errorf("planted names: got %v", got)
+	}
+}
