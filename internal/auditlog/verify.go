@@ -3,6 +3,7 @@ package auditlog
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -311,9 +312,33 @@ type replay struct {
 }
 
 type rowState struct {
-	digest string
-	entry  int64 // the entry (leaf index, or -sequence when not integrated) that recorded it
-	seen   bool
+	digest  [32]byte // the row's SHA-256, when present
+	present bool     // false: the last entry recorded the row's deletion
+	odd     string   // a digest that is not 64 hex digits, kept as written
+	entry   int64    // the entry (leaf index, or -sequence when not integrated) that recorded it
+	seen    bool
+}
+
+// newRowState keeps a digest as its 32 bytes rather than its 64 hex
+// characters: Verify holds one per row of the deployment until the tables
+// have been read.
+func newRowState(digest string, entry int64) rowState {
+	st := rowState{entry: entry, present: digest != ""}
+	if st.present {
+		if n, err := hex.Decode(st.digest[:], []byte(digest)); err != nil || n != len(st.digest) || hex.EncodeToString(st.digest[:]) != digest {
+			st.odd = digest
+		}
+	}
+	return st
+}
+
+// matches reports whether the row's digest in the database is the one the
+// log recorded.
+func (st rowState) matches(digest string) bool {
+	if st.odd != "" {
+		return st.odd == digest
+	}
+	return len(digest) == 2*len(st.digest) && hex.EncodeToString(st.digest[:]) == digest
 }
 
 func newReplay() *replay {
@@ -341,7 +366,7 @@ func (r *replay) entry(e dissent.LogEntry) error {
 		n = -e.Seq
 	}
 	for _, d := range rec.Rows {
-		r.rows[d.Table+"\x00"+d.Key] = rowState{digest: d.Digest, entry: n}
+		r.rows[d.Table+"\x00"+d.Key] = newRowState(d.Digest, n)
 	}
 	return r.apply(n, rec)
 }
@@ -383,9 +408,9 @@ func (r *replay) checkRow(d dissent.RowDigest) error {
 	st, ok := r.rows[k]
 	key := strings.ReplaceAll(d.Key, "\x1f", ", ")
 	switch {
-	case !ok || st.digest == "":
+	case !ok || !st.present:
 		return fmt.Errorf("table %s, row (%s): the row is not in the log: it was inserted behind the service's back", d.Table, key)
-	case st.digest != d.Digest:
+	case !st.matches(d.Digest):
 		return fmt.Errorf("table %s, row (%s): the row differs from what the log recorded (entry %d): it was edited behind the service's back", d.Table, key, st.entry)
 	}
 	st.seen = true
@@ -397,7 +422,7 @@ func (r *replay) checkRow(d dissent.RowDigest) error {
 func (r *replay) missingRows() error {
 	keys := make([]string, 0)
 	for k, st := range r.rows {
-		if st.digest != "" && !st.seen {
+		if st.present && !st.seen {
 			keys = append(keys, k)
 		}
 	}
