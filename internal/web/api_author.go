@@ -43,22 +43,13 @@ func (s *Server) handleMessageCreate(w http.ResponseWriter, r *http.Request, a d
 }
 
 func (s *Server) handleMessageEdit(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req draftRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	m, err := s.svc.EditMessage(r.Context(), a, id, req.draft())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, messageWithText(m))
+	messageAct(s, w, r, func(id dissent.MessageID, req draftRequest) (int, any, error) {
+		m, err := s.svc.EditMessage(r.Context(), a, id, req.draft())
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, messageWithText(m), nil
+	})
 }
 
 type emailRequest struct {
@@ -84,41 +75,51 @@ func (s *Server) handleEndorserAdd(w http.ResponseWriter, r *http.Request, a dis
 // withEmail handles the routes whose body is {"email": ...} and whose answer
 // is 204.
 func (s *Server) withEmail(w http.ResponseWriter, r *http.Request, fn func(dissent.MessageID, string) error) {
+	messageAct(s, w, r, func(id dissent.MessageID, req emailRequest) (int, any, error) {
+		return http.StatusNoContent, nil, fn(id, req.Email)
+	})
+}
+
+// alreadyInvited is how many of a list Invite accepted were invited before.
+func alreadyInvited(emails []string, invited int) int {
+	good, _ := dissent.ParseAddressList("emails", emails) // already checked by Invite
+	return len(good) - invited
+}
+
+// messageAct answers an act on one message: the id from the path, the JSON
+// body decoded strictly into R, then fn, which returns the status and the
+// JSON to send (nil for none, as with 204). An error at any step is answered
+// by writeError; nothing is written before fn has succeeded.
+func messageAct[R any](s *Server, w http.ResponseWriter, r *http.Request, fn func(id dissent.MessageID, req R) (int, any, error)) {
 	id, err := messageID(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	var req emailRequest
+	var req R
 	if err := decode(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := fn(id, req.Email); err != nil {
+	status, out, err := fn(id, req)
+	switch {
+	case err != nil:
 		s.writeError(w, r, err)
-		return
+	case out == nil:
+		w.WriteHeader(status)
+	default:
+		writeJSON(w, status, out)
 	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) handleInvitationCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req emailsRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	n, err := s.svc.Invite(r.Context(), a, id, req.Emails)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	good, _ := dissent.ParseAddressList("emails", req.Emails) // already checked by Invite
-	writeJSON(w, http.StatusCreated, map[string]int{"invited": n, "already_invited": len(good) - n})
+	messageAct(s, w, r, func(id dissent.MessageID, req emailsRequest) (int, any, error) {
+		n, err := s.svc.Invite(r.Context(), a, id, req.Emails)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusCreated, map[string]int{"invited": n, "already_invited": alreadyInvited(req.Emails, n)}, nil
+	})
 }
 
 type signRequest struct {
@@ -127,22 +128,13 @@ type signRequest struct {
 }
 
 func (s *Server) handleSignatureCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req signRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	m, err := s.svc.Sign(r.Context(), a, id, req.ContentHash, req.MinCosigners)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"message": messageOut(m), "content_hash": req.ContentHash, "conditional": req.MinCosigners > 0})
+	messageAct(s, w, r, func(id dissent.MessageID, req signRequest) (int, any, error) {
+		m, err := s.svc.Sign(r.Context(), a, id, req.ContentHash, req.MinCosigners)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusCreated, map[string]any{"message": messageOut(m), "content_hash": req.ContentHash, "conditional": req.MinCosigners > 0}, nil
+	})
 }
 
 func (s *Server) handleSignatureWithdraw(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -150,22 +142,13 @@ func (s *Server) handleSignatureWithdraw(w http.ResponseWriter, r *http.Request,
 }
 
 func (s *Server) handleMessageSubmit(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req hashRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	m, err := s.svc.Submit(r.Context(), a, id, req.ContentHash)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, messageWithText(m))
+	messageAct(s, w, r, func(id dissent.MessageID, req hashRequest) (int, any, error) {
+		m, err := s.svc.Submit(r.Context(), a, id, req.ContentHash)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, messageWithText(m), nil
+	})
 }
 
 func (s *Server) handleMessageWithdraw(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -177,21 +160,9 @@ type hashRequest struct {
 }
 
 func (s *Server) handleEndorse(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req bodyRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.svc.Endorse(r.Context(), a, id, req.Body); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	messageAct(s, w, r, func(id dissent.MessageID, req bodyRequest) (int, any, error) {
+		return http.StatusNoContent, nil, s.svc.Endorse(r.Context(), a, id, req.Body)
+	})
 }
 
 type bodyRequest struct {

@@ -21,61 +21,31 @@ type consultRequest struct {
 }
 
 func (s *Server) handleConsult(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req consultRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	cid, err := s.svc.Consult(r.Context(), a, id, req.Email, req.Due)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]int64{"id": cid})
+	messageAct(s, w, r, func(id dissent.MessageID, req consultRequest) (int, any, error) {
+		cid, err := s.svc.Consult(r.Context(), a, id, req.Email, req.Due)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusCreated, map[string]int64{"id": cid}, nil
+	})
 }
 
 func (s *Server) handleInput(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req bodyRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.svc.GiveInput(r.Context(), a, id, req.Body); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	messageAct(s, w, r, func(id dissent.MessageID, req bodyRequest) (int, any, error) {
+		return http.StatusNoContent, nil, s.svc.GiveInput(r.Context(), a, id, req.Body)
+	})
 }
 
 func (s *Server) handleReplyCreate(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req bodyRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	rep, m, err := s.svc.Reply(r.Context(), a, id, req.Body)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{
-		"reply":   replyJSON{ID: rep.ID, Body: rep.Body.Reveal(), CreatedAt: ts(rep.Created), ApprovedAt: ts(rep.ApprovedAt)},
-		"message": messageOut(m),
+	messageAct(s, w, r, func(id dissent.MessageID, req bodyRequest) (int, any, error) {
+		rep, m, err := s.svc.Reply(r.Context(), a, id, req.Body)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusCreated, map[string]any{
+			"reply":   replyJSON{ID: rep.ID, Body: rep.Body.Reveal(), CreatedAt: ts(rep.Created), ApprovedAt: ts(rep.ApprovedAt)},
+			"message": messageOut(m),
+		}, nil
 	})
 }
 
@@ -96,22 +66,13 @@ type extendRequest struct {
 }
 
 func (s *Server) handleMessageExtend(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req extendRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	m, err := s.svc.Extend(r.Context(), a, id, req.WorkingDays, req.Reason)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, messageOut(m))
+	messageAct(s, w, r, func(id dissent.MessageID, req extendRequest) (int, any, error) {
+		m, err := s.svc.Extend(r.Context(), a, id, req.WorkingDays, req.Reason)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, messageOut(m), nil
+	})
 }
 
 type redirectRequest struct {
@@ -120,40 +81,19 @@ type redirectRequest struct {
 }
 
 func (s *Server) handleMessageRedirect(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req redirectRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	m, err := s.svc.Redirect(r.Context(), a, id, req.Reason, req.Channel)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, messageOut(m))
+	messageAct(s, w, r, func(id dissent.MessageID, req redirectRequest) (int, any, error) {
+		m, err := s.svc.Redirect(r.Context(), a, id, req.Reason, req.Channel)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, messageOut(m), nil
+	})
 }
 
 func (s *Server) handleDistribute(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req emailsRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.svc.Distribute(r.Context(), a, id, req.Emails); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	messageAct(s, w, r, func(id dissent.MessageID, req emailsRequest) (int, any, error) {
+		return http.StatusNoContent, nil, s.svc.Distribute(r.Context(), a, id, req.Emails)
+	})
 }
 
 type meetingRequest struct {
@@ -162,22 +102,13 @@ type meetingRequest struct {
 }
 
 func (s *Server) handleMeetingRecord(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req meetingRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	mid, err := s.svc.RecordMeeting(r.Context(), a, id, req.HeldOn, req.Notes)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]int64{"id": mid})
+	messageAct(s, w, r, func(id dissent.MessageID, req meetingRequest) (int, any, error) {
+		mid, err := s.svc.RecordMeeting(r.Context(), a, id, req.HeldOn, req.Notes)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusCreated, map[string]int64{"id": mid}, nil
+	})
 }
 
 func (s *Server) handleMeetingRequest(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
@@ -202,41 +133,23 @@ type reasonRequest struct {
 }
 
 func (s *Server) handleMessageReopen(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req reasonRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	m, err := s.svc.Reopen(r.Context(), a, id, req.Reason)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, messageOut(m))
+	messageAct(s, w, r, func(id dissent.MessageID, req reasonRequest) (int, any, error) {
+		m, err := s.svc.Reopen(r.Context(), a, id, req.Reason)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, messageOut(m), nil
+	})
 }
 
 func (s *Server) handleBreakGlass(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
-	id, err := messageID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req reasonRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	v, signers, err := s.svc.BreakGlass(r.Context(), a, id, req.Reason)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"message": viewOut(v), "signatures": signersJSON(signers)})
+	messageAct(s, w, r, func(id dissent.MessageID, req reasonRequest) (int, any, error) {
+		v, signers, err := s.svc.BreakGlass(r.Context(), a, id, req.Reason)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, map[string]any{"message": viewOut(v), "signatures": signersJSON(signers)}, nil
+	})
 }
 
 func (s *Server) handleAssign(w http.ResponseWriter, r *http.Request, a dissent.Actor) {
