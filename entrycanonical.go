@@ -1,24 +1,24 @@
-package auditlog
+package dissent
 
 import (
 	"strconv"
 	"unicode/utf8"
-
-	"github.com/dissent-channel/dissent"
 )
 
-// parseCanonical is Verify's fast path for an entry's payload. It accepts
-// only the exact bytes json.Marshal writes for an EntryRecord: its fields in
+// ParseCanonicalEntry is the fast path for reading an entry's payload (the
+// log's Verify, and the store when it lists events). It accepts only the
+// exact bytes json.Marshal writes for an EntryRecord: its fields in
 // declaration order, the omitempty ones absent exactly when empty, no space,
 // integers without leading zeros, and every string escaped as encoding/json
 // escapes it (HTML-safe). Such a payload is the canonical encoding of the
 // record returned, so the strict decode would give the same record and it
 // cannot hold a key twice or an unknown field. Anything else returns false,
 // and the caller falls back to the strict decode, which accepts and refuses
-// exactly as before. FuzzParseCanonical checks both halves of this claim.
-func parseCanonical(b []byte) (dissent.EntryRecord, bool) {
+// exactly as before. FuzzParseCanonical (internal/auditlog) checks both
+// halves of this claim.
+func ParseCanonicalEntry(b []byte) (EntryRecord, bool) {
 	p := canonParser{b: b}
-	var r dissent.EntryRecord
+	var r EntryRecord
 	if !p.lit(`{"v":`) {
 		return r, false
 	}
@@ -67,7 +67,7 @@ func parseCanonical(b []byte) (dissent.EntryRecord, bool) {
 	}
 	if p.lit(`,"rows":[`) {
 		for {
-			var d dissent.RowDigest
+			var d RowDigest
 			if !p.lit(`{"t":`) {
 				return r, false
 			}

@@ -25,7 +25,7 @@ func strictDecode(b []byte) (dissent.EntryRecord, error) {
 // record than encoding/json decodes.
 func checkCanonical(t *testing.T, b []byte) bool {
 	t.Helper()
-	rec, ok := parseCanonical(b)
+	rec, ok := dissent.ParseCanonicalEntry(b)
 	if !ok {
 		return false
 	}

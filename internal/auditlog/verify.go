@@ -373,12 +373,12 @@ func (r *replay) entry(e dissent.LogEntry) error {
 
 // decodeEntry parses an entry's payload strictly: no duplicate keys, no
 // unknown fields. The store writes the canonical encoding (json.Marshal of
-// the record), which parseCanonical reads without reflection; a payload
+// the record), which dissent.ParseCanonicalEntry reads without reflection; a payload
 // equal to its record's re-encoding cannot hold a key twice, so the slower
 // token-by-token duplicate check runs only for a payload that is not
 // canonical: the same payloads are accepted, faster.
 func decodeEntry(payload []byte) (dissent.EntryRecord, error) {
-	if rec, ok := parseCanonical(payload); ok && rec.V == dissent.EntryVersion {
+	if rec, ok := dissent.ParseCanonicalEntry(payload); ok && rec.V == dissent.EntryVersion {
 		return rec, nil
 	}
 	var rec dissent.EntryRecord

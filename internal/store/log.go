@@ -578,8 +578,13 @@ func (t *txn) Checkpoints(ctx context.Context) ([]int64, [][]byte, error) {
 	return sizes, notes, rows.Err()
 }
 
-// decodeRecord parses an entry's payload strictly.
+// decodeRecord parses an entry's payload strictly: the canonical encoding
+// the store writes without reflection, anything else by encoding/json with
+// unknown fields refused.
 func decodeRecord(payload []byte) (dissent.EntryRecord, error) {
+	if r, ok := dissent.ParseCanonicalEntry(payload); ok {
+		return r, nil
+	}
 	var r dissent.EntryRecord
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
