@@ -15,28 +15,65 @@ import (
 // unprepared, and the writer prepares them between batches, when the
 // connection is free; later batches run them through Tx.StmtContext, which
 // reuses the statement prepared on that connection.
+//
+// The readers' connections keep statements prepared the same way: a read
+// transaction notes what it ran unprepared, and a goroutine of the store's
+// (prepareReads) prepares it on the pool, holding no connection while it
+// waits for one; database/sql then prepares it once on each reader's
+// connection that runs it, and reuses it there.
+//
+// Statements whose text varies with their arguments (a multi-row insert, a
+// list of values) would fill the cache with statements run once: a
+// statement is prepared only when it runs a second time, and when the cache
+// is full the one used least recently makes room.
 type stmtCache struct {
 	mu     sync.Mutex
-	ready  map[string]*sql.Stmt
-	wanted map[string]bool
+	ready  map[string]*cachedStmt
+	seen   map[string]int  // statements run unprepared, and how often
+	wanted map[string]bool // of those, the ones to prepare
+	tick   uint64          // counts uses, to find the least recently used
+	// kick, when not nil, is told that wanted has grown (the readers').
+	kick chan struct{}
 }
 
-// maxStmts bounds the statements kept prepared; queries whose text varies
-// (lists of parameters) are not kept.
+type cachedStmt struct {
+	stmt *sql.Stmt
+	used uint64
+}
+
+// maxStmts bounds the statements kept prepared and the unprepared ones
+// remembered; queries with a list of values are never kept.
 const maxStmts = 512
 
 func newStmtCache() *stmtCache {
-	return &stmtCache{ready: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
+	return &stmtCache{ready: map[string]*cachedStmt{}, seen: map[string]int{}, wanted: map[string]bool{}}
 }
 
 func (c *stmtCache) get(query string) *sql.Stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.tick++
 	if s, ok := c.ready[query]; ok {
-		return s
+		s.used = c.tick
+		return s.stmt
 	}
-	if len(c.ready)+len(c.wanted) < maxStmts && !strings.Contains(query, " IN (") {
-		c.wanted[query] = true
+	if c.wanted[query] || strings.Contains(query, " IN (") {
+		return nil
+	}
+	if len(c.seen) >= maxStmts {
+		c.seen = map[string]int{} // forget the statements run once
+	}
+	c.seen[query]++
+	if c.seen[query] < 2 {
+		return nil
+	}
+	delete(c.seen, query)
+	c.wanted[query] = true
+	if c.kick != nil {
+		select {
+		case c.kick <- struct{}{}:
+		default: // already told
+		}
 	}
 	return nil
 }
@@ -57,9 +94,47 @@ func (c *stmtCache) prepare(ctx context.Context, db *sql.DB) {
 		if _, ok := c.ready[q]; ok {
 			s.Close()
 		} else {
-			c.ready[q] = s
+			c.evictLocked()
+			c.ready[q] = &cachedStmt{stmt: s, used: c.tick}
 		}
 		c.mu.Unlock()
+	}
+}
+
+// evictLocked closes the least recently used statement if the cache is
+// full. A transaction running it keeps its own reference (database/sql
+// closes the statement when the last user is done).
+func (c *stmtCache) evictLocked() {
+	if len(c.ready) < maxStmts {
+		return
+	}
+	var oldest string
+	var at uint64
+	for q, s := range c.ready {
+		if oldest == "" || s.used < at {
+			oldest, at = q, s.used
+		}
+	}
+	c.ready[oldest].stmt.Close()
+	delete(c.ready, oldest)
+}
+
+// prepareReads prepares the statements read transactions asked for, until
+// quit is closed. It is the only goroutine that prepares on db.
+func (c *stmtCache) prepareReads(db *sql.DB, quit <-chan struct{}) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-quit
+		cancel()
+	}()
+	for {
+		select {
+		case <-quit:
+			return
+		case <-c.kick:
+			c.prepare(ctx, db)
+		}
 	}
 }
 
@@ -67,9 +142,9 @@ func (c *stmtCache) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, s := range c.ready {
-		s.Close()
+		s.stmt.Close()
 	}
-	c.ready = map[string]*sql.Stmt{}
+	c.ready = map[string]*cachedStmt{}
 }
 
 // prepared runs a transaction's statements through the cache.

@@ -62,6 +62,7 @@ type DB struct {
 
 	tables atomic.Pointer[map[string]recordedTable] // the tables the log records (rows.go)
 	stmts  *stmtCache                               // the SQLite writer's prepared statements (stmts.go)
+	rstmts *stmtCache                               // the SQLite readers' (stmts.go)
 
 	counts        counters                                             // what Stats reports
 	onIntegration atomic.Pointer[func(held time.Duration, size int64)] // PostgreSQL (postgres.go)
@@ -155,9 +156,14 @@ func OpenSQLite(ctx context.Context, path string, sealer dissent.Sealer) (*DB, e
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	db := &DB{dialect: SQLite, sealer: sealer, write: w, read: r, reqs: make(chan *writeReq, 1024), quit: make(chan struct{}), maxBatch: 256, stmts: newStmtCache()}
-	db.wg.Add(1)
+	db := &DB{dialect: SQLite, sealer: sealer, write: w, read: r, reqs: make(chan *writeReq, 1024), quit: make(chan struct{}), maxBatch: 256, stmts: newStmtCache(), rstmts: newStmtCache()}
+	db.rstmts.kick = make(chan struct{}, 1)
+	db.wg.Add(2)
 	go db.writer()
+	go func() {
+		defer db.wg.Done()
+		db.rstmts.prepareReads(db.read, db.quit)
+	}()
 	return db, nil
 }
 
@@ -284,6 +290,9 @@ func (db *DB) Close() error {
 	if db.stmts != nil {
 		db.stmts.close()
 	}
+	if db.rstmts != nil {
+		db.rstmts.close()
+	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -323,7 +332,11 @@ func (db *DB) View(ctx context.Context, fn func(dissent.Tx) error) error {
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer tx.Rollback()
-	t := db.txn(tx)
+	var q querier = tx
+	if db.rstmts != nil {
+		q = prepared{tx, db.rstmts}
+	}
+	t := db.txn(q)
 	// Only a read-only snapshot may use the metadata cache: a write
 	// transaction could fill it with changes it then rolls back.
 	t.metas = &db.metas
