@@ -400,6 +400,9 @@ func (db *DB) runBatch(batch []*writeReq) {
 	// transaction, not just the caller's savepoint. The context is checked
 	// before the function starts instead.
 	t := db.txn(detached{prepared{tx, db.stmts}})
+	// The savepoints are run through the cache too: prepared once, not
+	// parsed twice per caller.
+	sp := prepared{tx, db.stmts}
 	ran := 0
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -411,13 +414,13 @@ func (db *DB) runBatch(batch []*writeReq) {
 			ran++
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		if _, err := sp.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 			tx.Rollback()
 			fail(fmt.Errorf("savepoint: %w", err))
 			return
 		}
 		if errs[i] = db.runOne(r, t); errs[i] != nil {
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
+			if _, err := sp.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
 				tx.Rollback()
 				fail(fmt.Errorf("rollback to savepoint: %w", err))
 				return
@@ -425,7 +428,7 @@ func (db *DB) runBatch(batch []*writeReq) {
 		} else {
 			ran++
 		}
-		if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT w"); err != nil {
+		if _, err := sp.ExecContext(ctx, "RELEASE SAVEPOINT w"); err != nil {
 			tx.Rollback()
 			fail(fmt.Errorf("release savepoint: %w", err))
 			return
