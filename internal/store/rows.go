@@ -47,9 +47,10 @@ var volatileColumns = map[string]map[string]bool{
 const keySep = "\x1f"
 
 type recordedTable struct {
-	name string
-	cols []dumpColumn // digested columns, in table order
-	pk   []dumpColumn // key columns, in key order
+	name  string
+	cols  []dumpColumn // digested columns, in table order
+	pk    []dumpColumn // key columns, in key order
+	byKey string       // the SELECT of one row's digested columns by key
 }
 
 // recordedTables reads the catalog.
@@ -80,6 +81,11 @@ func recordedTables(ctx context.Context, q querier, d Dialect) ([]recordedTable,
 			return nil, fmt.Errorf("table %s has no primary key, so the audit log cannot record its rows", n)
 		}
 		slices.SortFunc(rt.pk, func(a, b dumpColumn) int { return cmp.Compare(a.pk, b.pk) })
+		where := make([]string, len(rt.pk))
+		for i, c := range rt.pk {
+			where[i] = quoteIdent(c.name) + " = $" + strconv.Itoa(i+1)
+		}
+		rt.byKey = `SELECT ` + rt.selectCols() + ` FROM ` + quoteIdent(rt.name) + ` WHERE ` + strings.Join(where, " AND ")
 		out = append(out, rt)
 	}
 	return out, nil
@@ -189,7 +195,8 @@ func (t *txn) tableInfo(ctx context.Context) (map[string]recordedTable, error) {
 // collectRows turns the rows noted in row_changes into digests and empties
 // it.
 func (t *txn) collectRows(ctx context.Context) ([]dissent.RowDigest, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT DISTINCT tbl, k FROM row_changes`)
+	// One statement empties the table and returns what it held.
+	rows, err := t.q.QueryContext(ctx, `DELETE FROM row_changes RETURNING tbl, k`)
 	if err != nil {
 		return nil, fmt.Errorf("read written rows: %w", err)
 	}
@@ -208,10 +215,8 @@ func (t *txn) collectRows(ctx context.Context) ([]dissent.RowDigest, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	if err := t.exec(ctx, "clear written rows", `DELETE FROM row_changes`); err != nil {
-		return nil, err
-	}
 	slices.SortFunc(keys, func(a, b [2]string) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+	keys = slices.Compact(keys)
 	info, err := t.tableInfo(ctx)
 	if err != nil {
 		return nil, err
@@ -246,7 +251,6 @@ func (t *txn) digestRow(ctx context.Context, rt recordedTable, key string) (stri
 	if len(parts) != len(rt.pk) {
 		return "", fmt.Errorf("row key %q of %s has %d parts", key, rt.name, len(parts))
 	}
-	var where []string
 	args := make([]any, len(parts))
 	for i, c := range rt.pk {
 		switch c.class {
@@ -265,9 +269,8 @@ func (t *txn) digestRow(ctx context.Context, rt recordedTable, key string) (stri
 		default:
 			args[i] = parts[i]
 		}
-		where = append(where, quoteIdent(c.name)+" = $"+strconv.Itoa(i+1))
 	}
-	rows, err := t.q.QueryContext(ctx, `SELECT `+rt.selectCols()+` FROM `+quoteIdent(rt.name)+` WHERE `+strings.Join(where, " AND "), args...)
+	rows, err := t.q.QueryContext(ctx, rt.byKey, args...)
 	if err != nil {
 		return "", fmt.Errorf("read written row of %s: %w", rt.name, err)
 	}
