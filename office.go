@@ -366,7 +366,7 @@ func (s *Service) notifyRole(ctx context.Context, tx Tx, kind string, m *Message
 		if err != nil {
 			return err
 		}
-		f, err := s.facts(ctx, tx, Actor{p}, *m, now)
+		f, err := s.facts(ctx, tx, Actor{Person: p}, *m, now)
 		if err != nil {
 			return err
 		}

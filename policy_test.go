@@ -211,9 +211,9 @@ func TestDecideDeniesByDefault(t *testing.T) {
 // one refusal kind, Forbidden, whatever the action.
 func TestPermit(t *testing.T) {
 	t.Parallel()
-	admin := Actor{Person{ID: 7, Roles: Roles{RoleAdmin}}}
-	office := Actor{Person{ID: 8, Roles: Roles{RoleEmployee, RoleOfficer}}}
-	monitor := Actor{Person{ID: 9, Roles: Roles{RoleMonitor}}}
+	admin := Actor{Person: Person{ID: 7, Roles: Roles{RoleAdmin}}}
+	office := Actor{Person: Person{ID: 8, Roles: Roles{RoleEmployee, RoleOfficer}}}
+	monitor := Actor{Person: Person{ID: 9, Roles: Roles{RoleMonitor}}}
 	tests := []struct {
 		name   string
 		actor  Actor
@@ -238,7 +238,7 @@ func TestPermit(t *testing.T) {
 		{"an administrator drafts nothing", admin, ActCreateMessage, false, "forbidden"},
 		{"an administrator joins nothing", admin, ActJoinByLink, false, "not_eligible"},
 		{"the deployment reads no inbox", System, ActReadInbox, false, "forbidden"},
-		{"an id of 0 without the role is nobody", Actor{Person{ID: 0, Roles: Roles{RoleMonitor}}}, ActIssueToken, false, "token_for_other"},
+		{"an id of 0 without the role is nobody", Actor{Person: Person{ID: 0, Roles: Roles{RoleMonitor}}}, ActIssueToken, false, "token_for_other"},
 	}
 	for _, tt := range tests {
 		if got := May(tt.actor, tt.action); got != tt.want {
@@ -275,7 +275,7 @@ func TestNavigation(t *testing.T) {
 		{Roles{RoleAuditor}, Menus{Audit: true}},
 		{Roles{RoleAdmin}, Menus{Admin: true}},
 	} {
-		if got := Navigation(Actor{Person{ID: 3, Roles: tt.roles}}); got != tt.want {
+		if got := Navigation(Actor{Person: Person{ID: 3, Roles: tt.roles}}); got != tt.want {
 			t.Errorf("Navigation(%v) = %+v; want %+v", tt.roles, got, tt.want)
 		}
 	}

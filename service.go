@@ -93,12 +93,22 @@ func OffsetClock(start time.Time, real func() time.Time) func() time.Time {
 // Actor is the authenticated person a request acts for.
 type Actor struct {
 	Person
+	// activation, when not nil, is the account's activation still to be
+	// written (ActivationPending): the first write of the request writes
+	// it, or FinishActivation does.
+	activation *activation
+}
+
+// activation is an account's first use, recorded at most once per request.
+type activation struct {
+	mu   sync.Mutex
+	done bool
 }
 
 // System is the actor of the command line, which has the data directory and
 // so the whole deployment in hand; it may administer the directory but, like
 // the administrator, read no message.
-var System = Actor{Person{ID: 0, Name: "system", Roles: Roles{RoleAdmin}}}
+var System = Actor{Person: Person{ID: 0, Name: "system", Roles: Roles{RoleAdmin}}}
 
 func newRandomID() string {
 	var b [16]byte
@@ -246,7 +256,12 @@ func messageEvent(a Actor, role Role, kind string, id MessageID, detail string, 
 func (s *Service) mutate(ctx context.Context, a Actor, id MessageID, action Action, kind string,
 	fn func(tx Tx, m *Message, f Facts, now time.Time) (detail string, err error)) (Message, error) {
 	var out Message
+	var activated bool
 	err := s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		if activated, err = activateIn(ctx, tx, a); err != nil {
+			return err
+		}
 		now := s.now().UTC()
 		m, f, err := s.authorize(ctx, tx, a, id, action, true, now)
 		if err != nil {
@@ -266,6 +281,9 @@ func (s *Service) mutate(ctx context.Context, a Actor, id MessageID, action Acti
 		out = m
 		return nil
 	})
+	if err == nil && activated {
+		a.activation.markDone()
+	}
 	return out, err
 }
 

@@ -171,7 +171,7 @@ func (s *Service) sessionActor(ctx context.Context, id PersonID, unread bool) (A
 	if err != nil {
 		return Actor{}, 0, err
 	}
-	return Actor{p}, n, nil
+	return Actor{Person: p}, n, nil
 }
 
 // SignOut records that the actor signed out; with everywhere, it also ends
@@ -243,7 +243,7 @@ func (s *Service) SignInWithLink(ctx context.Context, secret Secret, addr string
 	if err != nil {
 		return Actor{}, err
 	}
-	return Actor{p}, nil
+	return Actor{Person: p}, nil
 }
 
 // WebAuthnUser returns the actor's WebAuthn handle (made on first use: 32
@@ -364,7 +364,7 @@ func (s *Service) SignInWithPasskey(ctx context.Context, handle, id, credential 
 	if err != nil {
 		return Actor{}, err
 	}
-	return Actor{p}, nil
+	return Actor{Person: p}, nil
 }
 
 // SetOIDCProvider configures an organization's identity provider.
@@ -432,7 +432,7 @@ func (s *Service) SignInWithOIDC(ctx context.Context, id OIDCIdentity, addr stri
 	if err != nil {
 		return Actor{}, err
 	}
-	return Actor{p}, nil
+	return Actor{Person: p}, nil
 }
 
 // IssueSignInLink is IssueSignInLinkFor by e-mail (the command line). The
@@ -485,7 +485,7 @@ func (s *Service) RedeemSignInLink(ctx context.Context, secret Secret) (Actor, S
 	if err != nil {
 		return Actor{}, Secret{}, err
 	}
-	return Actor{p}, tok, nil
+	return Actor{Person: p}, tok, nil
 }
 
 // issueLink issues a sign-in link for p in tx and tells them. by says who
@@ -770,7 +770,7 @@ func (s *Service) SignInAs(ctx context.Context, a Actor, id PersonID, addr strin
 		}
 		return s.signedIn(ctx, tx, p, "demo", addr)
 	})
-	return Actor{p}, err
+	return Actor{Person: p}, err
 }
 
 // Who issued a sign-in link.

@@ -3,6 +3,8 @@ package dissent_test
 import (
 	"context"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -229,4 +231,110 @@ func TestUpdatePerson(t *testing.T) {
 	if got := noticeKinds(t, e, d.Actor); len(got) == 0 || got[0] != dissent.NoticeEmailChanged {
 		t.Errorf("after an e-mail change the person's notices are %v; want %s first", got, dissent.NoticeEmailChanged)
 	}
+}
+
+// records returns the log's entries from sequence number from on, decoded,
+// and one past the highest sequence number.
+func records(t *testing.T, e *servicetest.Env, from int64) ([]dissent.EntryRecord, int64) {
+	t.Helper()
+	var entries []dissent.LogEntry
+	err := e.DB.View(ctx, func(tx dissent.Tx) error {
+		size, err := tx.LogSize(ctx)
+		if err != nil {
+			return err
+		}
+		if entries, err = tx.LogEntries(ctx, 0, size); err != nil {
+			return err
+		}
+		pending, err := tx.PendingEntries(ctx)
+		entries = append(entries, pending...)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []dissent.EntryRecord
+	end := from
+	for _, le := range entries {
+		end = max(end, le.Seq+1)
+		if le.Seq < from {
+			continue
+		}
+		r, ok := dissent.ParseCanonicalEntry(le.Payload)
+		if !ok {
+			t.Fatalf("entry %d is not canonical", le.Seq)
+		}
+		out = append(out, r)
+	}
+	return out, end
+}
+
+func hasRow(r dissent.EntryRecord, table, key string) bool {
+	return slices.ContainsFunc(r.Rows, func(d dissent.RowDigest) bool { return d.Table == table && d.Key == key })
+}
+
+// TestFirstUseInTheRequestsWrite: a token's first use on a request that
+// changes something is written in that request's own transaction (not one
+// of its own before it), in an entry apart from the signature's, whose
+// protected entry must not carry the signer's row; a request that writes
+// nothing leaves it to FinishActivation. Either way the account is in use
+// when the request is done.
+func TestFirstUseInTheRequestsWrite(t *testing.T) {
+	e := servicetest.New(t)
+	p, s := e.Cast(t, 2)
+	m := draft(t, e, p["drafter@state.example"], s...)
+	admin := p["admin@state.example"]
+
+	signer := p[s[0]]
+	key := strconv.FormatInt(int64(signer.ID), 10)
+	updates := e.DB.Stats().Updates
+	_, from := records(t, e, 0)
+	a, err := e.Svc.AuthenticateTokenToWrite(ctx, dissent.NewSecret(signer.Token), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.DB.Stats().Updates - updates; n != 0 {
+		t.Errorf("authenticating to write made %d write transactions; want none", n)
+	}
+	must(e.Svc.Sign(ctx, a, m.ID, m.ContentHash, 0))
+	if err := e.Svc.FinishActivation(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.DB.Stats().Updates - updates; n != 1 {
+		t.Errorf("a first use that signs made %d write transactions; want 1 (the signature's)", n)
+	}
+	recs, _ := records(t, e, from)
+	var kinds []string
+	for _, r := range recs {
+		kinds = append(kinds, r.Kind)
+	}
+	if !slices.Equal(kinds, []string{"state.changed", "signature.added"}) {
+		t.Fatalf("entries %v; want the activation's, then the signature's", kinds)
+	}
+	if !hasRow(recs[0], "people", key) {
+		t.Errorf("the activation's entry records rows %v; want the signer's (people %s)", recs[0].Rows, key)
+	}
+	if hasRow(recs[1], "people", key) || recs[1].ActorCommit == "" {
+		t.Errorf("the signature's entry (actor commitment %q) records the signer's row: it would name who signed", recs[1].ActorCommit)
+	}
+	_, err = e.Svc.IssueSignInLinkFor(ctx, admin.Actor, signer.ID)
+	wantCode(t, "a first link for a person whose first use signed", err, dissent.KindForbidden, "signed_in_before")
+
+	// A first use whose write fails: FinishActivation writes it.
+	other := p[s[1]]
+	b, err := e.Svc.AuthenticateTokenToWrite(ctx, dissent.NewSecret(other.Token), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := "0"
+	if strings.HasSuffix(m.ContentHash, "0") {
+		last = "1"
+	}
+	_, err = e.Svc.Sign(ctx, b, m.ID, m.ContentHash[:len(m.ContentHash)-1]+last, 0)
+	wantCode(t, "a signature of a stale version", err, dissent.KindConflict, "stale_content_hash")
+	if err := e.Svc.FinishActivation(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Svc.IssueSignInLinkFor(ctx, admin.Actor, other.ID)
+	wantCode(t, "a first link once the failed request is done", err, dissent.KindForbidden, "signed_in_before")
 }

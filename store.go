@@ -100,6 +100,11 @@ type Tx interface {
 	// AppendEvent stores the event and appends it to the Merkle log in the
 	// same transaction. Protected events have their actor sealed.
 	AppendEvent(ctx context.Context, e Event) error
+	// RecordWrites writes now, as entries of their own, the events appended
+	// so far and the digests of the rows written so far; what the function
+	// writes after it goes to later entries. A write that must not be
+	// recorded in the same entry as a later protected event calls it.
+	RecordWrites(ctx context.Context) error
 	// Events lists a message's events, protected actors opened; with id "",
 	// the events that concern no message.
 	Events(ctx context.Context, id MessageID) ([]Event, error)

@@ -281,7 +281,7 @@ func (s *Service) handlers(ctx context.Context, tx Tx, m Message, overdue bool, 
 		if err != nil {
 			return nil, err
 		}
-		f, err := s.facts(ctx, tx, Actor{p}, m, now)
+		f, err := s.facts(ctx, tx, Actor{Person: p}, m, now)
 		if err != nil {
 			return nil, err
 		}

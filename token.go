@@ -25,6 +25,20 @@ func tokenID(hash []byte) string { return hex.EncodeToString(hash[:8]) }
 // unknown or malformed token is Unauthenticated; the three are
 // indistinguishable.
 func (s *Service) AuthenticateToken(ctx context.Context, token Secret, addr string) (Actor, error) {
+	return s.authenticateToken(ctx, token, addr, false)
+}
+
+// AuthenticateTokenToWrite is AuthenticateToken for a request that asks to
+// change something. The account's first use is not written before the
+// request runs, in a transaction of its own: the request's own write
+// records it first, in an entry of its own (mutate), or, if the request
+// writes nothing, FinishActivation does when the request is done, which the
+// caller must call. Both happen before the response is complete.
+func (s *Service) AuthenticateTokenToWrite(ctx context.Context, token Secret, addr string) (Actor, error) {
+	return s.authenticateToken(ctx, token, addr, true)
+}
+
+func (s *Service) authenticateToken(ctx context.Context, token Secret, addr string, deferActivation bool) (Actor, error) {
 	bad := errBadCredential("bad_token", "missing or invalid bearer token")
 	t := token.Reveal()
 	if t == "" || len(t) > 200 || !strings.HasPrefix(t, "dsn_") {
@@ -45,7 +59,12 @@ func (s *Service) AuthenticateToken(ctx context.Context, token Secret, addr stri
 		return Actor{}, err
 	}
 	now := s.now().UTC()
-	if !p.Activated {
+	actor := Actor{Person: p}
+	switch {
+	case p.Activated:
+	case deferActivation:
+		actor.activation = &activation{}
+	default:
 		// The first use of any credential makes the account "in use" (an
 		// administrator alone may then issue it no credential): written at
 		// once, once per person, a flag with no time.
@@ -60,7 +79,55 @@ func (s *Service) AuthenticateToken(ctx context.Context, token Secret, addr stri
 		// others by FlushTokenUses.
 		s.noteTokenUse(hash, now)
 	}
-	return Actor{p}, nil
+	return actor, nil
+}
+
+// FinishActivation writes the account's first use that
+// AuthenticateTokenToWrite left to the request, if the request's own write
+// did not (it wrote nothing, or failed).
+func (s *Service) FinishActivation(ctx context.Context, a Actor) error {
+	act := a.activation
+	if act == nil {
+		return nil
+	}
+	act.mu.Lock()
+	defer act.mu.Unlock()
+	if act.done {
+		return nil
+	}
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.MarkActivated(ctx, a.ID) }); err != nil {
+		return err
+	}
+	act.done = true
+	return nil
+}
+
+// activateIn writes, in tx, the account's first use that
+// AuthenticateTokenToWrite left to the request, in an entry of its own: the
+// request's later entries may be protected events, which must not carry a
+// digest of the person's row. It reports whether it wrote; the caller marks
+// the activation done once tx has committed.
+func activateIn(ctx context.Context, tx Tx, a Actor) (bool, error) {
+	act := a.activation
+	if act == nil {
+		return false, nil
+	}
+	act.mu.Lock()
+	done := act.done
+	act.mu.Unlock()
+	if done {
+		return false, nil
+	}
+	if err := tx.MarkActivated(ctx, a.ID); err != nil {
+		return false, err
+	}
+	return true, tx.RecordWrites(ctx)
+}
+
+func (act *activation) markDone() {
+	act.mu.Lock()
+	act.done = true
+	act.mu.Unlock()
 }
 
 func (s *Service) noteTokenUse(hash []byte, at time.Time) {

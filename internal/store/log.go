@@ -142,6 +142,9 @@ func (t *txn) finish(ctx context.Context) error {
 	return t.flush(ctx)
 }
 
+// RecordWrites implements dissent.Tx.
+func (t *txn) RecordWrites(ctx context.Context) error { return t.finish(ctx) }
+
 // flush writes the queued events as entries.
 func (t *txn) flush(ctx context.Context) error {
 	if len(t.pending) == 0 {

@@ -108,6 +108,14 @@ func errRateLimited(w http.ResponseWriter, d time.Duration, what string) error {
 // session. It applies the limits per address (failed credentials) and per
 // person (requests, writes).
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (dissent.Actor, error) {
+	return s.authenticateFor(w, r, false)
+}
+
+// authenticateFor is authenticate; with toWrite, a bearer token's first use
+// on a request that may change something is left to the request's own
+// write (Service.AuthenticateTokenToWrite), and the caller must call
+// Service.FinishActivation when the request is done.
+func (s *Server) authenticateFor(w http.ResponseWriter, r *http.Request, toWrite bool) (dissent.Actor, error) {
 	a := s.auth
 	var actor dissent.Actor
 	if h := r.Header.Get("Authorization"); h != "" {
@@ -120,7 +128,11 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (dissent.A
 			return actor, errRateLimited(w, d, "failed sign-ins from your address")
 		}
 		var err error
-		actor, err = s.svc.AuthenticateToken(r.Context(), dissent.NewSecret(strings.TrimSpace(token)), addr)
+		authn := s.svc.AuthenticateToken
+		if toWrite && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			authn = s.svc.AuthenticateTokenToWrite
+		}
+		actor, err = authn(r.Context(), dissent.NewSecret(strings.TrimSpace(token)), addr)
 		if err != nil {
 			if dissent.ErrorKind(err) == dissent.KindUnauthenticated {
 				s.failed(r, dissent.MethodToken, "bad token", addr)

@@ -178,11 +178,17 @@ func requestID(ctx context.Context) string {
 // the Authorization header, or a session.
 func (s *Server) authed(h func(http.ResponseWriter, *http.Request, dissent.Actor)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a, err := s.authenticate(w, r) // api_signin.go: bearer token or session, with limits
+		a, err := s.authenticateFor(w, r, true) // api_signin.go: bearer token or session, with limits
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
+		// A token's first use, if the handler's write did not record it.
+		defer func() {
+			if err := s.svc.FinishActivation(context.WithoutCancel(r.Context()), a); err != nil {
+				s.log.Warn("record an account's first use", "err", err)
+			}
+		}()
 		h(w, r, a)
 	}
 }
