@@ -16,7 +16,7 @@ import (
 // then refuse to start rather than run without WAL.
 func TestCheckSQLitePragmas(t *testing.T) {
 	t.Parallel()
-	full := []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"}
+	full := []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "temp_store(MEMORY)"}
 	tests := []struct {
 		name    string
 		memory  bool
@@ -28,6 +28,7 @@ func TestCheckSQLitePragmas(t *testing.T) {
 		{"in memory, WAL ignored", true, full, `pragma journal_mode is "memory", want "wal"`},
 		{"synchronous normal", false, []string{"journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"}, `pragma synchronous is "1", want "2"`},
 		{"foreign keys off", false, []string{"journal_mode(WAL)", "synchronous(FULL)"}, `pragma foreign_keys is "0", want "1"`},
+		{"temporary files on disk", false, []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"}, `pragma temp_store is "0", want "2"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

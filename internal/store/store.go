@@ -111,7 +111,7 @@ func OpenSQLite(ctx context.Context, path string, sealer dissent.Sealer) (*DB, e
 		return nil, fmt.Errorf("create database directory: %w", err)
 	}
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)", "temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -146,7 +146,7 @@ func OpenSQLite(ctx context.Context, path string, sealer dissent.Sealer) (*DB, e
 	// Readers: deferred transactions (a WAL snapshot, no write lock) on
 	// connections that cannot write.
 	rq := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(1)", "query_only(1)"} {
+	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(1)", "query_only(1)", "temp_store(MEMORY)"} {
 		rq.Add("_pragma", p)
 	}
 	r, err := sql.Open("sqlite", "file:"+path+"?"+rq.Encode())
@@ -175,6 +175,7 @@ var sqlitePragmas = []struct{ name, want, why string }{
 	{"journal_mode", "wal", "readers take snapshots while the writer commits; the file system must support SQLite's WAL mode (shared memory and locks), which network file systems often do not"},
 	{"synchronous", "2", "synchronous=FULL: a commit survives power loss"},
 	{"foreign_keys", "1", "the schema's references are enforced"},
+	{"temp_store", "2", "temp_store=MEMORY: the writer's savepoints journal in memory, not in a temporary file written on every request of a batch (7 % of the server's CPU in the co-signing benchmark), and no page of the database is copied to a temporary file"},
 }
 
 // checkSQLitePragmas fails, naming the setting, if one of sqlitePragmas is
