@@ -196,7 +196,16 @@ func (t *txn) flush(ctx context.Context) error {
 // nextSeq returns the next entry's sequence number: on SQLite the one
 // writer makes MAX+1 safe; on PostgreSQL the identity's sequence, which
 // takes no lock that lasts the transaction.
+//
+// On SQLite the number is remembered for the rest of the writer's batch
+// (nextSeq), so that a batch asks for MAX once, not once per entry; a
+// caller's function rolled back to its savepoint forgets it.
 func (t *txn) nextSeq(ctx context.Context) (int64, error) {
+	if t.d == SQLite && t.seq > 0 {
+		n := t.seq
+		t.seq++
+		return n, nil
+	}
 	q := `SELECT COALESCE(MAX(seq), 0) + 1 FROM log_entries`
 	if t.d == Postgres {
 		q = `SELECT nextval(pg_get_serial_sequence('log_entries', 'seq'))`
@@ -204,6 +213,9 @@ func (t *txn) nextSeq(ctx context.Context) (int64, error) {
 	var n int64
 	if err := t.q.QueryRowContext(ctx, q).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sequence log entry: %w", err)
+	}
+	if t.d == SQLite {
+		t.seq = n + 1
 	}
 	return n, nil
 }

@@ -3,9 +3,13 @@ package store
 import (
 	"context"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	mathrand "math/rand/v2"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -173,4 +177,64 @@ func FuzzRowDigest(f *testing.F) {
 			t.Fatalf("%#v: %s, want %s", vals, got, want)
 		}
 	})
+}
+
+// TestBatchNumbersEntriesAfterARollback: the writer's batch remembers the
+// next entry's number; a caller whose function wrote an entry (RecordWrites)
+// and then failed is rolled back to its savepoint, and the next caller's
+// entry takes the number it freed, so the log has no gap.
+func TestBatchNumbersEntriesAfterARollback(t *testing.T) {
+	ctx := context.Background()
+	db, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "log.db"), seal.New(seal.Generate("test")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	event := func(kind string) func(dissent.Tx) error {
+		return func(tx dissent.Tx) error {
+			return tx.AppendEvent(ctx, dissent.Event{At: time.Now().UTC(), Kind: kind})
+		}
+	}
+	failing := func(tx dissent.Tx) error {
+		if err := event("test.undone")(tx); err != nil {
+			return err
+		}
+		if err := tx.RecordWrites(ctx); err != nil {
+			return err
+		}
+		return errors.New("refused after writing an entry")
+	}
+	var batch []*writeReq
+	for _, fn := range []func(dissent.Tx) error{event("test.a"), failing, event("test.b"), failing, event("test.c")} {
+		batch = append(batch, &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)})
+	}
+	db.runBatch(batch)
+	for i, r := range batch {
+		if err := <-r.done; (err != nil) != (i%2 == 1) {
+			t.Fatalf("caller %d: %v", i, err)
+		}
+	}
+	var kinds []string
+	var seqs []int64
+	err = db.View(ctx, func(tx dissent.Tx) error {
+		size, err := tx.LogSize(ctx)
+		if err != nil {
+			return err
+		}
+		entries, err := tx.LogEntries(ctx, 0, size)
+		for _, e := range entries {
+			r, ok := dissent.ParseCanonicalEntry(e.Payload)
+			if !ok {
+				return fmt.Errorf("entry %d is not canonical", e.Seq)
+			}
+			kinds, seqs = append(kinds, r.Kind), append(seqs, e.Seq)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(kinds, []string{"test.a", "test.b", "test.c"}) || !slices.Equal(seqs, []int64{1, 2, 3}) {
+		t.Fatalf("entries %v numbered %v; want test.a, test.b, test.c numbered 1, 2, 3", kinds, seqs)
+	}
 }

@@ -421,6 +421,7 @@ func (db *DB) runBatch(batch []*writeReq) {
 			return
 		}
 		if errs[i] = db.runOne(r, t); errs[i] != nil {
+			t.seq = 0 // the entries it numbered are undone
 			if _, err := sp.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
 				tx.Rollback()
 				fail(fmt.Errorf("rollback to savepoint: %w", err))

@@ -33,6 +33,7 @@ type txn struct {
 	// the log's data key once read; the store's catalog of recorded tables.
 	pending  []dissent.Event
 	appended int
+	seq      int64 // SQLite: the next entry's sequence number, once read (nextSeq)
 	lkey     *dissent.WrappedKey
 	tables   *atomic.Pointer[map[string]recordedTable]
 
