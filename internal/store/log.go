@@ -416,45 +416,22 @@ func (t *txn) IntegrateLog(ctx context.Context, max int) (int64, error) {
 		}
 		return size + int64(len(seqs)), nil
 	}
-	// Leaf indexes and hashes in a few multi-row statements (PostgreSQL:
-	// each statement is a round trip).
-	const chunk = 200
-	for start := 0; start < len(seqs); start += chunk {
-		end := min(start+chunk, len(seqs))
-		var sb strings.Builder
-		args := make([]any, 0, 2*(end-start))
-		sb.WriteString(`UPDATE log_entries SET leaf = CASE seq`)
-		for i := start; i < end; i++ {
-			args = append(args, seqs[i], size+int64(i))
-			fmt.Fprintf(&sb, " WHEN $%d THEN CAST($%d AS BIGINT)", len(args)-1, len(args))
-		}
-		sb.WriteString(" END WHERE seq IN (")
-		for i := start; i < end; i++ {
-			if i > start {
-				sb.WriteString(",")
-			}
-			fmt.Fprintf(&sb, "$%d", 2*(i-start)+1)
-		}
-		sb.WriteString(")")
-		if err := t.exec(ctx, "integrate log entries", sb.String(), args...); err != nil {
-			return 0, err
-		}
+	// PostgreSQL: each statement is a round trip, under the log's lock.
+	// Two statements of fixed text take the whole batch as arrays.
+	leafs := make([]int64, len(seqs))
+	for i := range seqs {
+		leafs[i] = size + int64(i)
 	}
-	for start := 0; start < len(hashIdx); start += chunk {
-		end := min(start+chunk, len(hashIdx))
-		var sb strings.Builder
-		args := make([]any, 0, 2*(end-start))
-		sb.WriteString(`INSERT INTO log_hashes (idx, hash) VALUES `)
-		for i := start; i < end; i++ {
-			if i > start {
-				sb.WriteString(",")
-			}
-			args = append(args, hashIdx[i], hashes[i][:])
-			fmt.Fprintf(&sb, "($%d, $%d)", len(args)-1, len(args))
-		}
-		if err := t.exec(ctx, "store log hashes", sb.String(), args...); err != nil {
-			return 0, err
-		}
+	if err := t.exec(ctx, "integrate log entries", `UPDATE log_entries SET leaf = u.leaf
+		FROM unnest($1::bigint[], $2::bigint[]) AS u(seq, leaf) WHERE log_entries.seq = u.seq`, seqs, leafs); err != nil {
+		return 0, err
+	}
+	hs := make([][]byte, len(hashes))
+	for i := range hashes {
+		hs[i] = hashes[i][:]
+	}
+	if err := t.exec(ctx, "store log hashes", `INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, hashIdx, hs); err != nil {
+		return 0, err
 	}
 	return size + int64(len(seqs)), nil
 }
@@ -485,6 +462,9 @@ func (t *txn) readHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, err
 			copy(out[i][:], h)
 		}
 		return out, nil
+	}
+	if t.d == Postgres {
+		return t.readHashArray(ctx, indexes)
 	}
 	// In chunks: the SQLite driver binds parameters in time quadratic in
 	// their number.
@@ -585,6 +565,43 @@ func (t *txn) readHashChunk(ctx context.Context, indexes []int64, out []tlog.Has
 		return fmt.Errorf("log hashes missing: found %d of %d", found, len(indexes))
 	}
 	return nil
+}
+
+// readHashArray reads stored hashes on PostgreSQL in one statement of
+// fixed text, the indexes as an array.
+func (t *txn) readHashArray(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	pos := make(map[int64][]int, len(indexes))
+	for i, x := range indexes {
+		pos[x] = append(pos[x], i)
+	}
+	rows, err := t.q.QueryContext(ctx, `SELECT idx, hash FROM log_hashes WHERE idx = ANY($1::bigint[])`, indexes)
+	if err != nil {
+		return nil, fmt.Errorf("read log hashes: %w", err)
+	}
+	defer rows.Close()
+	found := 0
+	for rows.Next() {
+		var idx int64
+		var h []byte
+		if err := rows.Scan(&idx, &h); err != nil {
+			return nil, fmt.Errorf("scan log hash: %w", err)
+		}
+		if len(h) != tlog.HashSize {
+			return nil, fmt.Errorf("log hash %d has %d bytes", idx, len(h))
+		}
+		for _, i := range pos[idx] {
+			copy(out[i][:], h)
+			found++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read log hashes: %w", err)
+	}
+	if found != len(indexes) {
+		return nil, fmt.Errorf("log hashes missing: found %d of %d", found, len(indexes))
+	}
+	return out, nil
 }
 
 // ReadLogHashes returns stored hashes by stored-hash index.
