@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,11 +37,6 @@ func serveCmd(e *env) *cobra.Command {
 		Short: "Serve the web UI and the JSON API (sets up ./dissent-data on first run)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			stop, err := startCPUProfile(e.getenv("DISSENT_CPUPROFILE"))
-			if err != nil {
-				return err
-			}
-			defer stop()
 			var demoClk *demoClock
 			if demo {
 				demoClk = newDemoClock()
@@ -354,22 +348,4 @@ func serveMetrics(ctx context.Context, e *env, addr string, h http.Handler, log 
 		_ = srv.Shutdown(sctx)
 		<-done
 	}, nil
-}
-
-// startCPUProfile writes a CPU profile of the whole run to path, for the
-// benchmarks (bench/cosign's -server-profile); "" profiles nothing. The
-// profile holds function names and sample counts, never data.
-func startCPUProfile(path string) (stop func(), err error) {
-	if path == "" {
-		return func() {}, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("DISSENT_CPUPROFILE: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("DISSENT_CPUPROFILE: %w", err)
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
