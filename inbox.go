@@ -25,6 +25,25 @@ type InboxTx interface {
 	// ConsultationsFor lists the consultations a reviewer was sent, newest
 	// first, without their input.
 	ConsultationsFor(ctx context.Context, reviewer PersonID) ([]Consultation, error)
+	// SubmittedSnapshot returns the metadata of every submitted message as
+	// of the transaction's snapshot, without any reader's relation, and the
+	// metadata version it is at. Its rows and index are shared with the
+	// store's cache: the caller reads them and changes nothing in them.
+	SubmittedSnapshot(ctx context.Context) (MetaSnapshot, error)
+	// MetaChanges lists, once each, the messages whose metadata changed
+	// after version since, up to version upto (a snapshot's). ok is false
+	// when those changes are no longer all recorded.
+	MetaChanges(ctx context.Context, since, upto int64) (ids []MessageID, ok bool, err error)
+}
+
+// MetaSnapshot is the metadata of every submitted message at one metadata
+// version: every change to a submitted message's metadata moves the version
+// on, in the transaction of the change. Facts, Assigned and DistributedAt
+// are zero. Rows and Index are shared: read only.
+type MetaSnapshot struct {
+	Version int64
+	Rows    []MessageMeta
+	Index   map[MessageID]int // position in Rows by id
 }
 
 // MetaQuery selects the messages SubmittedMeta lists.

@@ -202,15 +202,20 @@ func (t *txn) metaVersion(ctx context.Context) (int64, error) {
 }
 
 // allSubmittedMeta returns the metadata of every submitted message, from
-// the cache when it is current in this transaction's snapshot. The slice is
-// shared: callers copy what they keep and change nothing in it.
-func (t *txn) allSubmittedMeta(ctx context.Context) ([]dissent.MessageMeta, error) {
-	if t.metas == nil {
-		return t.loadMeta(ctx, metaQuery, nil)
-	}
+// the cache when it is current in this transaction's snapshot, with its
+// index by id and the metadata version it was read at. The slice and the
+// index are shared: callers copy what they keep and change nothing in them.
+func (t *txn) allSubmittedMeta(ctx context.Context) ([]dissent.MessageMeta, map[dissent.MessageID]int, int64, error) {
 	v, err := t.metaVersion(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
+	}
+	if t.metas == nil {
+		rows, err := t.loadMeta(ctx, metaQuery, nil)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		return rows, indexMeta(rows), v, nil
 	}
 	c := t.metas
 	c.mu.Lock()
@@ -218,25 +223,84 @@ func (t *txn) allSubmittedMeta(ctx context.Context) ([]dissent.MessageMeta, erro
 	c.mu.Unlock()
 	switch {
 	case rows != nil && at == v:
-		return rows, nil
+		return rows, index, v, nil
 	case rows != nil && at < v && v-at <= metaRefreshMax:
 		if fresh, fidx, ok, err := t.refreshMeta(ctx, rows, index, at, v); err != nil {
-			return nil, err
+			return nil, nil, 0, err
 		} else if ok {
 			t.storeMeta(fresh, fidx, v)
-			return fresh, nil
+			return fresh, fidx, v, nil
 		}
 	}
 	rows, err = t.loadMeta(ctx, metaQuery, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
-	index = make(map[dissent.MessageID]int, len(rows))
+	index = indexMeta(rows)
+	t.storeMeta(rows, index, v)
+	return rows, index, v, nil
+}
+
+func indexMeta(rows []dissent.MessageMeta) map[dissent.MessageID]int {
+	index := make(map[dissent.MessageID]int, len(rows))
 	for i, m := range rows {
 		index[m.ID] = i
 	}
-	t.storeMeta(rows, index, v)
-	return rows, nil
+	return index
+}
+
+// SubmittedSnapshot returns the shared rows of allSubmittedMeta: no copy,
+// no reader's relation.
+func (t *txn) SubmittedSnapshot(ctx context.Context) (dissent.MetaSnapshot, error) {
+	rows, index, v, err := t.allSubmittedMeta(ctx)
+	if err != nil {
+		return dissent.MetaSnapshot{}, err
+	}
+	return dissent.MetaSnapshot{Version: v, Rows: slices.Clip(rows), Index: index}, nil
+}
+
+func (t *txn) MetaChanges(ctx context.Context, since, upto int64) ([]dissent.MessageID, bool, error) {
+	if since > upto {
+		return nil, false, nil
+	}
+	return t.metaChanges(ctx, since, upto)
+}
+
+// metaChanges lists, once each, the messages whose metadata changed after
+// version at, up to v. It reports false when the changes since at are no
+// longer all recorded (pruned).
+func (t *txn) metaChanges(ctx context.Context, at, v int64) ([]dissent.MessageID, bool, error) {
+	qr, err := t.q.QueryContext(ctx, `SELECT n, message_id FROM meta_changes WHERE n > $1 AND n <= $2 ORDER BY n`, at, v)
+	if err != nil {
+		return nil, false, fmt.Errorf("list metadata changes: %w", err)
+	}
+	var ids []dissent.MessageID
+	seen := map[dissent.MessageID]bool{}
+	next := at + 1
+	for qr.Next() {
+		var n int64
+		var id string
+		if err := qr.Scan(&n, &id); err != nil {
+			qr.Close()
+			return nil, false, fmt.Errorf("scan metadata change: %w", err)
+		}
+		if n != next { // a gap: pruned, or not ours to see
+			qr.Close()
+			return nil, false, nil
+		}
+		next++
+		if !seen[dissent.MessageID(id)] {
+			seen[dissent.MessageID(id)] = true
+			ids = append(ids, dissent.MessageID(id))
+		}
+	}
+	if err := closeRows(qr); err != nil {
+		return nil, false, fmt.Errorf("list metadata changes: %w", err)
+	}
+	if next != v+1 {
+		return nil, false, nil
+	}
+	return ids, true, nil
 }
 
 // storeMeta keeps rows read at version v unless the cache holds newer ones.
@@ -253,35 +317,9 @@ func (t *txn) storeMeta(rows []dissent.MessageMeta, index map[dissent.MessageID]
 // into a copy of rows. It reports false when the changes since at are no
 // longer all recorded (pruned).
 func (t *txn) refreshMeta(ctx context.Context, rows []dissent.MessageMeta, index map[dissent.MessageID]int, at, v int64) ([]dissent.MessageMeta, map[dissent.MessageID]int, bool, error) {
-	qr, err := t.q.QueryContext(ctx, `SELECT n, message_id FROM meta_changes WHERE n > $1 AND n <= $2 ORDER BY n`, at, v)
-	if err != nil {
-		return nil, nil, false, fmt.Errorf("list metadata changes: %w", err)
-	}
-	var ids []dissent.MessageID
-	seen := map[dissent.MessageID]bool{}
-	next := at + 1
-	for qr.Next() {
-		var n int64
-		var id string
-		if err := qr.Scan(&n, &id); err != nil {
-			qr.Close()
-			return nil, nil, false, fmt.Errorf("scan metadata change: %w", err)
-		}
-		if n != next { // a gap: pruned, or not ours to see
-			qr.Close()
-			return nil, nil, false, nil
-		}
-		next++
-		if !seen[dissent.MessageID(id)] {
-			seen[dissent.MessageID(id)] = true
-			ids = append(ids, dissent.MessageID(id))
-		}
-	}
-	if err := closeRows(qr); err != nil {
-		return nil, nil, false, fmt.Errorf("list metadata changes: %w", err)
-	}
-	if next != v+1 {
-		return nil, nil, false, nil
+	ids, ok, err := t.metaChanges(ctx, at, v)
+	if err != nil || !ok {
+		return nil, nil, false, err
 	}
 	fresh := slices.Clone(rows)
 	fidx, cloned := index, false // the index is shared too: copied before a new message is added
@@ -330,7 +368,7 @@ func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent
 	}
 	var base []dissent.MessageMeta
 	if !q.Distributed && len(q.IDs) == 0 {
-		base, err = t.allSubmittedMeta(ctx)
+		base, _, _, err = t.allSubmittedMeta(ctx)
 	} else {
 		query := metaQuery
 		var args []any
