@@ -2,6 +2,7 @@ package dissent
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +35,28 @@ type InboxTx interface {
 	// after version since, up to version upto (a snapshot's). ok is false
 	// when those changes are no longer all recorded.
 	MetaChanges(ctx context.Context, since, upto int64) (ids []MessageID, ok bool, err error)
+	// ReaderRelations reads how the reader relates to every message at now,
+	// as SubmittedMeta fills it in; Assigned only with assigned (nil
+	// otherwise).
+	ReaderRelations(ctx context.Context, reader PersonID, now time.Time, assigned bool) (ReaderRelations, error)
+	// AssignedOf says which of the messages are assigned to the reader.
+	AssignedOf(ctx context.Context, reader PersonID, ids []MessageID) (map[MessageID]bool, error)
+}
+
+// ReaderRelations is how one reader relates to every message, by message
+// id: a message absent from a set is not related that way.
+type ReaderRelations struct {
+	Drafter, Coauthor, Signer, Invitee, Endorser, Consulted, InChain map[MessageID]bool
+	Distributed                                                      map[MessageID]time.Time
+	Assigned                                                         map[MessageID]bool // nil unless asked for
+}
+
+// Facts is the reader's relation to the submitted message id, as
+// SubmittedMeta gives it.
+func (r ReaderRelations) Facts(id MessageID) Facts {
+	_, distributed := r.Distributed[id]
+	return Facts{Drafter: r.Drafter[id], Coauthor: r.Coauthor[id], Signer: r.Signer[id], Invitee: r.Invitee[id], Endorser: r.Endorser[id],
+		Consulted: r.Consulted[id], InChain: r.InChain[id], Distributed: distributed, Submitted: true}
 }
 
 // MetaSnapshot is the metadata of every submitted message at one metadata
@@ -227,7 +250,7 @@ func (f *InboxFilter) validate() error {
 	return nil
 }
 
-func (f InboxFilter) keep(m MessageMeta, u Urgency) bool {
+func (f InboxFilter) keep(m *MessageMeta, assigned bool, u Urgency) bool {
 	switch f.State {
 	case "open":
 		if !m.Open() {
@@ -255,7 +278,7 @@ func (f InboxFilter) keep(m MessageMeta, u Urgency) bool {
 	if f.ID != "" && !strings.HasPrefix(string(m.ID), f.ID) {
 		return false
 	}
-	return !f.Mine || m.Assigned
+	return !f.Mine || assigned
 }
 
 // InboxItem is one row of the inbox.
@@ -312,44 +335,66 @@ func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool
 	var reads []Event
 	err := s.store.View(ctx, func(tx Tx) error {
 		now := s.now().UTC()
-		cal, err := s.officeCalendar(ctx, tx)
+		org, loc, err := officeOrg(ctx, tx)
+		if err != nil {
+			return err
+		}
+		closures, err := tx.Closures(ctx, org.ID)
+		if err != nil {
+			return err
+		}
+		cal, err := s.calendarOf(loc, closures)
 		if err != nil {
 			return err
 		}
 		// Only open messages have a running clock, so the counts of overdue
 		// and soon-due ones need no more than the open ones; other states
 		// are read only when the filter asks for them.
-		q := MetaQuery{Reader: a.ID, Now: now, States: []State{StateSubmitted, StateAcknowledged}}
+		states := []State{StateSubmitted, StateAcknowledged}
 		switch f.State {
 		case "open":
 		case "all":
-			q.States = nil
+			states = nil
 		default:
-			q.States = append(q.States, State(f.State))
+			states = append(states, State(f.State))
 		}
-		metas, err := tx.SubmittedMeta(ctx, q)
+		snap, err := tx.SubmittedSnapshot(ctx)
+		if err != nil {
+			return err
+		}
+		// The messages of those states in urgency order, the same for every
+		// reader; the reader's relations decide which of them they see. The
+		// assignments are read for all messages only to filter by them.
+		order, err := s.orders.get(ctx, tx, orderKey{states: fmt.Sprint(states), org: org.ID, zone: org.TimeZone, closures: strings.Join(closures, ",")},
+			snap, states, cal, loc, now)
+		if err != nil {
+			return err
+		}
+		rel, err := tx.ReaderRelations(ctx, a.ID, now, f.Mine)
 		if err != nil {
 			return err
 		}
 		out.Items, out.Orgs, out.Overdue, out.DueSoon = nil, nil, 0, 0
-		// Keep positions into metas rather than copies: with every state
-		// shown there are thousands, and only one page is built.
-		urgency := make([]Urgency, len(metas))
-		var kept []int32
-		for i, m := range metas {
-			if !Decide(a.Roles, ActSee, m.Facts) || !Decide(a.Roles, ActAcknowledge, m.Facts) {
+		type keptItem struct {
+			m     *MessageMeta
+			u     Urgency
+			facts Facts
+		}
+		var kept []keptItem
+		for _, it := range order.items {
+			m := &snap.Rows[it.pos]
+			facts := rel.Facts(m.ID)
+			if !Decide(a.Roles, ActSee, facts) || !Decide(a.Roles, ActAcknowledge, facts) {
 				continue
 			}
-			u := urgencyOf(cal, m, now)
 			switch {
-			case u.Level == UrgencyOverdue:
+			case it.u.Level == UrgencyOverdue:
 				out.Overdue++
-			case u.Level <= UrgencySoon:
+			case it.u.Level <= UrgencySoon:
 				out.DueSoon++
 			}
-			if f.keep(m, u) {
-				urgency[i] = u
-				kept = append(kept, int32(i))
+			if f.keep(m, rel.Assigned[m.ID], it.u) {
+				kept = append(kept, keptItem{m, it.u, facts})
 			}
 		}
 		// The organizations are the directory's, which is not secret.
@@ -360,36 +405,42 @@ func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool
 		for _, o := range orgs {
 			out.Orgs = append(out.Orgs, o.ID)
 		}
-		slices.SortFunc(kept, func(x, y int32) int {
-			mx, my := &metas[x], &metas[y]
-			var c int
-			switch f.Sort {
-			case "newest":
-				c = my.SubmittedAt.Compare(mx.SubmittedAt)
-			case "oldest":
-				c = mx.SubmittedAt.Compare(my.SubmittedAt)
-			case "signatures":
-				c = my.SignatureCount - mx.SignatureCount
-			}
-			if c != 0 {
-				return c
-			}
-			return compareUrgency(mx, urgency[x], my, urgency[y])
-		})
+		// kept is in urgency order, a total order: a stable sort on another
+		// key gives what sorting on that key, then urgency, would.
+		if f.Sort != "urgency" {
+			slices.SortStableFunc(kept, func(x, y keptItem) int {
+				switch f.Sort {
+				case "newest":
+					return y.m.SubmittedAt.Compare(x.m.SubmittedAt)
+				case "oldest":
+					return x.m.SubmittedAt.Compare(y.m.SubmittedAt)
+				case "signatures":
+					return y.m.SignatureCount - x.m.SignatureCount
+				}
+				return 0
+			})
+		}
 		out.Total = len(kept)
 		out.Pages = max(1, (out.Total+InboxPageSize-1)/InboxPageSize)
 		lo, hi := min((f.Page-1)*InboxPageSize, out.Total), min((f.Page-1)*InboxPageSize+InboxPageSize, out.Total)
 		if export {
 			lo, hi = 0, out.Total
 		}
-		for _, i := range kept[lo:hi] {
-			out.Items = append(out.Items, InboxItem{MessageMeta: metas[i], Urgency: urgency[i]})
+		var ids []MessageID
+		for _, k := range kept[lo:hi] {
+			m := *k.m
+			m.Facts, m.DistributedAt = k.facts, rel.Distributed[m.ID]
+			out.Items = append(out.Items, InboxItem{MessageMeta: m, Urgency: k.u})
+			ids = append(ids, m.ID)
 		}
-		_, loc, err := officeOrg(ctx, tx)
-		if err != nil {
-			return err
+		assigned := rel.Assigned
+		if assigned == nil && len(ids) > 0 {
+			if assigned, err = tx.AssignedOf(ctx, a.ID, ids); err != nil {
+				return err
+			}
 		}
 		for i := range out.Items {
+			out.Items[i].Assigned = assigned[out.Items[i].ID]
 			out.Items[i].MessageMeta = inZone(out.Items[i].MessageMeta, loc)
 		}
 		var approver []MessageID

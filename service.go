@@ -39,7 +39,8 @@ type Service struct {
 
 	uses tokenUses // token uses not yet written (token.go)
 
-	stats statsCache // the statistics last computed (stats.go)
+	stats  statsCache // the statistics last computed (stats.go)
+	orders orderCache // the inbox's orders last computed (inbox_order.go)
 }
 
 // ServiceConfig wires a Service.

@@ -12,7 +12,8 @@ import (
 
 // TestStatisticsCacheMatchesSummarize: the statistics the Service keeps
 // between views are, at every step, what Summarize computes afresh from the
-// database: after no change, after a change to a message, after a new
+// database, and the inbox in the order it keeps is what a Service with
+// nothing kept lists: after no change, after a change to a message, after a new
 // submission, when a deadline passes within the day, on the next day, when
 // the clock goes back, and for each filter.
 func TestStatisticsCacheMatchesSummarize(t *testing.T) {
@@ -65,12 +66,28 @@ func TestStatisticsCacheMatchesSummarize(t *testing.T) {
 		}
 		return st
 	}
+	// The inbox's order, kept by e.Svc, against a Service with nothing
+	// kept yet.
+	inboxFilters := []dissent.InboxFilter{{}, {State: "all"}, {Sort: "newest"}, {State: "all", Sort: "signatures"}, {Due: "overdue"}, {State: "acknowledged"}, {Mine: true}}
 	check := func(step string) {
 		t.Helper()
 		for _, f := range filters {
 			got := must(e.Svc.Statistics(ctx, officer.Actor, f))
 			if want := fresh(f); fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
 				t.Errorf("%s, filter %+v:\n got %+v\nwant %+v", step, f, got, want)
+			}
+		}
+		anew := dissent.NewService(dissent.ServiceConfig{Store: e.DB, AuditLog: e.Log, Now: e.Clock.Now,
+			Calendars: func(loc *time.Location, closures []string) (dissent.Calendar, error) { return deadline.New(loc, closures) }})
+		for _, f := range inboxFilters {
+			got := must(e.Svc.InboxExport(ctx, officer.Actor, f))
+			want := must(anew.InboxExport(ctx, officer.Actor, f))
+			if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+				t.Errorf("%s, inbox %+v:\n got %+v\nwant %+v", step, f, got, want)
+			}
+			page := must(e.Svc.Inbox(ctx, officer.Actor, f))
+			if fresh := must(anew.Inbox(ctx, officer.Actor, f)); fmt.Sprintf("%+v", page) != fmt.Sprintf("%+v", fresh) {
+				t.Errorf("%s, inbox page %+v:\n got %+v\nwant %+v", step, f, page, fresh)
 			}
 		}
 	}

@@ -65,7 +65,9 @@ const participantQuery = `SELECT id FROM messages WHERE drafter_tag IN (%[1]s)
 	UNION SELECT message_id FROM coauthors WHERE person_tag IN (%[1]s)
 	UNION SELECT message_id FROM signatures WHERE withdrawn IS NULL AND signer_tag IN (%[1]s)`
 
-func (t *txn) relations(ctx context.Context, reader dissent.PersonID, now time.Time) (relations, error) {
+// relations reads how the reader relates to every message; the messages
+// assigned to them only with assigned.
+func (t *txn) relations(ctx context.Context, reader dissent.PersonID, now time.Time, assigned bool) (relations, error) {
 	r := relations{distributed: map[dissent.MessageID]time.Time{}}
 	sets := []*map[dissent.MessageID]bool{&r.drafter, &r.coauthor, &r.signer, &r.invitee, &r.endorser, &r.consulted, &r.assigned, &r.inChain}
 	for _, p := range sets {
@@ -108,6 +110,9 @@ func (t *txn) relations(ctx context.Context, reader dissent.PersonID, now time.T
 	}{
 		{r.consulted, `SELECT message_id FROM consultations WHERE reviewer_id = $1 AND answered_at IS NULL AND due > $2`, []any{int64(reader), now.UnixNano()}},
 		{r.assigned, `SELECT message_id FROM assignments WHERE person_id = $1`, []any{int64(reader)}},
+	}
+	if !assigned {
+		queries = queries[:1]
 	}
 	for _, q := range queries {
 		if err := t.idSet(ctx, q.into, q.q, q.args...); err != nil {
@@ -152,6 +157,36 @@ func (t *txn) relations(ctx context.Context, reader dissent.PersonID, now time.T
 		return r, err
 	}
 	return r, nil
+}
+
+func (t *txn) ReaderRelations(ctx context.Context, reader dissent.PersonID, now time.Time, assigned bool) (dissent.ReaderRelations, error) {
+	r, err := t.relations(ctx, reader, now, assigned)
+	if err != nil {
+		return dissent.ReaderRelations{}, err
+	}
+	out := dissent.ReaderRelations{Drafter: r.drafter, Coauthor: r.coauthor, Signer: r.signer, Invitee: r.invitee, Endorser: r.endorser,
+		Consulted: r.consulted, InChain: r.inChain, Distributed: r.distributed}
+	if assigned {
+		out.Assigned = r.assigned
+	}
+	return out, nil
+}
+
+func (t *txn) AssignedOf(ctx context.Context, reader dissent.PersonID, ids []dissent.MessageID) (map[dissent.MessageID]bool, error) {
+	out := map[dissent.MessageID]bool{}
+	for rest := ids; len(rest) > 0; {
+		n := min(len(rest), inChunk)
+		args := make([]any, 0, n+1)
+		args = append(args, int64(reader))
+		for i := range n {
+			args = append(args, string(rest[i]))
+		}
+		rest = rest[n:]
+		if err := t.idSet(ctx, out, `SELECT message_id FROM assignments WHERE person_id = $1 AND message_id IN (`+placeholders(2, n)+`)`, args...); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // metaCache keeps the metadata of every submitted message (without any
@@ -362,7 +397,7 @@ func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent
 		t.metas = nil
 		defer func() { t.metas = c }()
 	}
-	rel, err := t.relations(ctx, q.Reader, q.Now)
+	rel, err := t.relations(ctx, q.Reader, q.Now, true)
 	if err != nil {
 		return nil, err
 	}
