@@ -78,7 +78,9 @@ func TestStatisticsCacheMatchesSummarize(t *testing.T) {
 			}
 		}
 		anew := dissent.NewService(dissent.ServiceConfig{Store: e.DB, AuditLog: e.Log, Now: e.Clock.Now,
-			Calendars: func(loc *time.Location, closures []string) (dissent.Calendar, error) { return deadline.New(loc, closures) }})
+			Calendars: func(loc *time.Location, closures []string) (dissent.Calendar, error) {
+				return deadline.New(loc, closures)
+			}})
 		for _, f := range inboxFilters {
 			got := must(e.Svc.InboxExport(ctx, officer.Actor, f))
 			want := must(anew.InboxExport(ctx, officer.Actor, f))
