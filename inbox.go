@@ -381,8 +381,10 @@ func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool
 			facts Facts
 		}
 		var kept []keptItem
+		// The order's own rows: at the same version as snap's, though they
+		// need not be the same slice.
 		for _, it := range order.items {
-			m := &snap.Rows[it.pos]
+			m := &order.snap.Rows[it.pos]
 			facts := rel.Facts(m.ID)
 			if !Decide(a.Roles, ActSee, facts) || !Decide(a.Roles, ActAcknowledge, facts) {
 				continue
