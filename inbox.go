@@ -51,6 +51,23 @@ type ReaderRelations struct {
 	Assigned                                                         map[MessageID]bool // nil unless asked for
 }
 
+// Related is the set of messages the reader relates to in any way: the
+// others' Facts are Facts{Submitted: true}.
+func (r ReaderRelations) Related() map[MessageID]bool {
+	out := map[MessageID]bool{}
+	for _, set := range []map[MessageID]bool{r.Drafter, r.Coauthor, r.Signer, r.Invitee, r.Endorser, r.Consulted, r.InChain} {
+		for id, ok := range set {
+			if ok {
+				out[id] = true
+			}
+		}
+	}
+	for id := range r.Distributed {
+		out[id] = true
+	}
+	return out
+}
+
 // Facts is the reader's relation to the submitted message id, as
 // SubmittedMeta gives it.
 func (r ReaderRelations) Facts(id MessageID) Facts {
@@ -62,12 +79,28 @@ func (r ReaderRelations) Facts(id MessageID) Facts {
 // MetaSnapshot is the metadata of every submitted message at one metadata
 // version: every change to a submitted message's metadata moves the version
 // on, in the transaction of the change. Facts, Assigned and DistributedAt
-// are zero. Rows and Index are shared: read only.
+// are zero. The rows are in chunks of MetaChunk (the last may hold fewer),
+// so that a change copies one chunk rather than every row. Chunks and Index
+// are shared: read only.
 type MetaSnapshot struct {
 	Version int64
-	Rows    []MessageMeta
-	Index   map[MessageID]int // position in Rows by id
+	Chunks  [][]MessageMeta
+	Index   map[MessageID]int // position (as Row takes it) by id
 }
+
+// MetaChunk is how many rows a chunk of a MetaSnapshot holds.
+const MetaChunk = 1024
+
+// Len is how many rows the snapshot holds.
+func (s *MetaSnapshot) Len() int {
+	if len(s.Chunks) == 0 {
+		return 0
+	}
+	return (len(s.Chunks)-1)*MetaChunk + len(s.Chunks[len(s.Chunks)-1])
+}
+
+// Row is the row at position i, from 0 to Len()-1.
+func (s *MetaSnapshot) Row(i int) *MessageMeta { return &s.Chunks[i/MetaChunk][i%MetaChunk] }
 
 // MetaQuery selects the messages SubmittedMeta lists.
 type MetaQuery struct {
@@ -375,18 +408,23 @@ func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool
 			return err
 		}
 		out.Items, out.Orgs, out.Overdue, out.DueSoon = nil, nil, 0, 0
-		type keptItem struct {
-			m     *MessageMeta
-			u     Urgency
-			facts Facts
-		}
-		var kept []keptItem
-		// The order's own rows: at the same version as snap's, though they
-		// need not be the same slice.
-		for _, it := range order.items {
-			m := &order.snap.Rows[it.pos]
-			facts := rel.Facts(m.ID)
-			if !Decide(a.Roles, ActSee, facts) || !Decide(a.Roles, ActAcknowledge, facts) {
+		// Most messages relate to the reader in no way: they share one set
+		// of facts, decided once; only the related ones are decided each.
+		base := Facts{Submitted: true}
+		baseOK := Decide(a.Roles, ActSee, base) && Decide(a.Roles, ActAcknowledge, base)
+		related := rel.Related()
+		// Positions in order.items of the messages kept, read from the
+		// order's own rows: at the same version as snap's, though they need
+		// not be the same slice.
+		kept := make([]int32, 0, min(len(order.items), 4096))
+		for i, it := range order.items {
+			m := order.snap.Row(int(it.pos))
+			ok := baseOK
+			if len(related) > 0 && related[m.ID] {
+				facts := rel.Facts(m.ID)
+				ok = Decide(a.Roles, ActSee, facts) && Decide(a.Roles, ActAcknowledge, facts)
+			}
+			if !ok {
 				continue
 			}
 			switch {
@@ -396,7 +434,7 @@ func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool
 				out.DueSoon++
 			}
 			if f.keep(m, rel.Assigned[m.ID], it.u) {
-				kept = append(kept, keptItem{m, it.u, facts})
+				kept = append(kept, int32(i))
 			}
 		}
 		// The organizations are the directory's, which is not secret.
@@ -410,14 +448,16 @@ func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool
 		// kept is in urgency order, a total order: a stable sort on another
 		// key gives what sorting on that key, then urgency, would.
 		if f.Sort != "urgency" {
-			slices.SortStableFunc(kept, func(x, y keptItem) int {
+			row := func(i int32) *MessageMeta { return order.snap.Row(int(order.items[i].pos)) }
+			slices.SortStableFunc(kept, func(x, y int32) int {
+				mx, my := row(x), row(y)
 				switch f.Sort {
 				case "newest":
-					return y.m.SubmittedAt.Compare(x.m.SubmittedAt)
+					return my.SubmittedAt.Compare(mx.SubmittedAt)
 				case "oldest":
-					return x.m.SubmittedAt.Compare(y.m.SubmittedAt)
+					return mx.SubmittedAt.Compare(my.SubmittedAt)
 				case "signatures":
-					return y.m.SignatureCount - x.m.SignatureCount
+					return my.SignatureCount - mx.SignatureCount
 				}
 				return 0
 			})
@@ -430,9 +470,10 @@ func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool
 		}
 		var ids []MessageID
 		for _, k := range kept[lo:hi] {
-			m := *k.m
-			m.Facts, m.DistributedAt = k.facts, rel.Distributed[m.ID]
-			out.Items = append(out.Items, InboxItem{MessageMeta: m, Urgency: k.u})
+			it := order.items[k]
+			m := *order.snap.Row(int(it.pos))
+			m.Facts, m.DistributedAt = rel.Facts(m.ID), rel.Distributed[m.ID]
+			out.Items = append(out.Items, InboxItem{MessageMeta: m, Urgency: it.u})
 			ids = append(ids, m.ID)
 		}
 		assigned := rel.Assigned

@@ -27,7 +27,7 @@ type urgencyOrder struct {
 }
 
 type orderItem struct {
-	pos int32 // in snap.Rows
+	pos int32 // in snap
 	u   Urgency
 }
 
@@ -95,15 +95,14 @@ func (c *orderCache) get(ctx context.Context, tx Tx, k orderKey, snap MetaSnapsh
 		}
 	}
 	o := &urgencyOrder{key: k, version: snap.Version, day: day, at: now, snap: snap}
-	for i := range snap.Rows {
-		m := &snap.Rows[i]
+	for i := range snap.Len() {
+		m := snap.Row(i)
 		if len(states) > 0 && !slices.Contains(states, m.State) {
 			continue
 		}
 		o.items = append(o.items, orderItem{int32(i), o.urgency(cal, m, now)})
 	}
-	rows := snap.Rows
-	slices.SortFunc(o.items, func(x, y orderItem) int { return compareUrgency(&rows[x.pos], x.u, &rows[y.pos], y.u) })
+	slices.SortFunc(o.items, func(x, y orderItem) int { return compareUrgency(snap.Row(int(x.pos)), x.u, snap.Row(int(y.pos)), y.u) })
 	c.put(o)
 	return o, nil
 }
@@ -129,13 +128,13 @@ func (e *urgencyOrder) update(snap MetaSnapshot, ids []MessageID, states []State
 	}
 	o.items = make([]orderItem, 0, len(e.items)+len(ids))
 	for _, it := range e.items {
-		id := e.snap.Rows[it.pos].ID
+		id := e.snap.Row(int(it.pos)).ID
 		if changed[id] {
 			continue
 		}
 		// The store keeps a message's place from version to version; look
 		// it up when it moved.
-		if int(it.pos) >= len(snap.Rows) || snap.Rows[it.pos].ID != id {
+		if int(it.pos) >= snap.Len() || snap.Row(int(it.pos)).ID != id {
 			i, ok := snap.Index[id]
 			if !ok {
 				return nil, false
@@ -144,18 +143,19 @@ func (e *urgencyOrder) update(snap MetaSnapshot, ids []MessageID, states []State
 		}
 		o.items = append(o.items, it)
 	}
-	rows := snap.Rows
 	for _, id := range ids {
 		i, ok := snap.Index[id]
 		if !ok {
 			continue
 		}
-		m := &rows[i]
+		m := snap.Row(i)
 		if len(states) > 0 && !slices.Contains(states, m.State) {
 			continue
 		}
 		it := orderItem{int32(i), o.urgency(cal, m, now)}
-		at, _ := slices.BinarySearchFunc(o.items, it, func(x, y orderItem) int { return compareUrgency(&rows[x.pos], x.u, &rows[y.pos], y.u) })
+		at, _ := slices.BinarySearchFunc(o.items, it, func(x, y orderItem) int {
+			return compareUrgency(snap.Row(int(x.pos)), x.u, snap.Row(int(y.pos)), y.u)
+		})
 		o.items = slices.Insert(o.items, at, it)
 	}
 	return o, true

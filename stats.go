@@ -474,10 +474,10 @@ func (s *Service) statistics(ctx context.Context, a Actor, f StatsFilter) (Stats
 				acc.now = now
 				for _, id := range ids {
 					if i, ok := e.snap.Index[id]; ok {
-						acc.add(e.snap.Rows[i], -1)
+						acc.add(*e.snap.Row(i), -1)
 					}
 					if i, ok := snap.Index[id]; ok {
-						acc.add(snap.Rows[i], 1)
+						acc.add(*snap.Row(i), 1)
 					}
 				}
 				e = s.stats.put(key, snap, day, acc)
@@ -493,8 +493,10 @@ func (s *Service) statistics(ctx context.Context, a Actor, f StatsFilter) (Stats
 				return err
 			}
 			acc := newStatsAcc(cal, loc, now, f)
-			for _, m := range snap.Rows {
-				acc.add(m, 1)
+			for _, c := range snap.Chunks {
+				for _, m := range c {
+					acc.add(m, 1)
+				}
 			}
 			e = s.stats.put(key, snap, day, acc)
 		}

@@ -198,7 +198,7 @@ func (t *txn) AssignedOf(ctx context.Context, reader dissent.PersonID, ids []dis
 type metaCache struct {
 	mu      sync.Mutex
 	version int64
-	rows    []dissent.MessageMeta // nil: nothing cached; never changed in place once shared
+	chunks  [][]dissent.MessageMeta // nil: nothing cached; never changed in place once shared
 	index   map[dissent.MessageID]int
 }
 
@@ -237,10 +237,11 @@ func (t *txn) metaVersion(ctx context.Context) (int64, error) {
 }
 
 // allSubmittedMeta returns the metadata of every submitted message, from
-// the cache when it is current in this transaction's snapshot, with its
-// index by id and the metadata version it was read at. The slice and the
-// index are shared: callers copy what they keep and change nothing in them.
-func (t *txn) allSubmittedMeta(ctx context.Context) ([]dissent.MessageMeta, map[dissent.MessageID]int, int64, error) {
+// the cache when it is current in this transaction's snapshot, in chunks of
+// dissent.MetaChunk, with its index by id and the metadata version it was
+// read at. The chunks and the index are shared: callers copy what they keep
+// and change nothing in them.
+func (t *txn) allSubmittedMeta(ctx context.Context) ([][]dissent.MessageMeta, map[dissent.MessageID]int, int64, error) {
 	v, err := t.metaVersion(ctx)
 	if err != nil {
 		return nil, nil, 0, err
@@ -250,30 +251,40 @@ func (t *txn) allSubmittedMeta(ctx context.Context) ([]dissent.MessageMeta, map[
 		if err != nil {
 			return nil, nil, 0, err
 		}
-		return rows, indexMeta(rows), v, nil
+		return chunkMeta(rows), indexMeta(rows), v, nil
 	}
 	c := t.metas
 	c.mu.Lock()
-	rows, index, at := c.rows, c.index, c.version
+	chunks, index, at := c.chunks, c.index, c.version
 	c.mu.Unlock()
 	switch {
-	case rows != nil && at == v:
-		return rows, index, v, nil
-	case rows != nil && at < v && v-at <= metaRefreshMax:
-		if fresh, fidx, ok, err := t.refreshMeta(ctx, rows, index, at, v); err != nil {
+	case chunks != nil && at == v:
+		return chunks, index, v, nil
+	case chunks != nil && at < v && v-at <= metaRefreshMax:
+		if fresh, fidx, ok, err := t.refreshMeta(ctx, chunks, index, at, v); err != nil {
 			return nil, nil, 0, err
 		} else if ok {
 			t.storeMeta(fresh, fidx, v)
 			return fresh, fidx, v, nil
 		}
 	}
-	rows, err = t.loadMeta(ctx, metaQuery, nil)
+	rows, err := t.loadMeta(ctx, metaQuery, nil)
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	index = indexMeta(rows)
-	t.storeMeta(rows, index, v)
-	return rows, index, v, nil
+	chunks, index = chunkMeta(rows), indexMeta(rows)
+	t.storeMeta(chunks, index, v)
+	return chunks, index, v, nil
+}
+
+// chunkMeta cuts rows into chunks of dissent.MetaChunk, each clipped so that
+// an append to one copies it.
+func chunkMeta(rows []dissent.MessageMeta) [][]dissent.MessageMeta {
+	chunks := make([][]dissent.MessageMeta, 0, (len(rows)+dissent.MetaChunk-1)/dissent.MetaChunk)
+	for lo := 0; lo < len(rows); lo += dissent.MetaChunk {
+		chunks = append(chunks, slices.Clip(rows[lo:min(lo+dissent.MetaChunk, len(rows))]))
+	}
+	return chunks
 }
 
 func indexMeta(rows []dissent.MessageMeta) map[dissent.MessageID]int {
@@ -284,14 +295,14 @@ func indexMeta(rows []dissent.MessageMeta) map[dissent.MessageID]int {
 	return index
 }
 
-// SubmittedSnapshot returns the shared rows of allSubmittedMeta: no copy,
-// no reader's relation.
+// SubmittedSnapshot returns the shared chunks of allSubmittedMeta: no
+// copy, no reader's relation.
 func (t *txn) SubmittedSnapshot(ctx context.Context) (dissent.MetaSnapshot, error) {
-	rows, index, v, err := t.allSubmittedMeta(ctx)
+	chunks, index, v, err := t.allSubmittedMeta(ctx)
 	if err != nil {
 		return dissent.MetaSnapshot{}, err
 	}
-	return dissent.MetaSnapshot{Version: v, Rows: slices.Clip(rows), Index: index}, nil
+	return dissent.MetaSnapshot{Version: v, Chunks: slices.Clip(chunks), Index: index}, nil
 }
 
 func (t *txn) MetaChanges(ctx context.Context, since, upto int64) ([]dissent.MessageID, bool, error) {
@@ -338,47 +349,64 @@ func (t *txn) metaChanges(ctx context.Context, at, v int64) ([]dissent.MessageID
 	return ids, true, nil
 }
 
-// storeMeta keeps rows read at version v unless the cache holds newer ones.
-func (t *txn) storeMeta(rows []dissent.MessageMeta, index map[dissent.MessageID]int, v int64) {
+// storeMeta keeps chunks read at version v unless the cache holds newer ones.
+func (t *txn) storeMeta(chunks [][]dissent.MessageMeta, index map[dissent.MessageID]int, v int64) {
 	c := t.metas
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.rows == nil || v >= c.version {
-		c.rows, c.index, c.version = slices.Clip(rows), index, v
+	if c.chunks == nil || v >= c.version {
+		c.chunks, c.index, c.version = slices.Clip(chunks), index, v
 	}
 }
 
 // refreshMeta reads again the messages changed after version at, up to v,
-// into a copy of rows. It reports false when the changes since at are no
-// longer all recorded (pruned).
-func (t *txn) refreshMeta(ctx context.Context, rows []dissent.MessageMeta, index map[dissent.MessageID]int, at, v int64) ([]dissent.MessageMeta, map[dissent.MessageID]int, bool, error) {
+// into a copy of chunks that copies only the chunks changed. It reports
+// false when the changes since at are no longer all recorded (pruned).
+func (t *txn) refreshMeta(ctx context.Context, chunks [][]dissent.MessageMeta, index map[dissent.MessageID]int, at, v int64) ([][]dissent.MessageMeta, map[dissent.MessageID]int, bool, error) {
 	ids, ok, err := t.metaChanges(ctx, at, v)
 	if err != nil || !ok {
 		return nil, nil, false, err
 	}
-	fresh := slices.Clone(rows)
+	fresh := slices.Clone(chunks)
+	copied := map[int]bool{} // chunks already copied: the others are shared
+	chunk := func(c int) []dissent.MessageMeta {
+		if !copied[c] {
+			fresh[c], copied[c] = slices.Clone(fresh[c]), true
+		}
+		return fresh[c]
+	}
+	n := 0
+	if len(fresh) > 0 {
+		n = (len(fresh)-1)*dissent.MetaChunk + len(fresh[len(fresh)-1])
+	}
 	fidx, cloned := index, false // the index is shared too: copied before a new message is added
 	for len(ids) > 0 {
-		n := min(len(ids), inChunk)
-		args := make([]any, n)
-		for i := range n {
+		k := min(len(ids), inChunk)
+		args := make([]any, k)
+		for i := range k {
 			args[i] = string(ids[i])
 		}
-		ids = ids[n:]
-		changed, err := t.loadMeta(ctx, metaQuery+` AND id IN (`+placeholders(1, n)+`)`, args)
+		ids = ids[k:]
+		changed, err := t.loadMeta(ctx, metaQuery+` AND id IN (`+placeholders(1, k)+`)`, args)
 		if err != nil {
 			return nil, nil, false, err
 		}
 		for _, m := range changed {
 			if i, ok := fidx[m.ID]; ok {
-				fresh[i] = m
+				chunk(i / dissent.MetaChunk)[i%dissent.MetaChunk] = m
 				continue
 			}
 			if !cloned {
 				fidx, cloned = maps.Clone(index), true
 			}
-			fidx[m.ID] = len(fresh)
-			fresh = append(fresh, m)
+			fidx[m.ID] = n
+			if c := n / dissent.MetaChunk; c < len(fresh) {
+				fresh[c] = append(chunk(c), m)
+			} else {
+				fresh = append(fresh, append(make([]dissent.MessageMeta, 0, dissent.MetaChunk), m))
+				copied[c] = true
+			}
+			n++
 		}
 	}
 	return fresh, fidx, true, nil
@@ -401,10 +429,11 @@ func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent
 	if err != nil {
 		return nil, err
 	}
-	var base []dissent.MessageMeta
+	var chunks [][]dissent.MessageMeta
 	if !q.Distributed && len(q.IDs) == 0 {
-		base, _, _, err = t.allSubmittedMeta(ctx)
+		chunks, _, _, err = t.allSubmittedMeta(ctx)
 	} else {
+		var base []dissent.MessageMeta
 		query := metaQuery
 		var args []any
 		if q.Distributed {
@@ -421,12 +450,17 @@ func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent
 			}
 		}
 		base, err = t.loadMeta(ctx, query, args)
+		chunks = [][]dissent.MessageMeta{base}
 	}
 	if err != nil {
 		return nil, err
 	}
-	out := make([]dissent.MessageMeta, 0, len(base))
-	for _, m := range base {
+	n := 0
+	for _, c := range chunks {
+		n += len(c)
+	}
+	out := make([]dissent.MessageMeta, 0, n)
+	for m := range rowsOf(chunks) {
 		if len(q.States) > 0 && !slices.Contains(q.States, m.State) {
 			continue
 		}
@@ -445,6 +479,19 @@ func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// rowsOf yields the rows of chunks in order.
+func rowsOf(chunks [][]dissent.MessageMeta) func(yield func(dissent.MessageMeta) bool) {
+	return func(yield func(dissent.MessageMeta) bool) {
+		for _, c := range chunks {
+			for _, m := range c {
+				if !yield(m) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // loadMeta runs a metadata query (metaQuery, narrowed) and converts its rows.
