@@ -397,13 +397,14 @@ func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool
 		}
 		// The messages of those states in urgency order, the same for every
 		// reader; the reader's relations decide which of them they see. The
-		// assignments are read for all messages only to filter by them.
+		// assignments are read for all messages only to filter by them or to
+		// export every page; otherwise for the page's messages only.
 		order, err := s.orders.get(ctx, tx, orderKey{states: fmt.Sprint(states), org: org.ID, zone: org.TimeZone, closures: strings.Join(closures, ",")},
 			snap, states, cal, loc, now)
 		if err != nil {
 			return err
 		}
-		rel, err := tx.ReaderRelations(ctx, a.ID, now, f.Mine)
+		rel, err := tx.ReaderRelations(ctx, a.ID, now, f.Mine || export)
 		if err != nil {
 			return err
 		}
