@@ -122,16 +122,18 @@ func (o *urgencyOrder) urgency(cal Calendar, m *MessageMeta, now time.Time) Urge
 // false when a message's place in snap cannot be found.
 func (e *urgencyOrder) update(snap MetaSnapshot, ids []MessageID, states []State, cal Calendar, now time.Time) (*urgencyOrder, bool) {
 	o := &urgencyOrder{key: e.key, version: snap.Version, day: e.day, at: now, next: e.next, snap: snap}
-	changed := make(map[MessageID]bool, len(ids))
+	changed := make(map[int32]bool, len(ids)) // the changed messages' places in e.snap
 	for _, id := range ids {
-		changed[id] = true
+		if i, ok := e.snap.Index[id]; ok {
+			changed[int32(i)] = true
+		}
 	}
 	o.items = make([]orderItem, 0, len(e.items)+len(ids))
 	for _, it := range e.items {
-		id := e.snap.Row(int(it.pos)).ID
-		if changed[id] {
+		if changed[it.pos] {
 			continue
 		}
+		id := e.snap.Row(int(it.pos)).ID
 		// The store keeps a message's place from version to version; look
 		// it up when it moved.
 		if int(it.pos) >= snap.Len() || snap.Row(int(it.pos)).ID != id {
