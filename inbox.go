@@ -2,6 +2,7 @@ package dissent
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,7 +26,81 @@ type InboxTx interface {
 	// ConsultationsFor lists the consultations a reviewer was sent, newest
 	// first, without their input.
 	ConsultationsFor(ctx context.Context, reviewer PersonID) ([]Consultation, error)
+	// SubmittedSnapshot returns the metadata of every submitted message as
+	// of the transaction's snapshot, without any reader's relation, and the
+	// metadata version it is at. Its rows and index are shared with the
+	// store's cache: the caller reads them and changes nothing in them.
+	SubmittedSnapshot(ctx context.Context) (MetaSnapshot, error)
+	// MetaChanges lists, once each, the messages whose metadata changed
+	// after version since, up to version upto (a snapshot's). ok is false
+	// when those changes are no longer all recorded.
+	MetaChanges(ctx context.Context, since, upto int64) (ids []MessageID, ok bool, err error)
+	// ReaderRelations reads how the reader relates to every message at now,
+	// as SubmittedMeta fills it in; Assigned only with assigned (nil
+	// otherwise).
+	ReaderRelations(ctx context.Context, reader PersonID, now time.Time, assigned bool) (ReaderRelations, error)
+	// AssignedOf says which of the messages are assigned to the reader.
+	AssignedOf(ctx context.Context, reader PersonID, ids []MessageID) (map[MessageID]bool, error)
 }
+
+// ReaderRelations is how one reader relates to every message, by message
+// id: a message absent from a set is not related that way.
+type ReaderRelations struct {
+	Drafter, Coauthor, Signer, Invitee, Endorser, Consulted, InChain map[MessageID]bool
+	Distributed                                                      map[MessageID]time.Time
+	Assigned                                                         map[MessageID]bool // nil unless asked for
+}
+
+// Related is the set of messages the reader relates to in any way: the
+// others' Facts are Facts{Submitted: true}.
+func (r ReaderRelations) Related() map[MessageID]bool {
+	out := map[MessageID]bool{}
+	for _, set := range []map[MessageID]bool{r.Drafter, r.Coauthor, r.Signer, r.Invitee, r.Endorser, r.Consulted, r.InChain} {
+		for id, ok := range set {
+			if ok {
+				out[id] = true
+			}
+		}
+	}
+	for id := range r.Distributed {
+		out[id] = true
+	}
+	return out
+}
+
+// Facts is the reader's relation to the submitted message id, as
+// SubmittedMeta gives it.
+func (r ReaderRelations) Facts(id MessageID) Facts {
+	_, distributed := r.Distributed[id]
+	return Facts{Drafter: r.Drafter[id], Coauthor: r.Coauthor[id], Signer: r.Signer[id], Invitee: r.Invitee[id], Endorser: r.Endorser[id],
+		Consulted: r.Consulted[id], InChain: r.InChain[id], Distributed: distributed, Submitted: true}
+}
+
+// MetaSnapshot is the metadata of every submitted message at one metadata
+// version: every change to a submitted message's metadata moves the version
+// on, in the transaction of the change. Facts, Assigned and DistributedAt
+// are zero. The rows are in chunks of MetaChunk (the last may hold fewer),
+// so that a change copies one chunk rather than every row. Chunks and Index
+// are shared: read only.
+type MetaSnapshot struct {
+	Version int64
+	Chunks  [][]MessageMeta
+	Index   map[MessageID]int // position (as Row takes it) by id
+}
+
+// MetaChunk is how many rows a chunk of a MetaSnapshot holds.
+const MetaChunk = 1024
+
+// Len is how many rows the snapshot holds.
+func (s *MetaSnapshot) Len() int {
+	if len(s.Chunks) == 0 {
+		return 0
+	}
+	return (len(s.Chunks)-1)*MetaChunk + len(s.Chunks[len(s.Chunks)-1])
+}
+
+// Row is the row at position i, from 0 to Len()-1.
+func (s *MetaSnapshot) Row(i int) *MessageMeta { return &s.Chunks[i/MetaChunk][i%MetaChunk] }
 
 // MetaQuery selects the messages SubmittedMeta lists.
 type MetaQuery struct {
@@ -208,7 +283,7 @@ func (f *InboxFilter) validate() error {
 	return nil
 }
 
-func (f InboxFilter) keep(m MessageMeta, u Urgency) bool {
+func (f InboxFilter) keep(m *MessageMeta, assigned bool, u Urgency) bool {
 	switch f.State {
 	case "open":
 		if !m.Open() {
@@ -236,7 +311,7 @@ func (f InboxFilter) keep(m MessageMeta, u Urgency) bool {
 	if f.ID != "" && !strings.HasPrefix(string(m.ID), f.ID) {
 		return false
 	}
-	return !f.Mine || m.Assigned
+	return !f.Mine || assigned
 }
 
 // InboxItem is one row of the inbox.
@@ -293,43 +368,73 @@ func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool
 	var reads []Event
 	err := s.store.View(ctx, func(tx Tx) error {
 		now := s.now().UTC()
-		cal, err := s.officeCalendar(ctx, tx)
+		org, loc, err := officeOrg(ctx, tx)
+		if err != nil {
+			return err
+		}
+		closures, err := tx.Closures(ctx, org.ID)
+		if err != nil {
+			return err
+		}
+		cal, err := s.calendarOf(loc, closures)
 		if err != nil {
 			return err
 		}
 		// Only open messages have a running clock, so the counts of overdue
 		// and soon-due ones need no more than the open ones; other states
 		// are read only when the filter asks for them.
-		q := MetaQuery{Reader: a.ID, Now: now, States: []State{StateSubmitted, StateAcknowledged}}
+		states := []State{StateSubmitted, StateAcknowledged}
 		switch f.State {
 		case "open":
 		case "all":
-			q.States = nil
+			states = nil
 		default:
-			q.States = append(q.States, State(f.State))
+			states = append(states, State(f.State))
 		}
-		metas, err := tx.SubmittedMeta(ctx, q)
+		snap, err := tx.SubmittedSnapshot(ctx)
+		if err != nil {
+			return err
+		}
+		// The messages of those states in urgency order, the same for every
+		// reader; the reader's relations decide which of them they see. The
+		// assignments are read for all messages only to filter by them or to
+		// export every page; otherwise for the page's messages only.
+		order, err := s.orders.get(ctx, tx, orderKey{states: fmt.Sprint(states), org: org.ID, zone: org.TimeZone, closures: strings.Join(closures, ",")},
+			snap, states, cal, loc, now)
+		if err != nil {
+			return err
+		}
+		rel, err := tx.ReaderRelations(ctx, a.ID, now, f.Mine || export)
 		if err != nil {
 			return err
 		}
 		out.Items, out.Orgs, out.Overdue, out.DueSoon = nil, nil, 0, 0
-		// Keep positions into metas rather than copies: with every state
-		// shown there are thousands, and only one page is built.
-		urgency := make([]Urgency, len(metas))
-		var kept []int32
-		for i, m := range metas {
-			if !Decide(a.Roles, ActSee, m.Facts) || !Decide(a.Roles, ActAcknowledge, m.Facts) {
+		// Most messages relate to the reader in no way: they share one set
+		// of facts, decided once; only the related ones are decided each.
+		base := Facts{Submitted: true}
+		baseOK := Decide(a.Roles, ActSee, base) && Decide(a.Roles, ActAcknowledge, base)
+		related := rel.Related()
+		// Positions in order.items of the messages kept, read from the
+		// order's own rows: at the same version as snap's, though they need
+		// not be the same slice.
+		kept := make([]int32, 0, min(len(order.items), 4096))
+		for i, it := range order.items {
+			m := order.snap.Row(int(it.pos))
+			ok := baseOK
+			if len(related) > 0 && related[m.ID] {
+				facts := rel.Facts(m.ID)
+				ok = Decide(a.Roles, ActSee, facts) && Decide(a.Roles, ActAcknowledge, facts)
+			}
+			if !ok {
 				continue
 			}
-			u := urgencyOf(cal, m, now)
 			switch {
-			case u.Level == UrgencyOverdue:
+			case it.u.Level == UrgencyOverdue:
 				out.Overdue++
-			case u.Level <= UrgencySoon:
+			case it.u.Level <= UrgencySoon:
 				out.DueSoon++
 			}
-			if f.keep(m, u) {
-				urgency[i] = u
+			if f.keep(m, rel.Assigned[m.ID], it.u) {
 				kept = append(kept, int32(i))
 			}
 		}
@@ -341,36 +446,45 @@ func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool
 		for _, o := range orgs {
 			out.Orgs = append(out.Orgs, o.ID)
 		}
-		slices.SortFunc(kept, func(x, y int32) int {
-			mx, my := &metas[x], &metas[y]
-			var c int
-			switch f.Sort {
-			case "newest":
-				c = my.SubmittedAt.Compare(mx.SubmittedAt)
-			case "oldest":
-				c = mx.SubmittedAt.Compare(my.SubmittedAt)
-			case "signatures":
-				c = my.SignatureCount - mx.SignatureCount
-			}
-			if c != 0 {
-				return c
-			}
-			return compareUrgency(mx, urgency[x], my, urgency[y])
-		})
+		// kept is in urgency order, a total order: a stable sort on another
+		// key gives what sorting on that key, then urgency, would.
+		if f.Sort != "urgency" {
+			row := func(i int32) *MessageMeta { return order.snap.Row(int(order.items[i].pos)) }
+			slices.SortStableFunc(kept, func(x, y int32) int {
+				mx, my := row(x), row(y)
+				switch f.Sort {
+				case "newest":
+					return my.SubmittedAt.Compare(mx.SubmittedAt)
+				case "oldest":
+					return mx.SubmittedAt.Compare(my.SubmittedAt)
+				case "signatures":
+					return my.SignatureCount - mx.SignatureCount
+				}
+				return 0
+			})
+		}
 		out.Total = len(kept)
 		out.Pages = max(1, (out.Total+InboxPageSize-1)/InboxPageSize)
 		lo, hi := min((f.Page-1)*InboxPageSize, out.Total), min((f.Page-1)*InboxPageSize+InboxPageSize, out.Total)
 		if export {
 			lo, hi = 0, out.Total
 		}
-		for _, i := range kept[lo:hi] {
-			out.Items = append(out.Items, InboxItem{MessageMeta: metas[i], Urgency: urgency[i]})
+		var ids []MessageID
+		for _, k := range kept[lo:hi] {
+			it := order.items[k]
+			m := *order.snap.Row(int(it.pos))
+			m.Facts, m.DistributedAt = rel.Facts(m.ID), rel.Distributed[m.ID]
+			out.Items = append(out.Items, InboxItem{MessageMeta: m, Urgency: it.u})
+			ids = append(ids, m.ID)
 		}
-		_, loc, err := officeOrg(ctx, tx)
-		if err != nil {
-			return err
+		assigned := rel.Assigned
+		if assigned == nil && len(ids) > 0 {
+			if assigned, err = tx.AssignedOf(ctx, a.ID, ids); err != nil {
+				return err
+			}
 		}
 		for i := range out.Items {
+			out.Items[i].Assigned = assigned[out.Items[i].ID]
 			out.Items[i].MessageMeta = inZone(out.Items[i].MessageMeta, loc)
 		}
 		var approver []MessageID

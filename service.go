@@ -38,6 +38,9 @@ type Service struct {
 	exposure   *exposureState // nil until SetExposureEngine
 
 	uses tokenUses // token uses not yet written (token.go)
+
+	stats  statsCache // the statistics last computed (stats.go)
+	orders orderCache // the inbox's orders last computed (inbox_order.go)
 }
 
 // ServiceConfig wires a Service.
@@ -313,6 +316,11 @@ func (s *Service) officeCalendar(ctx context.Context, tx Tx) (Calendar, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.calendarOf(loc, closures)
+}
+
+// calendarOf is the working-day calendar of the zone loc with the closures.
+func (s *Service) calendarOf(loc *time.Location, closures []string) (Calendar, error) {
 	if s.calendars == nil {
 		return nil, &Error{Kind: KindUnavailable, Code: "no_calendar", Message: "no working-day calendar configured"}
 	}

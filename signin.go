@@ -50,21 +50,22 @@ func SessionHash(token string) []byte {
 	return h[:]
 }
 
-// FindSession returns a session's data; found is false for an unknown or
-// expired session.
-func (s *Service) FindSession(ctx context.Context, token string, now time.Time) (data []byte, found bool, err error) {
+// FindSession returns a session's data and when it expires as stored;
+// found is false for an unknown or expired session.
+func (s *Service) FindSession(ctx context.Context, token string, now time.Time) (data []byte, expiry time.Time, found bool, err error) {
 	err = s.store.View(ctx, func(tx Tx) error {
-		sealed, err := tx.FindSession(ctx, SessionHash(token), now)
+		sealed, exp, err := tx.FindSession(ctx, SessionHash(token), now)
 		if err != nil {
 			return err
 		}
+		expiry = exp
 		data, err = openSession(token, sealed)
 		return err
 	})
 	if ErrorKind(err) == KindNotFound {
-		return nil, false, nil
+		return nil, time.Time{}, false, nil
 	}
-	return data, err == nil, err
+	return data, expiry, err == nil, err
 }
 
 // A session's body (who is signed in, since when, how) is sealed under a
@@ -832,8 +833,9 @@ type AuthTx interface {
 	// token that is not theirs or already revoked is NotFound.
 	RevokeToken(ctx context.Context, person PersonID, hash []byte, at time.Time) error
 
-	// FindSession returns the data of the unexpired session with this hash.
-	FindSession(ctx context.Context, hash []byte, now time.Time) ([]byte, error)
+	// FindSession returns the data of the unexpired session with this hash
+	// and when it expires.
+	FindSession(ctx context.Context, hash []byte, now time.Time) ([]byte, time.Time, error)
 	// PutSession inserts a new session, or with existing updates one that
 	// still exists. The store keeps the person only as a salted pseudonym
 	// (enough for DeleteSessionsOf), never their id (and does nothing if it was ended meanwhile, so that a

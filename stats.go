@@ -2,8 +2,11 @@ package dissent
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -144,117 +147,205 @@ func (f *StatsFilter) validate() error {
 // office's calendar cal and in its zone loc. It is a pure function: the
 // caller has already left out the messages the reader may not see.
 func Summarize(metas []MessageMeta, cal Calendar, loc *time.Location, now time.Time, f StatsFilter) Stats {
-	st := Stats{Filter: f, AsOf: now}
-	byOrg := map[string]int{}
-	byState := map[State]int{}
-	byMonth := map[string]int{}
-	byTopic, byTier := map[string]int{}, map[string]int{}
-	orgs := map[string]bool{}
-	ages := make([]int, len(ageBuckets))
-	signers := make([]int, len(signerBuckets))
-	var ackDays, replyDays []int
-	dues := map[int][3]time.Time{}
-	days := map[int]string{}
-	tl := &st.Timeliness
+	acc := newStatsAcc(cal, loc, now, f)
 	for _, m := range metas {
-		if m.SubmittedAt.IsZero() {
-			continue
-		}
-		orgs[m.OrgID] = true
-		// The day of submission in the office's zone, as a number (the key
-		// of dues) and as text (for the filter and the months), formatted
-		// once per day rather than per message.
-		y, mo, dd := m.SubmittedAt.In(loc).Date()
-		key := y*10000 + int(mo)*100 + dd
-		day, ok := days[key]
-		if !ok {
-			day = time.Date(y, mo, dd, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
-			days[key] = day
-		}
-		if f.Org != "" && m.OrgID != f.Org || f.From != "" && day < f.From || f.To != "" && day > f.To {
-			continue
-		}
-		st.Submitted++
-		byOrg[m.OrgID]++
-		byState[m.State]++
-		byMonth[day[:7]]++
-		byTopic[m.Topic]++
-		byTier[m.Tier]++
-		signers[bucket(signerBuckets, m.SignatureCount)]++
-		open := m.Open()
-		if open {
-			ages[bucket(ageBuckets, cal.WorkingDaysBetween(m.SubmittedAt, now))]++
-		}
+		acc.add(m, 1)
+	}
+	return acc.stats()
+}
 
-		// Due depends only on the day of submission, which many messages
-		// share.
-		due, ok := dues[key]
-		if !ok {
-			due = [3]time.Time{cal.Due(m.SubmittedAt, DefaultAckDays), cal.Due(m.SubmittedAt, DefaultReplyDay), cal.Due(m.SubmittedAt, MaxReplyDays)}
-			dues[key] = due
+// statsAcc sums the statistics of one filter at one instant message by
+// message. add with d = -1 takes a message back out, so that a change to a
+// few messages updates the figures without a pass over all of them
+// (statsCache). Every figure is a count, a histogram or a set, so taking a
+// message out and putting it back in leaves them as they were.
+type statsAcc struct {
+	cal Calendar
+	loc *time.Location
+	now time.Time
+	f   StatsFilter
+
+	submitted                       int
+	orgs                            map[string]int // messages by organization, whatever the filter: the filter form's choices
+	byOrg, byMonth, byTopic, byTier map[string]int
+	byState                         map[State]int
+	ages, signers                   []int
+	ackDays, replyDays              map[int]int // how many messages took each number of working days
+	tl                              Timeliness  // counts only: the medians come from ackDays and replyDays
+	overdue                         map[MessageID]InboxItem
+
+	// next is the earliest instant after now at which a comparison of now
+	// with an instant (a deadline) would turn; zero when none would. The
+	// counts by working days depend only on now's civil date.
+	next time.Time
+
+	// Memos: the text of each day of submission, and its three due dates.
+	days map[int]string
+	dues map[int][3]time.Time
+}
+
+func newStatsAcc(cal Calendar, loc *time.Location, now time.Time, f StatsFilter) *statsAcc {
+	return &statsAcc{cal: cal, loc: loc, now: now, f: f,
+		orgs: map[string]int{}, byOrg: map[string]int{}, byMonth: map[string]int{}, byTopic: map[string]int{}, byTier: map[string]int{},
+		byState: map[State]int{}, ages: make([]int, len(ageBuckets)), signers: make([]int, len(signerBuckets)),
+		ackDays: map[int]int{}, replyDays: map[int]int{}, overdue: map[MessageID]InboxItem{},
+		days: map[int]string{}, dues: map[int][3]time.Time{}}
+}
+
+// clone copies acc so that the copy can be changed while acc is read.
+func (acc *statsAcc) clone() *statsAcc {
+	c := *acc
+	c.orgs, c.byOrg, c.byMonth, c.byTopic, c.byTier = maps.Clone(acc.orgs), maps.Clone(acc.byOrg), maps.Clone(acc.byMonth), maps.Clone(acc.byTopic), maps.Clone(acc.byTier)
+	c.byState, c.ackDays, c.replyDays, c.overdue = maps.Clone(acc.byState), maps.Clone(acc.ackDays), maps.Clone(acc.replyDays), maps.Clone(acc.overdue)
+	c.ages, c.signers = slices.Clone(acc.ages), slices.Clone(acc.signers)
+	c.days, c.dues = maps.Clone(acc.days), maps.Clone(acc.dues)
+	return &c
+}
+
+// after reports now.After(t), noting when the answer would turn.
+func (acc *statsAcc) after(t time.Time) bool {
+	if acc.now.After(t) {
+		return true
+	}
+	if turn := t.Add(time.Nanosecond); acc.next.IsZero() || turn.Before(acc.next) {
+		acc.next = turn
+	}
+	return false
+}
+
+// count adds d to by[k], forgetting keys that fall to zero.
+func count[K comparable](by map[K]int, k K, d int) {
+	if by[k] += d; by[k] == 0 {
+		delete(by, k)
+	}
+}
+
+// add counts m in (d = 1) or takes it back out (d = -1), at acc.now.
+func (acc *statsAcc) add(m MessageMeta, d int) {
+	if m.SubmittedAt.IsZero() {
+		return
+	}
+	count(acc.orgs, m.OrgID, d)
+	// The day of submission in the office's zone, as a number (the key
+	// of dues) and as text (for the filter and the months), formatted
+	// once per day rather than per message.
+	y, mo, dd := m.SubmittedAt.In(acc.loc).Date()
+	key := y*10000 + int(mo)*100 + dd
+	day, ok := acc.days[key]
+	if !ok {
+		day = time.Date(y, mo, dd, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+		acc.days[key] = day
+	}
+	f := acc.f
+	if f.Org != "" && m.OrgID != f.Org || f.From != "" && day < f.From || f.To != "" && day > f.To {
+		return
+	}
+	cal, now, tl := acc.cal, acc.now, &acc.tl
+	acc.submitted += d
+	count(acc.byOrg, m.OrgID, d)
+	count(acc.byState, m.State, d)
+	count(acc.byMonth, day[:7], d)
+	count(acc.byTopic, m.Topic, d)
+	count(acc.byTier, m.Tier, d)
+	acc.signers[bucket(signerBuckets, m.SignatureCount)] += d
+	open := m.Open()
+	if open {
+		acc.ages[bucket(ageBuckets, cal.WorkingDaysBetween(m.SubmittedAt, now))] += d
+	}
+
+	// Due depends only on the day of submission, which many messages
+	// share.
+	due, ok := acc.dues[key]
+	if !ok {
+		due = [3]time.Time{cal.Due(m.SubmittedAt, DefaultAckDays), cal.Due(m.SubmittedAt, DefaultReplyDay), cal.Due(m.SubmittedAt, MaxReplyDays)}
+		acc.dues[key] = due
+	}
+	ackBy := due[0]
+	switch {
+	case !m.AcknowledgedAt.IsZero():
+		tl.AckDue += d
+		tl.Acknowledged += d
+		if !m.AcknowledgedAt.After(ackBy) {
+			tl.AckOnTime += d
 		}
-		ackBy := due[0]
+		count(acc.ackDays, cal.WorkingDaysBetween(m.SubmittedAt, m.AcknowledgedAt), d)
+	case m.State == StateSubmitted && acc.after(ackBy):
+		tl.AckDue += d
+	}
+	for _, r := range []struct {
+		by      time.Time
+		due, ok *int
+	}{{due[1], &tl.Reply30Due, &tl.Reply30}, {due[2], &tl.Reply60Due, &tl.Reply60}} {
+		by := r.by
 		switch {
-		case !m.AcknowledgedAt.IsZero():
-			tl.AckDue++
-			tl.Acknowledged++
-			if !m.AcknowledgedAt.After(ackBy) {
-				tl.AckOnTime++
+		case !m.RepliedAt.IsZero():
+			*r.due += d
+			if !m.RepliedAt.After(by) {
+				*r.ok += d
 			}
-			ackDays = append(ackDays, cal.WorkingDaysBetween(m.SubmittedAt, m.AcknowledgedAt))
-		case m.State == StateSubmitted && now.After(ackBy):
-			tl.AckDue++
-		}
-		for _, r := range []struct {
-			by      time.Time
-			due, ok *int
-		}{{due[1], &tl.Reply30Due, &tl.Reply30}, {due[2], &tl.Reply60Due, &tl.Reply60}} {
-			by := r.by
-			switch {
-			case !m.RepliedAt.IsZero():
-				*r.due++
-				if !m.RepliedAt.After(by) {
-					*r.ok++
-				}
-			case open && now.After(by):
-				*r.due++
-			}
-		}
-		if !m.RepliedAt.IsZero() {
-			tl.Replied++
-			replyDays = append(replyDays, cal.WorkingDaysBetween(m.SubmittedAt, m.RepliedAt))
-		}
-		if u := urgencyOf(cal, m, now); u.Level == UrgencyOverdue {
-			if u.Clock == "acknowledge" {
-				tl.OverdueAck++
-			} else {
-				tl.OverdueReply++
-			}
-			st.Overdue = append(st.Overdue, InboxItem{MessageMeta: inZone(m, loc), Urgency: u})
+		case open && acc.after(by):
+			*r.due += d
 		}
 	}
-	tl.MedianAckDays, tl.MedianReplyDays = median(ackDays), median(replyDays)
+	if !m.RepliedAt.IsZero() {
+		tl.Replied += d
+		count(acc.replyDays, cal.WorkingDaysBetween(m.SubmittedAt, m.RepliedAt), d)
+	}
+	if due := urgencyDue(m); !due.IsZero() {
+		acc.after(due) // urgencyOf compares now with it
+	}
+	if u := urgencyOf(cal, m, now); u.Level == UrgencyOverdue {
+		if u.Clock == "acknowledge" {
+			tl.OverdueAck += d
+		} else {
+			tl.OverdueReply += d
+		}
+		if d > 0 {
+			acc.overdue[m.ID] = InboxItem{MessageMeta: inZone(m, acc.loc), Urgency: u}
+		} else {
+			delete(acc.overdue, m.ID)
+		}
+	}
+}
 
-	for o := range orgs {
+// urgencyDue is the deadline urgencyOf compares now with: zero for none.
+func urgencyDue(m MessageMeta) time.Time {
+	switch m.State {
+	case StateSubmitted:
+		return m.AcknowledgeBy
+	case StateAcknowledged:
+		return m.ReplyBy
+	}
+	return time.Time{}
+}
+
+// stats returns the statistics summed so far.
+func (acc *statsAcc) stats() Stats {
+	st := Stats{Filter: acc.f, AsOf: acc.now, Submitted: acc.submitted, Timeliness: acc.tl}
+	st.Timeliness.MedianAckDays, st.Timeliness.MedianReplyDays = medianOf(acc.ackDays), medianOf(acc.replyDays)
+	for o := range acc.orgs {
 		st.Orgs = append(st.Orgs, o)
 	}
 	slices.Sort(st.Orgs)
 	for _, o := range st.Orgs {
-		if n := byOrg[o]; n > 0 {
+		if n := acc.byOrg[o]; n > 0 {
 			st.ByOrg = append(st.ByOrg, StatsCount{o, n})
 		}
 	}
 	for _, s := range outcomeStates {
-		st.ByState = append(st.ByState, StatsCount{string(s), byState[s]})
+		st.ByState = append(st.ByState, StatsCount{string(s), acc.byState[s]})
 	}
 	for i, b := range ageBuckets {
-		st.OpenByAge = append(st.OpenByAge, StatsCount{b.label, ages[i]})
+		st.OpenByAge = append(st.OpenByAge, StatsCount{b.label, acc.ages[i]})
 	}
 	for i, b := range signerBuckets {
-		st.Signers = append(st.Signers, StatsCount{b.label, signers[i]})
+		st.Signers = append(st.Signers, StatsCount{b.label, acc.signers[i]})
 	}
-	st.ByMonth = months(byMonth)
-	st.ByTopic, st.ByTier = termCounts(byTopic), termCounts(byTier)
+	st.ByMonth = months(acc.byMonth)
+	st.ByTopic, st.ByTier = termCounts(acc.byTopic), termCounts(acc.byTier)
+	for _, it := range acc.overdue {
+		st.Overdue = append(st.Overdue, it)
+	}
 	slices.SortFunc(st.Overdue, func(x, y InboxItem) int { return compareUrgency(&x.MessageMeta, x.Urgency, &y.MessageMeta, y.Urgency) })
 	if len(st.Overdue) > StatsOverdueMax {
 		st.Overdue = st.Overdue[:StatsOverdueMax]
@@ -298,18 +389,33 @@ func bucket(bs []struct {
 	return len(bs) - 1
 }
 
-// median returns the median of xs (the mean of the middle two for an even
-// count), 0 for none.
-func median(xs []int) float64 {
-	if len(xs) == 0 {
+// medianOf returns the median of the values counted in by (the mean of
+// the middle two for an even count), 0 for none.
+func medianOf(by map[int]int) float64 {
+	n := 0
+	keys := make([]int, 0, len(by))
+	for k, c := range by {
+		keys = append(keys, k)
+		n += c
+	}
+	if n == 0 {
 		return 0
 	}
-	slices.Sort(xs)
-	n := len(xs)
-	if n%2 == 1 {
-		return float64(xs[n/2])
+	slices.Sort(keys)
+	// nth returns the value at position i (from 0) of the sorted values.
+	nth := func(i int) int {
+		for _, k := range keys {
+			if i < by[k] {
+				return k
+			}
+			i -= by[k]
+		}
+		return keys[len(keys)-1]
 	}
-	return float64(xs[n/2-1]+xs[n/2]) / 2
+	if n%2 == 1 {
+		return float64(nth(n / 2))
+	}
+	return float64(nth(n/2-1)+nth(n/2)) / 2
 }
 
 // Statistics computes the statistics over every submitted message, for the
@@ -325,6 +431,9 @@ func (s *Service) Statistics(ctx context.Context, a Actor, f StatsFilter) (Stats
 
 // statistics computes the statistics over every submitted message. The
 // reader's relations are not read: nothing in the figures depends on them.
+// The figures come from the Service's statsCache: computed afresh only when
+// the calendar, the day or a deadline crossed since; after a change to a few
+// messages, only those are counted again.
 func (s *Service) statistics(ctx context.Context, a Actor, f StatsFilter) (Stats, error) {
 	if err := f.validate(); err != nil {
 		return Stats{}, err
@@ -332,20 +441,152 @@ func (s *Service) statistics(ctx context.Context, a Actor, f StatsFilter) (Stats
 	var st Stats
 	err := s.store.View(ctx, func(tx Tx) error {
 		now := s.now().UTC()
-		cal, err := s.officeCalendar(ctx, tx)
+		org, loc, err := officeOrg(ctx, tx)
 		if err != nil {
 			return err
 		}
-		_, loc, err := officeOrg(ctx, tx)
+		closures, err := tx.Closures(ctx, org.ID)
 		if err != nil {
 			return err
 		}
-		metas, err := tx.SubmittedMeta(ctx, MetaQuery{Now: now})
+		snap, err := tx.SubmittedSnapshot(ctx)
 		if err != nil {
 			return err
 		}
-		st = Summarize(metas, cal, loc, now, f)
+		key := statsKey{filter: f, org: org.ID, zone: org.TimeZone, closures: strings.Join(closures, ",")}
+		y, mo, d := now.In(loc).Date()
+		day := y*10000 + int(mo)*100 + d
+		e := s.stats.get(key)
+		switch {
+		case e != nil && e.day == day && !now.Before(e.acc.now) && (e.acc.next.IsZero() || now.Before(e.acc.next)) && e.version == snap.Version:
+			// Nothing changed and no deadline passed: the same figures.
+		case e != nil && e.day == day && !now.Before(e.acc.now) && (e.acc.next.IsZero() || now.Before(e.acc.next)) && e.version < snap.Version:
+			// A few messages changed: count them again, out at their old
+			// metadata and back in at their new. The other messages'
+			// figures are the same at now as at e.acc.now: no deadline of
+			// theirs passed in between, and the day is the same.
+			ids, ok, err := tx.MetaChanges(ctx, e.version, snap.Version)
+			if err != nil {
+				return err
+			}
+			if ok && len(ids) <= statsRecountMax {
+				acc := e.acc.clone()
+				acc.now = now
+				for _, id := range ids {
+					if i, ok := e.snap.Index[id]; ok {
+						acc.add(*e.snap.Row(i), -1)
+					}
+					if i, ok := snap.Index[id]; ok {
+						acc.add(*snap.Row(i), 1)
+					}
+				}
+				e = s.stats.put(key, snap, day, acc)
+				break
+			}
+			e = nil
+		default:
+			e = nil
+		}
+		if e == nil {
+			cal, err := s.calendarOf(loc, closures)
+			if err != nil {
+				return err
+			}
+			acc := newStatsAcc(cal, loc, now, f)
+			for _, c := range snap.Chunks {
+				for _, m := range c {
+					acc.add(m, 1)
+				}
+			}
+			e = s.stats.put(key, snap, day, acc)
+		}
+		st = e.copy(now)
 		return nil
 	})
 	return st, err
+}
+
+// statsCache keeps the statistics of the filters last asked for, with what
+// they were summed from, so that a view of the dashboard that follows no
+// change costs no pass over every message, and one that follows a change
+// counts only the messages that changed. An entry answers only in the
+// transaction that reads the same metadata version (or a later one, whose
+// changes are then counted in), on the same civil date in the office's zone,
+// before the first deadline that would turn a figure (statsAcc.next), and
+// for the same calendar.
+type statsCache struct {
+	mu      sync.Mutex
+	entries []*statsEntry // the most recently used first
+}
+
+// statsCacheMax is how many filters the cache keeps; statsRecountMax is
+// how many changed messages it counts again rather than summing afresh.
+const (
+	statsCacheMax   = 8
+	statsRecountMax = 2000
+)
+
+type statsKey struct {
+	filter              StatsFilter
+	org, zone, closures string // the office's calendar
+}
+
+// statsEntry is immutable once in the cache.
+type statsEntry struct {
+	key     statsKey
+	version int64
+	day     int          // now's civil date in the office's zone, yyyymmdd
+	snap    MetaSnapshot // what acc summed (shared with the store's cache)
+	acc     *statsAcc
+	stats   Stats
+}
+
+func (c *statsCache) get(k statsKey) *statsEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		if e.key == k {
+			return e
+		}
+	}
+	return nil
+}
+
+// put caches what acc summed from snap and returns the entry. A newer
+// entry for the same key stays: a slower request must not put back older
+// figures.
+func (c *statsCache) put(k statsKey, snap MetaSnapshot, day int, acc *statsAcc) *statsEntry {
+	e := &statsEntry{key: k, version: snap.Version, day: day, snap: snap, acc: acc, stats: acc.stats()}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i := slices.IndexFunc(c.entries, func(x *statsEntry) bool { return x.key == k })
+	if i >= 0 {
+		old := c.entries[i]
+		if old.version > e.version || old.version == e.version && old.day == e.day && old.acc.now.After(acc.now) {
+			return e
+		}
+		c.entries = slices.Delete(c.entries, i, i+1)
+	}
+	c.entries = slices.Insert(c.entries, 0, e)
+	if len(c.entries) > statsCacheMax {
+		c.entries = c.entries[:statsCacheMax]
+	}
+	return e
+}
+
+// copy returns the entry's statistics as of now, sharing nothing with the
+// cache. The overdue messages are submitted ones, as SubmittedMeta gives
+// them.
+func (e *statsEntry) copy(now time.Time) Stats {
+	st := e.stats
+	st.AsOf = now
+	for _, p := range []*[]StatsCount{&st.ByMonth, &st.ByOrg, &st.ByState, &st.OpenByAge, &st.Signers, &st.ByTopic, &st.ByTier} {
+		*p = slices.Clone(*p)
+	}
+	st.Orgs = slices.Clone(st.Orgs)
+	st.Overdue = slices.Clone(st.Overdue)
+	for i := range st.Overdue {
+		st.Overdue[i].Facts = Facts{Submitted: true}
+	}
+	return st
 }

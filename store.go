@@ -70,6 +70,10 @@ type Tx interface {
 	// MessagesOf lists the messages a person is related to as author,
 	// co-author, signer, invitee, endorser, reviewer or principal.
 	MessagesOf(ctx context.Context, person PersonID) ([]Message, error)
+	// MessageTitlesOf is MessagesOf with only the drafter and the title of
+	// each message opened: Summary, Body, ExtensionNote, RedirectNote,
+	// Related and Attachments are empty.
+	MessageTitlesOf(ctx context.Context, person PersonID) ([]Message, error)
 	// SubmittedMessages lists every message that has ever been submitted.
 	SubmittedMessages(ctx context.Context) ([]Message, error)
 
@@ -77,6 +81,8 @@ type Tx interface {
 	// of Facts but Drafter and Submitted, which the caller takes from the
 	// message itself.
 	Relation(ctx context.Context, id MessageID, person PersonID, now time.Time) (Facts, error)
+	// Relations is Relation for each of the messages, in a few queries.
+	Relations(ctx context.Context, ids []MessageID, person PersonID, now time.Time) (map[MessageID]Facts, error)
 
 	AddCoauthor(ctx context.Context, id MessageID, person PersonID, at time.Time) error
 	// AddInvitations invites people not yet invited; it returns how many

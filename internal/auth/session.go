@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -98,10 +99,24 @@ func (s *Sessions) PersonID(ctx context.Context) dissent.PersonID {
 func (s *Sessions) Method(ctx context.Context) string { return s.GetString(ctx, keyMethod) }
 
 // loadedKey marks, in a request's context, the session token its store
-// loaded, so that commits of a loaded session only update it.
+// loaded, so that commits of a loaded session only update it, and what was
+// loaded, so that a commit that would change nothing but move the idle
+// expiry by less than renewAfter writes nothing.
 type loadedKey struct{}
 
-type loaded struct{ token string }
+type loaded struct {
+	token    string
+	deadline time.Time      // the session's lifetime deadline, as loaded
+	values   map[string]any // its values, as loaded
+	expiry   time.Time      // its expiry, as stored
+}
+
+// renewAfter is how far the idle expiry must move before a request that
+// changes nothing else writes the session: scs moves it on every request, and
+// a write on every page view costs a write transaction (on SQLite, the one
+// writer) for no change a minute would notice. A session may so end up to
+// renewAfter sooner than its idle timeout after its last request.
+const renewAfter = time.Minute
 
 // Middleware loads and saves the session of each request.
 func (s *Sessions) Middleware(next http.Handler) http.Handler {
@@ -123,10 +138,13 @@ func (d *dbStore) FindCtx(ctx context.Context, token string) ([]byte, bool, erro
 	if len(token) > 100 || strings.TrimSpace(token) == "" {
 		return nil, false, nil
 	}
-	b, found, err := d.svc.FindSession(ctx, token, d.now())
+	b, expiry, found, err := d.svc.FindSession(ctx, token, d.now())
 	if found {
 		if l, ok := ctx.Value(loadedKey{}).(*loaded); ok {
-			l.token = token
+			l.token, l.expiry = token, expiry
+			if deadline, values, err := d.codec.Decode(b); err == nil {
+				l.deadline, l.values = deadline, values
+			}
 		}
 	}
 	return b, found, err
@@ -134,13 +152,18 @@ func (d *dbStore) FindCtx(ctx context.Context, token string) ([]byte, bool, erro
 
 func (d *dbStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	var person dissent.PersonID
-	if _, values, err := d.codec.Decode(b); err == nil {
+	deadline, values, err := d.codec.Decode(b)
+	if err == nil {
 		if v, ok := values[keyPerson].(int64); ok {
 			person = dissent.PersonID(v)
 		}
 	}
 	l, _ := ctx.Value(loadedKey{}).(*loaded)
 	existing := l != nil && l.token == token
+	if existing && err == nil && l.values != nil && deadline.Equal(l.deadline) && reflect.DeepEqual(values, l.values) &&
+		expiry.Sub(l.expiry).Abs() < renewAfter {
+		return nil // nothing changed but the idle expiry, by less than renewAfter
+	}
 	return d.svc.CommitSession(ctx, token, person, b, expiry, existing)
 }
 

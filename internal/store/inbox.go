@@ -65,7 +65,9 @@ const participantQuery = `SELECT id FROM messages WHERE drafter_tag IN (%[1]s)
 	UNION SELECT message_id FROM coauthors WHERE person_tag IN (%[1]s)
 	UNION SELECT message_id FROM signatures WHERE withdrawn IS NULL AND signer_tag IN (%[1]s)`
 
-func (t *txn) relations(ctx context.Context, reader dissent.PersonID, now time.Time) (relations, error) {
+// relations reads how the reader relates to every message; the messages
+// assigned to them only with assigned.
+func (t *txn) relations(ctx context.Context, reader dissent.PersonID, now time.Time, assigned bool) (relations, error) {
 	r := relations{distributed: map[dissent.MessageID]time.Time{}}
 	sets := []*map[dissent.MessageID]bool{&r.drafter, &r.coauthor, &r.signer, &r.invitee, &r.endorser, &r.consulted, &r.assigned, &r.inChain}
 	for _, p := range sets {
@@ -108,6 +110,9 @@ func (t *txn) relations(ctx context.Context, reader dissent.PersonID, now time.T
 	}{
 		{r.consulted, `SELECT message_id FROM consultations WHERE reviewer_id = $1 AND answered_at IS NULL AND due > $2`, []any{int64(reader), now.UnixNano()}},
 		{r.assigned, `SELECT message_id FROM assignments WHERE person_id = $1`, []any{int64(reader)}},
+	}
+	if !assigned {
+		queries = queries[:1]
 	}
 	for _, q := range queries {
 		if err := t.idSet(ctx, q.into, q.q, q.args...); err != nil {
@@ -154,6 +159,36 @@ func (t *txn) relations(ctx context.Context, reader dissent.PersonID, now time.T
 	return r, nil
 }
 
+func (t *txn) ReaderRelations(ctx context.Context, reader dissent.PersonID, now time.Time, assigned bool) (dissent.ReaderRelations, error) {
+	r, err := t.relations(ctx, reader, now, assigned)
+	if err != nil {
+		return dissent.ReaderRelations{}, err
+	}
+	out := dissent.ReaderRelations{Drafter: r.drafter, Coauthor: r.coauthor, Signer: r.signer, Invitee: r.invitee, Endorser: r.endorser,
+		Consulted: r.consulted, InChain: r.inChain, Distributed: r.distributed}
+	if assigned {
+		out.Assigned = r.assigned
+	}
+	return out, nil
+}
+
+func (t *txn) AssignedOf(ctx context.Context, reader dissent.PersonID, ids []dissent.MessageID) (map[dissent.MessageID]bool, error) {
+	out := map[dissent.MessageID]bool{}
+	for rest := ids; len(rest) > 0; {
+		n := min(len(rest), inChunk)
+		args := make([]any, 0, n+1)
+		args = append(args, int64(reader))
+		for i := range n {
+			args = append(args, string(rest[i]))
+		}
+		rest = rest[n:]
+		if err := t.idSet(ctx, out, `SELECT message_id FROM assignments WHERE person_id = $1 AND message_id IN (`+placeholders(2, n)+`)`, args...); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // metaCache keeps the metadata of every submitted message (without any
 // reader's relation), with the meta_version it was read at. A transaction
 // uses it only when it reads the same version in its own snapshot, so a
@@ -163,7 +198,7 @@ func (t *txn) relations(ctx context.Context, reader dissent.PersonID, now time.T
 type metaCache struct {
 	mu      sync.Mutex
 	version int64
-	rows    []dissent.MessageMeta // nil: nothing cached; never changed in place once shared
+	chunks  [][]dissent.MessageMeta // nil: nothing cached; never changed in place once shared
 	index   map[dissent.MessageID]int
 }
 
@@ -202,60 +237,88 @@ func (t *txn) metaVersion(ctx context.Context) (int64, error) {
 }
 
 // allSubmittedMeta returns the metadata of every submitted message, from
-// the cache when it is current in this transaction's snapshot. The slice is
-// shared: callers copy what they keep and change nothing in it.
-func (t *txn) allSubmittedMeta(ctx context.Context) ([]dissent.MessageMeta, error) {
-	if t.metas == nil {
-		return t.loadMeta(ctx, metaQuery, nil)
-	}
+// the cache when it is current in this transaction's snapshot, in chunks of
+// dissent.MetaChunk, with its index by id and the metadata version it was
+// read at. The chunks and the index are shared: callers copy what they keep
+// and change nothing in them.
+func (t *txn) allSubmittedMeta(ctx context.Context) ([][]dissent.MessageMeta, map[dissent.MessageID]int, int64, error) {
 	v, err := t.metaVersion(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
+	}
+	if t.metas == nil {
+		rows, err := t.loadMeta(ctx, metaQuery, nil)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		return chunkMeta(rows), indexMeta(rows), v, nil
 	}
 	c := t.metas
 	c.mu.Lock()
-	rows, index, at := c.rows, c.index, c.version
+	chunks, index, at := c.chunks, c.index, c.version
 	c.mu.Unlock()
 	switch {
-	case rows != nil && at == v:
-		return rows, nil
-	case rows != nil && at < v && v-at <= metaRefreshMax:
-		if fresh, fidx, ok, err := t.refreshMeta(ctx, rows, index, at, v); err != nil {
-			return nil, err
+	case chunks != nil && at == v:
+		return chunks, index, v, nil
+	case chunks != nil && at < v && v-at <= metaRefreshMax:
+		if fresh, fidx, ok, err := t.refreshMeta(ctx, chunks, index, at, v); err != nil {
+			return nil, nil, 0, err
 		} else if ok {
 			t.storeMeta(fresh, fidx, v)
-			return fresh, nil
+			return fresh, fidx, v, nil
 		}
 	}
-	rows, err = t.loadMeta(ctx, metaQuery, nil)
+	rows, err := t.loadMeta(ctx, metaQuery, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
-	index = make(map[dissent.MessageID]int, len(rows))
+	chunks, index = chunkMeta(rows), indexMeta(rows)
+	t.storeMeta(chunks, index, v)
+	return chunks, index, v, nil
+}
+
+// chunkMeta cuts rows into chunks of dissent.MetaChunk, each clipped so that
+// an append to one copies it.
+func chunkMeta(rows []dissent.MessageMeta) [][]dissent.MessageMeta {
+	chunks := make([][]dissent.MessageMeta, 0, (len(rows)+dissent.MetaChunk-1)/dissent.MetaChunk)
+	for lo := 0; lo < len(rows); lo += dissent.MetaChunk {
+		chunks = append(chunks, slices.Clip(rows[lo:min(lo+dissent.MetaChunk, len(rows))]))
+	}
+	return chunks
+}
+
+func indexMeta(rows []dissent.MessageMeta) map[dissent.MessageID]int {
+	index := make(map[dissent.MessageID]int, len(rows))
 	for i, m := range rows {
 		index[m.ID] = i
 	}
-	t.storeMeta(rows, index, v)
-	return rows, nil
+	return index
 }
 
-// storeMeta keeps rows read at version v unless the cache holds newer ones.
-func (t *txn) storeMeta(rows []dissent.MessageMeta, index map[dissent.MessageID]int, v int64) {
-	c := t.metas
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.rows == nil || v >= c.version {
-		c.rows, c.index, c.version = slices.Clip(rows), index, v
+// SubmittedSnapshot returns the shared chunks of allSubmittedMeta: no
+// copy, no reader's relation.
+func (t *txn) SubmittedSnapshot(ctx context.Context) (dissent.MetaSnapshot, error) {
+	chunks, index, v, err := t.allSubmittedMeta(ctx)
+	if err != nil {
+		return dissent.MetaSnapshot{}, err
 	}
+	return dissent.MetaSnapshot{Version: v, Chunks: slices.Clip(chunks), Index: index}, nil
 }
 
-// refreshMeta reads again the messages changed after version at, up to v,
-// into a copy of rows. It reports false when the changes since at are no
+func (t *txn) MetaChanges(ctx context.Context, since, upto int64) ([]dissent.MessageID, bool, error) {
+	if since > upto {
+		return nil, false, nil
+	}
+	return t.metaChanges(ctx, since, upto)
+}
+
+// metaChanges lists, once each, the messages whose metadata changed after
+// version at, up to v. It reports false when the changes since at are no
 // longer all recorded (pruned).
-func (t *txn) refreshMeta(ctx context.Context, rows []dissent.MessageMeta, index map[dissent.MessageID]int, at, v int64) ([]dissent.MessageMeta, map[dissent.MessageID]int, bool, error) {
+func (t *txn) metaChanges(ctx context.Context, at, v int64) ([]dissent.MessageID, bool, error) {
 	qr, err := t.q.QueryContext(ctx, `SELECT n, message_id FROM meta_changes WHERE n > $1 AND n <= $2 ORDER BY n`, at, v)
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("list metadata changes: %w", err)
+		return nil, false, fmt.Errorf("list metadata changes: %w", err)
 	}
 	var ids []dissent.MessageID
 	seen := map[dissent.MessageID]bool{}
@@ -265,11 +328,11 @@ func (t *txn) refreshMeta(ctx context.Context, rows []dissent.MessageMeta, index
 		var id string
 		if err := qr.Scan(&n, &id); err != nil {
 			qr.Close()
-			return nil, nil, false, fmt.Errorf("scan metadata change: %w", err)
+			return nil, false, fmt.Errorf("scan metadata change: %w", err)
 		}
 		if n != next { // a gap: pruned, or not ours to see
 			qr.Close()
-			return nil, nil, false, nil
+			return nil, false, nil
 		}
 		next++
 		if !seen[dissent.MessageID(id)] {
@@ -278,34 +341,72 @@ func (t *txn) refreshMeta(ctx context.Context, rows []dissent.MessageMeta, index
 		}
 	}
 	if err := closeRows(qr); err != nil {
-		return nil, nil, false, fmt.Errorf("list metadata changes: %w", err)
+		return nil, false, fmt.Errorf("list metadata changes: %w", err)
 	}
 	if next != v+1 {
-		return nil, nil, false, nil
+		return nil, false, nil
 	}
-	fresh := slices.Clone(rows)
+	return ids, true, nil
+}
+
+// storeMeta keeps chunks read at version v unless the cache holds newer ones.
+func (t *txn) storeMeta(chunks [][]dissent.MessageMeta, index map[dissent.MessageID]int, v int64) {
+	c := t.metas
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.chunks == nil || v >= c.version {
+		c.chunks, c.index, c.version = slices.Clip(chunks), index, v
+	}
+}
+
+// refreshMeta reads again the messages changed after version at, up to v,
+// into a copy of chunks that copies only the chunks changed. It reports
+// false when the changes since at are no longer all recorded (pruned).
+func (t *txn) refreshMeta(ctx context.Context, chunks [][]dissent.MessageMeta, index map[dissent.MessageID]int, at, v int64) ([][]dissent.MessageMeta, map[dissent.MessageID]int, bool, error) {
+	ids, ok, err := t.metaChanges(ctx, at, v)
+	if err != nil || !ok {
+		return nil, nil, false, err
+	}
+	fresh := slices.Clone(chunks)
+	copied := map[int]bool{} // chunks already copied: the others are shared
+	chunk := func(c int) []dissent.MessageMeta {
+		if !copied[c] {
+			fresh[c], copied[c] = slices.Clone(fresh[c]), true
+		}
+		return fresh[c]
+	}
+	n := 0
+	if len(fresh) > 0 {
+		n = (len(fresh)-1)*dissent.MetaChunk + len(fresh[len(fresh)-1])
+	}
 	fidx, cloned := index, false // the index is shared too: copied before a new message is added
 	for len(ids) > 0 {
-		n := min(len(ids), inChunk)
-		args := make([]any, n)
-		for i := range n {
+		k := min(len(ids), inChunk)
+		args := make([]any, k)
+		for i := range k {
 			args[i] = string(ids[i])
 		}
-		ids = ids[n:]
-		changed, err := t.loadMeta(ctx, metaQuery+` AND id IN (`+placeholders(1, n)+`)`, args)
+		ids = ids[k:]
+		changed, err := t.loadMeta(ctx, metaQuery+` AND id IN (`+placeholders(1, k)+`)`, args)
 		if err != nil {
 			return nil, nil, false, err
 		}
 		for _, m := range changed {
 			if i, ok := fidx[m.ID]; ok {
-				fresh[i] = m
+				chunk(i / dissent.MetaChunk)[i%dissent.MetaChunk] = m
 				continue
 			}
 			if !cloned {
 				fidx, cloned = maps.Clone(index), true
 			}
-			fidx[m.ID] = len(fresh)
-			fresh = append(fresh, m)
+			fidx[m.ID] = n
+			if c := n / dissent.MetaChunk; c < len(fresh) {
+				fresh[c] = append(chunk(c), m)
+			} else {
+				fresh = append(fresh, append(make([]dissent.MessageMeta, 0, dissent.MetaChunk), m))
+				copied[c] = true
+			}
+			n++
 		}
 	}
 	return fresh, fidx, true, nil
@@ -324,14 +425,15 @@ func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent
 		t.metas = nil
 		defer func() { t.metas = c }()
 	}
-	rel, err := t.relations(ctx, q.Reader, q.Now)
+	rel, err := t.relations(ctx, q.Reader, q.Now, true)
 	if err != nil {
 		return nil, err
 	}
-	var base []dissent.MessageMeta
+	var chunks [][]dissent.MessageMeta
 	if !q.Distributed && len(q.IDs) == 0 {
-		base, err = t.allSubmittedMeta(ctx)
+		chunks, _, _, err = t.allSubmittedMeta(ctx)
 	} else {
+		var base []dissent.MessageMeta
 		query := metaQuery
 		var args []any
 		if q.Distributed {
@@ -348,12 +450,17 @@ func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent
 			}
 		}
 		base, err = t.loadMeta(ctx, query, args)
+		chunks = [][]dissent.MessageMeta{base}
 	}
 	if err != nil {
 		return nil, err
 	}
-	out := make([]dissent.MessageMeta, 0, len(base))
-	for _, m := range base {
+	n := 0
+	for _, c := range chunks {
+		n += len(c)
+	}
+	out := make([]dissent.MessageMeta, 0, n)
+	for m := range rowsOf(chunks) {
 		if len(q.States) > 0 && !slices.Contains(q.States, m.State) {
 			continue
 		}
@@ -372,6 +479,19 @@ func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// rowsOf yields the rows of chunks in order.
+func rowsOf(chunks [][]dissent.MessageMeta) func(yield func(dissent.MessageMeta) bool) {
+	return func(yield func(dissent.MessageMeta) bool) {
+		for _, c := range chunks {
+			for _, m := range c {
+				if !yield(m) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // loadMeta runs a metadata query (metaQuery, narrowed) and converts its rows.

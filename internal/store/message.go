@@ -270,6 +270,23 @@ func closeRows(rows *sql.Rows) error {
 }
 
 func (t *txn) messages(ctx context.Context, where string, args ...any) ([]dissent.Message, error) {
+	return t.listMessages(ctx, t.unseal, where, args...)
+}
+
+// unsealTitle opens only the drafter and the title of a message: the
+// summary, the body, the notes, the related messages and the attachments
+// stay empty.
+func (t *txn) unsealTitle(ctx context.Context, r rawMessage) (dissent.Message, error) {
+	m := r.m
+	var err error
+	if m.DrafterID, err = t.openPerson(ctx, m.ID, "messages", string(m.ID), "drafter_sealed", r.drafter); err != nil {
+		return m, err
+	}
+	m.Title, err = t.openText(ctx, m.ID, "message_versions", versionRow(m.ID, m.Version), "title", r.title)
+	return m, err
+}
+
+func (t *txn) listMessages(ctx context.Context, unseal func(context.Context, rawMessage) (dissent.Message, error), where string, args ...any) ([]dissent.Message, error) {
 	rows, err := t.q.QueryContext(ctx, `SELECT `+messageCols+messageFrom+` WHERE `+where+` ORDER BY m.created DESC, m.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
@@ -288,7 +305,7 @@ func (t *txn) messages(ctx context.Context, where string, args ...any) ([]dissen
 	}
 	out := make([]dissent.Message, len(raws))
 	for i, r := range raws {
-		if out[i], err = t.unseal(ctx, r); err != nil {
+		if out[i], err = unseal(ctx, r); err != nil {
 			return nil, err
 		}
 	}
@@ -300,6 +317,15 @@ func (t *txn) messages(ctx context.Context, where string, args ...any) ([]dissen
 // reviewer. Each index entry is checked against the message's own rows under
 // the message's tag.
 func (t *txn) MessagesOf(ctx context.Context, person dissent.PersonID) ([]dissent.Message, error) {
+	return t.messagesOf(ctx, t.unseal, person)
+}
+
+// MessageTitlesOf is MessagesOf with only the drafter and the title opened.
+func (t *txn) MessageTitlesOf(ctx context.Context, person dissent.PersonID) ([]dissent.Message, error) {
+	return t.messagesOf(ctx, t.unsealTitle, person)
+}
+
+func (t *txn) messagesOf(ctx context.Context, unseal func(context.Context, rawMessage) (dissent.Message, error), person dissent.PersonID) ([]dissent.Message, error) {
 	idx, err := t.participations(ctx, []dissent.PersonID{person})
 	if err != nil {
 		return nil, err
@@ -330,7 +356,7 @@ func (t *txn) MessagesOf(ctx context.Context, person dissent.PersonID) ([]dissen
 	var out []dissent.Message
 	for start := 0; start < len(list); start += inChunk {
 		chunk := list[start:min(start+inChunk, len(list))]
-		ms, err := t.messages(ctx, `m.id IN (`+placeholders(1, len(chunk))+`)`, chunk...)
+		ms, err := t.listMessages(ctx, unseal, `m.id IN (`+placeholders(1, len(chunk))+`)`, chunk...)
 		if err != nil {
 			return nil, err
 		}
@@ -455,6 +481,97 @@ func (t *txn) Relation(ctx context.Context, id dissent.MessageID, person dissent
 		}
 	}
 	return f, nil
+}
+
+// Relations is Relation for many messages in a few queries: the tagged
+// rows of the messages listed, the person's consultations and distribution,
+// the management chain once, and the messages' participants in bulk.
+func (t *txn) Relations(ctx context.Context, ids []dissent.MessageID, person dissent.PersonID, now time.Time) (map[dissent.MessageID]dissent.Facts, error) {
+	out := make(map[dissent.MessageID]dissent.Facts, len(ids))
+	for _, id := range ids {
+		out[id] = dissent.Facts{}
+	}
+	if len(ids) == 0 || person == 0 {
+		return out, nil
+	}
+	tags := make([][]byte, len(ids))
+	for i, id := range ids {
+		tags[i] = t.tag(id, person)
+	}
+	var coauthor, signer, invitee, endorser, consulted, distributed, inChain = map[dissent.MessageID]bool{}, map[dissent.MessageID]bool{},
+		map[dissent.MessageID]bool{}, map[dissent.MessageID]bool{}, map[dissent.MessageID]bool{}, map[dissent.MessageID]bool{}, map[dissent.MessageID]bool{}
+	for _, q := range []struct {
+		into map[dissent.MessageID]bool
+		q    string
+	}{
+		{coauthor, `SELECT message_id FROM coauthors WHERE person_tag IN (%s)`},
+		{signer, `SELECT message_id FROM signatures WHERE withdrawn IS NULL AND signer_tag IN (%s)`},
+		{invitee, `SELECT message_id FROM invitations WHERE person_tag IN (%s)`},
+		{endorser, `SELECT message_id FROM endorsers WHERE person_tag IN (%s)`},
+	} {
+		if err := t.taggedMessages(ctx, q.into, q.q, tags); err != nil {
+			return nil, err
+		}
+	}
+	if err := t.idSet(ctx, consulted, `SELECT message_id FROM consultations WHERE reviewer_id = $1 AND answered_at IS NULL AND due > $2`, int64(person), now.UnixNano()); err != nil {
+		return nil, err
+	}
+	if err := t.idSet(ctx, distributed, `SELECT message_id FROM distribution WHERE person_id = $1`, int64(person)); err != nil {
+		return nil, err
+	}
+	subs, err := t.subordinates(ctx, person)
+	if err != nil {
+		return nil, err
+	}
+	if len(subs) > 0 {
+		// As Relation: a message is in the chain when one of its
+		// participants' tags is one of the subordinates' tags on it.
+		for rest := ids; len(rest) > 0; {
+			n := min(len(rest), inChunk)
+			args := make([]any, n)
+			for i := range n {
+				args[i] = string(rest[i])
+			}
+			rest = rest[n:]
+			ph := placeholders(1, n)
+			rows, err := t.q.QueryContext(ctx, `SELECT id, drafter_tag FROM messages WHERE id IN (`+ph+`)
+				UNION SELECT message_id, person_tag FROM coauthors WHERE message_id IN (`+ph+`)
+				UNION SELECT message_id, signer_tag FROM signatures WHERE message_id IN (`+ph+`) AND withdrawn IS NULL`, args...)
+			if err != nil {
+				return nil, fmt.Errorf("read participants: %w", err)
+			}
+			parts := map[dissent.MessageID][][]byte{}
+			for rows.Next() {
+				var id string
+				var tag []byte
+				if err := rows.Scan(&id, &tag); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("scan participant: %w", err)
+				}
+				parts[dissent.MessageID(id)] = append(parts[dissent.MessageID(id)], tag)
+			}
+			if err := closeRows(rows); err != nil {
+				return nil, fmt.Errorf("read participants: %w", err)
+			}
+			for id, ps := range parts {
+				subTags := make(map[string]bool, len(subs))
+				for _, p := range subs {
+					subTags[string(t.tag(id, p))] = true
+				}
+				for _, p := range ps {
+					if subTags[string(p)] {
+						inChain[id] = true
+						break
+					}
+				}
+			}
+		}
+	}
+	for _, id := range ids {
+		out[id] = dissent.Facts{Coauthor: coauthor[id], Signer: signer[id], Invitee: invitee[id], Endorser: endorser[id],
+			Consulted: consulted[id], Distributed: distributed[id], InChain: inChain[id]}
+	}
+	return out, nil
 }
 
 // MessageStates implements dissent.LogTx.

@@ -134,13 +134,14 @@ func linkRow(person dissent.PersonID, nonce string) string {
 	return strconv.FormatInt(int64(person), 10) + "/" + nonce
 }
 
-func (t *txn) FindSession(ctx context.Context, hash []byte, now time.Time) ([]byte, error) {
+func (t *txn) FindSession(ctx context.Context, hash []byte, now time.Time) ([]byte, time.Time, error) {
 	var data []byte
-	err := t.q.QueryRowContext(ctx, `SELECT data FROM sessions WHERE hash = $1 AND expiry > $2`, hash, now.UnixNano()).Scan(&data)
+	var expiry int64
+	err := t.q.QueryRowContext(ctx, `SELECT data, expiry FROM sessions WHERE hash = $1 AND expiry > $2`, hash, now.UnixNano()).Scan(&data, &expiry)
 	if err != nil {
-		return nil, notFound(err, "session")
+		return nil, time.Time{}, notFound(err, "session")
 	}
-	return data, nil
+	return data, time.Unix(0, expiry).UTC(), nil
 }
 
 // PutSession keeps the session's person as a pseudonym under a random

@@ -83,6 +83,43 @@ func testInbox(t *testing.T, s dissent.Store) {
 				if len(metas) != 2 {
 					t.Fatalf("SubmittedMeta(%s) lists %d messages; want the 2 submitted", name, len(metas))
 				}
+				// Relations gives, for every message listed (the draft
+				// too), what Relation gives for each.
+				rels, err := tx.Relations(ctx, []dissent.MessageID{m1.ID, m2.ID, m3.ID}, p, now)
+				if err != nil {
+					return err
+				}
+				for _, id := range []dissent.MessageID{m1.ID, m2.ID, m3.ID} {
+					want := dissent.Facts{}
+					if p != 0 {
+						if want, err = tx.Relation(ctx, id, p, now); err != nil {
+							return err
+						}
+					}
+					if got, ok := rels[id]; !ok || got != want {
+						t.Errorf("Relations(%s, %v): message %s = %+v (listed %v); want %+v (as Relation)", name, now, id, got, ok, want)
+					}
+				}
+				// MessageTitlesOf lists what MessagesOf lists, with the
+				// drafter and the title and no other text.
+				full, err := tx.MessagesOf(ctx, p)
+				if err != nil {
+					return err
+				}
+				titles, err := tx.MessageTitlesOf(ctx, p)
+				if err != nil {
+					return err
+				}
+				if len(titles) != len(full) {
+					t.Errorf("MessageTitlesOf(%s) lists %d messages; MessagesOf %d", name, len(titles), len(full))
+				}
+				for i := range min(len(titles), len(full)) {
+					g, w := titles[i], full[i]
+					if g.ID != w.ID || g.DrafterID != w.DrafterID || g.Title.Reveal() != w.Title.Reveal() || g.State != w.State || !g.Created.Equal(w.Created) ||
+						g.Body.Reveal() != "" || g.Summary.Reveal() != "" || len(g.Attachments) != 0 {
+						t.Errorf("MessageTitlesOf(%s)[%d] = %+v; want %+v with only the title", name, i, g, w)
+					}
+				}
 				for _, m := range metas {
 					if m.ID == m3.ID {
 						t.Errorf("SubmittedMeta lists the draft")
