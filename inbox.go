@@ -368,15 +368,12 @@ func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool
 	var reads []Event
 	err := s.store.View(ctx, func(tx Tx) error {
 		now := s.now().UTC()
-		org, loc, err := officeOrg(ctx, tx)
+		od, err := readOfficeDays(ctx, tx)
 		if err != nil {
 			return err
 		}
-		closures, err := tx.Closures(ctx, org.ID)
-		if err != nil {
-			return err
-		}
-		cal, err := s.calendarOf(loc, closures)
+		loc := od.loc
+		cal, err := s.calendarOf(loc, od.closures)
 		if err != nil {
 			return err
 		}
@@ -399,7 +396,7 @@ func (s *Service) inbox(ctx context.Context, a Actor, f InboxFilter, export bool
 		// reader; the reader's relations decide which of them they see. The
 		// assignments are read for all messages only to filter by them or to
 		// export every page; otherwise for the page's messages only.
-		order, err := s.orders.get(ctx, tx, orderKey{states: fmt.Sprint(states), org: org.ID, zone: org.TimeZone, closures: strings.Join(closures, ",")},
+		order, err := s.orders.get(ctx, tx, orderKey{states: fmt.Sprint(states), calendarKey: od.key()},
 			snap, states, cal, loc, now)
 		if err != nil {
 			return err

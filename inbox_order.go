@@ -3,7 +3,6 @@ package dissent
 import (
 	"context"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -32,43 +31,24 @@ type orderItem struct {
 }
 
 type orderKey struct {
-	states              string
-	org, zone, closures string // the office's calendar
+	states string
+	calendarKey
 }
 
 type orderCache struct {
-	mu      sync.Mutex
-	entries []*urgencyOrder // the most recently used first
+	recent[orderKey, *urgencyOrder]
 }
 
 // orderCacheMax is how many sets of states the cache keeps.
 const orderCacheMax = 4
 
 func (c *orderCache) lookup(k orderKey) *urgencyOrder {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, e := range c.entries {
-		if e.key == k {
-			return e
-		}
-	}
-	return nil
+	e, _ := c.recent.get(k)
+	return e
 }
 
 func (c *orderCache) put(e *urgencyOrder) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	i := slices.IndexFunc(c.entries, func(x *urgencyOrder) bool { return x.key == e.key })
-	if i >= 0 {
-		if old := c.entries[i]; old.version > e.version {
-			return // a slower request must not put back an older order
-		}
-		c.entries = slices.Delete(c.entries, i, i+1)
-	}
-	c.entries = slices.Insert(c.entries, 0, e)
-	if len(c.entries) > orderCacheMax {
-		c.entries = c.entries[:orderCacheMax]
-	}
+	c.recent.put(e.key, e, orderCacheMax, func(kept *urgencyOrder) bool { return kept.version > e.version })
 }
 
 // get returns the order of snap's messages in the states (every state when

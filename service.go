@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 )
@@ -308,15 +309,39 @@ func eventRole(a Actor, action Action, f Facts) Role {
 // officeCalendar is the calendar of the organization that runs the channel
 // office: the first one created.
 func (s *Service) officeCalendar(ctx context.Context, tx Tx) (Calendar, error) {
-	org, loc, err := officeOrg(ctx, tx)
+	od, err := readOfficeDays(ctx, tx)
 	if err != nil {
 		return nil, err
+	}
+	return s.calendarOf(od.loc, od.closures)
+}
+
+// officeDays is what the office's working-day calendar depends on: its
+// organization, zone and closures.
+type officeDays struct {
+	org      Org
+	loc      *time.Location
+	closures []string
+}
+
+func readOfficeDays(ctx context.Context, tx Tx) (officeDays, error) {
+	org, loc, err := officeOrg(ctx, tx)
+	if err != nil {
+		return officeDays{}, err
 	}
 	closures, err := tx.Closures(ctx, org.ID)
 	if err != nil {
-		return nil, err
+		return officeDays{}, err
 	}
-	return s.calendarOf(loc, closures)
+	return officeDays{org, loc, closures}, nil
+}
+
+// calendarKey names the calendar in the keys of what the Service keeps
+// between views (statsCache, orderCache).
+type calendarKey struct{ org, zone, closures string }
+
+func (od officeDays) key() calendarKey {
+	return calendarKey{od.org.ID, od.org.TimeZone, strings.Join(od.closures, ",")}
 }
 
 // calendarOf is the working-day calendar of the zone loc with the closures.

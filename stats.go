@@ -5,8 +5,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 )
 
@@ -441,19 +439,16 @@ func (s *Service) statistics(ctx context.Context, a Actor, f StatsFilter) (Stats
 	var st Stats
 	err := s.store.View(ctx, func(tx Tx) error {
 		now := s.now().UTC()
-		org, loc, err := officeOrg(ctx, tx)
+		od, err := readOfficeDays(ctx, tx)
 		if err != nil {
 			return err
 		}
-		closures, err := tx.Closures(ctx, org.ID)
-		if err != nil {
-			return err
-		}
+		loc := od.loc
 		snap, err := tx.SubmittedSnapshot(ctx)
 		if err != nil {
 			return err
 		}
-		key := statsKey{filter: f, org: org.ID, zone: org.TimeZone, closures: strings.Join(closures, ",")}
+		key := statsKey{filter: f, calendarKey: od.key()}
 		y, mo, d := now.In(loc).Date()
 		day := y*10000 + int(mo)*100 + d
 		e := s.stats.get(key)
@@ -488,7 +483,7 @@ func (s *Service) statistics(ctx context.Context, a Actor, f StatsFilter) (Stats
 			e = nil
 		}
 		if e == nil {
-			cal, err := s.calendarOf(loc, closures)
+			cal, err := s.calendarOf(loc, od.closures)
 			if err != nil {
 				return err
 			}
@@ -515,8 +510,7 @@ func (s *Service) statistics(ctx context.Context, a Actor, f StatsFilter) (Stats
 // before the first deadline that would turn a figure (statsAcc.next), and
 // for the same calendar.
 type statsCache struct {
-	mu      sync.Mutex
-	entries []*statsEntry // the most recently used first
+	recent[statsKey, *statsEntry]
 }
 
 // statsCacheMax is how many filters the cache keeps; statsRecountMax is
@@ -527,8 +521,8 @@ const (
 )
 
 type statsKey struct {
-	filter              StatsFilter
-	org, zone, closures string // the office's calendar
+	filter StatsFilter
+	calendarKey
 }
 
 // statsEntry is immutable once in the cache.
@@ -542,14 +536,8 @@ type statsEntry struct {
 }
 
 func (c *statsCache) get(k statsKey) *statsEntry {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, e := range c.entries {
-		if e.key == k {
-			return e
-		}
-	}
-	return nil
+	e, _ := c.recent.get(k)
+	return e
 }
 
 // put caches what acc summed from snap and returns the entry. A newer
@@ -557,20 +545,9 @@ func (c *statsCache) get(k statsKey) *statsEntry {
 // figures.
 func (c *statsCache) put(k statsKey, snap MetaSnapshot, day int, acc *statsAcc) *statsEntry {
 	e := &statsEntry{key: k, version: snap.Version, day: day, snap: snap, acc: acc, stats: acc.stats()}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	i := slices.IndexFunc(c.entries, func(x *statsEntry) bool { return x.key == k })
-	if i >= 0 {
-		old := c.entries[i]
-		if old.version > e.version || old.version == e.version && old.day == e.day && old.acc.now.After(acc.now) {
-			return e
-		}
-		c.entries = slices.Delete(c.entries, i, i+1)
-	}
-	c.entries = slices.Insert(c.entries, 0, e)
-	if len(c.entries) > statsCacheMax {
-		c.entries = c.entries[:statsCacheMax]
-	}
+	c.recent.put(k, e, statsCacheMax, func(kept *statsEntry) bool {
+		return kept.version > e.version || kept.version == e.version && kept.day == e.day && kept.acc.now.After(acc.now)
+	})
 	return e
 }
 

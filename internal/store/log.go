@@ -528,17 +528,35 @@ func (t *txn) readHashRange(ctx context.Context, lo int64, out []tlog.Hash) erro
 }
 
 func (t *txn) readHashChunk(ctx context.Context, indexes []int64, out []tlog.Hash) error {
-	pos := make(map[int64][]int, len(indexes))
 	args := make([]any, 0, len(indexes))
 	ph := make([]string, 0, len(indexes))
-	for i, x := range indexes {
-		if _, ok := pos[x]; !ok {
+	seen := make(map[int64]bool, len(indexes))
+	for _, x := range indexes {
+		if !seen[x] {
+			seen[x] = true
 			args = append(args, x)
 			ph = append(ph, fmt.Sprintf("$%d", len(args)))
 		}
+	}
+	return t.readHashesBy(ctx, `SELECT idx, hash FROM log_hashes WHERE idx IN (`+strings.Join(ph, ",")+`)`, args, indexes, out)
+}
+
+// readHashArray reads stored hashes on PostgreSQL in one statement of
+// fixed text, the indexes as an array.
+func (t *txn) readHashArray(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	err := t.readHashesBy(ctx, `SELECT idx, hash FROM log_hashes WHERE idx = ANY($1::bigint[])`, []any{indexes}, indexes, out)
+	return out, err
+}
+
+// readHashesBy runs q, which selects (idx, hash) of the stored hashes
+// indexes name, and puts each where indexes has it in out.
+func (t *txn) readHashesBy(ctx context.Context, q string, args []any, indexes []int64, out []tlog.Hash) error {
+	pos := make(map[int64][]int, len(indexes))
+	for i, x := range indexes {
 		pos[x] = append(pos[x], i)
 	}
-	rows, err := t.q.QueryContext(ctx, `SELECT idx, hash FROM log_hashes WHERE idx IN (`+strings.Join(ph, ",")+`)`, args...)
+	rows, err := t.q.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("read log hashes: %w", err)
 	}
@@ -565,43 +583,6 @@ func (t *txn) readHashChunk(ctx context.Context, indexes []int64, out []tlog.Has
 		return fmt.Errorf("log hashes missing: found %d of %d", found, len(indexes))
 	}
 	return nil
-}
-
-// readHashArray reads stored hashes on PostgreSQL in one statement of
-// fixed text, the indexes as an array.
-func (t *txn) readHashArray(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(indexes))
-	pos := make(map[int64][]int, len(indexes))
-	for i, x := range indexes {
-		pos[x] = append(pos[x], i)
-	}
-	rows, err := t.q.QueryContext(ctx, `SELECT idx, hash FROM log_hashes WHERE idx = ANY($1::bigint[])`, indexes)
-	if err != nil {
-		return nil, fmt.Errorf("read log hashes: %w", err)
-	}
-	defer rows.Close()
-	found := 0
-	for rows.Next() {
-		var idx int64
-		var h []byte
-		if err := rows.Scan(&idx, &h); err != nil {
-			return nil, fmt.Errorf("scan log hash: %w", err)
-		}
-		if len(h) != tlog.HashSize {
-			return nil, fmt.Errorf("log hash %d has %d bytes", idx, len(h))
-		}
-		for _, i := range pos[idx] {
-			copy(out[i][:], h)
-			found++
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read log hashes: %w", err)
-	}
-	if found != len(indexes) {
-		return nil, fmt.Errorf("log hashes missing: found %d of %d", found, len(indexes))
-	}
-	return out, nil
 }
 
 // ReadLogHashes returns stored hashes by stored-hash index.
