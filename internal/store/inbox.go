@@ -29,6 +29,24 @@ func placeholders(from, n int) string {
 	return b.String()
 }
 
+// inChunks calls fn with ids in chunks of at most inChunk, as bind
+// arguments, and how many there are: a list of values in an IN (…) stays
+// under every backend's limit on bound parameters.
+func inChunks(ids []dissent.MessageID, fn func(args []any, n int) error) error {
+	for rest := ids; len(rest) > 0; {
+		n := min(len(rest), inChunk)
+		args := make([]any, n)
+		for i := range n {
+			args[i] = string(rest[i])
+		}
+		rest = rest[n:]
+		if err := fn(args, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // idSet runs a query whose first column is a message id and collects the
 // ids.
 func (t *txn) idSet(ctx context.Context, into map[dissent.MessageID]bool, q string, args ...any) error {
@@ -174,17 +192,12 @@ func (t *txn) ReaderRelations(ctx context.Context, reader dissent.PersonID, now 
 
 func (t *txn) AssignedOf(ctx context.Context, reader dissent.PersonID, ids []dissent.MessageID) (map[dissent.MessageID]bool, error) {
 	out := map[dissent.MessageID]bool{}
-	for rest := ids; len(rest) > 0; {
-		n := min(len(rest), inChunk)
-		args := make([]any, 0, n+1)
-		args = append(args, int64(reader))
-		for i := range n {
-			args = append(args, string(rest[i]))
-		}
-		rest = rest[n:]
-		if err := t.idSet(ctx, out, `SELECT message_id FROM assignments WHERE person_id = $1 AND message_id IN (`+placeholders(2, n)+`)`, args...); err != nil {
-			return nil, err
-		}
+	err := inChunks(ids, func(args []any, n int) error {
+		return t.idSet(ctx, out, `SELECT message_id FROM assignments WHERE person_id = $1 AND message_id IN (`+placeholders(2, n)+`)`,
+			append([]any{int64(reader)}, args...)...)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -567,29 +580,27 @@ func (t *txn) Titles(ctx context.Context, ids []dissent.MessageID) (map[dissent.
 		title   []byte
 	}
 	raws := make(map[dissent.MessageID]raw, len(ids))
-	for rest := ids; len(rest) > 0; {
-		n := min(len(rest), inChunk)
-		args := make([]any, n)
-		for i := range n {
-			args[i] = string(rest[i])
-		}
-		rest = rest[n:]
+	err := inChunks(ids, func(args []any, n int) error {
 		rows, err := t.q.QueryContext(ctx, `SELECT m.id, m.version, v.title`+messageFrom+` WHERE m.id IN (`+placeholders(1, n)+`)`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("read titles: %w", err)
+			return fmt.Errorf("read titles: %w", err)
 		}
 		for rows.Next() {
 			var id string
 			var r raw
 			if err := rows.Scan(&id, &r.version, &r.title); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("scan title: %w", err)
+				return fmt.Errorf("scan title: %w", err)
 			}
 			raws[dissent.MessageID(id)] = r
 		}
 		if err := closeRows(rows); err != nil {
-			return nil, fmt.Errorf("read titles: %w", err)
+			return fmt.Errorf("read titles: %w", err)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	out := make(map[dissent.MessageID]dissent.Text, len(ids))
 	for _, id := range ids {

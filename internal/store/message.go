@@ -526,19 +526,13 @@ func (t *txn) Relations(ctx context.Context, ids []dissent.MessageID, person dis
 	if len(subs) > 0 {
 		// As Relation: a message is in the chain when one of its
 		// participants' tags is one of the subordinates' tags on it.
-		for rest := ids; len(rest) > 0; {
-			n := min(len(rest), inChunk)
-			args := make([]any, n)
-			for i := range n {
-				args[i] = string(rest[i])
-			}
-			rest = rest[n:]
+		err := inChunks(ids, func(args []any, n int) error {
 			ph := placeholders(1, n)
 			rows, err := t.q.QueryContext(ctx, `SELECT id, drafter_tag FROM messages WHERE id IN (`+ph+`)
 				UNION SELECT message_id, person_tag FROM coauthors WHERE message_id IN (`+ph+`)
 				UNION SELECT message_id, signer_tag FROM signatures WHERE message_id IN (`+ph+`) AND withdrawn IS NULL`, args...)
 			if err != nil {
-				return nil, fmt.Errorf("read participants: %w", err)
+				return fmt.Errorf("read participants: %w", err)
 			}
 			parts := map[dissent.MessageID][][]byte{}
 			for rows.Next() {
@@ -546,12 +540,12 @@ func (t *txn) Relations(ctx context.Context, ids []dissent.MessageID, person dis
 				var tag []byte
 				if err := rows.Scan(&id, &tag); err != nil {
 					rows.Close()
-					return nil, fmt.Errorf("scan participant: %w", err)
+					return fmt.Errorf("scan participant: %w", err)
 				}
 				parts[dissent.MessageID(id)] = append(parts[dissent.MessageID(id)], tag)
 			}
 			if err := closeRows(rows); err != nil {
-				return nil, fmt.Errorf("read participants: %w", err)
+				return fmt.Errorf("read participants: %w", err)
 			}
 			for id, ps := range parts {
 				subTags := make(map[string]bool, len(subs))
@@ -565,6 +559,10 @@ func (t *txn) Relations(ctx context.Context, ids []dissent.MessageID, person dis
 					}
 				}
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	for _, id := range ids {
