@@ -522,7 +522,8 @@ func (s *Service) ExposureFindings(ctx context.Context, a Actor) ([]FindingView,
 			ok, known := seen[f.MessageID]
 			if !known {
 				var err error
-				if _, _, ok, err = s.exposureVisible(ctx, tx, a, f.MessageID, now); err != nil {
+				// Deciding needs the drafter, not the text: nothing else is opened.
+				if _, _, ok, err = s.exposureVisible(ctx, tx, a, f.MessageID, now, tx.MessageHeader); err != nil {
 					return err
 				}
 				seen[f.MessageID] = ok
@@ -542,10 +543,11 @@ func (s *Service) ExposureFindings(ctx context.Context, a Actor) ([]FindingView,
 	return out, err
 }
 
-// exposureVisible reads the message and tells whether the actor may see it
-// and its exposure findings (both decided by Decide).
-func (s *Service) exposureVisible(ctx context.Context, tx Tx, a Actor, id MessageID, now time.Time) (Message, Facts, bool, error) {
-	m, err := tx.Message(ctx, id)
+// exposureVisible reads the message with load and tells whether the actor
+// may see it and its exposure findings (both decided by Decide).
+func (s *Service) exposureVisible(ctx context.Context, tx Tx, a Actor, id MessageID, now time.Time,
+	load func(context.Context, MessageID) (Message, error)) (Message, Facts, bool, error) {
+	m, err := load(ctx, id)
 	if err != nil {
 		return Message{}, Facts{}, false, err
 	}
@@ -568,7 +570,7 @@ func (s *Service) ExposureFinding(ctx context.Context, a Actor, id int64) (Findi
 			return ErrNotFound("finding")
 		}
 		now := s.now().UTC()
-		m, facts, ok, err := s.exposureVisible(ctx, tx, a, f.MessageID, now)
+		m, facts, ok, err := s.exposureVisible(ctx, tx, a, f.MessageID, now, tx.Message)
 		if err != nil {
 			return err
 		}

@@ -74,6 +74,9 @@ type Tx interface {
 	// each message opened: Summary, Body, ExtensionNote, RedirectNote,
 	// Related and Attachments are empty.
 	MessageTitlesOf(ctx context.Context, person PersonID) ([]Message, error)
+	// MessageHeader is Message with only the drafter and the title opened,
+	// as MessageTitlesOf: enough to decide what a reader may see.
+	MessageHeader(ctx context.Context, id MessageID) (Message, error)
 	// SubmittedMessages lists every message that has ever been submitted.
 	SubmittedMessages(ctx context.Context) ([]Message, error)
 

@@ -320,6 +320,16 @@ func (t *txn) MessagesOf(ctx context.Context, person dissent.PersonID) ([]dissen
 	return t.messagesOf(ctx, t.unseal, person)
 }
 
+// MessageHeader is Message with only the drafter and the title opened.
+func (t *txn) MessageHeader(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
+	t.countStat(func(c *counters) { c.messageLoads.Add(1) })
+	r, err := scanMessage(t.q.QueryRowContext(ctx, `SELECT `+messageCols+messageFrom+` WHERE m.id = $1`, string(id)))
+	if err != nil {
+		return dissent.Message{}, notFound(err, "message")
+	}
+	return t.unsealTitle(ctx, r)
+}
+
 // MessageTitlesOf is MessagesOf with only the drafter and the title opened.
 func (t *txn) MessageTitlesOf(ctx context.Context, person dissent.PersonID) ([]dissent.Message, error) {
 	return t.messagesOf(ctx, t.unsealTitle, person)

@@ -119,6 +119,14 @@ func testInbox(t *testing.T, s dissent.Store) {
 						g.Body.Reveal() != "" || g.Summary.Reveal() != "" || len(g.Attachments) != 0 {
 						t.Errorf("MessageTitlesOf(%s)[%d] = %+v; want %+v with only the title", name, i, g, w)
 					}
+					h, err := tx.MessageHeader(ctx, w.ID)
+					if err != nil {
+						return err
+					}
+					if h.ID != w.ID || h.DrafterID != w.DrafterID || h.Title.Reveal() != w.Title.Reveal() || h.State != w.State || !h.SubmittedAt.Equal(w.SubmittedAt) ||
+						h.Body.Reveal() != "" || h.Summary.Reveal() != "" || len(h.Attachments) != 0 {
+						t.Errorf("MessageHeader(%s) = %+v; want %+v with only the title", w.ID, h, w)
+					}
 				}
 				for _, m := range metas {
 					if m.ID == m3.ID {
