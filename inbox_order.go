@@ -54,10 +54,9 @@ func (c *orderCache) put(e *urgencyOrder) {
 // get returns the order of snap's messages in the states (every state when
 // empty) at now.
 func (c *orderCache) get(ctx context.Context, tx Tx, k orderKey, snap MetaSnapshot, states []State, cal Calendar, loc *time.Location, now time.Time) (*urgencyOrder, error) {
-	y, mo, d := now.In(loc).Date()
-	day := y*10000 + int(mo)*100 + d
+	day := officeDay(now, loc)
 	e := c.lookup(k)
-	if e != nil && e.day == day && !now.Before(e.at) && (e.next.IsZero() || now.Before(e.next)) {
+	if e != nil && keptHolds(e.day, e.at, e.next, day, now) {
 		switch {
 		case e.version == snap.Version:
 			return e, nil

@@ -258,10 +258,11 @@ func (s *Service) ListMessages(ctx context.Context, a Actor) ([]MessageView, err
 		}
 		seen := map[MessageID]bool{}
 		var ids []MessageID
+		var uniq []Message
 		for _, m := range all {
 			if !seen[m.ID] {
 				seen[m.ID] = true
-				ids = append(ids, m.ID)
+				ids, uniq = append(ids, m.ID), append(uniq, m)
 			}
 		}
 		rels := map[MessageID]Facts{}
@@ -270,17 +271,8 @@ func (s *Service) ListMessages(ctx context.Context, a Actor) ([]MessageView, err
 				return err
 			}
 		}
-		clear(seen)
-		for _, m := range all {
-			if seen[m.ID] {
-				continue
-			}
-			seen[m.ID] = true
-			// As facts: the relation, with Drafter and Submitted from the
-			// message itself.
-			f := rels[m.ID]
-			f.Drafter = a.ID != 0 && m.DrafterID == a.ID
-			f.Submitted = !m.SubmittedAt.IsZero()
+		for _, m := range uniq {
+			f := rels[m.ID].of(a, m) // as facts, for all at once
 			if !Decide(a.Roles, ActSee, f) {
 				continue
 			}

@@ -98,7 +98,7 @@ func OffsetClock(start time.Time, real func() time.Time) func() time.Time {
 type Actor struct {
 	Person
 	// activation, when not nil, is the account's activation still to be
-	// written (ActivationPending): the first write of the request writes
+	// written (AuthenticateTokenToWrite): the first write of the request writes
 	// it, or FinishActivation does.
 	activation *activation
 }
@@ -178,9 +178,15 @@ func (s *Service) facts(ctx context.Context, tx Tx, a Actor, m Message, now time
 	if err != nil {
 		return Facts{}, err
 	}
-	f.Drafter = m.DrafterID == a.ID
+	return f.of(a, m), nil
+}
+
+// of completes the store's relation f of the actor to m with what the
+// message itself says: whether they drafted it, whether it is submitted.
+func (f Facts) of(a Actor, m Message) Facts {
+	f.Drafter = a.ID != 0 && m.DrafterID == a.ID
 	f.Submitted = !m.SubmittedAt.IsZero()
-	return f, nil
+	return f
 }
 
 // authorize loads and checks: what the actor may not see is NotFound; what

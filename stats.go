@@ -449,13 +449,12 @@ func (s *Service) statistics(ctx context.Context, a Actor, f StatsFilter) (Stats
 			return err
 		}
 		key := statsKey{filter: f, calendarKey: od.key()}
-		y, mo, d := now.In(loc).Date()
-		day := y*10000 + int(mo)*100 + d
+		day := officeDay(now, loc)
 		e := s.stats.get(key)
-		switch {
-		case e != nil && e.day == day && !now.Before(e.acc.now) && (e.acc.next.IsZero() || now.Before(e.acc.next)) && e.version == snap.Version:
-			// Nothing changed and no deadline passed: the same figures.
-		case e != nil && e.day == day && !now.Before(e.acc.now) && (e.acc.next.IsZero() || now.Before(e.acc.next)) && e.version < snap.Version:
+		if e != nil && (!keptHolds(e.day, e.acc.now, e.acc.next, day, now) || e.version > snap.Version) {
+			e = nil
+		}
+		if e != nil && e.version < snap.Version {
 			// A few messages changed: count them again, out at their old
 			// metadata and back in at their new. The other messages'
 			// figures are the same at now as at e.acc.now: no deadline of
@@ -476,11 +475,9 @@ func (s *Service) statistics(ctx context.Context, a Actor, f StatsFilter) (Stats
 					}
 				}
 				e = s.stats.put(key, snap, day, acc)
-				break
+			} else {
+				e = nil
 			}
-			e = nil
-		default:
-			e = nil
 		}
 		if e == nil {
 			cal, err := s.calendarOf(loc, od.closures)
@@ -499,6 +496,21 @@ func (s *Service) statistics(ctx context.Context, a Actor, f StatsFilter) (Stats
 		return nil
 	})
 	return st, err
+}
+
+// officeDay is now's civil date in the office's zone, as yyyymmdd: the
+// figures kept between views count in working days, so they answer only on
+// the day they were made.
+func officeDay(now time.Time, loc *time.Location) int {
+	y, m, d := now.In(loc).Date()
+	return y*10000 + int(m)*100 + d
+}
+
+// keptHolds says whether what was computed at, on day keptDay, with next
+// the first instant at which a deadline would turn it (zero: none), still
+// answers at now on day: the same day, not earlier, before next.
+func keptHolds(keptDay int, at, next time.Time, day int, now time.Time) bool {
+	return keptDay == day && !now.Before(at) && (next.IsZero() || now.Before(next))
 }
 
 // statsCache keeps the statistics of the filters last asked for, with what

@@ -135,12 +135,17 @@ func (t *txn) CreateMessage(ctx context.Context, m dissent.Message, v dissent.Ve
 }
 
 func (t *txn) Message(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
+	return t.loadMessage(ctx, id, t.unseal)
+}
+
+// loadMessage reads one message by id and opens it with unseal.
+func (t *txn) loadMessage(ctx context.Context, id dissent.MessageID, unseal func(context.Context, rawMessage) (dissent.Message, error)) (dissent.Message, error) {
 	t.countStat(func(c *counters) { c.messageLoads.Add(1) })
 	r, err := scanMessage(t.q.QueryRowContext(ctx, `SELECT `+messageCols+messageFrom+` WHERE m.id = $1`, string(id)))
 	if err != nil {
 		return dissent.Message{}, notFound(err, "message")
 	}
-	return t.unseal(ctx, r)
+	return unseal(ctx, r)
 }
 
 func (t *txn) LockMessage(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
@@ -150,18 +155,12 @@ func (t *txn) LockMessage(ctx context.Context, id dissent.MessageID) (dissent.Me
 	// COMMITTED) holds what the lock's previous holder committed. (Locking in
 	// the joined query would recheck the updated row against the version row
 	// read before the wait, and find no message when the version changed.)
-	t.countStat(func(c *counters) { c.messageLoads.Add(1) })
 	if t.d == Postgres {
 		if _, err := t.q.ExecContext(ctx, `SELECT 1 FROM messages WHERE id = $1 FOR NO KEY UPDATE`, string(id)); err != nil {
 			return dissent.Message{}, fmt.Errorf("lock message: %w", err)
 		}
 	}
-	q := `SELECT ` + messageCols + messageFrom + ` WHERE m.id = $1`
-	r, err := scanMessage(t.q.QueryRowContext(ctx, q, string(id)))
-	if err != nil {
-		return dissent.Message{}, notFound(err, "message")
-	}
-	return t.unseal(ctx, r)
+	return t.loadMessage(ctx, id, t.unseal)
 }
 
 func (t *txn) UpdateMessage(ctx context.Context, m dissent.Message) error {
@@ -322,12 +321,7 @@ func (t *txn) MessagesOf(ctx context.Context, person dissent.PersonID) ([]dissen
 
 // MessageHeader is Message with only the drafter and the title opened.
 func (t *txn) MessageHeader(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
-	t.countStat(func(c *counters) { c.messageLoads.Add(1) })
-	r, err := scanMessage(t.q.QueryRowContext(ctx, `SELECT `+messageCols+messageFrom+` WHERE m.id = $1`, string(id)))
-	if err != nil {
-		return dissent.Message{}, notFound(err, "message")
-	}
-	return t.unsealTitle(ctx, r)
+	return t.loadMessage(ctx, id, t.unsealTitle)
 }
 
 // MessageTitlesOf is MessagesOf with only the drafter and the title opened.
