@@ -148,7 +148,7 @@ func (s *Service) addVersion(ctx context.Context, tx Tx, a Actor, m *Message, ha
 	if err := tx.AddVersion(ctx, versionOf(*m, a.ID, now)); err != nil {
 		return false, err
 	}
-	if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: m.Version, PersonID: m.DrafterID, ContentHash: hash, Signed: now}); err != nil {
+	if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: m.Version, PersonID: m.DrafterID, ContentHash: hash, Signed: now}, true); err != nil {
 		return false, err
 	}
 	return true, s.recount(ctx, tx, m)
@@ -194,7 +194,7 @@ func (s *Service) CreateMessage(ctx context.Context, a Actor, d Draft) (Message,
 		if err := tx.CreateMessage(ctx, m, versionOf(m, a.ID, now)); err != nil {
 			return err
 		}
-		if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: 1, PersonID: a.ID, ContentHash: hash, Signed: now}); err != nil {
+		if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: 1, PersonID: a.ID, ContentHash: hash, Signed: now}, true); err != nil {
 			return err
 		}
 		return tx.AppendEvent(ctx, messageEvent(a, RoleEmployee, "message.created", m.ID, "version 1 "+hash, Facts{Drafter: true}, now))
@@ -383,7 +383,7 @@ func (s *Service) Sign(ctx context.Context, a Actor, id MessageID, contentHash s
 			return "", &Error{Kind: KindConflict, Code: "too_many_signers", Field: "signatures", Limit: MaxSigners,
 				Message: "a message may carry at most " + strconv.Itoa(MaxSigners) + " signatures"}
 		}
-		if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: m.Version, PersonID: a.ID, ContentHash: contentHash, MinCosigners: minCosigners, Signed: now}); errors.Is(err, ErrDuplicate) {
+		if err := tx.InsertSignature(ctx, Signature{MessageID: m.ID, Version: m.Version, PersonID: a.ID, ContentHash: contentHash, MinCosigners: minCosigners, Signed: now}, f.Invitee || f.Coauthor); errors.Is(err, ErrDuplicate) {
 			return "", errAlreadySigned()
 		} else if err != nil {
 			return "", err

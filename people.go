@@ -1025,6 +1025,13 @@ type PersonDetail struct {
 type AccountTx interface {
 	// MarkActivated records that the person has signed in or used a token.
 	MarkActivated(ctx context.Context, id PersonID) error
+	// ActivateApart is MarkActivated in a log entry of its own, which holds
+	// no other row the caller's function writes: that function's entries
+	// may be protected events, which must not carry a digest of the
+	// person's row. A store whose writer batches callers may write it at
+	// the end of the batch, with the batch's other activations, in the
+	// same transaction; a function that fails writes none.
+	ActivateApart(ctx context.Context, id PersonID) error
 	// SetDeactivated deactivates a person on day, or with a zero day
 	// reactivates them.
 	SetDeactivated(ctx context.Context, id PersonID, day time.Time) error

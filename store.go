@@ -93,8 +93,12 @@ type Tx interface {
 	AddInvitations(ctx context.Context, id MessageID, people []PersonID, by PersonID, at time.Time) (int, error)
 
 	// InsertSignature adds a signature; a second active signature by the same
-	// person on the same version is a KindConflict error.
-	InsertSignature(ctx context.Context, s Signature) error
+	// person on the same version is a KindConflict error. participant says
+	// that the caller knows the signer already takes part in the message
+	// (its drafter, a co-author or an invitee), so that the store need not
+	// look before adding them to the message's participants; with false it
+	// looks.
+	InsertSignature(ctx context.Context, s Signature, participant bool) error
 	// WithdrawSignatures ends the person's active signatures on the message
 	// and returns the versions they were on.
 	WithdrawSignatures(ctx context.Context, id MessageID, person PersonID, at time.Time) ([]int, error)

@@ -118,10 +118,7 @@ func activateIn(ctx context.Context, tx Tx, a Actor) (bool, error) {
 	if done {
 		return false, nil
 	}
-	if err := tx.MarkActivated(ctx, a.ID); err != nil {
-		return false, err
-	}
-	return true, tx.RecordWrites(ctx)
+	return true, tx.ActivateApart(ctx, a.ID)
 }
 
 func (act *activation) markDone() {

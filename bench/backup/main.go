@@ -249,7 +249,7 @@ func seed(ctx context.Context, o options, data string, stdout io.Writer) error {
 				}
 				for s := j.from; s < j.to; s++ {
 					p := people[(j.msg*o.perMessage+s)%len(people)]
-					if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: m.Version, PersonID: p.ID, ContentHash: m.ContentHash, Signed: now}); err != nil {
+					if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: m.Version, PersonID: p.ID, ContentHash: m.ContentHash, Signed: now}, false); err != nil {
 						return err
 					}
 					if err := tx.AppendEvent(ctx, dissent.Event{At: now, ActorID: p.ID, ActorRole: dissent.RoleEmployee, Kind: "signature.added",

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,6 +23,9 @@ import (
 // lockFile is the file in the data directory that `serve` holds an
 // exclusive lock on while it runs on SQLite (lock_unix.go).
 const lockFile = "serve.lock"
+
+// serveGCPercent is serve's GOGC when the environment sets none.
+const serveGCPercent = 200
 
 func serveCmd(e *env) *cobra.Command {
 	var f storeFlags
@@ -37,6 +41,13 @@ func serveCmd(e *env) *cobra.Command {
 		Short: "Serve the web UI and the JSON API (sets up ./dissent-data on first run)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// A server's live heap is small and its allocation steady: the
+			// collector runs half as often as Go's default (GOGC=100), which
+			// cost a tenth of the CPU of co-signing (docs/BENCHMARKS.md). An
+			// operator's GOGC or GOMEMLIMIT still rules.
+			if e.getenv("GOGC") == "" {
+				defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent))
+			}
 			var demoClk *demoClock
 			if demo {
 				demoClk = newDemoClock()

@@ -130,7 +130,7 @@ func signatureRow(id dissent.MessageID, version int, tag []byte) string {
 	return versionRow(id, version) + "/" + hex.EncodeToString(tag)
 }
 
-func (t *txn) InsertSignature(ctx context.Context, s dissent.Signature) error {
+func (t *txn) InsertSignature(ctx context.Context, s dissent.Signature, participant bool) error {
 	tag := t.tag(s.MessageID, s.PersonID)
 	sealed, err := t.sealPerson(ctx, s.MessageID, "signatures", signatureRow(s.MessageID, s.Version, tag), "signer_sealed", s.PersonID)
 	if err != nil {
@@ -151,6 +151,9 @@ func (t *txn) InsertSignature(ctx context.Context, s dissent.Signature) error {
 	}
 	// A signer is an author or an invitee, already in the participation
 	// index; anyone else is added to it.
+	if participant {
+		return nil
+	}
 	var known bool
 	if err := t.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM invitations WHERE message_id = $1 AND person_tag = $2)
 		OR EXISTS (SELECT 1 FROM messages WHERE id = $1 AND drafter_tag = $2)
@@ -199,23 +202,29 @@ func (t *txn) WithdrawSignatures(ctx context.Context, id dissent.MessageID, pers
 }
 
 func (t *txn) SignatureMinimums(ctx context.Context, id dissent.MessageID, version int) ([]int, error) {
-	uncond, err := t.unconditionalSignatures(ctx, id, version)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]int, uncond, uncond+8)
-	rows, err := t.q.QueryContext(ctx, `SELECT min_cosigners FROM signatures WHERE message_id = $1 AND version = $2 AND withdrawn IS NULL AND min_cosigners > 0`,
+	// One statement: the kept count of the unconditional signatures (or,
+	// before the version has one, the count itself), then each conditional
+	// signature's minimum.
+	rows, err := t.q.QueryContext(ctx, `SELECT 0, COALESCE((SELECT unconditional FROM signature_tallies WHERE message_id = $1 AND version = $2),
+			(SELECT COUNT(*) FROM signatures WHERE message_id = $1 AND version = $2 AND withdrawn IS NULL AND min_cosigners = 0))
+		UNION ALL
+		SELECT 1, min_cosigners FROM signatures WHERE message_id = $1 AND version = $2 AND withdrawn IS NULL AND min_cosigners > 0`,
 		string(id), version)
 	if err != nil {
 		return nil, fmt.Errorf("read signatures: %w", err)
 	}
 	defer rows.Close()
+	var out []int
 	for rows.Next() {
-		var m int
-		if err := rows.Scan(&m); err != nil {
+		var kind, n int
+		if err := rows.Scan(&kind, &n); err != nil {
 			return nil, fmt.Errorf("scan signature: %w", err)
 		}
-		out = append(out, m)
+		if kind == 1 {
+			out = append(out, n)
+		} else {
+			out = append(make([]int, n, n+8), out...)
+		}
 	}
 	return out, rows.Err()
 }

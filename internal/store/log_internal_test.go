@@ -8,6 +8,7 @@ import (
 	mathrand "math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -237,4 +238,121 @@ func TestBatchNumbersEntriesAfterARollback(t *testing.T) {
 	if !slices.Equal(kinds, []string{"test.a", "test.b", "test.c"}) || !slices.Equal(seqs, []int64{1, 2, 3}) {
 		t.Fatalf("entries %v numbered %v; want test.a, test.b, test.c numbered 1, 2, 3", kinds, seqs)
 	}
+}
+
+// TestBatchWritesActivationsApart: the activations the callers of one
+// writer's batch queue (ActivateApart) are written at its end, in one entry
+// of their own that records the people's rows and nothing else; a caller
+// whose function fails activates nobody; a person activated twice in the
+// batch is recorded once.
+func TestBatchWritesActivationsApart(t *testing.T) {
+	ctx := context.Background()
+	db, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "log.db"), seal.New(seal.Generate("test")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var ids []dissent.PersonID
+	err = db.Update(ctx, func(tx dissent.Tx) error {
+		for _, e := range []string{"a@x.example", "b@x.example", "c@x.example"} {
+			id, err := tx.CreatePerson(ctx, dissent.Person{Email: e, Name: e, Created: time.Now()})
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, from := logKinds(t, db, 0)
+	act := func(id dissent.PersonID, kind string, fail bool) func(dissent.Tx) error {
+		return func(tx dissent.Tx) error {
+			if err := tx.ActivateApart(ctx, id); err != nil {
+				return err
+			}
+			if err := tx.AppendEvent(ctx, dissent.Event{At: time.Now().UTC(), Kind: kind}); err != nil {
+				return err
+			}
+			if fail {
+				return errors.New("refused after activating")
+			}
+			return nil
+		}
+	}
+	var batch []*writeReq
+	for _, fn := range []func(dissent.Tx) error{act(ids[0], "test.a", false), act(ids[1], "test.b", true), act(ids[2], "test.c", false), act(ids[0], "test.d", false)} {
+		batch = append(batch, &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)})
+	}
+	db.runBatch(batch)
+	for i, r := range batch {
+		if err := <-r.done; (err != nil) != (i == 1) {
+			t.Fatalf("caller %d: %v", i, err)
+		}
+	}
+	recs, _ := logKinds(t, db, from)
+	var kinds []string
+	for _, r := range recs {
+		kinds = append(kinds, r.Kind)
+	}
+	if !slices.Equal(kinds, []string{"test.a", "test.c", "test.d", "state.changed"}) {
+		t.Fatalf("entries %v; want the callers' test.a, test.c, test.d, then the activations'", kinds)
+	}
+	for _, r := range recs[:3] {
+		if len(r.Rows) != 0 {
+			t.Errorf("%s records rows %v; want none (the activations are apart)", r.Kind, r.Rows)
+		}
+	}
+	var keys []string
+	for _, d := range recs[3].Rows {
+		keys = append(keys, d.Table+" "+d.Key)
+	}
+	want := []string{"people " + strconv.Itoa(int(ids[0])), "people " + strconv.Itoa(int(ids[2]))}
+	if !slices.Equal(keys, want) {
+		t.Fatalf("the activations' entry records %v; want %v", keys, want)
+	}
+	err = db.View(ctx, func(tx dissent.Tx) error {
+		for i, id := range ids {
+			p, err := tx.Person(ctx, id)
+			if err != nil {
+				return err
+			}
+			if p.Activated != (i != 1) {
+				return fmt.Errorf("person %d activated %v", i, p.Activated)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// logKinds returns the records of the log's integrated entries from index
+// from on, and the index after them.
+func logKinds(t *testing.T, db *DB, from int64) ([]dissent.EntryRecord, int64) {
+	t.Helper()
+	var out []dissent.EntryRecord
+	next := from
+	err := db.View(context.Background(), func(tx dissent.Tx) error {
+		size, err := tx.LogSize(context.Background())
+		if err != nil {
+			return err
+		}
+		entries, err := tx.LogEntries(context.Background(), from, size)
+		for _, e := range entries {
+			r, err := decodeRecord(e.Payload)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		next = from + int64(len(entries))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, next
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/dissent-channel/dissent"
@@ -17,6 +18,46 @@ import (
 
 func (t *txn) MarkActivated(ctx context.Context, id dissent.PersonID) error {
 	return t.exec(ctx, "mark activated", `UPDATE people SET activated = 1 WHERE id = $1 AND activated = 0`, int64(id))
+}
+
+// ActivateApart implements dissent.Tx. In the SQLite writer's batch the
+// activation is queued (t.acts) and written at the batch's end
+// (writeActivations); elsewhere it is written now, with the rows the
+// function wrote before it, in an entry of its own.
+func (t *txn) ActivateApart(ctx context.Context, id dissent.PersonID) error {
+	if t.batch != nil {
+		t.acts = append(t.acts, id)
+		return nil
+	}
+	if err := t.MarkActivated(ctx, id); err != nil {
+		return err
+	}
+	return t.finish(ctx)
+}
+
+// writeActivations writes, at the end of the writer's batch, the
+// activations its callers queued (ActivateApart): one statement, and one
+// entry holding the people's rows and nothing else.
+func (t *txn) writeActivations(ctx context.Context) error {
+	ids := t.batch.acts
+	t.batch.acts = t.batch.acts[:0]
+	if len(ids) == 0 {
+		return nil
+	}
+	list := make([]byte, 0, 8*len(ids)+2)
+	list = append(list, '[')
+	for i, id := range ids {
+		if i > 0 {
+			list = append(list, ',')
+		}
+		list = strconv.AppendInt(list, int64(id), 10)
+	}
+	list = append(list, ']')
+	if err := t.exec(ctx, "mark activated", `UPDATE people SET activated = 1 WHERE activated = 0 AND id IN (SELECT value FROM json_each($1))`, string(list)); err != nil {
+		return err
+	}
+	t.pending = t.pending[:0]
+	return t.finish(ctx)
 }
 
 func (t *txn) SetDeactivated(ctx context.Context, id dissent.PersonID, day time.Time) error {

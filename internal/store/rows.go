@@ -13,6 +13,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -195,45 +196,144 @@ func (t *txn) tableInfo(ctx context.Context) (map[string]recordedTable, error) {
 // collectRows turns the rows noted in row_changes into digests and empties
 // it.
 func (t *txn) collectRows(ctx context.Context) ([]dissent.RowDigest, error) {
-	// One statement empties the table and returns what it held.
-	rows, err := t.q.QueryContext(ctx, `DELETE FROM row_changes RETURNING tbl, k`)
+	// One statement empties the table and returns what it held, in the
+	// order written (SQLite's rowid; PostgreSQL captures no values, so its
+	// order does not matter).
+	q := `DELETE FROM row_changes RETURNING rowid, tbl, k, v`
+	if t.d == Postgres {
+		q = `DELETE FROM row_changes RETURNING 0, tbl, k, v`
+	}
+	rows, err := t.q.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("read written rows: %w", err)
 	}
-	var keys [][2]string
+	var changes []rowChange
 	for rows.Next() {
-		var k [2]string
-		if err := rows.Scan(&k[0], &k[1]); err != nil {
+		var c rowChange
+		if err := rows.Scan(&c.order, &c.table, &c.key, &c.values); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read written rows: %w", err)
 		}
-		keys = append(keys, k)
+		changes = append(changes, c)
 	}
 	if err := closeRows(rows); err != nil {
 		return nil, fmt.Errorf("read written rows: %w", err)
 	}
-	if len(keys) == 0 {
+	if len(changes) == 0 {
 		return nil, nil
 	}
-	slices.SortFunc(keys, func(a, b [2]string) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
-	keys = slices.Compact(keys)
+	// Each row once, as its last change left it.
+	slices.SortFunc(changes, func(a, b rowChange) int {
+		return cmp.Or(cmp.Compare(a.table, b.table), cmp.Compare(a.key, b.key), cmp.Compare(a.order, b.order))
+	})
+	last := changes[:0]
+	for i, c := range changes {
+		if i+1 < len(changes) && changes[i+1].table == c.table && changes[i+1].key == c.key {
+			continue
+		}
+		last = append(last, c)
+	}
 	info, err := t.tableInfo(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]dissent.RowDigest, 0, len(keys))
-	for _, k := range keys {
-		rt, ok := info[k[0]]
+	out := make([]dissent.RowDigest, 0, len(last))
+	for _, c := range last {
+		rt, ok := info[c.table]
 		if !ok {
-			return nil, fmt.Errorf("written row of unknown table %s", k[0])
+			return nil, fmt.Errorf("written row of unknown table %s", c.table)
 		}
-		d, err := t.digestRow(ctx, rt, k[1])
+		d, err := t.digestChange(ctx, rt, c)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, dissent.RowDigest{Table: rt.name, Key: k[1], Digest: d})
+		out = append(out, dissent.RowDigest{Table: rt.name, Key: c.key, Digest: d})
 	}
 	return out, nil
+}
+
+// rowChange is a row of row_changes.
+type rowChange struct {
+	order      int64
+	table, key string
+	values     sql.NullString // as the trigger captured them (valuesExpr), if it did
+}
+
+// digestChange digests a written row from the values its trigger captured,
+// or, where it captured none or ones it cannot render exactly (a real),
+// by reading the row back.
+func (t *txn) digestChange(ctx context.Context, rt recordedTable, c rowChange) (string, error) {
+	if c.values.Valid {
+		if vals, ok := parseCapturedValues(c.values.String, len(rt.cols)); ok {
+			d, err := rowDigest(rt.name, vals)
+			if err != nil || !checkCapturedDigests {
+				return d, err
+			}
+			read, err := t.digestRow(ctx, rt, c.key)
+			if err == nil && read != d {
+				err = fmt.Errorf("the trigger's values of %s %q digest to %s, the row read back to %s", rt.name, c.key, d, read)
+			}
+			return d, err
+		}
+	}
+	return t.digestRow(ctx, rt, c.key)
+}
+
+// checkCapturedDigests makes digestChange read back every row whose values
+// the trigger captured and compare the two digests (set by the store's
+// tests, so that every write of the conformance suite checks it).
+var checkCapturedDigests bool
+
+// valuesExpr is the SQLite expression that captures the digested columns of
+// a row (NEW) in the text parseCapturedValues reads: each value by its
+// storage class, an integer in decimal, text and blobs in hex (which keeps
+// a NUL), NULL as N, a real as R (not rendered: the row is read back).
+func (rt recordedTable) valuesExpr(row string) string {
+	parts := make([]string, len(rt.cols))
+	for i, c := range rt.cols {
+		col := row + "." + quoteIdent(c.name)
+		parts[i] = `CASE typeof(` + col + `) WHEN 'integer' THEN ` + col + ` WHEN 'null' THEN 'N' WHEN 'text' THEN 'T' || hex(` + col +
+			`) WHEN 'blob' THEN 'B' || hex(` + col + `) ELSE 'R' END`
+	}
+	return strings.Join(parts, " || ',' || ")
+}
+
+// parseCapturedValues reads valuesExpr's text as the values a by-key
+// SELECT scans (int64, string, []byte, nil); false if it holds a real or is
+// not n values.
+func parseCapturedValues(s string, n int) ([]any, bool) {
+	vals := make([]any, 0, n)
+	for i := range n {
+		tok, rest, more := strings.Cut(s, ",")
+		if more != (i < n-1) || tok == "" {
+			return nil, false
+		}
+		s = rest
+		switch tok[0] {
+		case 'N':
+			if tok != "N" {
+				return nil, false
+			}
+			vals = append(vals, nil)
+		case 'T', 'B':
+			b, err := hex.DecodeString(tok[1:])
+			if err != nil {
+				return nil, false
+			}
+			if tok[0] == 'T' {
+				vals = append(vals, string(b))
+			} else {
+				vals = append(vals, b)
+			}
+		default:
+			v, err := strconv.ParseInt(tok, 10, 64)
+			if err != nil || strconv.FormatInt(v, 10) != tok {
+				return nil, false
+			}
+			vals = append(vals, v)
+		}
+	}
+	return vals, n > 0
 }
 
 // selectCols is the column list of a recorded table's digest.
@@ -406,6 +506,9 @@ func sqliteTriggers(rt recordedTable) []string {
 	}
 	lit := "'" + rt.name + "'"
 	ins := func(row string) string {
+		if row == "NEW" {
+			return `INSERT INTO row_changes (tbl, k, v) VALUES (` + lit + `, ` + rt.keyExpr(SQLite, row) + `, ` + rt.valuesExpr(row) + `);`
+		}
 		return `INSERT INTO row_changes (tbl, k) VALUES (` + lit + `, ` + rt.keyExpr(SQLite, row) + `);`
 	}
 	var stmts []string

@@ -147,29 +147,59 @@ func (c *stmtCache) close() {
 	c.ready = map[string]*cachedStmt{}
 }
 
-// prepared runs a transaction's statements through the cache.
+// prepared runs a transaction's statements through the cache. Each cached
+// statement is bound to the transaction once (Tx.StmtContext allocates and
+// registers a statement of the transaction on every call): a writer's batch
+// runs the same few statements for each of its callers.
 type prepared struct {
-	tx *sql.Tx
-	c  *stmtCache
+	tx    *sql.Tx
+	c     *stmtCache
+	bound *boundStmts
+}
+
+type boundStmts struct {
+	mu sync.Mutex
+	m  map[*sql.Stmt]*sql.Stmt
+}
+
+func newPrepared(tx *sql.Tx, c *stmtCache) prepared {
+	return prepared{tx, c, &boundStmts{m: map[*sql.Stmt]*sql.Stmt{}}}
+}
+
+// stmt returns the cached statement of query bound to the transaction, or
+// nil if the cache has none.
+func (p prepared) stmt(ctx context.Context, query string) *sql.Stmt {
+	s := p.c.get(query)
+	if s == nil {
+		return nil
+	}
+	p.bound.mu.Lock()
+	defer p.bound.mu.Unlock()
+	b, ok := p.bound.m[s]
+	if !ok {
+		b = p.tx.StmtContext(ctx, s)
+		p.bound.m[s] = b
+	}
+	return b
 }
 
 func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if s := p.c.get(query); s != nil {
-		return p.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+	if s := p.stmt(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
 	}
 	return p.tx.ExecContext(ctx, query, args...)
 }
 
 func (p prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if s := p.c.get(query); s != nil {
-		return p.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+	if s := p.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
 	}
 	return p.tx.QueryContext(ctx, query, args...)
 }
 
 func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if s := p.c.get(query); s != nil {
-		return p.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+	if s := p.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
 	}
 	return p.tx.QueryRowContext(ctx, query, args...)
 }

@@ -335,7 +335,7 @@ func (db *DB) View(ctx context.Context, fn func(dissent.Tx) error) error {
 	defer tx.Rollback()
 	var q querier = tx
 	if db.rstmts != nil {
-		q = prepared{tx, db.rstmts}
+		q = newPrepared(tx, db.rstmts)
 	}
 	t := db.txn(q)
 	// Only a read-only snapshot may use the metadata cache: a write
@@ -400,10 +400,11 @@ func (db *DB) runBatch(batch []*writeReq) {
 	// by its context: an interrupted write would roll back the whole shared
 	// transaction, not just the caller's savepoint. The context is checked
 	// before the function starts instead.
-	t := db.txn(detached{prepared{tx, db.stmts}})
-	// The savepoints are run through the cache too: prepared once, not
-	// parsed twice per caller.
-	sp := prepared{tx, db.stmts}
+	sp := newPrepared(tx, db.stmts)
+	t := db.txn(detached{sp})
+	t.batch = &batchState{}
+	// The savepoints are run through the cache too (sp): prepared once,
+	// not parsed twice per caller.
 	ran := 0
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -444,6 +445,12 @@ func (db *DB) runBatch(batch []*writeReq) {
 	if ran == 0 {
 		tx.Rollback()
 		fail(nil)
+		return
+	}
+	// The accounts its callers used for the first time, in one entry.
+	if err := t.writeActivations(ctx); err != nil {
+		tx.Rollback()
+		fail(fmt.Errorf("record activations: %w", err))
 		return
 	}
 	// Integrate the batch's entries into the Merkle tree in the batch's
@@ -495,12 +502,18 @@ func (db *DB) runOne(r *writeReq, t *txn) (err error) {
 			err = fmt.Errorf("panic in transaction: %v", p)
 		}
 	}()
-	t.pending = t.pending[:0]
+	t.pending, t.acts = t.pending[:0], t.acts[:0]
 	if err := r.fn(t); err != nil {
-		t.pending = t.pending[:0]
+		t.pending, t.acts = t.pending[:0], t.acts[:0]
 		return err
 	}
-	return t.finish(context.WithoutCancel(r.ctx))
+	if err := t.finish(context.WithoutCancel(r.ctx)); err != nil {
+		return err
+	}
+	if t.batch != nil {
+		t.batch.acts = append(t.batch.acts, t.acts...)
+	}
+	return nil
 }
 
 // Dialect returns the store's SQL dialect.

@@ -43,7 +43,7 @@ func TestTallyOfOlderVersions(t *testing.T) {
 			return err
 		}
 		for i, p := range people[:3] {
-			if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: id, Version: 1, PersonID: p, ContentHash: h, MinCosigners: i / 2 * 5, Signed: t0}); err != nil {
+			if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: id, Version: 1, PersonID: p, ContentHash: h, MinCosigners: i / 2 * 5, Signed: t0}, false); err != nil {
 				return err
 			}
 		}
@@ -89,7 +89,7 @@ func TestTallyOfOlderVersions(t *testing.T) {
 	sign := func(p dissent.PersonID) {
 		t.Helper()
 		if err := db.Update(ctx, func(tx dissent.Tx) error {
-			return tx.InsertSignature(ctx, dissent.Signature{MessageID: id, Version: 1, PersonID: p, ContentHash: h, Signed: t0})
+			return tx.InsertSignature(ctx, dissent.Signature{MessageID: id, Version: 1, PersonID: p, ContentHash: h, Signed: t0}, false)
 		}); err != nil {
 			t.Fatal(err)
 		}

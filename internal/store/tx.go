@@ -38,6 +38,12 @@ type txn struct {
 	tables   *atomic.Pointer[map[string]recordedTable]
 
 	counts *counters // the store's (Stats)
+
+	// batch is the SQLite writer's batch this transaction serves, nil
+	// elsewhere; acts are the activations the running caller's function
+	// queued (ActivateApart), handed to the batch when it succeeds.
+	batch *batchState
+	acts  []dissent.PersonID
 	// subs memoizes the management chains read in a read-only transaction
 	// (the org chart cannot change within its snapshot): a page that
 	// checks several messages for one reader queries the chain once.
@@ -45,6 +51,12 @@ type txn struct {
 }
 
 var _ dissent.Tx = (*txn)(nil)
+
+// batchState is what the SQLite writer's batch gathers from its callers'
+// functions to write once at its end.
+type batchState struct {
+	acts []dissent.PersonID // accounts activated (writeActivations)
+}
 
 // countStat adds to the store's counters, when the transaction has them.
 func (t *txn) countStat(f func(*counters)) {

@@ -88,7 +88,7 @@ func seedBulk(b testing.TB, e *servicetest.Env, officer dissent.PersonID, now ti
 				if err := tx.CreateMessage(ctx, m, v); err != nil {
 					return err
 				}
-				if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: p.ID, ContentHash: hash, Signed: m.Created}); err != nil {
+				if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: p.ID, ContentHash: hash, Signed: m.Created}, false); err != nil {
 					return err
 				}
 				// The newest are waiting; older ones were answered, a few

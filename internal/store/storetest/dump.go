@@ -66,7 +66,7 @@ func populate(t *testing.T, s dissent.Store) {
 	m := newMessage(t, s, f.drafter, mid(1))
 	newMessage(t, s, f.other, mid(2))
 	update(t, s, func(tx dissent.Tx) error {
-		if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: f.other, ContentHash: m.ContentHash, MinCosigners: 3, Signed: t0}); err != nil {
+		if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: f.other, ContentHash: m.ContentHash, MinCosigners: 3, Signed: t0}, false); err != nil {
 			return err
 		}
 		return tx.AppendEvent(ctx, dissent.Event{At: t0, ActorRole: dissent.RoleEmployee, Kind: "signature.added", MessageID: m.ID, Detail: "version 1"})

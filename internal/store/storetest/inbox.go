@@ -39,7 +39,7 @@ func testInbox(t *testing.T, s dissent.Store) {
 	m2 := newMessage(t, s, f.other, mid(2))   // nobody's chain
 	m3 := newMessage(t, s, f.other, mid(3))   // stays a draft
 	update(t, s, func(tx dissent.Tx) error {
-		if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: m2.ID, Version: 1, PersonID: f.drafter, ContentHash: m2.ContentHash, Signed: t0}); err != nil {
+		if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: m2.ID, Version: 1, PersonID: f.drafter, ContentHash: m2.ContentHash, Signed: t0}, false); err != nil {
 			return err
 		}
 		if _, err := tx.AddInvitations(ctx, m1.ID, []dissent.PersonID{f.other}, f.drafter, t0); err != nil {

@@ -80,7 +80,7 @@ func testOwnSignature(t *testing.T, s dissent.Store) {
 	check("the drafter", f.drafter, 1, 0)
 	check("someone who never signed", f.other, 0, 0)
 	update(t, s, func(tx dissent.Tx) error {
-		return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: f.other, ContentHash: m.ContentHash, MinCosigners: 3, Signed: t0})
+		return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: f.other, ContentHash: m.ContentHash, MinCosigners: 3, Signed: t0}, false)
 	})
 	check("a conditional signer", f.other, 1, 3)
 	h2 := dissent.ContentHash("t2", "", "b2")
@@ -88,7 +88,7 @@ func testOwnSignature(t *testing.T, s dissent.Store) {
 		if err := tx.AddVersion(ctx, dissent.Version{MessageID: m.ID, Number: 2, Title: dissent.NewText("t2"), Body: dissent.NewText("b2"), ContentHash: h2, AuthorID: f.drafter, Created: t0}); err != nil {
 			return err
 		}
-		return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 2, PersonID: f.other, ContentHash: h2, Signed: t0})
+		return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 2, PersonID: f.other, ContentHash: h2, Signed: t0}, false)
 	})
 	check("after signing version 2", f.other, 2, 0)
 	update(t, s, func(tx dissent.Tx) error {

@@ -377,10 +377,10 @@ func testSweepReads(t *testing.T, s dissent.Store) {
 	draft := newMessage(t, s, f.drafter, mid(2)) // stays a draft
 	closed := newMessage(t, s, f.drafter, mid(3))
 	update(t, s, func(tx dissent.Tx) error {
-		if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: open.ID, Version: 1, PersonID: f.other, ContentHash: open.ContentHash, MinCosigners: 1, Signed: t0}); err != nil {
+		if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: open.ID, Version: 1, PersonID: f.other, ContentHash: open.ContentHash, MinCosigners: 1, Signed: t0}, false); err != nil {
 			return err
 		}
-		if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: draft.ID, Version: 1, PersonID: f.other, ContentHash: draft.ContentHash, MinCosigners: 1, Signed: t0}); err != nil {
+		if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: draft.ID, Version: 1, PersonID: f.other, ContentHash: draft.ContentHash, MinCosigners: 1, Signed: t0}, false); err != nil {
 			return err
 		}
 		open.State, open.SubmittedAt, open.AcknowledgeBy, open.ReplyBy = dissent.StateSubmitted, t0, ackBy, ackBy.AddDate(0, 1, 0)

@@ -27,7 +27,7 @@ func testParticipationIndex(t *testing.T, s dissent.Store) {
 					return err
 				}
 			}
-			return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: f.other, ContentHash: m.ContentHash, Signed: t0})
+			return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: f.other, ContentHash: m.ContentHash, Signed: t0}, false)
 		})
 	}
 	ids := func(p dissent.PersonID) []dissent.MessageID {

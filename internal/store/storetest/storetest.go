@@ -132,7 +132,7 @@ func newMessage(t *testing.T, s dissent.Store, drafter dissent.PersonID, id stri
 		if err := tx.CreateMessage(ctx, m, dissent.Version{MessageID: m.ID, Number: 1, Title: m.Title, Summary: m.Summary, Body: m.Body, ContentHash: h, AuthorID: drafter, Created: t0}); err != nil {
 			return err
 		}
-		return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: drafter, ContentHash: h, Signed: t0})
+		return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: drafter, ContentHash: h, Signed: t0}, false)
 	})
 	return m
 }
@@ -346,8 +346,8 @@ func testSignatures(t *testing.T, s dissent.Store) {
 	f := seed(t, s)
 	m := newMessage(t, s, f.drafter, mid(1))
 	sig := dissent.Signature{MessageID: m.ID, Version: 1, PersonID: f.other, ContentHash: m.ContentHash, MinCosigners: 3, Signed: t0}
-	update(t, s, func(tx dissent.Tx) error { return tx.InsertSignature(ctx, sig) })
-	err := s.Update(ctx, func(tx dissent.Tx) error { return tx.InsertSignature(ctx, sig) })
+	update(t, s, func(tx dissent.Tx) error { return tx.InsertSignature(ctx, sig, false) })
+	err := s.Update(ctx, func(tx dissent.Tx) error { return tx.InsertSignature(ctx, sig, false) })
 	if !errors.Is(err, dissent.ErrDuplicate) {
 		t.Errorf("second active signature error = %v; want ErrDuplicate", err)
 	}
@@ -368,7 +368,7 @@ func testSignatures(t *testing.T, s dissent.Store) {
 		t.Errorf("WithdrawSignatures = %v; want [1]", versions)
 	}
 	// After withdrawal the person may sign again.
-	update(t, s, func(tx dissent.Tx) error { return tx.InsertSignature(ctx, sig) })
+	update(t, s, func(tx dissent.Tx) error { return tx.InsertSignature(ctx, sig, false) })
 	view(t, s, func(tx dissent.Tx) error {
 		c, err := tx.CountSignatures(ctx, m.ID, 1)
 		if err != nil || c != 2 {
@@ -421,7 +421,7 @@ func testSigners(t *testing.T, s dissent.Store) {
 	f := seed(t, s)
 	m := newMessage(t, s, f.drafter, mid(1))
 	update(t, s, func(tx dissent.Tx) error {
-		return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: f.other, ContentHash: m.ContentHash, Signed: t0.Add(time.Second)})
+		return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: f.other, ContentHash: m.ContentHash, Signed: t0.Add(time.Second)}, false)
 	})
 	for _, tt := range []struct {
 		reader       dissent.PersonID
@@ -682,7 +682,7 @@ func testConcurrentSignatures(t *testing.T, s dissent.Store) {
 		go func() {
 			defer wg.Done()
 			err := s.Update(ctx, func(tx dissent.Tx) error {
-				return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: ids[i%people], ContentHash: m.ContentHash, Signed: t0})
+				return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: ids[i%people], ContentHash: m.ContentHash, Signed: t0}, false)
 			})
 			mu.Lock()
 			defer mu.Unlock()

@@ -38,7 +38,7 @@ func testSignatureTally(t *testing.T, s dissent.Store) {
 			h = h2
 		}
 		return s.Update(ctx, func(tx dissent.Tx) error {
-			return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: v, PersonID: p, ContentHash: h, MinCosigners: minimum, Signed: t0})
+			return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: v, PersonID: p, ContentHash: h, MinCosigners: minimum, Signed: t0}, false)
 		})
 	}
 	errRollback := errors.New("roll back")
@@ -57,7 +57,7 @@ func testSignatureTally(t *testing.T, s dissent.Store) {
 		}, map[int][]int{1: {0, 0, 2}}},
 		{"rolled back", func() error {
 			err := s.Update(ctx, func(tx dissent.Tx) error {
-				if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: people[2], ContentHash: m.ContentHash, Signed: t0}); err != nil {
+				if err := tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 1, PersonID: people[2], ContentHash: m.ContentHash, Signed: t0}, false); err != nil {
 					return err
 				}
 				return errRollback
@@ -72,7 +72,7 @@ func testSignatureTally(t *testing.T, s dissent.Store) {
 				if err := tx.AddVersion(ctx, dissent.Version{MessageID: m.ID, Number: 2, Title: dissent.NewText("v2"), Body: dissent.NewText("b2"), ContentHash: h2, AuthorID: f.drafter, Created: t0}); err != nil {
 					return err
 				}
-				return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 2, PersonID: f.drafter, ContentHash: h2, Signed: t0})
+				return tx.InsertSignature(ctx, dissent.Signature{MessageID: m.ID, Version: 2, PersonID: f.drafter, ContentHash: h2, Signed: t0}, false)
 			})
 		}, map[int][]int{1: {0, 0, 2}, 2: {0}}},
 		{"second version signed", func() error { return sign(people[0], 2, 0) }, map[int][]int{1: {0, 0, 2}, 2: {0, 0}}},
