@@ -260,11 +260,11 @@ func (s *Service) editVoiding(ctx context.Context, a Actor, id MessageID, d Draf
 }
 
 func (s *Service) recount(ctx context.Context, tx Tx, m *Message) error {
-	mins, err := tx.SignatureMinimums(ctx, m.ID, m.Version)
+	q, err := tx.SignatureQuorums(ctx, m.ID, m.Version)
 	if err != nil {
 		return err
 	}
-	m.SignatureCount = EffectiveCount(mins)
+	m.SignatureCount = q.Count()
 	return nil
 }
 
@@ -375,11 +375,11 @@ func (s *Service) Sign(ctx context.Context, a Actor, id MessageID, contentHash s
 			}
 			return "", errAlreadySigned()
 		}
-		mins, err := tx.SignatureMinimums(ctx, m.ID, m.Version)
+		q, err := tx.SignatureQuorums(ctx, m.ID, m.Version)
 		if err != nil {
 			return "", err
 		}
-		if len(mins) >= MaxSigners {
+		if q.Unconditional+len(q.Conditional) >= MaxSigners {
 			return "", &Error{Kind: KindConflict, Code: "too_many_signers", Field: "signatures", Limit: MaxSigners,
 				Message: "a message may carry at most " + strconv.Itoa(MaxSigners) + " signatures"}
 		}
@@ -388,8 +388,13 @@ func (s *Service) Sign(ctx context.Context, a Actor, id MessageID, contentHash s
 		} else if err != nil {
 			return "", err
 		}
-		// The new signature plus those read before it: one scan, not two.
-		m.SignatureCount = EffectiveCount(append(mins, minCosigners))
+		// The new signature plus those read before it: one read, not two.
+		if minCosigners > 0 {
+			q.Conditional = append(q.Conditional, minCosigners)
+		} else {
+			q.Unconditional++
+		}
+		m.SignatureCount = q.Count()
 		return "version " + strconv.Itoa(m.Version) + " " + contentHash, nil
 	})
 }

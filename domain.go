@@ -280,15 +280,29 @@ type Signature struct {
 // unconditional one, and the largest set of conditional ones whose quorum the
 // rest meet. minimums holds MinCosigners of every signature on one version.
 func EffectiveCount(minimums []int) int {
-	uncond := 0
-	var cond []int
+	var q Quorums
 	for _, m := range minimums {
 		if m <= 0 {
-			uncond++
+			q.Unconditional++
 		} else {
-			cond = append(cond, m)
+			q.Conditional = append(q.Conditional, m)
 		}
 	}
+	return q.Count()
+}
+
+// Quorums are the active signatures on one version as counting needs
+// them: how many are unconditional, and MinCosigners of each conditional
+// one (each > 0). Signing reads them without listing thousands of
+// unconditional signatures one by one.
+type Quorums struct {
+	Unconditional int
+	Conditional   []int
+}
+
+// Count is EffectiveCount of the same signatures.
+func (q Quorums) Count() int {
+	cond := slices.Clone(q.Conditional)
 	slices.Sort(cond)
 	// Accepting the k conditional signatures with the smallest minimums makes
 	// uncond+k signatures, each of which sees uncond+k-1 others; the largest k
@@ -296,11 +310,17 @@ func EffectiveCount(minimums []int) int {
 	// then met too.
 	best := 0
 	for k := 1; k <= len(cond); k++ {
-		if cond[k-1] <= uncond+k-1 {
+		if cond[k-1] <= q.Unconditional+k-1 {
 			best = k
 		}
 	}
-	return uncond + best
+	return q.Unconditional + best
+}
+
+// Minimums lists MinCosigners of every signature, as EffectiveCount and
+// QuorumThreshold take them.
+func (q Quorums) Minimums() []int {
+	return append(make([]int, q.Unconditional, q.Unconditional+len(q.Conditional)), q.Conditional...)
 }
 
 // QuorumThreshold returns the largest MinCosigners that is effective given

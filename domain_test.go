@@ -48,6 +48,18 @@ func FuzzEffectiveCount(f *testing.F) {
 		}
 		n := EffectiveCount(mins)
 		th := QuorumThreshold(mins)
+		// The same signatures as Quorums (what signing reads) count alike.
+		var q Quorums
+		for _, m := range mins {
+			if m == 0 {
+				q.Unconditional++
+			} else {
+				q.Conditional = append(q.Conditional, m)
+			}
+		}
+		if q.Count() != n || EffectiveCount(q.Minimums()) != n {
+			t.Fatalf("mins %v: Quorums %+v count %d, its minimums %d; want %d", mins, q, q.Count(), EffectiveCount(q.Minimums()), n)
+		}
 		// Every counted signature's quorum is met, and the count is the
 		// number of signatures at or below the threshold.
 		counted := 0

@@ -72,8 +72,10 @@ func (r ReaderRelations) Related() map[MessageID]bool {
 // SubmittedMeta gives it.
 func (r ReaderRelations) Facts(id MessageID) Facts {
 	_, distributed := r.Distributed[id]
-	return Facts{Drafter: r.Drafter[id], Coauthor: r.Coauthor[id], Signer: r.Signer[id], Invitee: r.Invitee[id], Endorser: r.Endorser[id],
-		Consulted: r.Consulted[id], InChain: r.InChain[id], Distributed: distributed, Submitted: true}
+	f := Facts{Drafter: r.Drafter[id], Coauthor: r.Coauthor[id], Signer: r.Signer[id], Invitee: r.Invitee[id], Endorser: r.Endorser[id],
+		Consulted: r.Consulted[id], Distributed: distributed, Submitted: true}
+	f.InChain = r.InChain[id] && !f.TakesPart()
+	return f
 }
 
 // MetaSnapshot is the metadata of every submitted message at one metadata

@@ -117,8 +117,12 @@ type Facts struct {
 	Endorser    bool // the person was asked to endorse
 	Consulted   bool // the person has a consultation on the message that is open
 	Distributed bool // the message was distributed to the person as a principal
-	InChain     bool // the person is in the management chain of a signer, the drafter or a co-author
-	Submitted   bool // the message has been submitted (whatever its state now)
+	// InChain: the person is in the management chain of a signer, the
+	// drafter or a co-author. The store reports it only for a person who
+	// takes no part in the message (TakesPart): one who does is recused
+	// whatever the chain (recused), and the chain is not read for them.
+	InChain   bool
+	Submitted bool // the message has been submitted (whatever its state now)
 	// System: the actor is the deployment itself (the command line, which
 	// holds the data directory). Only the deployment-level actions read it;
 	// permit and May set it for the actor whose ID is System's, and the
@@ -131,7 +135,12 @@ func (f Facts) author() bool { return f.Drafter || f.Coauthor }
 // involved reports whether the person takes part in the message as an
 // author, signer, invitee or endorser: such a person never handles, reviews
 // or audits it, whatever their office.
-func (f Facts) involved() bool { return f.author() || f.Signer || f.Invitee || f.Endorser }
+func (f Facts) involved() bool { return f.Drafter || f.TakesPart() }
+
+// TakesPart reports whether the person takes part in the message as a
+// co-author, signer, invitee or endorser: what the store knows of the
+// person's part without the message's drafter (InChain).
+func (f Facts) TakesPart() bool { return f.Coauthor || f.Signer || f.Invitee || f.Endorser }
 
 // recused reports whether an office role must stay out of the message.
 func (f Facts) recused() bool { return f.InChain || f.involved() }

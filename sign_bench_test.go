@@ -2,6 +2,8 @@ package dissent_test
 
 import (
 	"context"
+	"os"
+	"runtime/pprof"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -20,6 +22,8 @@ import (
 //
 // cpu-µs/op is the process's CPU time (user and system) per signature,
 // which the machine's other load changes far less than the wall time.
+// DISSENT_BENCH_PROFILE=FILE writes a CPU profile of the signing alone (the
+// set-up's invitations would dominate -cpuprofile's).
 func BenchmarkSignFirstUse(b *testing.B) {
 	ctx := context.Background()
 	e := servicetest.New(b)
@@ -34,6 +38,17 @@ func BenchmarkSignFirstUse(b *testing.B) {
 	}
 	var next, failed atomic.Int64
 	b.SetParallelism(32)
+	if f := os.Getenv("DISSENT_BENCH_PROFILE"); f != "" && b.N > 1 {
+		out, err := os.Create(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(out); err != nil {
+			b.Fatal(err)
+		}
+		defer out.Close()
+		defer pprof.StopCPUProfile()
+	}
 	cpu0 := cpuTime(b)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {

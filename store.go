@@ -105,6 +105,9 @@ type Tx interface {
 	// SignatureMinimums returns MinCosigners of every active signature on
 	// the version.
 	SignatureMinimums(ctx context.Context, id MessageID, version int) ([]int, error)
+	// SignatureQuorums is SignatureMinimums with the unconditional
+	// signatures counted, not listed.
+	SignatureQuorums(ctx context.Context, id MessageID, version int) (Quorums, error)
 	CountSignatures(ctx context.Context, id MessageID, version int) (int, error)
 	// Signers lists the active signatures on the version with their people,
 	// and which of them the reader supervises directly or indirectly.

@@ -202,6 +202,11 @@ func (t *txn) WithdrawSignatures(ctx context.Context, id dissent.MessageID, pers
 }
 
 func (t *txn) SignatureMinimums(ctx context.Context, id dissent.MessageID, version int) ([]int, error) {
+	q, err := t.SignatureQuorums(ctx, id, version)
+	return q.Minimums(), err
+}
+
+func (t *txn) SignatureQuorums(ctx context.Context, id dissent.MessageID, version int) (dissent.Quorums, error) {
 	// One statement: the kept count of the unconditional signatures (or,
 	// before the version has one, the count itself), then each conditional
 	// signature's minimum.
@@ -211,22 +216,22 @@ func (t *txn) SignatureMinimums(ctx context.Context, id dissent.MessageID, versi
 		SELECT 1, min_cosigners FROM signatures WHERE message_id = $1 AND version = $2 AND withdrawn IS NULL AND min_cosigners > 0`,
 		string(id), version)
 	if err != nil {
-		return nil, fmt.Errorf("read signatures: %w", err)
+		return dissent.Quorums{}, fmt.Errorf("read signatures: %w", err)
 	}
 	defer rows.Close()
-	var out []int
+	var q dissent.Quorums
 	for rows.Next() {
 		var kind, n int
 		if err := rows.Scan(&kind, &n); err != nil {
-			return nil, fmt.Errorf("scan signature: %w", err)
+			return dissent.Quorums{}, fmt.Errorf("scan signature: %w", err)
 		}
 		if kind == 1 {
-			out = append(out, n)
+			q.Conditional = append(q.Conditional, n)
 		} else {
-			out = append(make([]int, n, n+8), out...)
+			q.Unconditional = n
 		}
 	}
-	return out, rows.Err()
+	return q, rows.Err()
 }
 
 func (t *txn) CountSignatures(ctx context.Context, id dissent.MessageID, version int) (int, error) {

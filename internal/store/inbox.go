@@ -487,6 +487,7 @@ func (t *txn) SubmittedMeta(ctx context.Context, q dissent.MetaQuery) ([]dissent
 			InChain:   rel.inChain[m.ID],
 			Submitted: true,
 		}
+		m.Facts.InChain = m.Facts.InChain && !m.Facts.TakesPart() // as Relation
 		m.DistributedAt, m.Facts.Distributed = rel.distributed[m.ID]
 		m.Assigned = rel.assigned[m.ID]
 		out = append(out, m)

@@ -401,24 +401,12 @@ func (t *txn) IntegrateLog(ctx context.Context, max int) (int64, error) {
 		}
 	}
 	if t.d == SQLite {
-		// SQLite runs a prepared one-row statement for a few microseconds
-		// and binds a long parameter list in time quadratic in its length:
-		// one row at a time, through the writer's statement cache.
-		for i, seq := range seqs {
-			if err := t.exec(ctx, "integrate log entry", `UPDATE log_entries SET leaf = $1 WHERE seq = $2`, size+int64(i), seq); err != nil {
-				return 0, err
-			}
-		}
-		for i, idx := range hashIdx {
-			if err := t.exec(ctx, "store log hash", `INSERT INTO log_hashes (idx, hash) VALUES ($1, $2)`, idx, hashes[i][:]); err != nil {
-				return 0, err
-			}
-		}
-		return size + int64(len(seqs)), nil
+		return t.integrateSQLite(ctx, size, seqs, hashIdx, hashes)
 	}
 	// PostgreSQL: each statement is a round trip, under the log's lock.
 	// Two statements of fixed text take the whole batch as arrays.
 	leafs := make([]int64, len(seqs))
+
 	for i := range seqs {
 		leafs[i] = size + int64(i)
 	}
@@ -434,6 +422,59 @@ func (t *txn) IntegrateLog(ctx context.Context, max int) (int64, error) {
 		return 0, err
 	}
 	return size + int64(len(seqs)), nil
+}
+
+// integrateSQLite writes a batch's leaf numbers and stored hashes. The
+// writer numbers entries without gaps, and the hashes of consecutive leaves
+// are stored at consecutive indexes, so each is one range written by one
+// statement of fixed text (SQLite binds a long parameter list in time
+// quadratic in its length, and a one-row statement per row cost three
+// statements a signature); a batch that is not a range (never seen) is
+// written one row at a time.
+func (t *txn) integrateSQLite(ctx context.Context, size int64, seqs, hashIdx []int64, hashes []tlog.Hash) (int64, error) {
+	n := int64(len(seqs))
+	if consecutive(seqs) {
+		res, err := t.q.ExecContext(ctx, `UPDATE log_entries SET leaf = seq - $1 WHERE seq BETWEEN $2 AND $3 AND leaf IS NULL`, seqs[0]-size, seqs[0], seqs[n-1])
+		if err != nil {
+			return 0, fmt.Errorf("integrate log entries: %w", err)
+		}
+		if done, err := res.RowsAffected(); err != nil || done != n {
+			return 0, fmt.Errorf("integrate log entries: %d of %d numbered (%v)", done, n, err)
+		}
+	} else {
+		for i, seq := range seqs {
+			if err := t.exec(ctx, "integrate log entry", `UPDATE log_entries SET leaf = $1 WHERE seq = $2`, size+int64(i), seq); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if consecutive(hashIdx) {
+		all := make([]byte, 0, len(hashes)*tlog.HashSize)
+		for _, h := range hashes {
+			all = append(all, h[:]...)
+		}
+		if err := t.exec(ctx, "store log hashes", `WITH RECURSIVE i(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM i WHERE k + 1 < $3)
+			INSERT INTO log_hashes (idx, hash) SELECT $1 + k, substr($2, k * 32 + 1, 32) FROM i`, hashIdx[0], all, len(hashes)); err != nil {
+			return 0, err
+		}
+		return size + n, nil
+	}
+	for i, idx := range hashIdx {
+		if err := t.exec(ctx, "store log hash", `INSERT INTO log_hashes (idx, hash) VALUES ($1, $2)`, idx, hashes[i][:]); err != nil {
+			return 0, err
+		}
+	}
+	return size + n, nil
+}
+
+// consecutive reports whether xs is a non-empty run n, n+1, n+2, ...
+func consecutive(xs []int64) bool {
+	for i := range xs {
+		if xs[i] != xs[0]+int64(i) {
+			return false
+		}
+	}
+	return len(xs) > 0
 }
 
 func (t *txn) readHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {

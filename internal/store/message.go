@@ -470,6 +470,9 @@ func (t *txn) Relation(ctx context.Context, id dissent.MessageID, person dissent
 	if err != nil {
 		return dissent.Facts{}, fmt.Errorf("read relation: %w", err)
 	}
+	if f.TakesPart() {
+		return f, nil // recused whatever the chain (Facts.InChain)
+	}
 	subs, err := t.subordinateTags(ctx, id, person)
 	if err != nil || len(subs) == 0 {
 		return f, err
@@ -570,8 +573,10 @@ func (t *txn) Relations(ctx context.Context, ids []dissent.MessageID, person dis
 		}
 	}
 	for _, id := range ids {
-		out[id] = dissent.Facts{Coauthor: coauthor[id], Signer: signer[id], Invitee: invitee[id], Endorser: endorser[id],
-			Consulted: consulted[id], Distributed: distributed[id], InChain: inChain[id]}
+		f := dissent.Facts{Coauthor: coauthor[id], Signer: signer[id], Invitee: invitee[id], Endorser: endorser[id],
+			Consulted: consulted[id], Distributed: distributed[id]}
+		f.InChain = inChain[id] && !f.TakesPart() // as Relation
+		out[id] = f
 	}
 	return out, nil
 }
