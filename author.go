@@ -353,6 +353,7 @@ func (s *Service) AddCoauthor(ctx context.Context, a Actor, id MessageID, email 
 // Sign adds the actor's signature to the current version, whose content
 // hash the signer must name. minCosigners > 0 makes the signature
 // conditional: it counts, and is shown, only once that many others sign.
+// The message returned carries no text (mutateCounts).
 func (s *Service) Sign(ctx context.Context, a Actor, id MessageID, contentHash string, minCosigners int) (Message, error) {
 	if err := checkHash("content_hash", contentHash); err != nil {
 		return Message{}, err
@@ -361,7 +362,7 @@ func (s *Service) Sign(ctx context.Context, a Actor, id MessageID, contentHash s
 		return Message{}, &Error{Kind: KindInvalid, Code: "out_of_range", Field: "min_cosigners", Limit: MaxSigners - 1,
 			Message: "min_cosigners must be between 0 and " + strconv.Itoa(MaxSigners-1)}
 	}
-	return s.mutate(ctx, a, id, ActSign, "signature.added", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+	return s.mutateCounts(ctx, a, id, ActSign, "signature.added", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
 		if !m.State.Editable() {
 			return "", conflictState(*m, "sign")
 		}
@@ -399,9 +400,10 @@ func (s *Service) Sign(ctx context.Context, a Actor, id MessageID, contentHash s
 	})
 }
 
-// Unsign withdraws the actor's signature; possible until submission.
+// Unsign withdraws the actor's signature; possible until submission. The
+// message returned carries no text (mutateCounts).
 func (s *Service) Unsign(ctx context.Context, a Actor, id MessageID) (Message, error) {
-	return s.mutate(ctx, a, id, ActUnsign, "signature.withdrawn", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
+	return s.mutateCounts(ctx, a, id, ActUnsign, "signature.withdrawn", func(tx Tx, m *Message, f Facts, now time.Time) (string, error) {
 		if !m.State.Editable() {
 			return "", &Error{Kind: KindConflict, Code: "signatures_frozen", Field: "state",
 				Message: "signatures are frozen once a message is submitted"}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -192,11 +193,20 @@ func (f Facts) of(a Actor, m Message) Facts {
 // authorize loads and checks: what the actor may not see is NotFound; what
 // they may see but not do is Forbidden.
 func (s *Service) authorize(ctx context.Context, tx Tx, a Actor, id MessageID, action Action, lock bool, now time.Time) (Message, Facts, error) {
+	return s.authorizeFor(ctx, tx, a, id, action, lock, false, now)
+}
+
+// authorizeFor is authorize; with counts, the message is locked as
+// LockMessageCounts reads it (mutateCounts).
+func (s *Service) authorizeFor(ctx context.Context, tx Tx, a Actor, id MessageID, action Action, lock, counts bool, now time.Time) (Message, Facts, error) {
 	var m Message
 	var err error
-	if lock {
+	switch {
+	case lock && counts:
+		m, err = tx.LockMessageCounts(ctx, id)
+	case lock:
 		m, err = tx.LockMessage(ctx, id)
-	} else {
+	default:
 		m, err = tx.Message(ctx, id)
 	}
 	if err != nil {
@@ -265,6 +275,20 @@ func messageEvent(a Actor, role Role, kind string, id MessageID, detail string, 
 // message and an event of the given kind, all in one transaction.
 func (s *Service) mutate(ctx context.Context, a Actor, id MessageID, action Action, kind string,
 	fn func(tx Tx, m *Message, f Facts, now time.Time) (detail string, err error)) (Message, error) {
+	return s.mutateMessage(ctx, a, id, action, kind, false, fn)
+}
+
+// mutateCounts is mutate for an act that changes the message's signature
+// count alone (signing, withdrawing a signature): nothing sealed but the
+// drafter is opened, fn sees no text, and only the count and the update
+// time are written. fn changing anything else is refused.
+func (s *Service) mutateCounts(ctx context.Context, a Actor, id MessageID, action Action, kind string,
+	fn func(tx Tx, m *Message, f Facts, now time.Time) (detail string, err error)) (Message, error) {
+	return s.mutateMessage(ctx, a, id, action, kind, true, fn)
+}
+
+func (s *Service) mutateMessage(ctx context.Context, a Actor, id MessageID, action Action, kind string, counts bool,
+	fn func(tx Tx, m *Message, f Facts, now time.Time) (detail string, err error)) (Message, error) {
 	var out Message
 	var activated bool
 	err := s.store.Update(ctx, func(tx Tx) error {
@@ -273,16 +297,25 @@ func (s *Service) mutate(ctx context.Context, a Actor, id MessageID, action Acti
 			return err
 		}
 		now := s.now().UTC()
-		m, f, err := s.authorize(ctx, tx, a, id, action, true, now)
+		m, f, err := s.authorizeFor(ctx, tx, a, id, action, true, counts, now)
 		if err != nil {
 			return err
 		}
+		before := m
 		detail, err := fn(tx, &m, f, now)
 		if err != nil {
 			return err
 		}
 		m.Updated = now
-		if err := tx.UpdateMessage(ctx, m); err != nil {
+		if counts {
+			if m.State != before.State || m.Version != before.Version || m.ContentHash != before.ContentHash || !m.SubmittedAt.Equal(before.SubmittedAt) {
+				return fmt.Errorf("%s changed more of message %s than its signature count", kind, m.ID)
+			}
+			err = tx.UpdateMessageCounts(ctx, m)
+		} else {
+			err = tx.UpdateMessage(ctx, m)
+		}
+		if err != nil {
 			return err
 		}
 		if err := tx.AppendEvent(ctx, messageEvent(a, eventRole(a, action, f), kind, m.ID, detail, f, now)); err != nil {

@@ -64,7 +64,15 @@ type Tx interface {
 	// LockMessage reads the message and holds it against concurrent writers
 	// until the transaction ends.
 	LockMessage(ctx context.Context, id MessageID) (Message, error)
+	// LockMessageCounts is LockMessage with nothing sealed opened but the
+	// drafter (Title, Summary, Body, ExtensionNote, RedirectNote, Related
+	// and Attachments are empty), for an act that changes the message's
+	// signature count alone, which UpdateMessageCounts then writes.
+	LockMessageCounts(ctx context.Context, id MessageID) (Message, error)
 	UpdateMessage(ctx context.Context, m Message) error
+	// UpdateMessageCounts writes the message's signature count and update
+	// time, and nothing else of it.
+	UpdateMessageCounts(ctx context.Context, m Message) error
 	AddVersion(ctx context.Context, v Version) error
 	Versions(ctx context.Context, id MessageID) ([]Version, error)
 	// MessagesOf lists the messages a person is related to as author,

@@ -155,12 +155,48 @@ func (t *txn) LockMessage(ctx context.Context, id dissent.MessageID) (dissent.Me
 	// COMMITTED) holds what the lock's previous holder committed. (Locking in
 	// the joined query would recheck the updated row against the version row
 	// read before the wait, and find no message when the version changed.)
-	if t.d == Postgres {
-		if _, err := t.q.ExecContext(ctx, `SELECT 1 FROM messages WHERE id = $1 FOR NO KEY UPDATE`, string(id)); err != nil {
-			return dissent.Message{}, fmt.Errorf("lock message: %w", err)
-		}
+	if err := t.lockMessageRow(ctx, id); err != nil {
+		return dissent.Message{}, err
 	}
 	return t.loadMessage(ctx, id, t.unseal)
+}
+
+func (t *txn) lockMessageRow(ctx context.Context, id dissent.MessageID) error {
+	if t.d == Postgres {
+		if _, err := t.q.ExecContext(ctx, `SELECT 1 FROM messages WHERE id = $1 FOR NO KEY UPDATE`, string(id)); err != nil {
+			return fmt.Errorf("lock message: %w", err)
+		}
+	}
+	return nil
+}
+
+func (t *txn) LockMessageCounts(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
+	if err := t.lockMessageRow(ctx, id); err != nil {
+		return dissent.Message{}, err
+	}
+	return t.loadMessage(ctx, id, t.unsealDrafter)
+}
+
+func (t *txn) UpdateMessageCounts(ctx context.Context, m dissent.Message) error {
+	res, err := t.q.ExecContext(ctx, `UPDATE messages SET signature_count = $2, updated = $3 WHERE id = $1`, string(m.ID), m.SignatureCount, ns(m.Updated))
+	if err != nil {
+		return fmt.Errorf("update message: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return dissent.ErrNotFound("message")
+	}
+	if !m.SubmittedAt.IsZero() {
+		return t.bumpMetaVersion(ctx, m.ID)
+	}
+	return nil
+}
+
+// unsealDrafter opens only the drafter of a message (LockMessageCounts).
+func (t *txn) unsealDrafter(ctx context.Context, r rawMessage) (dissent.Message, error) {
+	m := r.m
+	var err error
+	m.DrafterID, err = t.openPerson(ctx, m.ID, "messages", string(m.ID), "drafter_sealed", r.drafter)
+	return m, err
 }
 
 func (t *txn) UpdateMessage(ctx context.Context, m dissent.Message) error {
@@ -276,9 +312,8 @@ func (t *txn) messages(ctx context.Context, where string, args ...any) ([]dissen
 // summary, the body, the notes, the related messages and the attachments
 // stay empty.
 func (t *txn) unsealTitle(ctx context.Context, r rawMessage) (dissent.Message, error) {
-	m := r.m
-	var err error
-	if m.DrafterID, err = t.openPerson(ctx, m.ID, "messages", string(m.ID), "drafter_sealed", r.drafter); err != nil {
+	m, err := t.unsealDrafter(ctx, r)
+	if err != nil {
 		return m, err
 	}
 	m.Title, err = t.openText(ctx, m.ID, "message_versions", versionRow(m.ID, m.Version), "title", r.title)
