@@ -166,11 +166,10 @@ func (l *Log) Verify(ctx context.Context, progress Progress, against ...[]byte) 
 			}
 			for _, ce := range ec.items {
 				e := ce.e
-				hs, err := tlog.StoredHashes(e.Leaf, e.Commitment, memReader)
-				if err != nil {
-					return fmt.Errorf("log entry %d: %w", e.Leaf, err)
+				if tlog.StoredHashIndex(0, e.Leaf) != int64(len(mem)) {
+					return fmt.Errorf("log entry %d: out of order", e.Leaf)
 				}
-				mem = append(mem, hs...)
+				mem = appendStoredHashes(mem, e.Leaf, e.Commitment)
 				if ce.err == nil {
 					ce.err = replay.record(e.Leaf, ce.rec)
 				}
@@ -262,6 +261,20 @@ func (l *Log) Verify(ctx context.Context, progress Progress, against ...[]byte) 
 		return replay.missingRows()
 	})
 	return rep, err
+}
+
+// appendStoredHashes appends to mem, which holds the stored hashes of
+// leaves 0 to n-1, those that leaf n's data adds: what tlog.StoredHashes
+// returns (the record hash, then the hash of each subtree it completes),
+// computed from mem without the allocations of a HashReader.
+func appendStoredHashes(mem []tlog.Hash, n int64, data []byte) []tlog.Hash {
+	h := tlog.RecordHash(data)
+	mem = append(mem, h)
+	for i := 0; n>>uint(i)&1 == 1; i++ {
+		h = tlog.NodeHash(mem[tlog.StoredHashIndex(i, n>>uint(i)-1)], h)
+		mem = append(mem, h)
+	}
+	return mem
 }
 
 // chunk is one chunk of a log read ahead, or the error that ended the
