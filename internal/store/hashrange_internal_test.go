@@ -137,7 +137,12 @@ func TestReadHashRangeConcat(t *testing.T) {
 		{"index 100 written as a second 99 (the table rebuilt without its key)",
 			`CREATE TABLE lh (idx INTEGER NOT NULL, hash BLOB NOT NULL); INSERT INTO lh SELECT idx, hash FROM log_hashes ORDER BY idx; ` +
 				`DROP TABLE log_hashes; ALTER TABLE lh RENAME TO log_hashes; UPDATE log_hashes SET idx = 99 WHERE idx = 100`, false, true},
-		{"a hash stored as text", `UPDATE log_hashes SET hash = CAST(hash AS TEXT) WHERE idx = 100`, false, false},
+		{"a hash stored as text (both reads return its bytes)", `UPDATE log_hashes SET hash = CAST(hash AS TEXT) WHERE idx = 100`, true, false},
+		{"a hash one byte short", `UPDATE log_hashes SET hash = substr(hash, 1, 31) WHERE idx = 100`, false, true},
+		{"a hash one byte long", `UPDATE log_hashes SET hash = hash || x'00' WHERE idx = 100`, false, true},
+		{"a hash NULL (the table rebuilt without the constraint)",
+			`CREATE TABLE lh (idx INTEGER PRIMARY KEY, hash BLOB); INSERT INTO lh SELECT idx, hash FROM log_hashes ORDER BY idx; ` +
+				`DROP TABLE log_hashes; ALTER TABLE lh RENAME TO log_hashes; UPDATE log_hashes SET hash = NULL WHERE idx = 100`, false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
