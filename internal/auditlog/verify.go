@@ -245,20 +245,33 @@ func (l *Log) Verify(ctx context.Context, progress Progress, against ...[]byte) 
 		if err := replay.compare(states); err != nil {
 			return err
 		}
-		if rep.Sealed, err = tx.OpenEverySealed(ctx, nil); err != nil {
-			return err
-		}
-		if skipRows {
-			return nil
-		}
-		err = tx.RowDigests(ctx, func(d dissent.RowDigest) error {
-			rep.Rows++
-			return replay.checkRow(d)
+		// Every sealed value is opened on a read transaction of its own,
+		// beside the comparison of the tables with the log (each one
+		// goroutine): the cores the log's readers used are free again. Its
+		// error still comes first, as when the two ran in turn.
+		sealed := make(chan error, 1)
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		readers.Go(func() {
+			sealed <- l.store.View(sctx, func(stx dissent.Tx) (err error) {
+				rep.Sealed, err = stx.OpenEverySealed(sctx, nil)
+				return err
+			})
 		})
-		if err != nil {
+		var rowsErr error
+		if !skipRows {
+			rowsErr = tx.RowDigests(ctx, func(d dissent.RowDigest) error {
+				rep.Rows++
+				return replay.checkRow(d)
+			})
+			if rowsErr == nil {
+				rowsErr = replay.missingRows()
+			}
+		}
+		if err := <-sealed; err != nil {
 			return err
 		}
-		return replay.missingRows()
+		return rowsErr
 	})
 	return rep, err
 }
