@@ -138,6 +138,13 @@ func (p *canonParser) str() (string, bool) {
 	start := p.i
 	var out []byte // nil until the first escape
 	for p.i < len(p.b) {
+		// Runs of printable ASCII that encoding/json writes as they are.
+		for p.i < len(p.b) && canonPlain[p.b[p.i]] {
+			p.i++
+		}
+		if p.i == len(p.b) {
+			break
+		}
 		c := p.b[p.i]
 		switch {
 		case c == '"':
@@ -171,6 +178,16 @@ func (p *canonParser) str() (string, bool) {
 	}
 	return "", false
 }
+
+// canonPlain marks the bytes a JSON string of encoding/json's holds as they
+// are: printable ASCII but for the quote, the backslash and the HTML-escaped
+// <, > and &.
+var canonPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 // canonEscape reads an escape sequence that encoding/json writes, and
 // returns the rune and its length, or 0 for any other.

@@ -86,6 +86,7 @@ type options struct {
 	dir                 string
 	keep                bool
 	cpuprofile          string
+	memprofile          string
 	verifyMax           int64
 	verifyRange         bool
 	bulkBatch           int
@@ -111,6 +112,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
 	fs.StringVar(&o.reuse, "reuse", "", "time only Log.Verify on a tree directory kept by an earlier run (-keep): tree-N under the kept directory")
 	fs.StringVar(&o.cpuprofile, "verify-cpuprofile", "", "write a CPU profile of Log.Verify (the last size) to this file")
+	fs.StringVar(&o.memprofile, "verify-memprofile", "", "write a profile of what Log.Verify (the last size) allocated to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -427,6 +429,9 @@ func timeVerify(ctx context.Context, o options, l *auditlog.Log, size int64, std
 			return err
 		}
 	}
+	if o.memprofile != "" {
+		runtime.MemProfileRate = 64 << 10
+	}
 	t0 := time.Now()
 	cpu0 := cpuTime()
 	rep, err := l.Verify(ctx, nil)
@@ -434,6 +439,16 @@ func timeVerify(ctx context.Context, o options, l *auditlog.Log, size int64, std
 	cpu := cpuTime() - cpu0
 	if o.cpuprofile != "" {
 		pprof.StopCPUProfile()
+	}
+	if o.memprofile != "" {
+		f, err := os.Create(o.memprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			return err
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)

@@ -433,6 +433,46 @@ func FuzzVerifyReceipt(f *testing.F) {
 
 func tlogStoredIndex(n int64) int64 { return tlog.StoredHashIndex(0, n) }
 
+// TestVerifyInChunks verifies the story's log in chunks of 3 entries, so
+// that it spans many chunks, read by Verify's readers in turn: the intact
+// log verifies, and damage in a chunk of either reader, or to a stored
+// hash far from the first chunk, is found and named.
+func TestVerifyInChunks(t *testing.T) {
+	defer auditlog.SetVerifyChunkForTest(3)()
+	tests := []struct {
+		name   string
+		tamper string
+		want   string
+	}{
+		{"intact", ``, ""},
+		{"sealed content changed (the second reader's chunk)", `UPDATE log_entries SET sealed = (SELECT sealed FROM log_entries WHERE leaf = 1) WHERE leaf = 4`, "log entry 3: log entry"},
+		{"sealed content changed (the first reader's, not the first chunk)", `UPDATE log_entries SET sealed = (SELECT sealed FROM log_entries WHERE leaf = 1) WHERE leaf = 7`, "log entry 6: log entry"},
+		{"commitment changed (the second reader's chunk)", `UPDATE log_entries SET commitment = (SELECT commitment FROM log_entries WHERE leaf = 1) WHERE leaf = 10`, "log entry 10: it has been altered"},
+		{"entry moved to another message (the second reader's chunk)", `UPDATE log_entries SET message_id = 'm-elsewhere' WHERE leaf = (SELECT MIN(leaf) FROM log_entries WHERE message_id IS NOT NULL AND leaf >= 15 AND (leaf / 3) % 2 = 1)`, "filed under message"},
+		{"entry deleted (the second reader's chunk)", `DELETE FROM log_entries WHERE leaf = 16`, "log entry 16 is missing"},
+		{"stored hash changed", `UPDATE log_hashes SET hash = zeroblob(32) WHERE idx = ` + itoa(int(tlogStoredIndex(22))), "log entry 22 has been altered"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := tell(t)
+			if tt.tamper != "" {
+				exec(t, st.db(t), tt.tamper)
+			}
+			rep, err := st.e.Log.Verify(ctx, nil)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("Verify: %v", err)
+			case tt.want == "" && rep.Leaves < 30:
+				t.Fatalf("Verify saw %d leaves; the test wants at least ten chunks", rep.Leaves)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("Verify after tampering: error = %v; want %q", err, tt.want)
+			case strings.Contains(tt.name, "sealed") && !strings.Contains(err.Error(), "does not open under the log's key"):
+				t.Fatalf("Verify after tampering: error = %v; want the entry not to open", err)
+			}
+		})
+	}
+}
+
 // TestTamperNeedsRowDigests mutates the checker: with the comparison of
 // rows against the log turned off, an inserted distribution row (which
 // grants a principal a message) goes unseen. The tamper tests above catch

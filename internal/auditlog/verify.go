@@ -33,8 +33,9 @@ type Report struct {
 // Progress is told how far verification has come.
 type Progress func(done, total int64)
 
-// verifyChunk is how many entries Verify reads at once.
-const verifyChunk = 10_000
+// verifyChunk is how many entries Verify reads at once (a variable only so
+// that tests can make a small log span many chunks and both readers).
+var verifyChunk int64 = 10_000
 
 // skipRows, set only by tests, turns off the comparison of the tables with
 // the rows the log records, to show that the tamper tests depend on it.
@@ -78,31 +79,62 @@ func (l *Log) Verify(ctx context.Context, progress Progress, against ...[]byte) 
 		}
 		rep.Pending = int64(len(pending))
 		total := size + rep.Pending
-		// Three stages run side by side: this transaction reads the
-		// entries, a second read transaction the stored hashes, and this
-		// goroutine checks, decodes and replays them and rebuilds the tree.
-		// The stored hashes of integrated entries never change, so the
-		// second transaction's snapshot holds the same ones.
+		// The stages run side by side: verifyReaders goroutines read the
+		// entries (alternate chunks, each in a read transaction of its own;
+		// the first uses this one), open them, check them against their
+		// commitments and decode them; another reads the stored hashes (a
+		// read transaction of its own); this goroutine rebuilds the tree,
+		// compares the stored hashes and replays the entries, in order.
+		// Integrated entries and their stored hashes never change, so every
+		// transaction's snapshot holds the same ones.
 		stop := make(chan struct{})
 		var readers sync.WaitGroup
 		defer readers.Wait()
 		defer close(stop)
-		entries := make(chan chunk[dissent.LogEntry], 1)
-		readers.Go(func() {
-			defer close(entries)
-			sendChunks(stop, entries, size, func(start, end int64) ([]dissent.LogEntry, error) {
-				es, err := tx.LogEntries(ctx, start, end)
-				if err != nil {
-					return nil, fmt.Errorf("log entry %d: %w", start, err)
+		var entries [verifyReaders]chan chunk[checkedEntry]
+		for j := range entries {
+			entries[j] = make(chan chunk[checkedEntry], 1)
+			if int64(j)*verifyChunk >= size {
+				close(entries[j]) // a small log: no chunk for this reader
+				continue
+			}
+			read := func(rtx dissent.Tx) {
+				sendChunks(stop, entries[j], size, j, verifyReaders, func(start, end int64) ([]checkedEntry, error) {
+					es, err := rtx.LogEntries(ctx, start, end)
+					if err != nil {
+						return nil, fmt.Errorf("log entry %d: %w", start, err)
+					}
+					out := make([]checkedEntry, len(es))
+					for i, e := range es {
+						out[i].e = e
+						out[i].rec, out[i].err = checkEntry(e)
+					}
+					return out, nil
+				})
+			}
+			readers.Go(func() {
+				defer close(entries[j])
+				if j == 0 {
+					read(tx)
+					return
 				}
-				return es, nil
+				err := l.store.View(ctx, func(rtx dissent.Tx) error {
+					read(rtx)
+					return nil
+				})
+				if err != nil {
+					select {
+					case entries[j] <- chunk[checkedEntry]{err: err}:
+					case <-stop:
+					}
+				}
 			})
-		})
+		}
 		hashes := make(chan chunk[[32]byte], 1)
 		readers.Go(func() {
 			defer close(hashes)
 			err := l.store.View(ctx, func(htx dissent.Tx) error {
-				sendChunks(stop, hashes, size, func(start, end int64) ([][32]byte, error) {
+				sendChunks(stop, hashes, size, 0, 1, func(start, end int64) ([][32]byte, error) {
 					lo, hi := tlog.StoredHashIndex(0, start), tlog.StoredHashCount(end)
 					idx := make([]int64, 0, hi-lo)
 					for x := lo; x < hi; x++ {
@@ -123,20 +155,26 @@ func (l *Log) Verify(ctx context.Context, progress Progress, against ...[]byte) 
 				}
 			}
 		})
-		for start := int64(0); start < size; start += verifyChunk {
+		for c, start := 0, int64(0); start < size; c, start = c+1, start+verifyChunk {
 			end := min(start+verifyChunk, size)
-			ec := <-entries
-			if ec.err != nil {
+			ec, ok := <-entries[c%verifyReaders]
+			switch {
+			case !ok:
+				return fmt.Errorf("log entries %d to %d: not read", start, end-1)
+			case ec.err != nil:
 				return ec.err
 			}
-			for _, e := range ec.items {
-				hs, err := tlog.StoredHashes(e.Leaf, e.Commitment, memReader)
-				if err != nil {
-					return fmt.Errorf("log entry %d: %w", e.Leaf, err)
+			for _, ce := range ec.items {
+				e := ce.e
+				if tlog.StoredHashIndex(0, e.Leaf) != int64(len(mem)) {
+					return fmt.Errorf("log entry %d: out of order", e.Leaf)
 				}
-				mem = append(mem, hs...)
-				if err := replay.entry(e); err != nil {
-					return fmt.Errorf("log entry %d: %w", e.Leaf, err)
+				mem = appendStoredHashes(mem, e.Leaf, e.Commitment)
+				if ce.err == nil {
+					ce.err = replay.record(e.Leaf, ce.rec)
+				}
+				if ce.err != nil {
+					return fmt.Errorf("log entry %d: %w", e.Leaf, ce.err)
 				}
 			}
 			// Compare the stored hashes of this chunk with the recomputed ones.
@@ -160,8 +198,9 @@ func (l *Log) Verify(ctx context.Context, progress Progress, against ...[]byte) 
 				progress(end, total)
 			}
 		}
-		// This transaction's reader is done once its last chunk is taken.
-		for range entries {
+		// The first reader (this transaction's) is done once its last chunk
+		// is taken.
+		for range entries[0] {
 		}
 		for _, e := range pending {
 			if err := replay.entry(e); err != nil {
@@ -206,22 +245,49 @@ func (l *Log) Verify(ctx context.Context, progress Progress, against ...[]byte) 
 		if err := replay.compare(states); err != nil {
 			return err
 		}
-		if rep.Sealed, err = tx.OpenEverySealed(ctx, nil); err != nil {
-			return err
-		}
-		if skipRows {
-			return nil
-		}
-		err = tx.RowDigests(ctx, func(d dissent.RowDigest) error {
-			rep.Rows++
-			return replay.checkRow(d)
+		// Every sealed value is opened on a read transaction of its own,
+		// beside the comparison of the tables with the log (each one
+		// goroutine): the cores the log's readers used are free again. Its
+		// error still comes first, as when the two ran in turn.
+		sealed := make(chan error, 1)
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		readers.Go(func() {
+			sealed <- l.store.View(sctx, func(stx dissent.Tx) (err error) {
+				rep.Sealed, err = stx.OpenEverySealed(sctx, nil)
+				return err
+			})
 		})
-		if err != nil {
+		var rowsErr error
+		if !skipRows {
+			rowsErr = tx.RowDigests(ctx, func(d dissent.RowDigest) error {
+				rep.Rows++
+				return replay.checkRow(d)
+			})
+			if rowsErr == nil {
+				rowsErr = replay.missingRows()
+			}
+		}
+		if err := <-sealed; err != nil {
 			return err
 		}
-		return replay.missingRows()
+		return rowsErr
 	})
 	return rep, err
+}
+
+// appendStoredHashes appends to mem, which holds the stored hashes of
+// leaves 0 to n-1, those that leaf n's data adds: what tlog.StoredHashes
+// returns (the record hash, then the hash of each subtree it completes),
+// computed from mem without the allocations of a HashReader.
+func appendStoredHashes(mem []tlog.Hash, n int64, data []byte) []tlog.Hash {
+	h := tlog.RecordHash(data)
+	mem = append(mem, h)
+	for i := 0; n>>uint(i)&1 == 1; i++ {
+		h = tlog.NodeHash(mem[tlog.StoredHashIndex(i, n>>uint(i)-1)], h)
+		mem = append(mem, h)
+	}
+	return mem
 }
 
 // chunk is one chunk of a log read ahead, or the error that ended the
@@ -231,10 +297,25 @@ type chunk[T any] struct {
 	err   error
 }
 
-// sendChunks reads the log's entries 0 to size in chunks of verifyChunk
-// and sends them, until size, an error or stop.
-func sendChunks[T any](stop <-chan struct{}, out chan<- chunk[T], size int64, read func(start, end int64) ([]T, error)) {
-	for start := int64(0); start < size; start += verifyChunk {
+// verifyReaders is how many goroutines (and read transactions) read, open,
+// check and decode the entries, taking chunks in turn: the reading is the
+// longest of Verify's stages, and split it can share the cores with the
+// others.
+const verifyReaders = 2
+
+// checkedEntry is an entry read, checked against its commitment and decoded
+// (checkEntry), or the error that check found.
+type checkedEntry struct {
+	e   dissent.LogEntry
+	rec dissent.EntryRecord
+	err error
+}
+
+// sendChunks reads the log's entries 0 to size in chunks of verifyChunk,
+// the chunks first, first+stride, first+2×stride, …, and sends them, until
+// size, an error or stop.
+func sendChunks[T any](stop <-chan struct{}, out chan<- chunk[T], size int64, first, stride int, read func(start, end int64) ([]T, error)) {
+	for start := int64(first) * verifyChunk; start < size; start += int64(stride) * verifyChunk {
 		items, err := read(start, min(start+verifyChunk, size))
 		select {
 		case out <- chunk[T]{items: items, err: err}:
@@ -348,23 +429,39 @@ func newReplay() *replay {
 
 // entry checks one entry against its commitment and applies it.
 func (r *replay) entry(e dissent.LogEntry) error {
-	if !bytes.Equal(dissent.EntryCommitment(e.Salt, e.Payload), e.Commitment) {
-		return errors.New("it has been altered: its sealed content does not match its commitment")
-	}
-	rec, err := decodeEntry(e.Payload)
+	rec, err := checkEntry(e)
 	if err != nil {
 		return err
-	}
-	if string(e.Filed) != rec.Message {
-		return fmt.Errorf("it is filed under message %q in the database but records message %q: moved behind the service's back", e.Filed, rec.Message)
-	}
-	if rec.V != dissent.EntryVersion {
-		return fmt.Errorf("entry format %d", rec.V)
 	}
 	n := e.Leaf
 	if n < 0 {
 		n = -e.Seq
 	}
+	return r.record(n, rec)
+}
+
+// checkEntry checks one entry against its commitment and decodes it. It
+// depends on no other entry, so Verify's readers run it.
+func checkEntry(e dissent.LogEntry) (dissent.EntryRecord, error) {
+	if !bytes.Equal(dissent.EntryCommitment(e.Salt, e.Payload), e.Commitment) {
+		return dissent.EntryRecord{}, errors.New("it has been altered: its sealed content does not match its commitment")
+	}
+	rec, err := decodeEntry(e.Payload)
+	if err != nil {
+		return rec, err
+	}
+	if string(e.Filed) != rec.Message {
+		return rec, fmt.Errorf("it is filed under message %q in the database but records message %q: moved behind the service's back", e.Filed, rec.Message)
+	}
+	if rec.V != dissent.EntryVersion {
+		return rec, fmt.Errorf("entry format %d", rec.V)
+	}
+	return rec, nil
+}
+
+// record applies entry n (its leaf index, or -sequence when not integrated),
+// checked and decoded by checkEntry.
+func (r *replay) record(n int64, rec dissent.EntryRecord) error {
 	for _, d := range rec.Rows {
 		r.rows[d.Table+"\x00"+d.Key] = newRowState(d.Digest, n)
 	}

@@ -122,13 +122,17 @@ func (s *Sealer) unwrap(k dissent.WrappedKey) ([]byte, error) {
 
 // aead returns the cipher of a data key, unwrapping it once.
 func (s *Sealer) aead(k dissent.WrappedKey) (cipher.AEAD, error) {
-	id := k.KEKID + "\x00" + string(k.Wrapped)
+	// The cache's key, built on the stack when it fits: looking it up
+	// allocates nothing (every sealed value opened looks it up).
+	var buf [128]byte
+	idb := append(append(append(buf[:0], k.KEKID...), 0), k.Wrapped...)
 	s.mu.Lock()
-	a, ok := s.cache[id]
+	a, ok := s.cache[string(idb)]
 	s.mu.Unlock()
 	if ok {
 		return a, nil
 	}
+	id := string(idb)
 	dek, err := s.unwrap(k)
 	if err != nil {
 		return nil, err
@@ -149,8 +153,10 @@ func (s *Sealer) aead(k dissent.WrappedKey) (cipher.AEAD, error) {
 // adBytes encodes the associated data unambiguously: each part is preceded
 // by its length.
 func adBytes(ad dissent.AD) []byte {
-	b := []byte("dissent sealed value v1")
-	for _, p := range []string{ad.Table, ad.Row, ad.Column} {
+	const prefix = "dissent sealed value v1"
+	b := make([]byte, 0, len(prefix)+3*4+len(ad.Table)+len(ad.Row)+len(ad.Column))
+	b = append(b, prefix...)
+	for _, p := range [...]string{ad.Table, ad.Row, ad.Column} {
 		b = binary.BigEndian.AppendUint32(b, uint32(len(p)))
 		b = append(b, p...)
 	}
