@@ -2,14 +2,12 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/dissent-channel/dissent"
-	"github.com/dissent-channel/dissent/internal/seal"
 )
 
 // TestReadHashesRangeAndList reads stored hashes both ways readHashes has
@@ -17,24 +15,9 @@ import (
 // checks they agree, and that a missing hash inside a run is an error.
 func TestReadHashesRangeAndList(t *testing.T) {
 	ctx := context.Background()
-	db, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "log.db"), seal.New(seal.Generate("test")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t)
 	const n = 300 // leaves; about 600 stored hashes
-	err = db.Update(ctx, func(tx dissent.Tx) error {
-		for i := range n {
-			if err := tx.(*txn).exec(ctx, "insert", `INSERT INTO log_entries (seq, commitment, sealed) VALUES ($1, $2, $3)`, i+1, []byte{byte(i), byte(i >> 8)}, []byte{0}); err != nil {
-				return err
-			}
-		}
-		_, err := tx.IntegrateLog(ctx, n)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	seedLeaves(t, db, n)
 	stored := tlog.StoredHashCount(n)
 	run := func(lo, hi int64) []int64 {
 		var idx []int64
@@ -103,24 +86,9 @@ func (rollbackError) Error() string { return "roll back the test's changes" }
 // opposite directions, which concatenated read the same as the true ones.
 func TestReadHashRangeConcat(t *testing.T) {
 	ctx := context.Background()
-	db, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "log.db"), seal.New(seal.Generate("test")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t)
 	const n = 300
-	err = db.Update(ctx, func(tx dissent.Tx) error {
-		for i := range n {
-			if err := tx.(*txn).exec(ctx, "insert", `INSERT INTO log_entries (seq, commitment, sealed) VALUES ($1, $2, $3)`, i+1, []byte{byte(i), byte(i >> 8)}, []byte{0}); err != nil {
-				return err
-			}
-		}
-		_, err := tx.IntegrateLog(ctx, n)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	seedLeaves(t, db, n)
 	const lo, hi = 10, 250
 	tests := []struct {
 		name   string
@@ -186,5 +154,23 @@ func TestReadHashRangeConcat(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// seedLeaves appends and integrates n entries of made-up commitments.
+func seedLeaves(t *testing.T, db *DB, n int) {
+	t.Helper()
+	ctx := context.Background()
+	err := db.Update(ctx, func(tx dissent.Tx) error {
+		for i := range n {
+			if err := tx.(*txn).exec(ctx, "insert", `INSERT INTO log_entries (seq, commitment, sealed) VALUES ($1, $2, $3)`, i+1, []byte{byte(i), byte(i >> 8)}, []byte{0}); err != nil {
+				return err
+			}
+		}
+		_, err := tx.IntegrateLog(ctx, n)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

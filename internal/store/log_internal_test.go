@@ -42,11 +42,7 @@ var rfcRoots = []string{
 // (github.com/transparency-dev/merkle).
 func TestLogKnownAnswers(t *testing.T) {
 	ctx := context.Background()
-	db, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "log.db"), seal.New(seal.Generate("test")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t)
 	for n, leaf := range rfcLeaves {
 		data, _ := hex.DecodeString(leaf)
 		err := db.Update(ctx, func(tx dissent.Tx) error {
@@ -180,17 +176,25 @@ func FuzzRowDigest(f *testing.F) {
 	})
 }
 
+// openTestDB opens a new SQLite store in the test's directory, closed when
+// the test ends.
+func openTestDB(t *testing.T) *DB {
+	t.Helper()
+	db, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "test.db"), seal.New(seal.Generate("test")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // TestBatchNumbersEntriesAfterARollback: the writer's batch remembers the
 // next entry's number; a caller whose function wrote an entry (RecordWrites)
 // and then failed is rolled back to its savepoint, and the next caller's
 // entry takes the number it freed, so the log has no gap.
 func TestBatchNumbersEntriesAfterARollback(t *testing.T) {
 	ctx := context.Background()
-	db, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "log.db"), seal.New(seal.Generate("test")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t)
 	event := func(kind string) func(dissent.Tx) error {
 		return func(tx dissent.Tx) error {
 			return tx.AppendEvent(ctx, dissent.Event{At: time.Now().UTC(), Kind: kind})
@@ -217,7 +221,7 @@ func TestBatchNumbersEntriesAfterARollback(t *testing.T) {
 	}
 	var kinds []string
 	var seqs []int64
-	err = db.View(ctx, func(tx dissent.Tx) error {
+	err := db.View(ctx, func(tx dissent.Tx) error {
 		size, err := tx.LogSize(ctx)
 		if err != nil {
 			return err
@@ -247,13 +251,9 @@ func TestBatchNumbersEntriesAfterARollback(t *testing.T) {
 // batch is recorded once.
 func TestBatchWritesActivationsApart(t *testing.T) {
 	ctx := context.Background()
-	db, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "log.db"), seal.New(seal.Generate("test")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t)
 	var ids []dissent.PersonID
-	err = db.Update(ctx, func(tx dissent.Tx) error {
+	err := db.Update(ctx, func(tx dissent.Tx) error {
 		for _, e := range []string{"a@x.example", "b@x.example", "c@x.example"} {
 			id, err := tx.CreatePerson(ctx, dissent.Person{Email: e, Name: e, Created: time.Now()})
 			if err != nil {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -654,22 +653,6 @@ func (t *txn) MessageStates(ctx context.Context) (map[dissent.MessageID]dissent.
 		st.Signatures[v] = n
 	}
 	return out, rows.Err()
-}
-
-// unconditionalSignatures is the number of active signatures without a
-// minimum on the version: the kept count, or a count of the signatures for
-// a version that has none yet.
-func (t *txn) unconditionalSignatures(ctx context.Context, id dissent.MessageID, version int) (int, error) {
-	var n int
-	err := t.q.QueryRowContext(ctx, `SELECT unconditional FROM signature_tallies WHERE message_id = $1 AND version = $2`, string(id), version).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = t.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM signatures WHERE message_id = $1 AND version = $2 AND withdrawn IS NULL AND min_cosigners = 0`,
-			string(id), version).Scan(&n)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("count signatures: %w", err)
-	}
-	return n, nil
 }
 
 // peopleByID reads people (without roles) by id, in chunks.

@@ -71,11 +71,7 @@ func init() { checkCapturedDigests = true }
 // large integers); a real is not captured, and the row is read back.
 func TestCapturedValuesDigestAsReadBack(t *testing.T) {
 	ctx := context.Background()
-	db, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "t.db"), seal.New(seal.Generate("test")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t)
 	rt := recordedTable{name: "probe", cols: []dumpColumn{{name: "a", class: "other"}}}
 	for _, v := range []any{nil, int64(0), int64(-7), int64(1) << 62, "", "x'y,z", "nul\x00inside", "é", []byte{}, []byte{0, 1, 0xff}, 1.5} {
 		var captured sql.NullString

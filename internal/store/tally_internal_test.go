@@ -2,13 +2,11 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/dissent-channel/dissent"
-	"github.com/dissent-channel/dissent/internal/seal"
 )
 
 // TestTallyOfOlderVersions: a version signed before the count was kept (a
@@ -17,16 +15,12 @@ import (
 // signature on the version stores the count, which later changes keep.
 func TestTallyOfOlderVersions(t *testing.T) {
 	ctx := context.Background()
-	db, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "t.db"), seal.New(seal.Generate("test")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t)
 	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	const id = dissent.MessageID("00000000000000000000000000000001")
 	h := dissent.ContentHash("t", "s", "b")
 	var people []dissent.PersonID
-	err = db.Update(ctx, func(tx dissent.Tx) error {
+	err := db.Update(ctx, func(tx dissent.Tx) error {
 		if err := tx.CreateOrg(ctx, dissent.Org{ID: "o", Name: "O", TimeZone: "UTC", Created: t0}); err != nil {
 			return err
 		}
