@@ -182,8 +182,8 @@ func (db *DB) ObserveIntegration(fn func(held time.Duration, size int64)) {
 }
 
 // ObserveMessageLock has fn called after each PostgreSQL transaction that
-// locked a message (LockMessage: every act on a message, a co-signature
-// among them), with how long the row lock was held, from LockMessage's
+// locked a message (LockMessage or LockMessageCounts: every act on a
+// message, a co-signature among them), with how long the row lock was held, from LockMessage's
 // return (the lock and the message's read) to the commit. The acts on one message run one at a time, so this time bounds
 // the rate of co-signatures on one message.
 func (db *DB) ObserveMessageLock(fn func(held time.Duration)) {
@@ -200,7 +200,15 @@ type lockTimer struct {
 }
 
 func (it *lockTimer) LockMessage(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
-	m, err := it.txn.LockMessage(ctx, id)
+	return it.lockedMessage(it.txn.LockMessage(ctx, id))
+}
+
+func (it *lockTimer) LockMessageCounts(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
+	return it.lockedMessage(it.txn.LockMessageCounts(ctx, id))
+}
+
+// lockedMessage notes when the first message lock was granted.
+func (it *lockTimer) lockedMessage(m dissent.Message, err error) (dissent.Message, error) {
 	if err == nil && it.message.IsZero() {
 		it.message = time.Now()
 	}

@@ -186,6 +186,22 @@ func TestPostgresLockObservers(t *testing.T) {
 	if len(msgHolds) != 1 || msgHolds[0] <= 0 || len(integs) != 0 {
 		t.Fatalf("after one transaction on a locked message: message locks %v, integrations %v; want one positive hold and none", msgHolds, integs)
 	}
+	// A co-signature locks the message with LockMessageCounts: observed too.
+	err = db.Update(ctx, func(tx dissent.Tx) error {
+		m, err := tx.LockMessageCounts(ctx, ids[0])
+		if err != nil {
+			return err
+		}
+		m.Updated = t0.Add(2 * time.Hour)
+		return tx.UpdateMessageCounts(ctx, m)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgHolds) != 2 || msgHolds[1] <= 0 {
+		t.Fatalf("after a transaction on a message locked for its counts: message locks %v; want a second positive hold", msgHolds)
+	}
+	msgHolds = msgHolds[:1]
 	var size int64
 	err = db.Update(ctx, func(tx dissent.Tx) error {
 		lk, ok := tx.(interface {
@@ -209,8 +225,8 @@ func TestPostgresLockObservers(t *testing.T) {
 	}
 	err = db.View(ctx, func(tx dissent.Tx) error {
 		m, err := tx.Message(ctx, ids[0])
-		if err == nil && !m.Updated.Equal(t0.Add(time.Hour)) {
-			err = fmt.Errorf("message updated %v; want %v", m.Updated, t0.Add(time.Hour))
+		if err == nil && !m.Updated.Equal(t0.Add(2*time.Hour)) {
+			err = fmt.Errorf("message updated %v; want %v (UpdateMessageCounts's)", m.Updated, t0.Add(2*time.Hour))
 		}
 		return err
 	})
