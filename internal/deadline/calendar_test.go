@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	_ "time/tzdata" // the zones below, even where the system has no tzdata
@@ -348,7 +349,7 @@ func workingDaysWalked(c *Calendar, from, to time.Time) int {
 	a, b := c.dayOf(from), c.dayOf(to)
 	n := 0
 	for d := a + 1; d <= b; d++ {
-		if d.weekend() || federal().has(d) {
+		if d.weekend() || federalWalked(d) {
 			continue
 		}
 		if _, closed := slices.BinarySearch(c.closures, d); closed {
@@ -358,6 +359,22 @@ func workingDaysWalked(c *Calendar, from, to time.Time) int {
 	}
 	return n
 }
+
+// federalWalked is federal().has, remembered per day: the walk asks about
+// the same days many times, and outside the holiday table's years each
+// answer is worked out from the holiday rules (federalSlow), which made the
+// walk, not the code under test, the cost of TestWorkingDaysBetweenCounted.
+// The answers are the same; only how often they are worked out changes.
+func federalWalked(d day) bool {
+	if v, ok := federalSeen.Load(d); ok {
+		return v.(bool)
+	}
+	h := federal().has(d)
+	federalSeen.Store(d, h)
+	return h
+}
+
+var federalSeen sync.Map // day → bool
 
 // TestWorkingDaysBetweenCounted checks the counted WorkingDaysBetween against
 // the day-by-day walk on random spans, in and out of the holiday table's
