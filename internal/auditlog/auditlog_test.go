@@ -463,6 +463,8 @@ func TestTamperNeedsRowDigests(t *testing.T) {
 // reply deadline moved past what the calendar gives, or an acknowledgement
 // before the submission, is named.
 func TestDeadlinesMakeSense(t *testing.T) {
+	played := tell(t)
+	copies := played.e.Copies(t)
 	for _, tc := range []struct {
 		name, sql, want string
 	}{
@@ -471,7 +473,10 @@ func TestDeadlinesMakeSense(t *testing.T) {
 		{"reply period past the limit", `UPDATE messages SET reply_days = 61 WHERE id = ?`, "reply period"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st := tell(t)
+			t.Parallel()
+			c := *played
+			c.e = copies(t)
+			st := &c
 			if n, err := st.e.Svc.CheckDeadlines(ctx); err != nil || n != 2 {
 				t.Fatalf("CheckDeadlines before = %d, %v; want 2 messages, no error", n, err)
 			}
