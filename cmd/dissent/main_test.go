@@ -12,7 +12,17 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"dissent": main})
+	testscript.Main(removeAfter{m}, map[string]func(){"dissent": main})
+}
+
+// removeAfter runs the tests, then removes what the package's tests share
+// (the played story's template, see sqliteStory).
+type removeAfter struct{ m *testing.M }
+
+func (r removeAfter) Run() int {
+	code := r.m.Run()
+	removeStoryTemplate()
+	return code
 }
 
 // TestScripts runs the CLI scripts in testdata/*.txtar.
