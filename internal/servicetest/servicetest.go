@@ -111,7 +111,7 @@ func (e *Env) Copies(t testing.TB) func(testing.TB) *Env {
 		if err := os.CopyFS(dir, os.DirFS(e.Dir)); err != nil {
 			t.Fatalf("copy %s: %v", e.Dir, err)
 		}
-		db, err := openStore(t, "sqlite", dir, seal.New(e.Ring))
+		db, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "dissent.db"), seal.New(e.Ring))
 		if err != nil {
 			t.Fatalf("open the copied store: %v", err)
 		}

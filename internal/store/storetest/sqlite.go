@@ -1,0 +1,88 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/dissent-channel/dissent/internal/seal"
+	"github.com/dissent-channel/dissent/internal/store"
+)
+
+// FreshSQLite writes at path (its directory is made if need be) an empty
+// SQLite database at the current schema, as store.OpenSQLite leaves a new
+// file: migrated, its row triggers installed, no row. Opening it with
+// store.OpenSQLite then finds nothing to do.
+//
+// The schema is made once per test binary, by store.OpenSQLite itself on a
+// new file, and copied: making it runs every migration and installs every
+// trigger, a second and a half under the race detector, which every test
+// that opened a new database paid. The migrations hold only SQL (no random
+// or sealed value, no time), so a copy is what a new file would be; the
+// tests of migrating old databases open their files with store.OpenSQLite.
+func FreshSQLite(t testing.TB, path string) {
+	t.Helper()
+	files, err := sqliteSchema()
+	if err != nil {
+		t.Fatalf("make the SQLite schema: %v", err)
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for suffix, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, base+suffix), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+var schema struct {
+	sync.Mutex
+	files map[string][]byte // by suffix of the database's name: "", "-wal"
+}
+
+// sqliteSchema returns the files of a new database made by
+// store.OpenSQLite and closed, made on the first call.
+func sqliteSchema() (map[string][]byte, error) {
+	schema.Lock()
+	defer schema.Unlock()
+	if schema.files != nil {
+		return schema.files, nil
+	}
+	tmp, err := os.MkdirTemp("", "dissent-schema-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	path := filepath.Join(tmp, "dissent.db")
+	db, err := store.OpenSQLite(context.Background(), path, seal.New(seal.Generate("storetest/schema")))
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{}
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(path + suffix)
+		switch {
+		case err == nil:
+			files[suffix] = b
+		case suffix != "" && os.IsNotExist(err):
+		default:
+			return nil, err
+		}
+	}
+	if len(files[""]) == 0 {
+		return nil, fmt.Errorf("%s is empty after open and close", path)
+	}
+	schema.files = files
+	return files, nil
+}
