@@ -21,7 +21,7 @@ func openStore(t testing.TB, backend, dir string, sealer dissent.Sealer) (*store
 	switch b := backend; b {
 	case "", "sqlite":
 		path := filepath.Join(dir, "dissent.db")
-		storetest.FreshSQLite(t, path) // the schema, made once per test binary
+		storetest.FreshSQLite(t, path, sealer) // the schema, made once per test binary
 		return store.OpenSQLite(context.Background(), path, sealer)
 	case "postgres":
 		return store.OpenPostgres(context.Background(), storetest.Postgres(t), sealer)

@@ -8,14 +8,15 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/dissent-channel/dissent/internal/seal"
+	"github.com/dissent-channel/dissent"
 	"github.com/dissent-channel/dissent/internal/store"
 )
 
 // FreshSQLite writes at path (its directory is made if need be) an empty
 // SQLite database at the current schema, as store.OpenSQLite leaves a new
 // file: migrated, its row triggers installed, no row. Opening it with
-// store.OpenSQLite then finds nothing to do.
+// store.OpenSQLite then finds nothing to do. The sealer is the one
+// store.OpenSQLite requires; making the schema seals nothing.
 //
 // The schema is made once per test binary, by store.OpenSQLite itself on a
 // new file, and copied: making it runs every migration and installs every
@@ -23,9 +24,9 @@ import (
 // that opened a new database paid. The migrations hold only SQL (no random
 // or sealed value, no time), so a copy is what a new file would be; the
 // tests of migrating old databases open their files with store.OpenSQLite.
-func FreshSQLite(t testing.TB, path string) {
+func FreshSQLite(t testing.TB, path string, sealer dissent.Sealer) {
 	t.Helper()
-	files, err := sqliteSchema()
+	files, err := sqliteSchema(sealer)
 	if err != nil {
 		t.Fatalf("make the SQLite schema: %v", err)
 	}
@@ -50,7 +51,7 @@ var schema struct {
 
 // sqliteSchema returns the files of a new database made by
 // store.OpenSQLite and closed, made on the first call.
-func sqliteSchema() (map[string][]byte, error) {
+func sqliteSchema(sealer dissent.Sealer) (map[string][]byte, error) {
 	schema.Lock()
 	defer schema.Unlock()
 	if schema.files != nil {
@@ -62,7 +63,7 @@ func sqliteSchema() (map[string][]byte, error) {
 	}
 	defer os.RemoveAll(tmp)
 	path := filepath.Join(tmp, "dissent.db")
-	db, err := store.OpenSQLite(context.Background(), path, seal.New(seal.Generate("storetest/schema")))
+	db, err := store.OpenSQLite(context.Background(), path, sealer)
 	if err != nil {
 		return nil, err
 	}
