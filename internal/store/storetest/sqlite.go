@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,22 +27,43 @@ import (
 // tests of migrating old databases open their files with store.OpenSQLite.
 func FreshSQLite(t testing.TB, path string, sealer dissent.Sealer) {
 	t.Helper()
+	if err := WriteFreshSQLite(path, sealer); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// WriteFreshSQLite is FreshSQLite for code that has no test at hand (a
+// test hook set in TestMain).
+func WriteFreshSQLite(path string, sealer dissent.Sealer) error {
 	files, err := sqliteSchema(sealer)
 	if err != nil {
-		t.Fatalf("make the SQLite schema: %v", err)
+		return fmt.Errorf("make the SQLite schema: %w", err)
 	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	for suffix, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, base+suffix), b, 0o600); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
+	return nil
+}
+
+// OpenSQLite is store.OpenSQLite, which makes a file that does not exist
+// from FreshSQLite's copy of the schema: for tests of code that opens its
+// store by a hook.
+func OpenSQLite(ctx context.Context, path string, sealer dissent.Sealer) (*store.DB, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if err := WriteFreshSQLite(path, sealer); err != nil {
+			return nil, err
+		}
+	}
+	return store.OpenSQLite(ctx, path, sealer)
 }
 
 var schema struct {
