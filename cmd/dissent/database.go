@@ -19,10 +19,15 @@ import (
 // backend.
 func openStore(ctx context.Context, cfg config.Config, sealer dissent.Sealer) (*store.DB, error) {
 	if cfg.Backend() != config.BackendPostgres {
-		return store.OpenSQLite(ctx, cfg.SQLitePath(), sealer)
+		return openSQLite(ctx, cfg.SQLitePath(), sealer)
 	}
 	return store.OpenPostgres(ctx, cfg.DatabaseURL, sealer)
 }
+
+// openSQLite is store.OpenSQLite; the package's tests make a new file from
+// a copy of a schema made once (storetest.FreshSQLite) instead of running
+// every migration again.
+var openSQLite = store.OpenSQLite
 
 // errNotInitializedIn is errNotInitialized, naming where the deployment was
 // looked for.

@@ -270,6 +270,7 @@ func TestServeDemoRefusesARealDeployment(t *testing.T) {
 func TestDemoSeedAnyDay(t *testing.T) {
 	for _, day := range []string{"2024-11-28T15:00:00Z", "2024-12-29T03:00:00Z", "2025-01-06T13:00:00Z", "2025-07-05T23:00:00Z"} {
 		t.Run(day, func(t *testing.T) {
+			t.Parallel() // each day seeds its own deployment
 			now, err := time.Parse(time.RFC3339, day)
 			if err != nil {
 				t.Fatal(err)

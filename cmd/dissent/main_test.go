@@ -9,10 +9,27 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/dissent-channel/dissent/internal/store/storetest"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"dissent": main})
+	testscript.Main(removeAfter{m}, map[string]func(){"dissent": main})
+}
+
+// removeAfter runs the tests, then removes what the package's tests share
+// (the played story's template, see sqliteStory).
+type removeAfter struct{ m *testing.M }
+
+func (r removeAfter) Run() int {
+	// In the tests' own process (not in the `dissent` a script runs, which
+	// makes one database), a new SQLite file is a copy of a schema made once,
+	// not every migration run again: 1.5 s under the race detector for each
+	// init, restore and demo the tests run in process.
+	openSQLite = storetest.OpenSQLite
+	code := r.m.Run()
+	removeStoryTemplate()
+	return code
 }
 
 // TestScripts runs the CLI scripts in testdata/*.txtar.

@@ -126,7 +126,7 @@ func correlate(entries [][]byte) []attribution {
 // tile paths answer 404, never 500.
 func TestPublicLogAttack(t *testing.T) {
 	t.Parallel() // its own deployment; the attack tests run side by side
-	s := playStory(t, t.TempDir(), "")
+	s := sqliteStory(t, t.TempDir())
 	secrets := storySecrets(t, s)
 	srv := startServe(t, nil, s.storeArgs()...)
 

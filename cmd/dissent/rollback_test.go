@@ -17,7 +17,7 @@ import (
 func TestRollback(t *testing.T) {
 	t.Parallel() // its own deployment; the attack tests run side by side
 	dir := t.TempDir()
-	s := playStory(t, dir, "")
+	s := sqliteStory(t, dir)
 	older := filepath.Join(dir, "older.checkpoint")
 	copyFile(t, filepath.Join(s.data, "log", auditlog.CheckpointFile), older)
 	old := filepath.Join(dir, "old-data")

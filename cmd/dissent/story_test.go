@@ -17,12 +17,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dissent-channel/dissent"
@@ -227,6 +229,55 @@ func playStory(t *testing.T, dir, db string) *story {
 	resp.Body.Close()
 	srv.stop(t) // publishes the last checkpoint
 	return s
+}
+
+// The seed story on SQLite is played once for the package's attack tests
+// (TestTamper, TestRollback, TestPublicLogAttack, TestDatabaseThiefJoin),
+// which each play the attacker on their own copy of its data directory:
+// playing it is the cost of each of them, and what they check does not
+// depend on who played it.
+var storyTemplate struct {
+	sync.Mutex
+	dir    string // the template's directory, outside any one test's
+	s      *story // the played story, its data directory in dir
+	failed bool   // the first test to play it failed to
+}
+
+// sqliteStory returns a copy of the seed story, played once on SQLite, in
+// dir (its data directory is dir/data, as playStory(t, dir, "") makes
+// it).
+func sqliteStory(t *testing.T, dir string) *story {
+	t.Helper()
+	storyTemplate.Lock()
+	defer storyTemplate.Unlock()
+	if storyTemplate.failed {
+		t.Fatal("the seed story did not play (see the test that played it first)")
+	}
+	if storyTemplate.s == nil {
+		storyTemplate.failed = true // until it has played
+		tmp, err := os.MkdirTemp("", "dissent-story-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		storyTemplate.dir = tmp
+		storyTemplate.s = playStory(t, tmp, "")
+		storyTemplate.failed = false
+	}
+	c := *storyTemplate.s
+	c.data = filepath.Join(dir, "data")
+	copyDir(t, storyTemplate.s.data, c.data)
+	c.tokens, c.msgs, c.people = maps.Clone(c.tokens), maps.Clone(c.msgs), maps.Clone(c.people)
+	return &c
+}
+
+// removeStoryTemplate removes the played story's template, once the tests
+// are done.
+func removeStoryTemplate() {
+	storyTemplate.Lock()
+	defer storyTemplate.Unlock()
+	if storyTemplate.dir != "" {
+		os.RemoveAll(storyTemplate.dir)
+	}
 }
 
 // copyDir copies a directory tree (regular files and directories).

@@ -481,7 +481,7 @@ func (c tamperCase) apply(t *testing.T, s *story) {
 // archive carrying it; the untouched copy passes both.
 func TestTamper(t *testing.T) {
 	t.Parallel() // its own deployment; the attack tests run side by side
-	s := playStory(t, t.TempDir(), "")
+	s := sqliteStory(t, t.TempDir())
 	runTamper(t, s, edits)
 }
 

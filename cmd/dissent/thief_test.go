@@ -148,7 +148,7 @@ func (d *thiefDB) each(table string, fn func(map[string]any)) {
 // right after its signer's first token use included.
 func TestDatabaseThiefJoin(t *testing.T) {
 	t.Parallel() // its own deployment; the attack tests run side by side
-	s := playStory(t, t.TempDir(), "")
+	s := sqliteStory(t, t.TempDir())
 	stolen := filepath.Join(t.TempDir(), "stolen.db")
 	copyFile(t, filepath.Join(s.data, "dissent.db"), stolen)
 	db, err := sql.Open("sqlite", "file:"+stolen+"?mode=ro")

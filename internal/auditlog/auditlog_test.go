@@ -251,9 +251,16 @@ func TestTamperCaught(t *testing.T) {
 			exec(t, db, `INSERT INTO person_roles (person_id, role) SELECT id, 'officer' FROM people WHERE email = 'outsider@state.example'`)
 		}, false, "table person_roles"},
 	}
+	// The story is played once; each case tampers with its own copy of it
+	// (the data directory, with the same keys), side by side.
+	played := tell(t)
+	copies := played.e.Copies(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := tell(t)
+			t.Parallel()
+			c := *played
+			c.e = copies(t)
+			st := &c
 			// The untouched copy verifies.
 			if _, err := st.e.Log.Verify(ctx, nil); err != nil {
 				t.Fatalf("Verify before tampering: %v", err)
@@ -496,6 +503,8 @@ func TestTamperNeedsRowDigests(t *testing.T) {
 // reply deadline moved past what the calendar gives, or an acknowledgement
 // before the submission, is named.
 func TestDeadlinesMakeSense(t *testing.T) {
+	played := tell(t)
+	copies := played.e.Copies(t)
 	for _, tc := range []struct {
 		name, sql, want string
 	}{
@@ -504,7 +513,10 @@ func TestDeadlinesMakeSense(t *testing.T) {
 		{"reply period past the limit", `UPDATE messages SET reply_days = 61 WHERE id = ?`, "reply period"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st := tell(t)
+			t.Parallel()
+			c := *played
+			c.e = copies(t)
+			st := &c
 			if n, err := st.e.Svc.CheckDeadlines(ctx); err != nil || n != 2 {
 				t.Fatalf("CheckDeadlines before = %d, %v; want 2 messages, no error", n, err)
 			}

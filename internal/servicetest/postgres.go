@@ -20,7 +20,9 @@ func openStore(t testing.TB, backend, dir string, sealer dissent.Sealer) (*store
 	t.Helper()
 	switch b := backend; b {
 	case "", "sqlite":
-		return store.OpenSQLite(context.Background(), filepath.Join(dir, "dissent.db"), sealer)
+		path := filepath.Join(dir, "dissent.db")
+		storetest.FreshSQLite(t, path, sealer) // the schema, made once per test binary
+		return store.OpenSQLite(context.Background(), path, sealer)
 	case "postgres":
 		return store.OpenPostgres(context.Background(), storetest.Postgres(t), sealer)
 	default:

@@ -50,6 +50,8 @@ type Env struct {
 	Ring  *seal.Keyring
 	Clock *Clock
 	Dir   string
+
+	backend string // "" or "sqlite", or "postgres"
 }
 
 // SeedTime is the seed story's submission time: Friday 3 November 2023,
@@ -81,9 +83,49 @@ func NewOn(t testing.TB, backend string) *Env {
 	if err != nil {
 		t.Fatalf("audit log: %v", err)
 	}
-	e := &Env{DB: db, Log: alog, Ring: ring, Clock: clock, Dir: dir}
+	e := &Env{DB: db, Log: alog, Ring: ring, Clock: clock, Dir: dir, backend: backend}
 	e.Svc = e.service(false)
 	return e
+}
+
+// Copies closes e's store and returns a function that makes, for each test
+// that calls it, a new Env on its own copy of e's data directory (the
+// SQLite file and the log's directory): the same keys, a clock reading what
+// e's read, and a new Service over them, as after a restart. A test that
+// needs the same story many times plays it once and copies it, instead of
+// playing it again; the copies are independent and may be used in parallel
+// tests. SQLite only; e is not to be used after (its directory must outlive
+// the copies: make the copies in e's test or its subtests).
+func (e *Env) Copies(t testing.TB) func(testing.TB) *Env {
+	t.Helper()
+	if e.backend != "" && e.backend != "sqlite" {
+		t.Fatalf("Copies: the store is on %s; only a SQLite data directory is copied", e.backend)
+	}
+	if err := e.DB.Close(); err != nil {
+		t.Fatalf("Copies: close the store: %v", err)
+	}
+	now := e.Clock.Now()
+	return func(t testing.TB) *Env {
+		t.Helper()
+		dir := t.TempDir()
+		if err := os.CopyFS(dir, os.DirFS(e.Dir)); err != nil {
+			t.Fatalf("copy %s: %v", e.Dir, err)
+		}
+		db, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "dissent.db"), seal.New(e.Ring))
+		if err != nil {
+			t.Fatalf("open the copied store: %v", err)
+		}
+		t.Cleanup(func() { db.Close() })
+		clock := &Clock{t: now}
+		name, key := e.Ring.LogKey()
+		alog, err := auditlog.New(db, name, key, filepath.Join(dir, "log"), clock.Now)
+		if err != nil {
+			t.Fatalf("audit log: %v", err)
+		}
+		c := &Env{DB: db, Log: alog, Ring: e.Ring, Clock: clock, Dir: dir, backend: "sqlite"}
+		c.Svc = c.service(false)
+		return c
+	}
 }
 
 func (e *Env) service(mail bool) *dissent.Service {

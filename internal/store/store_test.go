@@ -19,7 +19,9 @@ var testKeys = seal.Generate("test")
 
 func openSQLite(t *testing.T) dissent.Store {
 	t.Helper()
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "dissent.db"), seal.New(testKeys))
+	path := filepath.Join(t.TempDir(), "dissent.db")
+	storetest.FreshSQLite(t, path, seal.New(testKeys)) // the schema, made once per test binary
+	db, err := store.OpenSQLite(context.Background(), path, seal.New(testKeys))
 	if err != nil {
 		t.Fatalf("OpenSQLite: %v", err)
 	}
