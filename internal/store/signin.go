@@ -221,7 +221,7 @@ func (t *txn) SetWebAuthnHandle(ctx context.Context, person dissent.PersonID, ha
 }
 
 func (t *txn) PersonByWebAuthnHandle(ctx context.Context, handle []byte) (dissent.Person, error) {
-	return t.scanPerson(ctx, t.q.QueryRowContext(ctx, `SELECT `+personCols+` FROM webauthn_handles h JOIN people p ON p.id = h.person_id WHERE h.handle = $1`, handle))
+	return t.scanPerson(t.q.QueryRowContext(ctx, `SELECT `+personCols+`, `+rolesCol(t.d)+` FROM webauthn_handles h JOIN people p ON p.id = h.person_id WHERE h.handle = $1`, handle))
 }
 
 const passkeyCols = `id, person_id, name, credential, created, last_used`

@@ -21,27 +21,49 @@ func (t *txn) CreateTokenRecord(ctx context.Context, r dissent.TokenRecord) erro
 }
 
 func scanToken(sc interface{ Scan(...any) error }) (dissent.TokenRecord, error) {
-	var r dissent.TokenRecord
-	var pid int64
-	var created, used, revoked sql.NullInt64
-	if err := sc.Scan(&r.Hash, &r.ID, &pid, &r.Label, &created, &used, &revoked); err != nil {
-		return r, err
+	var ts tokenScan
+	if err := sc.Scan(ts.dest()...); err != nil {
+		return dissent.TokenRecord{}, err
 	}
+	return ts.record(), nil
+}
+
+// tokenScan holds the tokenCols of a row as scanned.
+type tokenScan struct {
+	r                      dissent.TokenRecord
+	pid                    int64
+	created, used, revoked sql.NullInt64
+}
+
+func (ts *tokenScan) dest() []any {
+	return []any{&ts.r.Hash, &ts.r.ID, &ts.pid, &ts.r.Label, &ts.created, &ts.used, &ts.revoked}
+}
+
+func (ts *tokenScan) record() dissent.TokenRecord {
+	r := ts.r
 	if r.ID == "" && len(r.Hash) >= 8 {
 		r.ID = hex.EncodeToString(r.Hash[:8]) // tokens made before public ids
 	}
-	r.PersonID = dissent.PersonID(pid)
-	r.Created, r.LastUsed, r.Revoked = fromNS(created), fromNS(used), fromNS(revoked)
-	return r, nil
+	r.PersonID = dissent.PersonID(ts.pid)
+	r.Created, r.LastUsed, r.Revoked = fromNS(ts.created), fromNS(ts.used), fromNS(ts.revoked)
+	return r
 }
 
+// TokenByHash reads the token, its person and the person's roles in one
+// statement: every API request asks it.
 func (t *txn) TokenByHash(ctx context.Context, hash []byte) (dissent.TokenRecord, dissent.Person, error) {
-	r, err := scanToken(t.q.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = $1 AND revoked IS NULL`, hash))
+	var ts tokenScan
+	var ps personScan
+	var roles sql.NullString
+	err := t.q.QueryRowContext(ctx, `SELECT tk.hash, COALESCE(tk.public_id, ''), tk.person_id, tk.label, tk.created, tk.last_used, tk.revoked,
+		`+personCols+`, `+rolesCol(t.d)+` FROM tokens tk JOIN people p ON p.id = tk.person_id WHERE tk.hash = $1 AND tk.revoked IS NULL`, hash).
+		Scan(append(append(ts.dest(), ps.dest()...), &roles)...)
 	if err != nil {
-		return r, dissent.Person{}, notFound(err, "token")
+		return dissent.TokenRecord{}, dissent.Person{}, notFound(err, "token")
 	}
-	p, err := t.Person(ctx, r.PersonID)
-	return r, p, err
+	p := ps.person()
+	p.Roles = rolesOf(roles.String)
+	return ts.record(), p, nil
 }
 
 func (t *txn) TouchToken(ctx context.Context, hash []byte, at time.Time) error {

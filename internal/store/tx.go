@@ -251,48 +251,68 @@ const personCols = `p.id, p.email, p.name, COALESCE(p.org_id, ''), COALESCE(p.un
 // scanPersonCols reads the personCols of one row (a *sql.Row or the
 // current row of *sql.Rows), without the roles.
 func scanPersonCols(row interface{ Scan(...any) error }) (dissent.Person, error) {
-	var p dissent.Person
-	var created, deactivated sql.NullInt64
-	var activated int64
-	if err := row.Scan(&p.ID, &p.Email, &p.Name, &p.OrgID, &p.UnitID, &p.SupervisorID, &created, &activated, &deactivated); err != nil {
+	var ps personScan
+	if err := row.Scan(ps.dest()...); err != nil {
 		return dissent.Person{}, err
 	}
-	p.Created, p.Activated, p.Deactivated = fromNS(created), activated != 0, fromNS(deactivated)
+	return ps.person(), nil
+}
+
+// personScan holds the personCols of a row as scanned.
+type personScan struct {
+	p                    dissent.Person
+	created, deactivated sql.NullInt64
+	activated            int64
+}
+
+func (ps *personScan) dest() []any {
+	p := &ps.p
+	return []any{&p.ID, &p.Email, &p.Name, &p.OrgID, &p.UnitID, &p.SupervisorID, &ps.created, &ps.activated, &ps.deactivated}
+}
+
+func (ps *personScan) person() dissent.Person {
+	p := ps.p
+	p.Created, p.Activated, p.Deactivated = fromNS(ps.created), ps.activated != 0, fromNS(ps.deactivated)
+	return p
+}
+
+// rolesCol is the SQL of the roles of the person p, space-separated
+// (rolesOf reads it).
+func rolesCol(d Dialect) string {
+	if d == Postgres {
+		return `(SELECT string_agg(role, ' ') FROM person_roles pr WHERE pr.person_id = p.id)`
+	}
+	return `(SELECT group_concat(role, ' ') FROM person_roles pr WHERE pr.person_id = p.id)`
+}
+
+// rolesOf reads rolesCol.
+func rolesOf(s string) dissent.Roles {
+	f := strings.Fields(s)
+	rs := make([]dissent.Role, len(f))
+	for i, r := range f {
+		rs[i] = dissent.Role(r)
+	}
+	return dissent.NormalizeRoles(rs)
+}
+
+// scanPerson reads personCols followed by rolesCol.
+func (t *txn) scanPerson(row *sql.Row) (dissent.Person, error) {
+	var ps personScan
+	var roles sql.NullString
+	if err := row.Scan(append(ps.dest(), &roles)...); err != nil {
+		return dissent.Person{}, notFound(err, "person")
+	}
+	p := ps.person()
+	p.Roles = rolesOf(roles.String)
 	return p, nil
 }
 
-func (t *txn) scanPerson(ctx context.Context, row *sql.Row) (dissent.Person, error) {
-	p, err := scanPersonCols(row)
-	if err != nil {
-		return dissent.Person{}, notFound(err, "person")
-	}
-	p.Roles, err = t.roles(ctx, p.ID)
-	return p, err
-}
-
-func (t *txn) roles(ctx context.Context, id dissent.PersonID) (dissent.Roles, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT role FROM person_roles WHERE person_id = $1`, int64(id))
-	if err != nil {
-		return nil, fmt.Errorf("read roles: %w", err)
-	}
-	defer rows.Close()
-	var rs []dissent.Role
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			return nil, fmt.Errorf("scan role: %w", err)
-		}
-		rs = append(rs, dissent.Role(r))
-	}
-	return dissent.NormalizeRoles(rs), rows.Err()
-}
-
 func (t *txn) Person(ctx context.Context, id dissent.PersonID) (dissent.Person, error) {
-	return t.scanPerson(ctx, t.q.QueryRowContext(ctx, `SELECT `+personCols+` FROM people p WHERE p.id = $1`, int64(id)))
+	return t.scanPerson(t.q.QueryRowContext(ctx, `SELECT `+personCols+`, `+rolesCol(t.d)+` FROM people p WHERE p.id = $1`, int64(id)))
 }
 
 func (t *txn) PersonByEmail(ctx context.Context, email string) (dissent.Person, error) {
-	return t.scanPerson(ctx, t.q.QueryRowContext(ctx, `SELECT `+personCols+` FROM people p WHERE p.email = $1`, email))
+	return t.scanPerson(t.q.QueryRowContext(ctx, `SELECT `+personCols+`, `+rolesCol(t.d)+` FROM people p WHERE p.email = $1`, email))
 }
 
 func (t *txn) SetSupervisor(ctx context.Context, id, supervisor dissent.PersonID) error {
