@@ -5,9 +5,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/dissent-channel/dissent"
 	"github.com/dissent-channel/dissent/internal/servicetest"
@@ -49,7 +47,7 @@ func BenchmarkSignFirstUse(b *testing.B) {
 		defer out.Close()
 		defer pprof.StopCPUProfile()
 	}
-	cpu0 := cpuTime(b)
+	cpu0 := servicetest.CPUTime(b)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -68,7 +66,7 @@ func BenchmarkSignFirstUse(b *testing.B) {
 		}
 	})
 	b.StopTimer()
-	b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64((servicetest.CPUTime(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 	got, err := e.Svc.GetMessage(ctx, drafter.Actor, m.ID)
 	if err != nil {
 		b.Fatal(err)
@@ -76,12 +74,4 @@ func BenchmarkSignFirstUse(b *testing.B) {
 	if want := 1 + b.N - int(failed.Load()); got.SignatureCount != want {
 		b.Fatalf("signature count %d; want %d", got.SignatureCount, want)
 	}
-}
-
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -224,22 +224,24 @@ func (t *txn) nextSeq(ctx context.Context) (int64, error) {
 func (t *txn) openEntry(ctx context.Context, seq int64, leaf sql.NullInt64, filed sql.NullString, commitment, sealed []byte) (dissent.LogEntry, error) {
 	k, err := t.logKey(ctx, false)
 	if err != nil {
-		e := dissent.LogEntry{Seq: seq, Leaf: -1, Filed: dissent.MessageID(filed.String), Commitment: commitment}
-		if leaf.Valid {
-			e.Leaf = leaf.Int64
-		}
-		return e, err
+		return storedEntry(seq, leaf, filed, commitment), err
 	}
 	return t.openEntryWith(k, seq, leaf, filed, commitment, sealed)
+}
+
+// storedEntry is an entry's stored columns, not yet opened.
+func storedEntry(seq int64, leaf sql.NullInt64, filed sql.NullString, commitment []byte) dissent.LogEntry {
+	e := dissent.LogEntry{Seq: seq, Leaf: -1, Filed: dissent.MessageID(filed.String), Commitment: commitment}
+	if leaf.Valid {
+		e.Leaf = leaf.Int64
+	}
+	return e
 }
 
 // openEntryWith opens a stored entry under the log's key k. sealed may be
 // the driver's buffer (sql.RawBytes): the entry keeps none of it.
 func (t *txn) openEntryWith(k dissent.WrappedKey, seq int64, leaf sql.NullInt64, filed sql.NullString, commitment, sealed []byte) (dissent.LogEntry, error) {
-	e := dissent.LogEntry{Seq: seq, Leaf: -1, Filed: dissent.MessageID(filed.String), Commitment: commitment}
-	if leaf.Valid {
-		e.Leaf = leaf.Int64
-	}
+	e := storedEntry(seq, leaf, filed, commitment)
 	plain, err := t.s.Open(k, entryAD(seq), sealed)
 	if err != nil {
 		return e, fmt.Errorf("log entry %d does not open under the log's key: %w", seq, err)
@@ -434,7 +436,6 @@ func (t *txn) IntegrateLog(ctx context.Context, max int) (int64, error) {
 	// PostgreSQL: each statement is a round trip, under the log's lock.
 	// Two statements of fixed text take the whole batch as arrays.
 	leafs := make([]int64, len(seqs))
-
 	for i := range seqs {
 		leafs[i] = size + int64(i)
 	}
@@ -551,17 +552,7 @@ const hashRangeChunk = 50_000
 
 // contiguous reports whether indexes are consecutive and ascending (and
 // long enough for a range query to be worth it).
-func contiguous(indexes []int64) bool {
-	if len(indexes) < 64 {
-		return false
-	}
-	for i, x := range indexes {
-		if x != indexes[0]+int64(i) {
-			return false
-		}
-	}
-	return true
-}
+func contiguous(indexes []int64) bool { return len(indexes) >= 64 && consecutive(indexes) }
 
 // readHashRange reads the stored hashes lo, lo+1, …, lo+len(out)-1.
 func (t *txn) readHashRange(ctx context.Context, lo int64, out []tlog.Hash) error {

@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -223,13 +222,13 @@ func benchmarkPages(b *testing.B, backend string) {
 				}()
 			}
 			var times []time.Duration
-			cpu0 := cpuTime(b)
+			cpu0 := servicetest.CPUTime(b)
 			for b.Loop() {
 				if c.change {
 					b.StopTimer()
-					t0 := cpuTime(b)
+					t0 := servicetest.CPUTime(b)
 					touch()
-					cpu0 += cpuTime(b) - t0 // the change's own cost is not the page's
+					cpu0 += servicetest.CPUTime(b) - t0 // the change's own cost is not the page's
 					b.StartTimer()
 				}
 				start := time.Now()
@@ -238,7 +237,7 @@ func benchmarkPages(b *testing.B, backend string) {
 				}
 				times = append(times, time.Since(start))
 			}
-			cpu := cpuTime(b) - cpu0
+			cpu := servicetest.CPUTime(b) - cpu0
 			slices.Sort(times)
 			pct := func(p float64) float64 {
 				return float64(times[min(len(times)-1, int(p*float64(len(times))))].Microseconds()) / 1000
@@ -248,14 +247,4 @@ func benchmarkPages(b *testing.B, backend string) {
 			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(times)), "cpu-ms/op")
 		})
 	}
-}
-
-// cpuTime is the CPU time the process has used, user and system: on a
-// shared machine it says what a request costs better than the clock does.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
