@@ -5,15 +5,16 @@ package store
 // tell a row the service wrote from one written behind its back.
 //
 // The tables are found in the catalog (a table added by a later migration
-// is recorded without anyone remembering to add it); triggers, installed by
-// the store when it opens the database, note each written row's key in
-// row_changes; when a caller's function ends (finish), the store reads those
-// rows, digests them and records the digests in the function's last entry.
+// is recorded without anyone remembering to add it). On SQLite, the
+// writer's connection hands each row it writes to a pre-update hook
+// (capture.go); on PostgreSQL, triggers, installed by the store when it
+// opens the database, note each written row's key in row_changes. When a
+// caller's function ends (finish), the store digests those rows and records
+// the digests in the function's last entry.
 
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -115,31 +116,15 @@ func (rt recordedTable) keyExpr(d Dialect, row string) string {
 	return strings.Join(parts, sep)
 }
 
-// installRowTriggers (re)creates the triggers of every recorded table.
+// installRowTriggers (re)creates the triggers of every recorded table on
+// PostgreSQL. (SQLite has none: the writer's hook captures its rows.)
 func installRowTriggers(ctx context.Context, q querier, d Dialect) error {
+	if d != Postgres {
+		return fmt.Errorf("audit triggers are made on PostgreSQL only, not on %s", d)
+	}
 	tables, err := recordedTables(ctx, q, d)
 	if err != nil {
 		return err
-	}
-	// On SQLite, which keeps each trigger's text, nothing is done when the
-	// triggers in place are the ones wanted (most opens).
-	if d == SQLite {
-		var want []string
-		for _, rt := range tables {
-			for _, st := range sqliteTriggers(rt) {
-				if strings.HasPrefix(st, "CREATE") {
-					want = append(want, st)
-				}
-			}
-		}
-		have, err := sqliteTriggerSQL(ctx, q)
-		if err != nil {
-			return err
-		}
-		slices.Sort(want)
-		if slices.Equal(want, have) {
-			return nil
-		}
 	}
 	for _, rt := range tables {
 		var cols []string
@@ -147,21 +132,16 @@ func installRowTriggers(ctx context.Context, q querier, d Dialect) error {
 			cols = append(cols, quoteIdent(c.name))
 		}
 		lit := "'" + rt.name + "'"
-		var stmts []string
-		if d == Postgres {
-			fn := quoteIdent("rc_" + rt.name)
-			stmts = []string{
-				`CREATE OR REPLACE FUNCTION ` + fn + `() RETURNS trigger LANGUAGE plpgsql AS $f$
+		fn := quoteIdent("rc_" + rt.name)
+		stmts := []string{
+			`CREATE OR REPLACE FUNCTION ` + fn + `() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
 	IF TG_OP <> 'INSERT' THEN INSERT INTO row_changes (tbl, k) VALUES (` + lit + `, ` + rt.keyExpr(d, "OLD") + `); END IF;
 	IF TG_OP <> 'DELETE' THEN INSERT INTO row_changes (tbl, k) VALUES (` + lit + `, ` + rt.keyExpr(d, "NEW") + `); END IF;
 	RETURN NULL;
 END $f$`,
-				`CREATE OR REPLACE TRIGGER ` + quoteIdent("rc_"+rt.name+"_iud") + ` AFTER INSERT OR DELETE OR UPDATE OF ` + strings.Join(cols, ", ") +
-					` ON ` + quoteIdent(rt.name) + ` FOR EACH ROW EXECUTE FUNCTION ` + fn + `()`,
-			}
-		} else {
-			stmts = sqliteTriggers(rt)
+			`CREATE OR REPLACE TRIGGER ` + quoteIdent("rc_"+rt.name+"_iud") + ` AFTER INSERT OR DELETE OR UPDATE OF ` + strings.Join(cols, ", ") +
+				` ON ` + quoteIdent(rt.name) + ` FOR EACH ROW EXECUTE FUNCTION ` + fn + `()`,
 		}
 		for _, s := range stmts {
 			if _, err := q.ExecContext(ctx, s); err != nil {
@@ -193,52 +173,43 @@ func (t *txn) tableInfo(ctx context.Context) (map[string]recordedTable, error) {
 	return m, nil
 }
 
-// collectRows turns the rows noted in row_changes into digests and empties
-// it.
+// collectRows turns the rows the caller's function wrote into digests: on
+// SQLite, those the writer's hook captured (capture.go), with any noted in
+// row_changes outside the writer; on PostgreSQL, those its triggers noted
+// in row_changes. It empties what it read.
 func (t *txn) collectRows(ctx context.Context) ([]dissent.RowDigest, error) {
-	// One statement empties the table and returns what it held, in the
-	// order written (SQLite's rowid; PostgreSQL captures no values, so its
-	// order does not matter).
-	q := `DELETE FROM row_changes RETURNING rowid, tbl, k, v`
-	if t.d == Postgres {
-		q = `DELETE FROM row_changes RETURNING 0, tbl, k, v`
-	}
-	rows, err := t.q.QueryContext(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("read written rows: %w", err)
-	}
-	var changes []rowChange
-	for rows.Next() {
-		var c rowChange
-		if err := rows.Scan(&c.order, &c.table, &c.key, &c.values); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read written rows: %w", err)
+	var changes []capturedRow
+	pending := t.capture == nil
+	if t.capture != nil {
+		var err error
+		if changes, pending, err = t.capture.take(); err != nil {
+			return nil, err
 		}
-		changes = append(changes, c)
 	}
-	if err := closeRows(rows); err != nil {
-		return nil, fmt.Errorf("read written rows: %w", err)
+	if pending {
+		noted, err := t.takeNotedRows(ctx)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(noted, changes...)
 	}
 	if len(changes) == 0 {
 		return nil, nil
 	}
 	// Each row once, as its last change left it.
-	slices.SortFunc(changes, func(a, b rowChange) int {
-		return cmp.Or(cmp.Compare(a.table, b.table), cmp.Compare(a.key, b.key), cmp.Compare(a.order, b.order))
-	})
-	last := changes[:0]
+	last := make(map[[2]string]int, len(changes))
 	for i, c := range changes {
-		if i+1 < len(changes) && changes[i+1].table == c.table && changes[i+1].key == c.key {
-			continue
-		}
-		last = append(last, c)
+		last[[2]string{c.table, c.key}] = i
 	}
 	info, err := t.tableInfo(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]dissent.RowDigest, 0, len(last))
-	for _, c := range last {
+	for i, c := range changes {
+		if last[[2]string{c.table, c.key}] != i {
+			continue
+		}
 		rt, ok := info[c.table]
 		if !ok {
 			return nil, fmt.Errorf("written row of unknown table %s", c.table)
@@ -249,92 +220,69 @@ func (t *txn) collectRows(ctx context.Context) ([]dissent.RowDigest, error) {
 		}
 		out = append(out, dissent.RowDigest{Table: rt.name, Key: c.key, Digest: d})
 	}
+	slices.SortFunc(out, func(a, b dissent.RowDigest) int {
+		return cmp.Or(cmp.Compare(a.Table, b.Table), cmp.Compare(a.Key, b.Key))
+	})
 	return out, nil
 }
 
-// rowChange is a row of row_changes.
-type rowChange struct {
-	order      int64
-	table, key string
-	values     sql.NullString // as the trigger captured them (valuesExpr), if it did
+// takeNotedRows empties row_changes, returning the rows noted there (by key
+// only: they are read back).
+func (t *txn) takeNotedRows(ctx context.Context) ([]capturedRow, error) {
+	rows, err := t.q.QueryContext(ctx, `DELETE FROM row_changes RETURNING tbl, k`)
+	if err != nil {
+		return nil, fmt.Errorf("read written rows: %w", err)
+	}
+	var out []capturedRow
+	for rows.Next() {
+		var c capturedRow
+		if err := rows.Scan(&c.table, &c.key); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read written rows: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("read written rows: %w", err)
+	}
+	if t.capture != nil {
+		t.capture.readPending()
+	}
+	return out, nil
 }
 
-// digestChange digests a written row from the values its trigger captured,
-// or, where it captured none or ones it cannot render exactly (a real),
-// by reading the row back.
-func (t *txn) digestChange(ctx context.Context, rt recordedTable, c rowChange) (string, error) {
-	if c.values.Valid {
-		if vals, ok := parseCapturedValues(c.values.String, len(rt.cols)); ok {
-			d, err := rowDigest(rt.name, vals)
-			if err != nil || !checkCapturedDigests {
-				return d, err
-			}
-			read, err := t.digestRow(ctx, rt, c.key)
-			if err == nil && read != d {
-				err = fmt.Errorf("the trigger's values of %s %q digest to %s, the row read back to %s", rt.name, c.key, d, read)
-			}
-			return d, err
+// digestChange digests a written row from the values the hook captured,
+// or as gone, or, when only its key is known, by reading the row back.
+func (t *txn) digestChange(ctx context.Context, rt recordedTable, c capturedRow) (string, error) {
+	switch {
+	case c.gone && !checkCapturedDigests:
+		return "", nil
+	case c.vals == nil && !c.gone:
+		return t.digestRow(ctx, rt, c.key)
+	}
+	d := ""
+	if !c.gone {
+		var err error
+		if d, err = rowDigest(rt.name, c.vals); err != nil {
+			return "", err
 		}
 	}
-	return t.digestRow(ctx, rt, c.key)
+	if checkCapturedDigests {
+		read, err := t.digestRow(ctx, rt, c.key)
+		if err != nil {
+			return "", err
+		}
+		if read != d {
+			return "", fmt.Errorf("the hook's values of %s %q digest to %q, the row read back to %q", rt.name, c.key, d, read)
+		}
+	}
+	return d, nil
 }
 
-// checkCapturedDigests makes digestChange read back every row whose values
-// the trigger captured and compare the two digests (set by the store's
-// tests, so that every write of the conformance suite checks it).
+// checkCapturedDigests makes digestChange read back every row the hook
+// captured and compare the two digests (set by the store's tests, so that
+// every write of the conformance suite checks it).
 var checkCapturedDigests bool
-
-// valuesExpr is the SQLite expression that captures the digested columns of
-// a row (NEW) in the text parseCapturedValues reads: each value by its
-// storage class, an integer in decimal, text and blobs in hex (which keeps
-// a NUL), NULL as N, a real as R (not rendered: the row is read back).
-func (rt recordedTable) valuesExpr(row string) string {
-	parts := make([]string, len(rt.cols))
-	for i, c := range rt.cols {
-		col := row + "." + quoteIdent(c.name)
-		parts[i] = `CASE typeof(` + col + `) WHEN 'integer' THEN ` + col + ` WHEN 'null' THEN 'N' WHEN 'text' THEN 'T' || hex(` + col +
-			`) WHEN 'blob' THEN 'B' || hex(` + col + `) ELSE 'R' END`
-	}
-	return strings.Join(parts, " || ',' || ")
-}
-
-// parseCapturedValues reads valuesExpr's text as the values a by-key
-// SELECT scans (int64, string, []byte, nil); false if it holds a real or is
-// not n values.
-func parseCapturedValues(s string, n int) ([]any, bool) {
-	vals := make([]any, 0, n)
-	for i := range n {
-		tok, rest, more := strings.Cut(s, ",")
-		if more != (i < n-1) || tok == "" {
-			return nil, false
-		}
-		s = rest
-		switch tok[0] {
-		case 'N':
-			if tok != "N" {
-				return nil, false
-			}
-			vals = append(vals, nil)
-		case 'T', 'B':
-			b, err := hex.DecodeString(tok[1:])
-			if err != nil {
-				return nil, false
-			}
-			if tok[0] == 'T' {
-				vals = append(vals, string(b))
-			} else {
-				vals = append(vals, b)
-			}
-		default:
-			v, err := strconv.ParseInt(tok, 10, 64)
-			if err != nil || strconv.FormatInt(v, 10) != tok {
-				return nil, false
-			}
-			vals = append(vals, v)
-		}
-	}
-	return vals, n > 0
-}
 
 // selectCols is the column list of a recorded table's digest.
 func (rt recordedTable) selectCols() string {
@@ -495,48 +443,4 @@ func dropRowTriggers(ctx context.Context, q querier, d Dialect) error {
 		}
 	}
 	return nil
-}
-
-// sqliteTriggers are the statements that (re)make a table's audit triggers
-// on SQLite.
-func sqliteTriggers(rt recordedTable) []string {
-	var cols []string
-	for _, c := range rt.cols {
-		cols = append(cols, quoteIdent(c.name))
-	}
-	lit := "'" + rt.name + "'"
-	ins := func(row string) string {
-		if row == "NEW" {
-			return `INSERT INTO row_changes (tbl, k, v) VALUES (` + lit + `, ` + rt.keyExpr(SQLite, row) + `, ` + rt.valuesExpr(row) + `);`
-		}
-		return `INSERT INTO row_changes (tbl, k) VALUES (` + lit + `, ` + rt.keyExpr(SQLite, row) + `);`
-	}
-	var stmts []string
-	for _, suf := range []string{"_i", "_u", "_d"} {
-		stmts = append(stmts, `DROP TRIGGER IF EXISTS `+quoteIdent("rc_"+rt.name+suf))
-	}
-	return append(stmts,
-		`CREATE TRIGGER `+quoteIdent("rc_"+rt.name+"_i")+` AFTER INSERT ON `+quoteIdent(rt.name)+` BEGIN `+ins("NEW")+` END`,
-		`CREATE TRIGGER `+quoteIdent("rc_"+rt.name+"_u")+` AFTER UPDATE OF `+strings.Join(cols, ", ")+` ON `+quoteIdent(rt.name)+` BEGIN `+ins("OLD")+` `+ins("NEW")+` END`,
-		`CREATE TRIGGER `+quoteIdent("rc_"+rt.name+"_d")+` AFTER DELETE ON `+quoteIdent(rt.name)+` BEGIN `+ins("OLD")+` END`,
-	)
-}
-
-// sqliteTriggerSQL lists the text of the audit triggers in place, sorted.
-func sqliteTriggerSQL(ctx context.Context, q querier) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rc\_%' ESCAPE '\'`)
-	if err != nil {
-		return nil, fmt.Errorf("list the audit triggers: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, fmt.Errorf("list the audit triggers: %w", err)
-		}
-		out = append(out, s)
-	}
-	slices.Sort(out)
-	return out, rows.Err()
 }

@@ -60,9 +60,10 @@ type DB struct {
 
 	metas metaCache // the submitted messages' metadata (inbox.go)
 
-	tables atomic.Pointer[map[string]recordedTable] // the tables the log records (rows.go)
-	stmts  *stmtCache                               // the SQLite writer's prepared statements (stmts.go)
-	rstmts *stmtCache                               // the SQLite readers' (stmts.go)
+	tables  atomic.Pointer[map[string]recordedTable] // the tables the log records (rows.go)
+	capture *rowCapture                              // SQLite: the rows the writer writes (capture.go)
+	stmts   *stmtCache                               // the SQLite writer's prepared statements (stmts.go)
+	rstmts  *stmtCache                               // the SQLite readers' (stmts.go)
 
 	counts        counters                                             // what Stats reports
 	onIntegration atomic.Pointer[func(held time.Duration, size int64)] // PostgreSQL (postgres.go)
@@ -139,7 +140,19 @@ func OpenSQLite(ctx context.Context, path string, sealer dissent.Sealer) (*DB, e
 		w.Close()
 		return nil, err
 	}
-	if err := installRowTriggers(ctx, w, SQLite); err != nil {
+	// The writer's rows are captured by SQLite's pre-update hook
+	// (capture.go), not by triggers. An older version's triggers are
+	// dropped, and what they noted (its migrations' writes, say) is read by
+	// the first function. Without them, row_changes is not read: a row
+	// noted there was noted behind the store's back, and recording it
+	// would bless the write.
+	var pending bool
+	if err := w.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rc\_%' ESCAPE '\')
+		AND EXISTS (SELECT 1 FROM row_changes)`).Scan(&pending); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("read row_changes: %w", err)
+	}
+	if err := dropRowTriggers(ctx, w, SQLite); err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -156,7 +169,8 @@ func OpenSQLite(ctx context.Context, path string, sealer dissent.Sealer) (*DB, e
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	db := &DB{dialect: SQLite, sealer: sealer, write: w, read: r, reqs: make(chan *writeReq, 1024), quit: make(chan struct{}), maxBatch: 256, stmts: newStmtCache(), rstmts: newStmtCache()}
+	db := &DB{dialect: SQLite, sealer: sealer, write: w, read: r, reqs: make(chan *writeReq, 1024), quit: make(chan struct{}), maxBatch: 256, stmts: newStmtCache(), rstmts: newStmtCache(),
+		capture: &rowCapture{pending: pending}}
 	db.rstmts.kick = make(chan struct{}, 1)
 	db.wg.Add(2)
 	go db.writer()
@@ -294,7 +308,16 @@ func (db *DB) Close() error {
 	if db.rstmts != nil {
 		db.rstmts.close()
 	}
-	return errors.Join(db.read.Close(), db.write.Close())
+	var unhook error
+	if db.capture != nil {
+		// The driver keeps hooks by connection handle, which a later
+		// connection may reuse.
+		if c, err := db.write.Conn(context.Background()); err == nil {
+			unhook = db.capture.unwatch(c)
+			c.Close()
+		}
+	}
+	return errors.Join(unhook, db.read.Close(), db.write.Close())
 }
 
 var errClosed = errors.New("store is closed")
@@ -391,18 +414,33 @@ func (db *DB) runBatch(batch []*writeReq) {
 		}
 	}
 	ctx := context.Background()
-	tx, err := db.write.BeginTx(ctx, nil)
+	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		fail(fmt.Errorf("begin: %w", err))
 		return
+	}
+	defer conn.Close()
+	if err := db.capture.watch(ctx, conn); err != nil {
+		fail(fmt.Errorf("begin: %w", err))
+		return
+	}
+	began := db.capture.begin()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		fail(fmt.Errorf("begin: %w", err))
+		return
+	}
+	rollback := func() {
+		tx.Rollback()
+		db.capture.rollbackTo(began)
 	}
 	// Once a caller's function runs, its statements must not be interrupted
 	// by its context: an interrupted write would roll back the whole shared
 	// transaction, not just the caller's savepoint. The context is checked
 	// before the function starts instead.
 	sp := newPrepared(tx, db.stmts)
-	t := db.txn(detached{sp})
-	t.batch = &batchState{}
+	t := db.txn(detached{q: sp, capture: db.capture})
+	t.batch, t.capture = &batchState{}, db.capture
 	// The savepoints are run through the cache too (sp): prepared once,
 	// not parsed twice per caller.
 	ran := 0
@@ -417,14 +455,16 @@ func (db *DB) runBatch(batch []*writeReq) {
 			continue
 		}
 		if _, err := sp.ExecContext(ctx, "SAVEPOINT w"); err != nil {
-			tx.Rollback()
+			rollback()
 			fail(fmt.Errorf("savepoint: %w", err))
 			return
 		}
+		mark := db.capture.mark()
 		if errs[i] = db.runOne(r, t); errs[i] != nil {
-			t.seq = 0 // the entries it numbered are undone
+			t.seq = 0                   // the entries it numbered are undone
+			db.capture.rollbackTo(mark) // and the rows it wrote
 			if _, err := sp.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
-				tx.Rollback()
+				rollback()
 				fail(fmt.Errorf("rollback to savepoint: %w", err))
 				return
 			}
@@ -432,24 +472,24 @@ func (db *DB) runBatch(batch []*writeReq) {
 			ran++
 		}
 		if _, err := sp.ExecContext(ctx, "RELEASE SAVEPOINT w"); err != nil {
-			tx.Rollback()
+			rollback()
 			fail(fmt.Errorf("release savepoint: %w", err))
 			return
 		}
 	}
 	if len(batch) == 1 && errs[0] != nil {
-		tx.Rollback()
+		rollback()
 		batch[0].done <- errs[0]
 		return
 	}
 	if ran == 0 {
-		tx.Rollback()
+		rollback()
 		fail(nil)
 		return
 	}
 	// The accounts its callers used for the first time, in one entry.
 	if err := t.writeActivations(ctx); err != nil {
-		tx.Rollback()
+		rollback()
 		fail(fmt.Errorf("record activations: %w", err))
 		return
 	}
@@ -457,13 +497,14 @@ func (db *DB) runBatch(batch []*writeReq) {
 	// own transaction: one pass for all its callers.
 	if t.appended > 0 {
 		if _, err := t.IntegrateLog(ctx, 1<<30); err != nil {
-			tx.Rollback()
+			rollback()
 			fail(fmt.Errorf("integrate the audit log: %w", err))
 			return
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		// The commit failed: none of the batch's work is durable.
+		db.capture.rollbackTo(began)
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = fmt.Errorf("commit: %w", err)
@@ -475,19 +516,39 @@ func (db *DB) runBatch(batch []*writeReq) {
 	}
 }
 
-// detached runs statements without the cancellation of their context.
-type detached struct{ q querier }
+// detached runs the SQLite writer's statements without the cancellation of
+// their context. A statement that fails takes the rows it captured with it
+// (SQLite undid its writes), and no text holding a NUL is bound (capture.go).
+type detached struct {
+	q       querier
+	capture *rowCapture
+}
 
 func (d detached) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return d.q.ExecContext(context.WithoutCancel(ctx), query, args...)
+	m := d.capture.mark()
+	res, err := d.q.ExecContext(context.WithoutCancel(ctx), query, refuseNUL(args)...)
+	if err != nil {
+		d.capture.rollbackTo(m)
+	}
+	return res, err
 }
 
 func (d detached) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return d.q.QueryContext(context.WithoutCancel(ctx), query, args...)
+	m := d.capture.mark()
+	rows, err := d.q.QueryContext(context.WithoutCancel(ctx), query, refuseNUL(args)...)
+	if err != nil {
+		d.capture.rollbackTo(m)
+	}
+	return rows, err
 }
 
 func (d detached) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return d.q.QueryRowContext(context.WithoutCancel(ctx), query, args...)
+	m := d.capture.mark()
+	row := d.q.QueryRowContext(context.WithoutCancel(ctx), query, refuseNUL(args)...)
+	if row.Err() != nil {
+		d.capture.rollbackTo(m)
+	}
+	return row
 }
 
 func (db *DB) txn(q querier) *txn {

@@ -44,6 +44,9 @@ type txn struct {
 	// queued (ActivateApart), handed to the batch when it succeeds.
 	batch *batchState
 	acts  []dissent.PersonID
+	// capture is the SQLite writer's record of the rows it writes
+	// (capture.go); nil elsewhere.
+	capture *rowCapture
 	// subs memoizes the management chains read in a read-only transaction
 	// (the org chart cannot change within its snapshot): a page that
 	// checks several messages for one reader queries the chain once.
