@@ -63,6 +63,7 @@ type capturedTable struct {
 	digest   []int    // positions of the digested columns
 	key      []int    // positions of the key columns, in key order
 	keyClass []string // their dump classes
+	keyEnd   int      // the columns up to the last key column: all a deleted row's key needs
 	volatile bool     // some columns are not digested (an update of only those is no change)
 }
 
@@ -78,6 +79,7 @@ func newCapturedTable(rt recordedTable, all []dumpColumn) *capturedTable {
 	for _, c := range rt.pk {
 		ct.key = append(ct.key, pos[c.name])
 		ct.keyClass = append(ct.keyClass, c.class)
+		ct.keyEnd = max(ct.keyEnd, pos[c.name]+1)
 	}
 	return ct
 }
@@ -167,7 +169,14 @@ func (rc *rowCapture) capture(ct *capturedTable, w rowWrite) error {
 	}
 	var old, cur []any
 	if w.op != sqliteInsert {
-		old = rc.buffer(0, ct.ncols)
+		// The old row's key; all of it only to compare the digested
+		// columns of a table with volatile ones (the driver reads the
+		// columns up to len(old)).
+		n := ct.keyEnd
+		if w.op == sqliteUpdate && ct.volatile {
+			n = ct.ncols
+		}
+		old = rc.buffer(0, ct.ncols)[:n]
 		if err := d.Old(old...); err != nil {
 			return err
 		}
