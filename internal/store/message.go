@@ -18,6 +18,14 @@ const messageCols = `m.id, m.org_id, m.drafter_sealed, m.state, m.version, m.sig
 
 const messageFrom = ` FROM messages m JOIN message_versions v ON v.message_id = m.id AND v.number = m.version`
 
+// messageCountCols are messageCols with the sealed text and notes left
+// out (NULL, or empty attachments), for LockMessageCounts, which opens
+// only the drafter: SQLite then reads no overflow page of a long body.
+const messageCountCols = `m.id, m.org_id, m.drafter_sealed, m.state, m.version, m.signature_count, m.created, m.updated,
+	m.submitted_at, m.acknowledge_by, m.reply_by, m.reply_days, NULL, m.acknowledged_at, m.replied_at,
+	m.closed_at, NULL, m.redirect_to, NULL, NULL, NULL, v.content_hash,
+	v.classification, v.topic, '', m.tier, NULL`
+
 // rawMessage is a messages row joined with its current version, still sealed.
 type rawMessage struct {
 	m                    dissent.Message
@@ -139,8 +147,12 @@ func (t *txn) Message(ctx context.Context, id dissent.MessageID) (dissent.Messag
 
 // loadMessage reads one message by id and opens it with unseal.
 func (t *txn) loadMessage(ctx context.Context, id dissent.MessageID, unseal func(context.Context, rawMessage) (dissent.Message, error)) (dissent.Message, error) {
+	return t.loadMessageCols(ctx, id, messageCols, unseal)
+}
+
+func (t *txn) loadMessageCols(ctx context.Context, id dissent.MessageID, cols string, unseal func(context.Context, rawMessage) (dissent.Message, error)) (dissent.Message, error) {
 	t.countStat(func(c *counters) { c.messageLoads.Add(1) })
-	r, err := scanMessage(t.q.QueryRowContext(ctx, `SELECT `+messageCols+messageFrom+` WHERE m.id = $1`, string(id)))
+	r, err := scanMessage(t.q.QueryRowContext(ctx, `SELECT `+cols+messageFrom+` WHERE m.id = $1`, string(id)))
 	if err != nil {
 		return dissent.Message{}, notFound(err, "message")
 	}
@@ -173,7 +185,7 @@ func (t *txn) LockMessageCounts(ctx context.Context, id dissent.MessageID) (diss
 	if err := t.lockMessageRow(ctx, id); err != nil {
 		return dissent.Message{}, err
 	}
-	return t.loadMessage(ctx, id, t.unsealDrafter)
+	return t.loadMessageCols(ctx, id, messageCountCols, t.unsealDrafter)
 }
 
 func (t *txn) UpdateMessageCounts(ctx context.Context, m dissent.Message) error {
