@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver that store.OpenPostgres opens
 )
 
@@ -51,11 +53,7 @@ func NewPostgresDatabase(t testing.TB, server string) string {
 	if err := adminExec(server, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
-	t.Cleanup(func() {
-		if err := adminExec(server, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
+	t.Cleanup(func() { dropDatabase(t, server, name) })
 	u.Path = "/" + name
 	return u.String()
 }
@@ -80,11 +78,7 @@ func CopyPostgresDatabase(t testing.TB, server, from string) string {
 	if err := adminExec(server, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()+` TEMPLATE `+pgx.Identifier{src}.Sanitize()); err != nil {
 		t.Fatalf("copy test database %s: %v", src, err)
 	}
-	t.Cleanup(func() {
-		if err := adminExec(server, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
+	t.Cleanup(func() { dropDatabase(t, server, name) })
 	u.Path = "/" + name
 	return u.String()
 }
@@ -94,6 +88,26 @@ func CopyPostgresDatabase(t testing.TB, server, from string) string {
 func Postgres(t testing.TB) string {
 	t.Helper()
 	return NewPostgresDatabase(t, PostgresServer(t))
+}
+
+// dropDatabase drops a test database, ending the sessions still in it. An
+// autovacuum worker's session, which is the server's own, cannot be ended
+// by the tests' user (SQLSTATE 42501): the drop is tried again until the
+// worker leaves, for up to ten seconds.
+func dropDatabase(t testing.TB, server, name string) {
+	t.Helper()
+	var err error
+	for range 50 {
+		err = adminExec(server, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "42501" {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
+		t.Errorf("drop test database %s: %v", name, err)
+	}
 }
 
 func adminExec(server, stmt string) error {
