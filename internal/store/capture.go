@@ -49,6 +49,7 @@ type rowCapture struct {
 	conn    any                       // the driver connection the hook is registered on
 	tables  map[string]*capturedTable // the recorded tables, by name
 	rows    []capturedRow             // written since the last take
+	taken   int                       // how many takes so far
 	err     error                     // the first row the hook could not capture
 	errAt   int                       // how many rows were captured before it
 	pending bool                      // row_changes may hold rows noted outside the writer
@@ -287,6 +288,7 @@ func (ct *capturedTable) keyOf(row []any) (string, error) {
 // captureMark is where a statement or a caller's function began: what it
 // is rolled back to when it fails.
 type captureMark struct {
+	taken   int // how many takes came before
 	n       int
 	pending bool
 }
@@ -294,7 +296,7 @@ type captureMark struct {
 func (rc *rowCapture) mark() captureMark {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	return captureMark{len(rc.rows), rc.pending}
+	return captureMark{rc.taken, len(rc.rows), rc.pending}
 }
 
 // rollbackTo forgets the rows captured since m (their writes were undone),
@@ -303,11 +305,15 @@ func (rc *rowCapture) mark() captureMark {
 func (rc *rowCapture) rollbackTo(m captureMark) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if m.n < len(rc.rows) {
-		clear(rc.rows[m.n:])
-		rc.rows = rc.rows[:m.n]
+	n := m.n
+	if m.taken != rc.taken {
+		n = 0 // what was captured before m was taken since (and rolled back with it)
 	}
-	if rc.err != nil && rc.errAt >= m.n {
+	if n < len(rc.rows) {
+		clear(rc.rows[n:])
+		rc.rows = rc.rows[:n]
+	}
+	if rc.err != nil && rc.errAt >= n {
 		rc.err = nil
 	}
 	rc.pending = rc.pending || m.pending
@@ -323,6 +329,7 @@ func (rc *rowCapture) take() ([]capturedRow, bool, error) {
 	}
 	rows := rc.rows
 	rc.rows = nil
+	rc.taken++
 	return rows, rc.pending, nil
 }
 
@@ -334,7 +341,7 @@ func (rc *rowCapture) begin() captureMark {
 	defer rc.mu.Unlock()
 	clear(rc.rows)
 	rc.rows, rc.err = rc.rows[:0], nil
-	return captureMark{0, rc.pending}
+	return captureMark{rc.taken, 0, rc.pending}
 }
 
 // readPending marks row_changes as read (in a transaction that commits).

@@ -326,3 +326,42 @@ func TestHookKeysAsKeyExpr(t *testing.T) {
 func openRaw(path string) (*sql.DB, error) {
 	return sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)")
 }
+
+// TestCaptureMarks: rolling back to a mark forgets what was captured after
+// it, also when a take (a RecordWrites in the middle of the function) came
+// in between, and keeps what came before; a failure of the hook's after the
+// mark goes with it, one before it stays.
+func TestCaptureMarks(t *testing.T) {
+	row := func(k string) capturedRow { return capturedRow{table: "t", key: k} }
+	rc := &rowCapture{}
+	rc.rows = append(rc.rows, row("before"))
+	m := rc.mark()
+	rc.rows = append(rc.rows, row("after"))
+	rc.rollbackTo(m)
+	if len(rc.rows) != 1 || rc.rows[0].key != "before" {
+		t.Fatalf("rolled back to the mark: %+v; want [before]", rc.rows)
+	}
+	m = rc.mark()
+	if got, _, err := rc.take(); err != nil || len(got) != 1 {
+		t.Fatalf("take: %+v, %v", got, err)
+	}
+	rc.rows = append(rc.rows, row("after a take"))
+	rc.rollbackTo(m)
+	if len(rc.rows) != 0 {
+		t.Fatalf("rolled back across a take: %+v; want nothing", rc.rows)
+	}
+	rc.err, rc.errAt = errors.New("early"), 0
+	rc.rows = append(rc.rows, row("x"))
+	m = rc.mark()
+	rc.rollbackTo(m)
+	if _, _, err := rc.take(); err == nil {
+		t.Fatal("a failure before the mark was forgotten")
+	}
+	rc.err = nil
+	m = rc.mark()
+	rc.err, rc.errAt = errors.New("late"), len(rc.rows)
+	rc.rollbackTo(m)
+	if _, _, err := rc.take(); err != nil {
+		t.Fatalf("a failure after the mark stayed: %v", err)
+	}
+}
