@@ -305,47 +305,6 @@ func (t *txn) queryEntries(ctx context.Context, what string, n int64, q string, 
 
 // LogEntries implements dissent.LogTx.
 func (t *txn) LogEntries(ctx context.Context, start, end int64) ([]dissent.LogEntry, error) {
-	if t.d == SQLite && end > start {
-		if out, ok := t.logEntriesBySeq(ctx, start, end); ok {
-			return out, nil
-		}
-	}
-	return t.logEntriesRows(ctx, start, end)
-}
-
-// logEntriesBySeq reads the entries start to end-1 on SQLite in the
-// table's own order (seq, its rowid) instead of through the index on leaf:
-// no lookup of each row by its rowid. On SQLite entries are integrated in
-// sequence order, so the entries of a range of leaves are a run of rows
-// from the first one's. It is tried for every range, however short, so
-// that every test of a tampered log passes through it. It accepts only what logEntriesRows returns: the
-// run's leaves are exactly start to end-1 in order, each an integer (a
-// leaf of another type reads as NULL, and so as no leaf), and no other row
-// has a leaf in the range (their count over the index is end-start), so
-// both reads return the same rows in the same order, read alike
-// (queryEntries). On anything else, an error included, it declines
-// (false), and logEntriesRows reads the range again and names the fault.
-func (t *txn) logEntriesBySeq(ctx context.Context, start, end int64) ([]dissent.LogEntry, bool) {
-	var n int64
-	if err := t.q.QueryRowContext(ctx, `SELECT count(*) FROM log_entries WHERE leaf >= $1 AND leaf < $2`, start, end).Scan(&n); err != nil || n != end-start {
-		return nil, false
-	}
-	out, err := t.queryEntries(ctx, "read log entries", n, `SELECT seq, iif(typeof(leaf) = 'integer', leaf, NULL), message_id, commitment, sealed FROM log_entries
-		WHERE seq >= (SELECT seq FROM log_entries WHERE leaf = $1) ORDER BY seq LIMIT $2`, start, n)
-	if err != nil || int64(len(out)) != n {
-		return nil, false
-	}
-	for i, e := range out {
-		if e.Leaf != start+int64(i) {
-			return nil, false
-		}
-	}
-	return out, true
-}
-
-// logEntriesRows reads the entries start to end-1 through the index on
-// leaf.
-func (t *txn) logEntriesRows(ctx context.Context, start, end int64) ([]dissent.LogEntry, error) {
 	out, err := t.queryEntries(ctx, "read log entries", end-start, `SELECT seq, leaf, message_id, commitment, sealed FROM log_entries WHERE leaf >= $1 AND leaf < $2 ORDER BY leaf`, start, end)
 	if err != nil {
 		return nil, err
