@@ -26,7 +26,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -306,16 +305,6 @@ func (t *txn) queryEntries(ctx context.Context, what string, n int64, q string, 
 
 // LogEntries implements dissent.LogTx.
 func (t *txn) LogEntries(ctx context.Context, start, end int64) ([]dissent.LogEntry, error) {
-	if t.d == SQLite && end-start >= 64 {
-		if out, ok := t.logEntriesConcat(ctx, start, end); ok {
-			return out, nil
-		}
-	}
-	return t.logEntriesRows(ctx, start, end)
-}
-
-// logEntriesRows reads the entries start to end-1 row by row.
-func (t *txn) logEntriesRows(ctx context.Context, start, end int64) ([]dissent.LogEntry, error) {
 	out, err := t.queryEntries(ctx, "read log entries", end-start, `SELECT seq, leaf, message_id, commitment, sealed FROM log_entries WHERE leaf >= $1 AND leaf < $2 ORDER BY leaf`, start, end)
 	if err != nil {
 		return nil, err
@@ -329,153 +318,6 @@ func (t *txn) logEntriesRows(ctx context.Context, start, end int64) ([]dissent.L
 		return nil, fmt.Errorf("log entry %d is missing", start+int64(len(out)))
 	}
 	return out, nil
-}
-
-// logEntriesConcat reads the entries start to end-1 on SQLite in one row,
-// as readHashRangeConcat reads stored hashes: the pure-Go driver's cost per
-// row (stepping, typing and copying each column under the connection's
-// mutex, database/sql's Scan) is paid once per range instead of once per
-// entry. One aggregate pass over the rows, in leaf order, feeds every list,
-// so the n-th item of each belongs to the same row whatever order SQLite
-// reads them in:
-//
-//   - meta: "seq,leaf,len(message_id),len(sealed)" of each row, the rows
-//     separated by commas (parseEntryMeta);
-//   - the message ids (text), the commitments and the sealed values, each
-//     concatenated, to be split by those lengths (the commitments 32 bytes
-//     each).
-//
-// It accepts only what logEntriesRows accepts and returns the same entries:
-// the leaves exactly start to end-1 in order, each an integer; every
-// message id NULL (read as "", as the row-by-row read does) or text; every
-// commitment a blob of 32 bytes; every sealed value a non-empty blob (the
-// row-by-row read returns the bytes of a blob alike either way); the lists
-// of the number of items their count says, each length matching the bytes;
-// and every entry opening under the log's key. On anything else, an error
-// included, it declines (false), and the row-by-row read reads the range
-// again and names the fault (or returns the same error).
-func (t *txn) logEntriesConcat(ctx context.Context, start, end int64) ([]dissent.LogEntry, bool) {
-	k, err := t.logKey(ctx, false)
-	if err != nil {
-		return nil, false
-	}
-	rows, err := t.q.QueryContext(ctx, `SELECT count(*),
-		sum(typeof(leaf) <> 'integer' OR (message_id IS NOT NULL AND typeof(message_id) <> 'text')
-			OR typeof(commitment) <> 'blob' OR octet_length(commitment) <> 32
-			OR typeof(sealed) <> 'blob' OR octet_length(sealed) = 0),
-		group_concat(seq || ',' || leaf || ',' || coalesce(octet_length(message_id), 0) || ',' || octet_length(sealed), ','),
-		group_concat(message_id, ''), group_concat(commitment, x''), group_concat(sealed, x'')
-		FROM (SELECT seq, leaf, message_id, commitment, sealed FROM log_entries WHERE leaf >= $1 AND leaf < $2 ORDER BY leaf)`, start, end)
-	if err != nil {
-		return nil, false
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return nil, false
-	}
-	var n, odd sql.NullInt64
-	var ids sql.NullString
-	var meta, sealed sql.RawBytes
-	var commitments []byte
-	if err := rows.Scan(&n, &odd, &meta, &ids, &commitments, &sealed); err != nil {
-		return nil, false
-	}
-	if n.Int64 != end-start || !odd.Valid || odd.Int64 != 0 || int64(len(commitments)) != 32*n.Int64 {
-		return nil, false
-	}
-	items, ok := parseEntryMeta(meta, int(n.Int64))
-	if !ok {
-		return nil, false
-	}
-	out := make([]dissent.LogEntry, len(items))
-	var idAt, sealedAt int
-	for i, m := range items {
-		if m.leaf != start+int64(i) || m.idLen > len(ids.String)-idAt || m.sealedLen > len(sealed)-sealedAt {
-			return nil, false
-		}
-		leaf := sql.NullInt64{Int64: m.leaf, Valid: true}
-		filed := sql.NullString{String: ids.String[idAt : idAt+m.idLen], Valid: true}
-		c := commitments[32*i : 32*(i+1) : 32*(i+1)]
-		e, err := t.openEntryWith(k, m.seq, leaf, filed, c, sealed[sealedAt:sealedAt+m.sealedLen])
-		if err != nil {
-			return nil, false
-		}
-		out[i] = e
-		idAt += m.idLen
-		sealedAt += m.sealedLen
-	}
-	if idAt != len(ids.String) || sealedAt != len(sealed) || rows.Next() || closeRows(rows) != nil {
-		return nil, false
-	}
-	return out, true
-}
-
-// entryMeta is one row's item of logEntriesConcat's list.
-type entryMeta struct {
-	seq, leaf        int64
-	idLen, sealedLen int
-}
-
-// parseEntryMeta parses n items "seq,leaf,idLen,sealedLen" separated by
-// commas, as SQLite writes integers (decimal, "-" for a negative one).
-// The lengths must be non-negative and the sealed value's not zero. It
-// reports false on anything else: a missing or extra field, an empty one,
-// a number out of range.
-func parseEntryMeta(b []byte, n int) ([]entryMeta, bool) {
-	if n <= 0 {
-		return nil, false
-	}
-	out := make([]entryMeta, n)
-	var f [4]int64
-	for i := range out {
-		for j := range f {
-			end := bytes.IndexByte(b, ',')
-			last := i == n-1 && j == len(f)-1
-			switch {
-			case last && end >= 0, !last && end < 0:
-				return nil, false
-			case last:
-				end = len(b)
-			}
-			v, ok := parseDecimal(b[:end])
-			if !ok {
-				return nil, false
-			}
-			f[j] = v
-			b = b[min(end+1, len(b)):]
-		}
-		if f[2] < 0 || f[3] <= 0 || f[2] > math.MaxInt32 || f[3] > math.MaxInt32 {
-			return nil, false
-		}
-		out[i] = entryMeta{seq: f[0], leaf: f[1], idLen: int(f[2]), sealedLen: int(f[3])}
-	}
-	return out, true
-}
-
-// parseDecimal parses a decimal integer, "-" before a negative one, that
-// fits in an int64 (strconv.ParseInt without its allocation of the string).
-func parseDecimal(b []byte) (int64, bool) {
-	neg := len(b) > 0 && b[0] == '-'
-	if neg {
-		b = b[1:]
-	}
-	if len(b) == 0 || len(b) > 19 {
-		return 0, false
-	}
-	var u uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		u = u*10 + uint64(c-'0') // 19 digits cannot overflow a uint64
-	}
-	switch {
-	case neg && u <= 1<<63:
-		return int64(-u), true
-	case !neg && u < 1<<63:
-		return int64(u), true
-	}
-	return 0, false
 }
 
 // PendingEntries implements dissent.LogTx.
