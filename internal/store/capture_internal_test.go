@@ -37,23 +37,9 @@ func TestSQLiteHasNoAuditTriggers(t *testing.T) {
 	_, from := logKinds(t, db, 0)
 	db.Close()
 	// An older version's trigger, and a row it noted behind the store's back.
-	raw, err := openRaw(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	db = reopenAfter(t, path, ring,
 		`CREATE TRIGGER rc_people_u AFTER UPDATE ON people BEGIN INSERT INTO row_changes (tbl, k) VALUES ('people', CAST(NEW.id AS TEXT)); END`,
-		`UPDATE people SET name = 'Edited outside' WHERE email = 'a@x.example'`,
-	} {
-		if _, err := raw.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	raw.Close()
-	if db, err = OpenSQLite(ctx, path, seal.New(ring)); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+		`UPDATE people SET name = 'Edited outside' WHERE email = 'a@x.example'`)
 	var triggers int
 	if err := db.write.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'trigger'`).Scan(&triggers); err != nil {
 		t.Fatal(err)
@@ -76,22 +62,9 @@ func TestSQLiteHasNoAuditTriggers(t *testing.T) {
 	}
 	_, from = logKinds(t, db, 0)
 	db.Close()
-	if raw, err = openRaw(path); err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	db = reopenAfter(t, path, ring,
 		`UPDATE people SET name = 'Edited again' WHERE email = 'a@x.example'`,
-		`INSERT INTO row_changes (tbl, k) SELECT 'people', CAST(id AS TEXT) FROM people`,
-	} {
-		if _, err := raw.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	raw.Close()
-	if db, err = OpenSQLite(ctx, path, seal.New(ring)); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+		`INSERT INTO row_changes (tbl, k) SELECT 'people', CAST(id AS TEXT) FROM people`)
 	if err := db.Update(ctx, func(tx dissent.Tx) error {
 		return tx.AppendEvent(ctx, dissent.Event{At: time.Now().UTC(), Kind: "test.after"})
 	}); err != nil {
@@ -253,16 +226,7 @@ func TestHookForgetsUndoneWrites(t *testing.T) {
 			return tx.AppendEvent(ctx, dissent.Event{At: time.Now().UTC(), Kind: "test.insert"})
 		}
 	}
-	var batch []*writeReq
-	for _, fn := range []func(dissent.Tx) error{insert(5, false), insert(6, true), insert(7, false)} {
-		batch = append(batch, &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)})
-	}
-	db.runBatch(batch)
-	for i, r := range batch {
-		if err := <-r.done; (err != nil) != (i == 1) {
-			t.Fatalf("caller %d: %v", i, err)
-		}
-	}
+	runBatchOf(t, db, []int{1}, insert(5, false), insert(6, true), insert(7, false))
 	recs, _ := logKinds(t, db, from)
 	var keys []string
 	for _, r := range recs {
@@ -364,4 +328,26 @@ func TestCaptureMarks(t *testing.T) {
 	if _, _, err := rc.take(); err != nil {
 		t.Fatalf("a failure after the mark stayed: %v", err)
 	}
+}
+
+// reopenAfter runs stmts on the closed store's file with another program
+// (as an operator or an older version would), then opens the store again.
+func reopenAfter(t *testing.T, path string, ring *seal.Keyring, stmts ...string) *DB {
+	t.Helper()
+	raw, err := openRaw(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range stmts {
+		if _, err := raw.ExecContext(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	db, err := OpenSQLite(context.Background(), path, seal.New(ring))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

@@ -209,16 +209,7 @@ func TestBatchNumbersEntriesAfterARollback(t *testing.T) {
 		}
 		return errors.New("refused after writing an entry")
 	}
-	var batch []*writeReq
-	for _, fn := range []func(dissent.Tx) error{event("test.a"), failing, event("test.b"), failing, event("test.c")} {
-		batch = append(batch, &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)})
-	}
-	db.runBatch(batch)
-	for i, r := range batch {
-		if err := <-r.done; (err != nil) != (i%2 == 1) {
-			t.Fatalf("caller %d: %v", i, err)
-		}
-	}
+	runBatchOf(t, db, []int{1, 3}, event("test.a"), failing, event("test.b"), failing, event("test.c"))
 	var kinds []string
 	var seqs []int64
 	err := db.View(ctx, func(tx dissent.Tx) error {
@@ -281,16 +272,7 @@ func TestBatchWritesActivationsApart(t *testing.T) {
 			return nil
 		}
 	}
-	var batch []*writeReq
-	for _, fn := range []func(dissent.Tx) error{act(ids[0], "test.a", false), act(ids[1], "test.b", true), act(ids[2], "test.c", false), act(ids[0], "test.d", false)} {
-		batch = append(batch, &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)})
-	}
-	db.runBatch(batch)
-	for i, r := range batch {
-		if err := <-r.done; (err != nil) != (i == 1) {
-			t.Fatalf("caller %d: %v", i, err)
-		}
-	}
+	runBatchOf(t, db, []int{1}, act(ids[0], "test.a", false), act(ids[1], "test.b", true), act(ids[2], "test.c", false), act(ids[0], "test.d", false))
 	recs, _ := logKinds(t, db, from)
 	var kinds []string
 	for _, r := range recs {
@@ -355,4 +337,20 @@ func logKinds(t *testing.T, db *DB, from int64) ([]dissent.EntryRecord, int64) {
 		t.Fatal(err)
 	}
 	return out, next
+}
+
+// runBatchOf runs fns as one batch of the writer and checks that the
+// callers at the indexes failing failed and the others succeeded.
+func runBatchOf(t *testing.T, db *DB, failing []int, fns ...func(dissent.Tx) error) {
+	t.Helper()
+	batch := make([]*writeReq, len(fns))
+	for i, fn := range fns {
+		batch[i] = &writeReq{ctx: context.Background(), fn: fn, done: make(chan error, 1)}
+	}
+	db.runBatch(batch)
+	for i, r := range batch {
+		if err := <-r.done; (err != nil) != slices.Contains(failing, i) {
+			t.Fatalf("caller %d: %v", i, err)
+		}
+	}
 }
