@@ -14,6 +14,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -47,7 +48,7 @@ const (
 type DB struct {
 	dialect Dialect
 	sealer  dissent.Sealer
-	write   *sql.DB // SQLite: one connection, used only by the writer goroutine
+	write   *sql.DB // SQLite: the writer's connection (wconn), and one for migrations and restores
 	read    *sql.DB
 
 	reqs     chan *writeReq
@@ -62,6 +63,7 @@ type DB struct {
 
 	tables  atomic.Pointer[map[string]recordedTable] // the tables the log records (rows.go)
 	capture *rowCapture                              // SQLite: the rows the writer writes (capture.go)
+	wconn   *sql.Conn                                // SQLite: the writer's connection, held while it runs
 	stmts   *stmtCache                               // the SQLite writer's prepared statements (stmts.go)
 	rstmts  *stmtCache                               // the SQLite readers' (stmts.go)
 
@@ -121,8 +123,10 @@ func OpenSQLite(ctx context.Context, path string, sealer dissent.Sealer) (*DB, e
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
+	// The writer holds one connection for as long as it runs (wconn); a
+	// second serves the migrations and a restore's load.
+	w.SetMaxOpenConns(2)
+	w.SetMaxIdleConns(2)
 	w.SetConnMaxLifetime(0)
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
@@ -308,16 +312,7 @@ func (db *DB) Close() error {
 	if db.rstmts != nil {
 		db.rstmts.close()
 	}
-	var unhook error
-	if db.capture != nil {
-		// The driver keeps hooks by connection handle, which a later
-		// connection may reuse.
-		if c, err := db.write.Conn(context.Background()); err == nil {
-			unhook = db.capture.unwatch(c)
-			c.Close()
-		}
-	}
-	return errors.Join(unhook, db.read.Close(), db.write.Close())
+	return errors.Join(db.read.Close(), db.write.Close())
 }
 
 var errClosed = errors.New("store is closed")
@@ -371,6 +366,7 @@ func (db *DB) View(ctx context.Context, fn func(dissent.Tx) error) error {
 // already waiting, and runs them in one transaction.
 func (db *DB) writer() {
 	defer db.wg.Done()
+	defer db.dropWriterConn()
 	batch := make([]*writeReq, 0, db.maxBatch)
 	for {
 		batch = batch[:0]
@@ -398,8 +394,43 @@ func (db *DB) writer() {
 			}
 		}
 		db.runBatch(batch)
-		db.stmts.prepare(context.Background(), db.write)
+		if db.wconn != nil {
+			db.stmts.prepare(context.Background(), db.wconn)
+		}
 	}
+}
+
+// writerConn returns the writer's connection, taking one from the pool the
+// first time (or after the last one failed) and registering the hook that
+// captures its rows on it.
+func (db *DB) writerConn(ctx context.Context) (*sql.Conn, error) {
+	if db.wconn == nil {
+		c, err := db.write.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		db.wconn = c
+	}
+	if err := db.capture.watch(ctx, db.wconn); err != nil {
+		db.dropWriterConn()
+		return nil, err
+	}
+	return db.wconn, nil
+}
+
+// dropWriterConn gives up the writer's connection: when the writer stops,
+// or when a statement that ends a transaction failed and left it in a state
+// not known. Its prepared statements go with it, and its hook (the driver
+// keeps hooks by connection handle, which a later connection may reuse).
+func (db *DB) dropWriterConn() {
+	if db.wconn == nil {
+		return
+	}
+	db.stmts.close()
+	db.capture.unwatch(db.wconn)
+	db.wconn.Raw(func(dc any) error { return driver.ErrBadConn }) // never back to the pool
+	db.wconn.Close()
+	db.wconn = nil
 }
 
 func (db *DB) runBatch(batch []*writeReq) {
@@ -414,31 +445,28 @@ func (db *DB) runBatch(batch []*writeReq) {
 		}
 	}
 	ctx := context.Background()
-	conn, err := db.write.Conn(ctx)
+	conn, err := db.writerConn(ctx)
 	if err != nil {
-		fail(fmt.Errorf("begin: %w", err))
-		return
-	}
-	defer conn.Close()
-	if err := db.capture.watch(ctx, conn); err != nil {
 		fail(fmt.Errorf("begin: %w", err))
 		return
 	}
 	began := db.capture.begin()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
+	sp := connStmts{conn, db.stmts}
+	if _, err := sp.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		db.dropWriterConn()
 		fail(fmt.Errorf("begin: %w", err))
 		return
 	}
 	rollback := func() {
-		tx.Rollback()
+		if _, err := sp.ExecContext(ctx, "ROLLBACK"); err != nil {
+			db.dropWriterConn()
+		}
 		db.capture.rollbackTo(began)
 	}
 	// Once a caller's function runs, its statements must not be interrupted
 	// by its context: an interrupted write would roll back the whole shared
 	// transaction, not just the caller's savepoint. The context is checked
 	// before the function starts instead.
-	sp := newPrepared(tx, db.stmts)
 	t := db.txn(detached{q: sp, capture: db.capture})
 	t.batch, t.capture = &batchState{}, db.capture
 	// The savepoints are run through the cache too (sp): prepared once,
@@ -502,9 +530,9 @@ func (db *DB) runBatch(batch []*writeReq) {
 			return
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if _, err := sp.ExecContext(ctx, "COMMIT"); err != nil {
 		// The commit failed: none of the batch's work is durable.
-		db.capture.rollbackTo(began)
+		rollback()
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = fmt.Errorf("commit: %w", err)
