@@ -31,7 +31,7 @@ import (
 // TestBackupScripts runs the backup and restore scripts in
 // testdata/backup/*.txtar, with commands that damage archives.
 func TestBackupScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/backup", Cmds: map[string]func(*testscript.TestScript, bool, []string){
+	testscript.Run(t, testscript.Params{Dir: "testdata/backup", Setup: scriptSetup, Cmds: map[string]func(*testscript.TestScript, bool, []string){
 		"flipbyte":     cmdFlipByte,
 		"truncatefile": cmdTruncate,
 		"swapentries":  cmdSwapEntries,
