@@ -89,7 +89,8 @@ func scriptSetup(env *testscript.Env) error {
 }
 
 // removeAfter runs the tests, then removes what the package's tests share
-// (the played story's template, see sqliteStory).
+// (the played story's template, see sqliteStory; the burst's, see
+// sqliteBurst; the scripts' empty database).
 type removeAfter struct{ m *testing.M }
 
 func (r removeAfter) Run() int {
@@ -111,6 +112,7 @@ func (r removeAfter) Run() int {
 	scriptSchema = dir
 	code := r.m.Run()
 	removeStoryTemplate()
+	removeBurstTemplate()
 	return code
 }
 
