@@ -31,7 +31,7 @@ import (
 // TestBackupScripts runs the backup and restore scripts in
 // testdata/backup/*.txtar, with commands that damage archives.
 func TestBackupScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/backup", Cmds: map[string]func(*testscript.TestScript, bool, []string){
+	testscript.Run(t, testscript.Params{Dir: "testdata/backup", Setup: scriptSetup, Cmds: map[string]func(*testscript.TestScript, bool, []string){
 		"flipbyte":     cmdFlipByte,
 		"truncatefile": cmdTruncate,
 		"swapentries":  cmdSwapEntries,
@@ -304,14 +304,55 @@ type burst struct {
 	succeeded         []map[string]bool // per message: every signer whose Sign succeeded
 }
 
-// cosignDuringBackup makes a deployment, starts many goroutines co-signing
-// through the Service, and takes a backup with `dissent backup` once a
-// quarter of the signatures are in, while the rest keep coming.
-func cosignDuringBackup(t *testing.T, db string) burst {
+// The burst on SQLite is made once for the package's tests that restore
+// it (TestBackupDuringCosigning, TestRestoreSQLiteToPostgres): making it is
+// most of the cost of each, and what they check of the archive does not
+// depend on who made it. Neither writes to the archive.
+var burstTemplate struct {
+	sync.Mutex
+	dir    string // the burst's directory, outside any one test's
+	b      *burst
+	failed bool // the first test to make it failed to
+}
+
+// sqliteBurst returns the burst on SQLite, made on the first call.
+func sqliteBurst(t *testing.T) burst {
+	t.Helper()
+	burstTemplate.Lock()
+	defer burstTemplate.Unlock()
+	if burstTemplate.failed {
+		t.Fatal("the burst on SQLite was not made (see the test that made it first)")
+	}
+	if burstTemplate.b == nil {
+		burstTemplate.failed = true // until it is made
+		tmp, err := os.MkdirTemp("", "dissent-burst-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		burstTemplate.dir = tmp
+		b := cosignDuringBackup(t, tmp, "")
+		burstTemplate.b, burstTemplate.failed = &b, false
+	}
+	return *burstTemplate.b
+}
+
+// removeBurstTemplate removes the burst's directory, once the tests are
+// done.
+func removeBurstTemplate() {
+	burstTemplate.Lock()
+	defer burstTemplate.Unlock()
+	if burstTemplate.dir != "" {
+		os.RemoveAll(burstTemplate.dir)
+	}
+}
+
+// cosignDuringBackup makes a deployment in dir, starts many goroutines
+// co-signing through the Service, and takes a backup with `dissent backup`
+// once a quarter of the signatures are in, while the rest keep coming.
+func cosignDuringBackup(t *testing.T, dir, db string) burst {
 	t.Helper()
 	const messages, signers, workers = 2, 150, 16
 	ctx := context.Background()
-	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	store := []string{"--data", data}
 	if db != "" {
@@ -515,7 +556,7 @@ func checkRestored(t *testing.T, b burst, data, db string) {
 // restores to a deployment that verify accepts and that holds every
 // signature acknowledged before the backup began.
 func TestBackupDuringCosigning(t *testing.T) {
-	b := cosignDuringBackup(t, "")
+	b := sqliteBurst(t)
 	checkRestored(t, b, filepath.Join(t.TempDir(), "restored"), "")
 }
 
@@ -523,7 +564,7 @@ func TestBackupDuringCosigning(t *testing.T) {
 // reads one REPEATABLE READ snapshot while the signatures keep committing;
 // restored into SQLite.
 func TestBackupDuringCosigningPostgres(t *testing.T) {
-	b := cosignDuringBackup(t, storetest.Postgres(t))
+	b := cosignDuringBackup(t, t.TempDir(), storetest.Postgres(t))
 	checkRestored(t, b, filepath.Join(t.TempDir(), "restored"), "")
 }
 
@@ -531,7 +572,7 @@ func TestBackupDuringCosigningPostgres(t *testing.T) {
 // back: a backup of the PostgreSQL deployment restores into SQLite.
 func TestRestoreSQLiteToPostgres(t *testing.T) {
 	db := storetest.Postgres(t)
-	b := cosignDuringBackup(t, "")
+	b := sqliteBurst(t) // TestBackupDuringCosigning's
 	pgData := filepath.Join(t.TempDir(), "restored")
 	checkRestored(t, b, pgData, db)
 	// A used database is refused, and left as it was.

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,15 +13,84 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/internal/seal"
+	"github.com/dissent-channel/dissent/internal/store"
 	"github.com/dissent-channel/dissent/internal/store/storetest"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(removeAfter{m}, map[string]func(){"dissent": main})
+	testscript.Main(removeAfter{m}, map[string]func(){"dissent": scriptDissent})
+}
+
+// scriptSchemaEnv names, in a script's environment, the directory holding
+// the empty SQLite database the test process made (storetest.FreshSQLite).
+const scriptSchemaEnv = "DISSENTTEST_SQLITE_SCHEMA"
+
+// scriptScryptWorkFactor is the scrypt cost (log2 N) of the scripts'
+// passphrase-protected keyrings.
+const scriptScryptWorkFactor = 10
+
+// scriptDissent is the `dissent` a script runs, in a process of its own:
+// main, except that a new SQLite file is a copy of the test process's
+// empty database, as in the tests' own process, instead of every
+// migration run again (a second and a half under the race detector, for
+// each init and restore of the scripts); and that a keyring protected by a
+// passphrase costs 2^10 in scrypt, not age's 2^18 (seconds under the race
+// detector for every opening): the scripts check how the passphrase is
+// asked for and refused, not what it costs to guess.
+func scriptDissent() {
+	seal.LowerScryptCostInTests(scriptScryptWorkFactor)
+	if dir := os.Getenv(scriptSchemaEnv); dir != "" {
+		openSQLite = func(ctx context.Context, path string, sealer dissent.Sealer) (*store.DB, error) {
+			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+				if err := copySchema(dir, path); err != nil {
+					return nil, err
+				}
+			}
+			return store.OpenSQLite(ctx, path, sealer)
+		}
+	}
+	main()
+}
+
+// copySchema copies the empty database in dir (dissent.db, and its -wal
+// if any) to path.
+func copySchema(dir, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(filepath.Join(dir, "dissent.db"+suffix))
+		if suffix != "" && errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("copy the tests' SQLite schema: %w", err)
+		}
+		if err := os.WriteFile(path+suffix, b, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scriptSchema is the directory of the scripts' empty database, made
+// before the tests run.
+var scriptSchema string
+
+// scriptSetup gives a script the empty database to copy.
+func scriptSetup(env *testscript.Env) error {
+	if scriptSchema == "" {
+		return errors.New("no SQLite schema for the scripts (made in TestMain)")
+	}
+	env.Setenv(scriptSchemaEnv, scriptSchema)
+	return nil
 }
 
 // removeAfter runs the tests, then removes what the package's tests share
-// (the played story's template, see sqliteStory).
+// (the played story's template, see sqliteStory; the burst's, see
+// sqliteBurst; the scripts' empty database).
 type removeAfter struct{ m *testing.M }
 
 func (r removeAfter) Run() int {
@@ -27,14 +99,26 @@ func (r removeAfter) Run() int {
 	// not every migration run again: 1.5 s under the race detector for each
 	// init, restore and demo the tests run in process.
 	openSQLite = storetest.OpenSQLite
+	dir, err := os.MkdirTemp("", "dissent-script-schema-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if err := storetest.WriteFreshSQLite(filepath.Join(dir, "dissent.db"), seal.New(seal.Generate("dissent.test/schema"))); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	scriptSchema = dir
 	code := r.m.Run()
 	removeStoryTemplate()
+	removeBurstTemplate()
 	return code
 }
 
 // TestScripts runs the CLI scripts in testdata/*.txtar.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata"})
+	testscript.Run(t, testscript.Params{Dir: "testdata", Setup: scriptSetup})
 }
 
 // TestServe runs serve on a fresh data directory: it sets the deployment up,

@@ -37,7 +37,9 @@ func TestScaleOutRemindersOnce(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "dissent.db")
 		scaleOut(t, func(s dissent.Sealer) (*store.DB, error) {
-			return store.OpenSQLite(context.Background(), path, s)
+			// The first opening makes the file from the tests' schema
+			// (storetest.FreshSQLite), the others open it.
+			return storetest.OpenSQLite(context.Background(), path, s)
 		})
 	})
 	t.Run("postgres", func(t *testing.T) {

@@ -459,9 +459,15 @@ func TestVerifyInChunks(t *testing.T) {
 		{"entry deleted (the second reader's chunk)", `DELETE FROM log_entries WHERE leaf = 16`, "log entry 16 is missing"},
 		{"stored hash changed", `UPDATE log_hashes SET hash = zeroblob(32) WHERE idx = ` + itoa(int(tlogStoredIndex(22))), "log entry 22 has been altered"},
 	}
+	// The story is played once; each case tampers with its own copy of it
+	// (the data directory, with the same keys).
+	played := tell(t)
+	copies := played.e.Copies(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := tell(t)
+			c := *played
+			c.e = copies(t)
+			st := &c
 			if tt.tamper != "" {
 				exec(t, st.db(t), tt.tamper)
 			}

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"testing"
 
 	"filippo.io/age"
 )
@@ -65,6 +67,40 @@ func Generate(logName string) *Keyring {
 		TagKey: random(keySize), LogSeed: random(ed25519.SeedSize), LogName: logName}}
 }
 
+// scryptPair is the recipient and identity of a passphrase: scrypt at
+// age's work factor, unless a test lowered it (LowerScryptCostInTests).
+func scryptPair(passphrase string) (*age.ScryptRecipient, *age.ScryptIdentity, error) {
+	r, err := age.NewScryptRecipient(passphrase)
+	if err != nil {
+		return nil, nil, fmt.Errorf("passphrase: %w", err)
+	}
+	if n := testScryptWorkFactor.Load(); n != 0 {
+		r.SetWorkFactor(int(n))
+	}
+	i, err := age.NewScryptIdentity(passphrase)
+	if err != nil {
+		return nil, nil, fmt.Errorf("passphrase: %w", err)
+	}
+	return r, i, nil
+}
+
+// testScryptWorkFactor is the scrypt work factor (log2 N) a test set; 0
+// leaves age's (18: about a second, several under the race detector).
+var testScryptWorkFactor atomic.Int32
+
+// LowerScryptCostInTests makes the keyrings this process encrypts to a
+// passphrase from now on cost 2^logN in scrypt instead of age's default:
+// for tests whose point is the passphrase's handling, not its cost. Opening
+// reads the cost from the file. It panics outside a test binary
+// (testing.Testing), so that no deployment's keyring is ever protected by
+// less than age's default.
+func LowerScryptCostInTests(logN int) {
+	if !testing.Testing() {
+		panic("seal: the scrypt cost of a keyring is lowered only in a test binary")
+	}
+	testScryptWorkFactor.Store(int32(logN))
+}
+
 // Create makes a new keyring in dir. With a passphrase the file is
 // encrypted to it (scrypt); without, to a new X25519 identity written beside
 // it (mode 0600).
@@ -78,13 +114,9 @@ func Create(dir, passphrase, logName string) (*Keyring, error) {
 	k := Generate(logName)
 	k.file = filepath.Join(dir, RingFile)
 	if passphrase != "" {
-		r, err := age.NewScryptRecipient(passphrase)
+		r, i, err := scryptPair(passphrase)
 		if err != nil {
-			return nil, fmt.Errorf("passphrase: %w", err)
-		}
-		i, err := age.NewScryptIdentity(passphrase)
-		if err != nil {
-			return nil, fmt.Errorf("passphrase: %w", err)
+			return nil, err
 		}
 		k.rcpt, k.id = r, i
 	} else {
@@ -108,13 +140,9 @@ func Create(dir, passphrase, logName string) (*Keyring, error) {
 func Load(dir, passphrase string) (*Keyring, error) {
 	k := &Keyring{file: filepath.Join(dir, RingFile)}
 	if passphrase != "" {
-		r, err := age.NewScryptRecipient(passphrase)
+		r, i, err := scryptPair(passphrase)
 		if err != nil {
-			return nil, fmt.Errorf("passphrase: %w", err)
-		}
-		i, err := age.NewScryptIdentity(passphrase)
-		if err != nil {
-			return nil, fmt.Errorf("passphrase: %w", err)
+			return nil, err
 		}
 		k.rcpt, k.id = r, i
 	} else {
