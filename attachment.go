@@ -132,7 +132,7 @@ func (s *Service) GetAttachment(ctx context.Context, a Actor, id MessageID, aid 
 	var content []byte
 	err := s.store.Update(ctx, func(tx Tx) error {
 		now := s.now().UTC()
-		m, f, err := s.authorize(ctx, tx, a, id, ActReadText, false, now)
+		m, f, err := s.authorize(ctx, tx, a, id, ActReadText, now)
 		if err != nil {
 			return err
 		}

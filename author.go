@@ -707,7 +707,7 @@ func (s *Service) Invitations(ctx context.Context, a Actor, id MessageID) ([]Inv
 	var out []InvitationView
 	var pr Progress
 	err := s.store.View(ctx, func(tx Tx) error {
-		m, _, err := s.authorize(ctx, tx, a, id, ActReadInvitations, false, s.now().UTC())
+		m, _, err := s.authorize(ctx, tx, a, id, ActReadInvitations, s.now().UTC())
 		if err != nil {
 			return err
 		}

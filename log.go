@@ -23,7 +23,7 @@ func (s *Service) Receipt(ctx context.Context, a Actor, id MessageID) (Receipt, 
 	var r Receipt
 	var act, submission int64
 	err := s.store.View(ctx, func(tx Tx) error {
-		m, f, err := s.authorize(ctx, tx, a, id, ActReceipt, false, s.now().UTC())
+		m, f, err := s.authorize(ctx, tx, a, id, ActReceipt, s.now().UTC())
 		if err != nil {
 			return err
 		}

@@ -131,7 +131,7 @@ func (s *Service) BreakGlass(ctx context.Context, a Actor, id MessageID, reason 
 	var signers []SignerView
 	err := s.store.Update(ctx, func(tx Tx) error {
 		now := s.now().UTC()
-		m, f, err := s.authorize(ctx, tx, a, id, ActBreakGlass, false, now)
+		m, f, err := s.authorize(ctx, tx, a, id, ActBreakGlass, now)
 		if err != nil {
 			return err
 		}
@@ -152,7 +152,7 @@ func (s *Service) BreakGlass(ctx context.Context, a Actor, id MessageID, reason 
 }
 
 func (s *Service) loadView(ctx context.Context, tx Tx, a Actor, id MessageID, now time.Time, breakGlass bool) (MessageView, bool, error) {
-	m, f, err := s.authorize(ctx, tx, a, id, ActSee, false, now)
+	m, f, err := s.authorize(ctx, tx, a, id, ActSee, now)
 	if err != nil {
 		return MessageView{}, false, err
 	}
@@ -306,7 +306,7 @@ func (s *Service) Signers(ctx context.Context, a Actor, id MessageID) (SignerLis
 	var out SignerList
 	err := s.store.Update(ctx, func(tx Tx) error {
 		now := s.now().UTC()
-		m, f, err := s.authorize(ctx, tx, a, id, ActReadNames, false, now)
+		m, f, err := s.authorize(ctx, tx, a, id, ActReadNames, now)
 		if err != nil {
 			return err
 		}
@@ -352,7 +352,7 @@ func (s *Service) signers(ctx context.Context, tx Tx, a Actor, m Message) (Signe
 func (s *Service) AccessLog(ctx context.Context, a Actor, id MessageID) ([]AccessEntry, error) {
 	var out []AccessEntry
 	err := s.store.View(ctx, func(tx Tx) error {
-		if _, _, err := s.authorize(ctx, tx, a, id, ActReadAccessLog, false, s.now().UTC()); err != nil {
+		if _, _, err := s.authorize(ctx, tx, a, id, ActReadAccessLog, s.now().UTC()); err != nil {
 			return err
 		}
 		var err error
@@ -429,7 +429,7 @@ type AuditLog interface {
 func (s *Service) Versions(ctx context.Context, a Actor, id MessageID) ([]Version, error) {
 	var out []Version
 	err := s.store.View(ctx, func(tx Tx) error {
-		if _, _, err := s.authorize(ctx, tx, a, id, ActEdit, false, s.now().UTC()); err != nil {
+		if _, _, err := s.authorize(ctx, tx, a, id, ActEdit, s.now().UTC()); err != nil {
 			return err
 		}
 		var err error
@@ -469,7 +469,7 @@ func (s *Service) PrintMessage(ctx context.Context, a Actor, id MessageID) (Mess
 	var v MessageView
 	err := s.store.Update(ctx, func(tx Tx) error {
 		now := s.now().UTC()
-		_, f, err := s.authorize(ctx, tx, a, id, ActReadText, false, now)
+		_, f, err := s.authorize(ctx, tx, a, id, ActReadText, now)
 		if err != nil {
 			return err
 		}
@@ -561,7 +561,7 @@ func (s *Service) visibleSigners(ctx context.Context, tx Tx, a Actor, m Message)
 // ok is false when they signed the current version or nothing.
 func (s *Service) SignedVersion(ctx context.Context, a Actor, id MessageID) (signed, current Version, ok bool, err error) {
 	err = s.store.View(ctx, func(tx Tx) error {
-		m, f, err := s.authorize(ctx, tx, a, id, ActReadText, false, s.now().UTC())
+		m, f, err := s.authorize(ctx, tx, a, id, ActReadText, s.now().UTC())
 		if err != nil {
 			return err
 		}

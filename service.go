@@ -192,19 +192,27 @@ func (f Facts) of(a Actor, m Message) Facts {
 
 // authorize loads and checks: what the actor may not see is NotFound; what
 // they may see but not do is Forbidden.
-func (s *Service) authorize(ctx context.Context, tx Tx, a Actor, id MessageID, action Action, lock bool, now time.Time) (Message, Facts, error) {
-	return s.authorizeFor(ctx, tx, a, id, action, lock, false, now)
+func (s *Service) authorize(ctx context.Context, tx Tx, a Actor, id MessageID, action Action, now time.Time) (Message, Facts, error) {
+	return s.authorizeAs(ctx, tx, a, id, action, loadPlain, now)
 }
 
-// authorizeFor is authorize; with counts, the message is locked as
-// LockMessageCounts reads it (mutateCounts).
-func (s *Service) authorizeFor(ctx context.Context, tx Tx, a Actor, id MessageID, action Action, lock, counts bool, now time.Time) (Message, Facts, error) {
+// loadMode is how authorizeAs reads the message.
+type loadMode int
+
+const (
+	loadPlain        loadMode = iota // Message: a read, no lock
+	loadLocked                       // LockMessage: the whole message, locked until the transaction ends
+	loadLockedCounts                 // LockMessageCounts: locked, nothing sealed opened but the drafter (mutateCounts)
+)
+
+// authorizeAs is authorize with the message read as mode says.
+func (s *Service) authorizeAs(ctx context.Context, tx Tx, a Actor, id MessageID, action Action, mode loadMode, now time.Time) (Message, Facts, error) {
 	var m Message
 	var err error
-	switch {
-	case lock && counts:
+	switch mode {
+	case loadLockedCounts:
 		m, err = tx.LockMessageCounts(ctx, id)
-	case lock:
+	case loadLocked:
 		m, err = tx.LockMessage(ctx, id)
 	default:
 		m, err = tx.Message(ctx, id)
@@ -297,7 +305,11 @@ func (s *Service) mutateMessage(ctx context.Context, a Actor, id MessageID, acti
 			return err
 		}
 		now := s.now().UTC()
-		m, f, err := s.authorizeFor(ctx, tx, a, id, action, true, counts, now)
+		mode := loadLocked
+		if counts {
+			mode = loadLockedCounts
+		}
+		m, f, err := s.authorizeAs(ctx, tx, a, id, action, mode, now)
 		if err != nil {
 			return err
 		}

@@ -62,6 +62,7 @@ import (
 	_ "modernc.org/sqlite" // the driver cmd/dissent links
 
 	"github.com/dissent-channel/dissent"
+	"github.com/dissent-channel/dissent/bench/internal/harness"
 	"github.com/dissent-channel/dissent/internal/auditlog"
 	"github.com/dissent-channel/dissent/internal/seal"
 	"github.com/dissent-channel/dissent/internal/store"
@@ -433,10 +434,10 @@ func timeVerify(ctx context.Context, o options, l *auditlog.Log, size int64, std
 		runtime.MemProfileRate = 64 << 10
 	}
 	t0 := time.Now()
-	cpu0 := cpuTime()
+	cpu0 := harness.SelfCPU()
 	rep, err := l.Verify(ctx, nil)
 	d := time.Since(t0)
-	cpu := cpuTime() - cpu0
+	cpu := harness.SelfCPU() - cpu0
 	if o.cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -607,15 +608,6 @@ func pct(sorted []time.Duration, q float64) time.Duration {
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", ms64(d)) }
 
 func ms64(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
-
-// cpuTime is the CPU time the process has used (user and system).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 func loadAverage() string {
 	b, err := os.ReadFile("/proc/loadavg")

@@ -99,7 +99,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&o.postgres, "postgres", "", "PostgreSQL server URL (postgres://USER@HOST:PORT/DB, a user who may create databases): also run\nthe load on PostgreSQL with one and with two `dissent serve` instances, each on a fresh database,\nright after SQLite in the same run")
 	pgInst := fs.String("pg-instances", "1,2", "with -postgres: the numbers of `dissent serve` instances to run on PostgreSQL, one fresh database each")
 	fs.BoolVar(&o.warmTokens, "warm-tokens", false, "use every co-signer's token once (GET /api/v1/me) before the clock starts, so that the\nserver's once-an-hour record of a token's use (a write with an audit-log leaf) falls outside the measurement")
-	fs.StringVar(&o.profile, "server-profile", "", "after the set-up, restart the server with DISSENT_CPUPROFILE=`FILE`, so that FILE holds a CPU profile\nof the signing alone (SQLite and one instance only)")
+	fs.StringVar(&o.profile, "server-profile", "", "after the set-up, restart the server with DISSENT_CPUPROFILE=`FILE`, so that FILE holds a CPU profile\nof the signing alone on SQLite (and FILE.postgres of PostgreSQL's one-instance run)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -462,10 +462,14 @@ func httpSignatures(ctx context.Context, o options, dir string, stdout io.Writer
 	for m, msg := range msgs {
 		bodies[m] = harness.MustJSON(map[string]string{"content_hash": msg.ContentHash})
 	}
-	if o.profile != "" && !tg.postgres && len(servers) == 1 {
+	if o.profile != "" && len(servers) == 1 {
 		// The set-up's invitations would dominate a profile of the whole run.
 		servers[0].Stop()
-		os.Setenv("DISSENT_CPUPROFILE", o.profile)
+		path := o.profile
+		if tg.postgres {
+			path += ".postgres"
+		}
+		os.Setenv("DISSENT_CPUPROFILE", path)
 		s, err := harness.StartServerOn(ctx, bin, data, tg.db, dir, n*10+9)
 		os.Unsetenv("DISSENT_CPUPROFILE")
 		if err != nil {

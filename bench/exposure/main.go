@@ -22,10 +22,10 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/dissent-channel/dissent/bench/exposure/pan"
+	"github.com/dissent-channel/dissent/bench/internal/harness"
 	"github.com/dissent-channel/dissent/internal/exposure"
 )
 
@@ -421,13 +421,13 @@ func throughput(cfg config, c *corpus, w io.Writer) error {
 	// The Service's way: the messages submitted after the index was built
 	// are added one at a time.
 	var addLat []time.Duration
-	addCPU := cpuTime()
+	addCPU := harness.SelfCPU()
 	for _, m := range msgs[len(msgs)-adds:] {
 		t0 := time.Now()
 		ix.Add([]exposure.Document{m})
 		addLat = append(addLat, time.Since(t0))
 	}
-	addCPU = cpuTime() - addCPU
+	addCPU = harness.SelfCPU() - addCPU
 	runtime.GC()
 	runtime.ReadMemStats(&m1)
 	heap := int64(m1.HeapAlloc) - int64(m0.HeapAlloc)
@@ -480,18 +480,18 @@ func throughput(cfg config, c *corpus, w io.Writer) error {
 	_, arts := docs(c)
 	var tk exposure.Tokenizer
 	var artBytes int
-	c0 := cpuTime()
+	c0 := harness.SelfCPU()
 	start = time.Now()
 	for _, a := range arts {
 		artBytes += len(a.Text)
 		tk.Count(a.Text)
 	}
 	tok := time.Since(start)
-	tokCPU := cpuTime() - c0
+	tokCPU := harness.SelfCPU() - c0
 	lat := make([]time.Duration, len(arts))
 	var findings []exposure.Finding
 	var total time.Duration
-	c0 = cpuTime()
+	c0 = harness.SelfCPU()
 	for i, a := range arts {
 		t0 := time.Now()
 		f := ix.Match(a)
@@ -499,7 +499,7 @@ func throughput(cfg config, c *corpus, w io.Writer) error {
 		total += lat[i]
 		findings = append(findings, f...)
 	}
-	matchCPU := cpuTime() - c0
+	matchCPU := harness.SelfCPU() - c0
 	line("evaluation", len(arts), artBytes, tokCPU, matchCPU, tok, total, lat)
 
 	// Clean same-topic articles, generated one at a time; only tokenizing
@@ -512,14 +512,14 @@ func throughput(cfg config, c *corpus, w io.Writer) error {
 		a := c.newsOnly(rng(cfg.seed, 4, i), fmt.Sprintf("clean-%06d.txt", i))
 		text := []byte(a.text)
 		cleanBytes += len(text)
-		c0 := cpuTime()
+		c0 := harness.SelfCPU()
 		t0 := time.Now()
 		tk.Count(text)
 		t1 := time.Now()
-		c1 := cpuTime()
+		c1 := harness.SelfCPU()
 		f := ix.Match(exposure.Document{Name: a.name, Text: text})
 		d := time.Since(t1)
-		cleanMatchCPU += cpuTime() - c1
+		cleanMatchCPU += harness.SelfCPU() - c1
 		cleanTokCPU += c1 - c0
 		cleanTok += t1.Sub(t0)
 		cleanMatch += d
@@ -600,17 +600,6 @@ func ambiguity(c *corpus, msgs []exposure.Document, findings []exposure.Finding,
 		}
 	}
 	fmt.Fprintf(w, "verbatim 8-15 word quotes by other messages holding the same words (0 / 1 / 2+): found %v, missed %v\n", found, missed)
-}
-
-// cpuTime is the CPU time the process has used, user and system, on every
-// thread: the garbage collector's work counts too. On a shared machine it
-// measures the cost per core where wall time measures the contention.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // writeCorpus writes messages and articles as files, and the true cases

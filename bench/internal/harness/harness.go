@@ -277,15 +277,20 @@ func (s *Server) CPUSeconds() float64 {
 	return (u + k) / 100 // USER_HZ is 100 on every Linux this runs on
 }
 
-// SelfCPUSeconds is the user+system CPU time of this process.
-func SelfCPUSeconds() float64 {
+// SelfCPU is the CPU time this process has used, user and system, on every
+// thread: the garbage collector's work counts too. On a shared machine it
+// measures the cost per core where wall time measures the contention. It is
+// 0 where getrusage fails.
+func SelfCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
 	}
-	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
-	return tv(ru.Utime) + tv(ru.Stime)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// SelfCPUSeconds is SelfCPU in seconds.
+func SelfCPUSeconds() float64 { return SelfCPU().Seconds() }
 
 // lastLines is the last n lines of b.
 func lastLines(b []byte, n int) string {
