@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -145,7 +146,10 @@ func (t *txn) finish(ctx context.Context) error {
 // RecordWrites implements dissent.Tx.
 func (t *txn) RecordWrites(ctx context.Context) error { return t.finish(ctx) }
 
-// flush writes the queued events as entries.
+// flush writes the queued events as entries. On PostgreSQL, where each
+// statement is a round trip, their sequence numbers are taken in one
+// statement and the entries written in one more, however many there are (a
+// page's reads are an event each: the inbox records fifty).
 func (t *txn) flush(ctx context.Context) error {
 	if len(t.pending) == 0 {
 		return nil
@@ -154,12 +158,14 @@ func (t *txn) flush(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range t.pending {
-		seq, err := t.nextSeq(ctx)
-		if err != nil {
-			return err
-		}
-		var actorSealed any
+	seqs, err := t.nextSeqs(ctx, len(t.pending))
+	if err != nil {
+		return err
+	}
+	rows := make([]entryRow, len(t.pending))
+	for i, e := range t.pending {
+		seq := seqs[i]
+		var actorSealed []byte
 		if e.Protected {
 			b, err := json.Marshal(sealedActor{ID: e.ActorID, Email: e.ActorEmail, Salt: e.ActorSalt})
 			if err != nil {
@@ -183,23 +189,97 @@ func (t *txn) flush(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("seal log entry: %w", err)
 		}
-		if err := t.exec(ctx, "append log entry", `INSERT INTO log_entries (seq, message_id, commitment, sealed, actor_sealed) VALUES ($1, $2, $3, $4, $5)`,
-			seq, nullStr(string(e.MessageID)), commitment, sealed, actorSealed); err != nil {
-			return err
-		}
-		t.appended++
+		rows[i] = entryRow{seq: seq, message: string(e.MessageID), commitment: commitment, sealed: sealed, actor: actorSealed}
 	}
+	if err := t.insertEntries(ctx, rows); err != nil {
+		return err
+	}
+	t.appended += len(rows)
 	t.pending = t.pending[:0]
 	return nil
 }
 
-// nextSeq returns the next entry's sequence number: on SQLite the one
-// writer makes MAX+1 safe; on PostgreSQL the identity's sequence, which
-// takes no lock that lasts the transaction.
+// entryRow is one log entry as flush writes it.
+type entryRow struct {
+	seq                       int64
+	message                   string // "" for an event of no message
+	commitment, sealed, actor []byte // actor: nil unless the event is protected
+}
+
+// insertEntries writes rows: on SQLite one prepared statement each (no
+// round trips), on PostgreSQL one statement for them all.
+func (t *txn) insertEntries(ctx context.Context, rows []entryRow) error {
+	if t.d == Postgres && len(rows) > 1 {
+		seqs := make([]int64, len(rows))
+		msgs := make([]*string, len(rows))
+		commitments := make([][]byte, len(rows))
+		sealed := make([][]byte, len(rows))
+		actors := make([][]byte, len(rows))
+		for i, r := range rows {
+			seqs[i], commitments[i], sealed[i], actors[i] = r.seq, r.commitment, r.sealed, r.actor
+			if r.message != "" {
+				msgs[i] = &rows[i].message
+			}
+		}
+		return t.exec(ctx, "append log entries", `INSERT INTO log_entries (seq, message_id, commitment, sealed, actor_sealed)
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::bytea[], $5::bytea[])`, seqs, msgs, commitments, sealed, actors)
+	}
+	for _, r := range rows {
+		var actor any
+		if r.actor != nil {
+			actor = r.actor
+		}
+		if err := t.exec(ctx, "append log entry", `INSERT INTO log_entries (seq, message_id, commitment, sealed, actor_sealed) VALUES ($1, $2, $3, $4, $5)`,
+			r.seq, nullStr(r.message), r.commitment, r.sealed, actor); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nextSeqs returns the next n entries' sequence numbers, ascending: on
+// SQLite the one writer makes MAX+1 safe; on PostgreSQL the identity's
+// sequence, which takes no lock that lasts the transaction, in one
+// statement.
 //
 // On SQLite the number is remembered for the rest of the writer's batch
-// (nextSeq), so that a batch asks for MAX once, not once per entry; a
+// (t.seq), so that a batch asks for MAX once, not once per entry; a
 // caller's function rolled back to its savepoint forgets it.
+func (t *txn) nextSeqs(ctx context.Context, n int) ([]int64, error) {
+	out := make([]int64, 0, n)
+	if t.d == Postgres && n > 1 {
+		rows, err := t.q.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('log_entries', 'seq')) FROM generate_series(1, $1)`, n)
+		if err != nil {
+			return nil, fmt.Errorf("sequence log entries: %w", err)
+		}
+		for rows.Next() {
+			var s int64
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sequence log entries: %w", err)
+			}
+			out = append(out, s)
+		}
+		if err := closeRows(rows); err != nil {
+			return nil, fmt.Errorf("sequence log entries: %w", err)
+		}
+		if len(out) != n {
+			return nil, fmt.Errorf("sequence log entries: %d numbers for %d entries", len(out), n)
+		}
+		slices.Sort(out)
+		return out, nil
+	}
+	for range n {
+		s, err := t.nextSeq(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// nextSeq returns the next entry's sequence number (nextSeqs).
 func (t *txn) nextSeq(ctx context.Context) (int64, error) {
 	if t.d == SQLite && t.seq > 0 {
 		n := t.seq

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"testing"
@@ -558,6 +559,26 @@ func testEvents(t *testing.T, s dissent.Store) {
 		}
 		if len(al) != 2 || al[0].Kind != "text" || al[0].Role != dissent.RoleOfficer || al[1].Kind != "names" || al[1].Name != "boss@x.example" || !al[1].At.Equal(t0.Add(2*time.Minute)) {
 			t.Errorf("AccessLog = %+v", al)
+		}
+		// The four entries of the one transaction (written together on
+		// PostgreSQL) are numbered in the order appended, with or without a
+		// message.
+		recent, err := tx.RecentEvents(ctx, math.MaxInt64, 4)
+		if err != nil {
+			return err
+		}
+		var kinds []string
+		for i, e := range recent {
+			kinds = append(kinds, e.Kind)
+			if i > 0 && e.ID >= recent[i-1].ID {
+				t.Errorf("RecentEvents: event %d numbered %d after %d; want descending", i, e.ID, recent[i-1].ID)
+			}
+		}
+		if want := []string{"org.added", "read.names", "read.text", "message.submitted"}; !slices.Equal(kinds, want) {
+			t.Errorf("RecentEvents kinds = %v; want %v", kinds, want)
+		}
+		if len(recent) == 4 && (recent[0].MessageID != "" || recent[1].MessageID != m.ID) {
+			t.Errorf("RecentEvents messages = %q, %q; want none, %s", recent[0].MessageID, recent[1].MessageID, m.ID)
 		}
 		return nil
 	})
