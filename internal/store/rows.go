@@ -15,7 +15,9 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -116,6 +118,80 @@ func (rt recordedTable) keyExpr(d Dialect, row string) string {
 	return strings.Join(parts, sep)
 }
 
+// valuesExpr is the SQL (PostgreSQL's) that renders a row's digested
+// values as the JSON array notedValues reads: numbers, texts, booleans and
+// nulls as themselves, a blob as the hex of its bytes (whatever the
+// server's bytea_output). A table with a column of another class gets NULL:
+// its rows are read back.
+func (rt recordedTable) valuesExpr(row string) string {
+	parts := make([]string, len(rt.cols))
+	for i, c := range rt.cols {
+		col := row + "." + quoteIdent(c.name)
+		switch c.class {
+		case "int", "text", "bool":
+			parts[i] = col
+		case "blob":
+			parts[i] = "encode(" + col + ", 'hex')"
+		default:
+			return "NULL"
+		}
+	}
+	return "jsonb_build_array(" + strings.Join(parts, ", ") + ")::text"
+}
+
+// notedValues reads the values a PostgreSQL trigger noted of a row of rt
+// (valuesExpr) as a read back would scan them. ok is false where they
+// cannot be used (not noted, or noted for another set of columns): the row
+// is read back instead.
+func notedValues(rt recordedTable, v string) (vals []any, ok bool, err error) {
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.UseNumber()
+	var raw []any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, false, fmt.Errorf("the values noted of a row of %s: %w", rt.name, err)
+	}
+	if len(raw) != len(rt.cols) {
+		return nil, false, nil
+	}
+	vals = make([]any, len(raw))
+	for i, x := range raw {
+		c := rt.cols[i]
+		switch x := x.(type) {
+		case nil:
+		case json.Number:
+			if c.class != "int" {
+				return nil, false, nil
+			}
+			n, err := strconv.ParseInt(string(x), 10, 64)
+			if err != nil {
+				return nil, false, fmt.Errorf("the values noted of a row of %s, column %s: %w", rt.name, c.name, err)
+			}
+			vals[i] = n
+		case bool:
+			if c.class != "bool" {
+				return nil, false, nil
+			}
+			vals[i] = x
+		case string:
+			switch c.class {
+			case "text":
+				vals[i] = x
+			case "blob":
+				b, err := hex.DecodeString(x)
+				if err != nil {
+					return nil, false, fmt.Errorf("the values noted of a row of %s, column %s: %w", rt.name, c.name, err)
+				}
+				vals[i] = b
+			default:
+				return nil, false, nil
+			}
+		default:
+			return nil, false, nil
+		}
+	}
+	return vals, true, nil
+}
+
 // installRowTriggers (re)creates the triggers of every recorded table on
 // PostgreSQL. (SQLite has none: the writer's hook captures its rows.)
 func installRowTriggers(ctx context.Context, q querier, d Dialect) error {
@@ -133,11 +209,17 @@ func installRowTriggers(ctx context.Context, q querier, d Dialect) error {
 		}
 		lit := "'" + rt.name + "'"
 		fn := quoteIdent("rc_" + rt.name)
+		oldKey, newKey := rt.keyExpr(d, "OLD"), rt.keyExpr(d, "NEW")
+		// A deleted row, or the old key of an updated one, is noted gone
+		// ('null'); a written row with its values (valuesExpr), so that
+		// finish need not read it back.
 		stmts := []string{
 			`CREATE OR REPLACE FUNCTION ` + fn + `() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
-	IF TG_OP <> 'INSERT' THEN INSERT INTO row_changes (tbl, k) VALUES (` + lit + `, ` + rt.keyExpr(d, "OLD") + `); END IF;
-	IF TG_OP <> 'DELETE' THEN INSERT INTO row_changes (tbl, k) VALUES (` + lit + `, ` + rt.keyExpr(d, "NEW") + `); END IF;
+	IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ` + oldKey + ` IS DISTINCT FROM ` + newKey + `) THEN
+		INSERT INTO row_changes (tbl, k, v) VALUES (` + lit + `, ` + oldKey + `, 'null');
+	END IF;
+	IF TG_OP <> 'DELETE' THEN INSERT INTO row_changes (tbl, k, v) VALUES (` + lit + `, ` + newKey + `, ` + rt.valuesExpr("NEW") + `); END IF;
 	RETURN NULL;
 END $f$`,
 			`CREATE OR REPLACE TRIGGER ` + quoteIdent("rc_"+rt.name+"_iud") + ` AFTER INSERT OR DELETE OR UPDATE OF ` + strings.Join(cols, ", ") +
@@ -226,27 +308,65 @@ func (t *txn) collectRows(ctx context.Context) ([]dissent.RowDigest, error) {
 	return out, nil
 }
 
-// takeNotedRows empties row_changes, returning the rows noted there (by key
-// only: they are read back).
+// takeNotedRows empties row_changes, returning the rows noted there: on
+// PostgreSQL with the values its triggers noted (notedValues), on SQLite by
+// key only (an older version's triggers noted them; they are read back).
+// A row noted more than once is read back too: the order of its changes is
+// not kept.
 func (t *txn) takeNotedRows(ctx context.Context) ([]capturedRow, error) {
-	rows, err := t.q.QueryContext(ctx, `DELETE FROM row_changes RETURNING tbl, k`)
+	q := `DELETE FROM row_changes RETURNING tbl, k, NULL`
+	if t.d == Postgres {
+		q = `DELETE FROM row_changes RETURNING tbl, k, v`
+	}
+	rows, err := t.q.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("read written rows: %w", err)
 	}
 	var out []capturedRow
+	var vs []sql.NullString
 	for rows.Next() {
 		var c capturedRow
-		if err := rows.Scan(&c.table, &c.key); err != nil {
+		var v sql.NullString
+		if err := rows.Scan(&c.table, &c.key, &v); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read written rows: %w", err)
 		}
-		out = append(out, c)
+		out, vs = append(out, c), append(vs, v)
 	}
 	if err := closeRows(rows); err != nil {
 		return nil, fmt.Errorf("read written rows: %w", err)
 	}
 	if t.capture != nil {
 		t.capture.readPending()
+	}
+	if t.d != Postgres || len(out) == 0 {
+		return out, nil
+	}
+	info, err := t.tableInfo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	times := make(map[[2]string]int, len(out))
+	for _, c := range out {
+		times[[2]string{c.table, c.key}]++
+	}
+	for i := range out {
+		c := &out[i]
+		rt, known := info[c.table]
+		if !vs[i].Valid || !known || times[[2]string{c.table, c.key}] > 1 {
+			continue // read back (or refused, unknown, in collectRows)
+		}
+		if vs[i].String == "null" {
+			c.gone = true
+			continue
+		}
+		vals, ok, err := notedValues(rt, vs[i].String)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			c.vals = vals
+		}
 	}
 	return out, nil
 }
@@ -258,6 +378,7 @@ func (t *txn) digestChange(ctx context.Context, rt recordedTable, c capturedRow)
 	case c.gone && !checkCapturedDigests:
 		return "", nil
 	case c.vals == nil && !c.gone:
+		t.countStat(func(c *counters) { c.rowsReadBack.Add(1) })
 		return t.digestRow(ctx, rt, c.key)
 	}
 	d := ""

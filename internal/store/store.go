@@ -81,16 +81,17 @@ type Stats struct {
 	Updates      int64 // write transactions asked for (Update)
 	MessageLoads int64 // one message read by id (Message, LockMessage)
 	ChainQueries int64 // queries of a person's management chain
+	RowsReadBack int64 // written rows read back for their digest: no values captured (rows.go)
 }
 
 type counters struct {
-	views, updates, messageLoads, chainQueries atomic.Int64
+	views, updates, messageLoads, chainQueries, rowsReadBack atomic.Int64
 }
 
 // Stats returns the counts so far.
 func (db *DB) Stats() Stats {
 	return Stats{Views: db.counts.views.Load(), Updates: db.counts.updates.Load(),
-		MessageLoads: db.counts.messageLoads.Load(), ChainQueries: db.counts.chainQueries.Load()}
+		MessageLoads: db.counts.messageLoads.Load(), ChainQueries: db.counts.chainQueries.Load(), RowsReadBack: db.counts.rowsReadBack.Load()}
 }
 
 type writeReq struct {
