@@ -246,22 +246,10 @@ func (t *txn) insertEntries(ctx context.Context, rows []entryRow) error {
 // (t.seq), so that a batch asks for MAX once, not once per entry; a
 // caller's function rolled back to its savepoint forgets it.
 func (t *txn) nextSeqs(ctx context.Context, n int) ([]int64, error) {
-	out := make([]int64, 0, n)
 	if t.d == Postgres && n > 1 {
-		rows, err := t.q.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('log_entries', 'seq')) FROM generate_series(1, $1)`, n)
+		out, err := queryColumn[int64](ctx, t.q, "log entries' sequence numbers", `SELECT nextval(pg_get_serial_sequence('log_entries', 'seq')) FROM generate_series(1, $1)`, n)
 		if err != nil {
-			return nil, fmt.Errorf("sequence log entries: %w", err)
-		}
-		for rows.Next() {
-			var s int64
-			if err := rows.Scan(&s); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("sequence log entries: %w", err)
-			}
-			out = append(out, s)
-		}
-		if err := closeRows(rows); err != nil {
-			return nil, fmt.Errorf("sequence log entries: %w", err)
+			return nil, err
 		}
 		if len(out) != n {
 			return nil, fmt.Errorf("sequence log entries: %d numbers for %d entries", len(out), n)
@@ -269,6 +257,7 @@ func (t *txn) nextSeqs(ctx context.Context, n int) ([]int64, error) {
 		slices.Sort(out)
 		return out, nil
 	}
+	out := make([]int64, 0, n)
 	for range n {
 		s, err := t.nextSeq(ctx)
 		if err != nil {

@@ -437,25 +437,13 @@ func (t *txn) subordinates(ctx context.Context, person dissent.PersonID) ([]diss
 		return ids, nil
 	}
 	t.countStat(func(c *counters) { c.chainQueries.Add(1) })
-	rows, err := t.q.QueryContext(ctx, `WITH RECURSIVE sub(id) AS (
+	ids, err := queryColumn[dissent.PersonID](ctx, t.q, "management chain", `WITH RECURSIVE sub(id) AS (
 		SELECT id FROM people WHERE supervisor_id = $1
 		UNION
 		SELECT p.id FROM people p JOIN sub ON p.supervisor_id = sub.id
 	) SELECT id FROM sub`, int64(person))
 	if err != nil {
-		return nil, fmt.Errorf("read management chain: %w", err)
-	}
-	var ids []dissent.PersonID
-	for rows.Next() {
-		var id dissent.PersonID
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan management chain: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := closeRows(rows); err != nil {
-		return nil, fmt.Errorf("read management chain: %w", err)
+		return nil, err
 	}
 	if t.metas != nil { // a read-only snapshot (View)
 		if t.subs == nil {

@@ -123,6 +123,28 @@ func notFound(err error, what string) error {
 	return fmt.Errorf("read %s: %w", what, err)
 }
 
+// queryColumn runs query and returns its one column's values; what names
+// them in an error.
+func queryColumn[T any](ctx context.Context, q querier, what, query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	return out, nil
+}
+
 func (t *txn) exec(ctx context.Context, op, q string, args ...any) error {
 	if _, err := t.q.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
