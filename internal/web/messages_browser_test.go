@@ -80,6 +80,25 @@ func msgWant(t *testing.T, what, got string, wants ...string) {
 	}
 }
 
+// retryStaleNode runs act again, up to three times, when Chromium says the
+// node it found is gone ("Could not find node with given id"): the document
+// was updated between chromedp's query and its use of the node, and nothing
+// was clicked or typed (the node is resolved before any input is sent).
+func retryStaleNode(act chromedp.Action) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var err error
+		for range 3 {
+			if err = act.Do(ctx); err == nil || !strings.Contains(err.Error(), "Could not find node with given id") {
+				return err
+			}
+			if err := chromedp.Sleep(50 * time.Millisecond).Do(ctx); err != nil {
+				return err
+			}
+		}
+		return err
+	})
+}
+
 // msgBrowserStory runs the seed story in the browser: with the mouse
 // (clicks) or with the keyboard only.
 func msgBrowserStory(t *testing.T, keys bool) {
@@ -101,14 +120,14 @@ func msgBrowserStory(t *testing.T, keys bool) {
 	// press activates the control sel: a click, or Tab to it and a key.
 	press := func(sel string, key string) chromedp.Action {
 		if !keys {
-			return chromedp.Click(sel, chromedp.ByQuery)
+			return retryStaleNode(chromedp.Click(sel, chromedp.ByQuery))
 		}
 		return chromedp.Tasks{msgTabTo(t, sel), chromedp.KeyEvent(key)}
 	}
 	// typeIn puts text into the field sel.
 	typeIn := func(sel, text string) chromedp.Action {
 		if !keys {
-			return chromedp.SendKeys(sel, text, chromedp.ByQuery)
+			return retryStaleNode(chromedp.SendKeys(sel, text, chromedp.ByQuery))
 		}
 		return chromedp.Tasks{msgTabTo(t, sel), chromedp.KeyEvent(text)}
 	}
