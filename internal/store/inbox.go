@@ -603,6 +603,9 @@ func (t *txn) Titles(ctx context.Context, ids []dissent.MessageID) (map[dissent.
 	if err != nil {
 		return nil, err
 	}
+	if err := t.preloadKeys(ctx, ids); err != nil {
+		return nil, err
+	}
 	out := make(map[dissent.MessageID]dissent.Text, len(ids))
 	for _, id := range ids {
 		r, ok := raws[id]

@@ -348,6 +348,13 @@ func (t *txn) listMessages(ctx context.Context, unseal func(context.Context, raw
 	if err := closeRows(rows); err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
+	ids := make([]dissent.MessageID, len(raws))
+	for i, r := range raws {
+		ids[i] = r.m.ID
+	}
+	if err := t.preloadKeys(ctx, ids); err != nil {
+		return nil, err
+	}
 	out := make([]dissent.Message, len(raws))
 	for i, r := range raws {
 		if out[i], err = unseal(ctx, r); err != nil {
