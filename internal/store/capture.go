@@ -68,10 +68,10 @@ type capturedTable struct {
 	volatile bool     // some columns are not digested (an update of only those is no change)
 }
 
-func newCapturedTable(rt recordedTable, all []dumpColumn) *capturedTable {
-	ct := &capturedTable{name: rt.name, ncols: len(all), volatile: len(rt.cols) < len(all)}
-	pos := make(map[string]int, len(all))
-	for i, c := range all {
+func newCapturedTable(rt recordedTable) *capturedTable {
+	ct := &capturedTable{name: rt.name, ncols: len(rt.all), volatile: len(rt.cols) < len(rt.all)}
+	pos := make(map[string]int, len(rt.all))
+	for i, c := range rt.all {
 		pos[c.name] = i
 	}
 	for _, c := range rt.cols {
@@ -134,11 +134,7 @@ func capturedTables(ctx context.Context, q querier) (map[string]*capturedTable, 
 	}
 	out := make(map[string]*capturedTable, len(rts))
 	for _, rt := range rts {
-		all, err := dumpColumnsOf(ctx, q, SQLite, rt.name)
-		if err != nil {
-			return nil, err
-		}
-		out[rt.name] = newCapturedTable(rt, all)
+		out[rt.name] = newCapturedTable(rt)
 	}
 	return out, nil
 }

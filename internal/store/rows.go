@@ -52,6 +52,7 @@ const keySep = "\x1f"
 
 type recordedTable struct {
 	name  string
+	all   []dumpColumn // every column, in table order
 	cols  []dumpColumn // digested columns, in table order
 	pk    []dumpColumn // key columns, in key order
 	byKey string       // the SELECT of one row's digested columns by key
@@ -72,7 +73,7 @@ func recordedTables(ctx context.Context, q querier, d Dialect) ([]recordedTable,
 		if err != nil {
 			return nil, err
 		}
-		rt := recordedTable{name: n}
+		rt := recordedTable{name: n, all: cols}
 		for _, c := range cols {
 			if c.pk > 0 {
 				rt.pk = append(rt.pk, c)

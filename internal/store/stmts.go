@@ -151,91 +151,64 @@ func (c *stmtCache) close() {
 	c.ready = map[string]*cachedStmt{}
 }
 
-// prepared runs a transaction's statements through the cache. Each cached
-// statement is bound to the transaction once (Tx.StmtContext allocates and
-// registers a statement of the transaction on every call): a writer's batch
-// runs the same few statements for each of its callers.
-type prepared struct {
-	tx    *sql.Tx
-	c     *stmtCache
-	bound *boundStmts
+// cached runs statements through a stmtCache: a statement the cache holds
+// prepared runs prepared (as stmt hands it over), any other on q, unprepared.
+type cached struct {
+	q    querier
+	stmt func(ctx context.Context, query string) *sql.Stmt
 }
 
-type boundStmts struct {
-	mu sync.Mutex
-	m  map[*sql.Stmt]*sql.Stmt
-}
-
-func newPrepared(tx *sql.Tx, c *stmtCache) prepared {
-	return prepared{tx, c, &boundStmts{m: map[*sql.Stmt]*sql.Stmt{}}}
-}
-
-// stmt returns the cached statement of query bound to the transaction, or
-// nil if the cache has none.
-func (p prepared) stmt(ctx context.Context, query string) *sql.Stmt {
-	s := p.c.get(query)
-	if s == nil {
-		return nil
-	}
-	p.bound.mu.Lock()
-	defer p.bound.mu.Unlock()
-	b, ok := p.bound.m[s]
-	if !ok {
-		b = p.tx.StmtContext(ctx, s)
-		p.bound.m[s] = b
-	}
-	return b
-}
-
-func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (p cached) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if s := p.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
-	return p.tx.ExecContext(ctx, query, args...)
+	return p.q.ExecContext(ctx, query, args...)
 }
 
-func (p prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (p cached) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if s := p.stmt(ctx, query); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
-	return p.tx.QueryContext(ctx, query, args...)
+	return p.q.QueryContext(ctx, query, args...)
 }
 
-func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (p cached) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	if s := p.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
-	return p.tx.QueryRowContext(ctx, query, args...)
+	return p.q.QueryRowContext(ctx, query, args...)
+}
+
+// newPrepared runs a read transaction's statements through the readers'
+// cache. Each cached statement is bound to the transaction once
+// (Tx.StmtContext allocates and registers a statement of the transaction on
+// every call).
+func newPrepared(tx *sql.Tx, c *stmtCache) cached {
+	var mu sync.Mutex
+	bound := map[*sql.Stmt]*sql.Stmt{}
+	return cached{q: tx, stmt: func(ctx context.Context, query string) *sql.Stmt {
+		s := c.get(query)
+		if s == nil {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		b, ok := bound[s]
+		if !ok {
+			b = tx.StmtContext(ctx, s)
+			bound[s] = b
+		}
+		return b
+	}}
 }
 
 // connStmts runs the SQLite writer's statements on its connection, through
-// the cache. Unlike a statement in a *sql.Tx, whose rows database/sql
-// watches with a goroutine of their own for the transaction's context
+// the writer's cache, whose statements are prepared on that connection.
+// Unlike a statement in a *sql.Tx, whose rows database/sql watches with a
+// goroutine of their own for the transaction's context
 // (Rows.initContextClose: a goroutine started and woken for every query, 8 %
 // of the server's CPU in the co-signing benchmark), a query on a *sql.Conn
 // with a context that cannot be cancelled starts none.
-type connStmts struct {
-	conn *sql.Conn
-	c    *stmtCache
-}
-
-func (p connStmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if s := p.c.get(query); s != nil {
-		return s.ExecContext(ctx, args...)
-	}
-	return p.conn.ExecContext(ctx, query, args...)
-}
-
-func (p connStmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if s := p.c.get(query); s != nil {
-		return s.QueryContext(ctx, args...)
-	}
-	return p.conn.QueryContext(ctx, query, args...)
-}
-
-func (p connStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if s := p.c.get(query); s != nil {
-		return s.QueryRowContext(ctx, args...)
-	}
-	return p.conn.QueryRowContext(ctx, query, args...)
+func connStmts(conn *sql.Conn, c *stmtCache) cached {
+	return cached{q: conn, stmt: func(_ context.Context, query string) *sql.Stmt { return c.get(query) }}
 }

@@ -452,7 +452,7 @@ func (db *DB) runBatch(batch []*writeReq) {
 		return
 	}
 	began := db.capture.begin()
-	sp := connStmts{conn, db.stmts}
+	sp := connStmts(conn, db.stmts)
 	if _, err := sp.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		db.dropWriterConn()
 		fail(fmt.Errorf("begin: %w", err))
