@@ -1,8 +1,9 @@
 -- +goose Up
--- The values of a written row, as the audit trigger saw them (SQLite), so
--- that the log digests the row without reading it back by its key. NULL
--- where the trigger does not capture them (a row's old key, a deleted row,
--- every row on PostgreSQL): the store then reads the row back as before.
+-- The values of a written row, as the audit trigger saw them, so that the
+-- log digests the row without reading it back by its key. (Since session 8
+-- PostgreSQL's triggers fill it: a JSON array of the digested values, or
+-- 'null' for a deleted row or an old key; rows.go, valuesExpr. NULL where
+-- a trigger captured nothing: the store reads the row back.)
 ALTER TABLE row_changes ADD COLUMN v TEXT;
 
 -- +goose Down
