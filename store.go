@@ -13,7 +13,10 @@ type Store interface {
 	// roll back everything fn did if fn returns an error. Writes are
 	// serialized: fn sees the effects of every Update that returned before it
 	// began. fn must not have effects outside the transaction; the store may
-	// run it inside a savepoint of a transaction shared with other callers.
+	// run it inside a savepoint of a transaction shared with other callers,
+	// and may run it more than once, discarding all but the last run
+	// (PostgreSQL after a serialization failure; SQLite when a function of
+	// the batch it shared failed after writing).
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction over a consistent snapshot.
 	View(ctx context.Context, fn func(Tx) error) error

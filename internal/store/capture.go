@@ -53,6 +53,7 @@ type rowCapture struct {
 	err     error                     // the first row the hook could not capture
 	errAt   int                       // how many rows were captured before it
 	pending bool                      // row_changes may hold rows noted outside the writer
+	writes  uint64                    // rows of any table the hook saw written, ever (wroteSince)
 	scratch [2][]any                  // the hook's buffers for a row's old and new values
 }
 
@@ -142,11 +143,12 @@ func capturedTables(ctx context.Context, q querier) (map[string]*capturedTable, 
 // hook is SQLite's pre-update hook: it runs inside the statement, on the
 // goroutine that steps it, before each row is written.
 func (rc *rowCapture) hook(w rowWrite) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.writes++ // of any database: a temporary table's row is a write too
 	if w.database != "main" {
 		return
 	}
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
 	ct, ok := rc.tables[w.table]
 	if !ok || rc.err != nil {
 		return
@@ -287,12 +289,23 @@ type captureMark struct {
 	taken   int // how many takes came before
 	n       int
 	pending bool
+	writes  uint64 // the hook's count of written rows, of any table
 }
 
 func (rc *rowCapture) mark() captureMark {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	return captureMark{rc.taken, len(rc.rows), rc.pending}
+	return captureMark{rc.taken, len(rc.rows), rc.pending, rc.writes}
+}
+
+// wroteSince reports whether the hook saw a row of any table written since
+// m, even by a statement that then failed (SQLite undid it, but this does
+// not tell). A function that failed without writing left the transaction
+// as it found it.
+func (rc *rowCapture) wroteSince(m captureMark) bool {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.writes != m.writes
 }
 
 // rollbackTo forgets the rows captured since m (their writes were undone),
@@ -337,7 +350,7 @@ func (rc *rowCapture) begin() captureMark {
 	defer rc.mu.Unlock()
 	clear(rc.rows)
 	rc.rows, rc.err = rc.rows[:0], nil
-	return captureMark{rc.taken, 0, rc.pending}
+	return captureMark{rc.taken, 0, rc.pending, rc.writes}
 }
 
 // readPending marks row_changes as read (in a transaction that commits).

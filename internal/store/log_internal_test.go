@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	mathrand "math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -352,5 +353,65 @@ func runBatchOf(t *testing.T, db *DB, failing []int, fns ...func(dissent.Tx) err
 		if err := <-r.done; (err != nil) != slices.Contains(failing, i) {
 			t.Fatalf("caller %d: %v", i, err)
 		}
+	}
+}
+
+// TestBatchRunsAgainOnlyAfterAWrite: the writer runs a batch's callers
+// without savepoints. A function refused before it writes costs nothing
+// more; one that fails after writing stops the batch, which runs again from
+// its start with a savepoint per caller (the functions before it twice, its
+// writes undone, the others' kept, nobody told twice), and the batches after
+// that one keep their savepoints for a while.
+func TestBatchRunsAgainOnlyAfterAWrite(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	runs := map[string]int{}
+	event := func(kind string, failBefore, failAfter bool) func(dissent.Tx) error {
+		return func(tx dissent.Tx) error {
+			runs[kind]++
+			if failBefore {
+				return errors.New("refused before writing")
+			}
+			if err := tx.AppendEvent(ctx, dissent.Event{At: time.Now().UTC(), Kind: kind}); err != nil {
+				return err
+			}
+			if err := tx.RecordWrites(ctx); err != nil { // the entry is written now
+				return err
+			}
+			if failAfter {
+				return errors.New("refused after writing")
+			}
+			return nil
+		}
+	}
+	reruns := func() int64 { return db.Stats().BatchReruns }
+	_, from := logKinds(t, db, 0)
+	runBatchOf(t, db, []int{1}, event("test.a", false, false), event("test.refused", true, false), event("test.b", false, false))
+	if got := reruns(); got != 0 {
+		t.Fatalf("a refusal before any write made %d reruns; want 0", got)
+	}
+	runBatchOf(t, db, []int{1}, event("test.c", false, false), event("test.undone", false, true), event("test.d", false, false))
+	if got := reruns(); got != 1 {
+		t.Fatalf("a failure after a write made %d reruns; want 1", got)
+	}
+	want := map[string]int{"test.a": 1, "test.refused": 1, "test.b": 1, "test.c": 2, "test.undone": 2, "test.d": 1}
+	if !maps.Equal(runs, want) {
+		t.Fatalf("functions ran %v times; want %v", runs, want)
+	}
+	if db.savepointRuns != savepointBatches {
+		t.Fatalf("after a rerun, %d batches to run with savepoints; want %d", db.savepointRuns, savepointBatches)
+	}
+	// The next batch has its savepoints already: no rerun.
+	runBatchOf(t, db, []int{0}, event("test.undone2", false, true), event("test.e", false, false))
+	if got := reruns(); got != 1 || runs["test.undone2"] != 1 || runs["test.e"] != 1 {
+		t.Fatalf("with savepoints: %d reruns, functions ran %v; want 1 rerun in all, each once", got, runs)
+	}
+	recs, _ := logKinds(t, db, from)
+	var kinds []string
+	for _, r := range recs {
+		kinds = append(kinds, r.Kind)
+	}
+	if !slices.Equal(kinds, []string{"test.a", "test.b", "test.c", "test.d", "test.e"}) {
+		t.Fatalf("the log holds %v; want test.a to test.e, nothing undone", kinds)
 	}
 }

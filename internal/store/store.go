@@ -58,6 +58,9 @@ type DB struct {
 
 	// MaxBatch bounds how many callers share one transaction.
 	maxBatch int
+	// savepointRuns counts down the batches still to run with a
+	// savepoint per caller (runBatch); the writer's alone.
+	savepointRuns int
 
 	metas metaCache // the submitted messages' metadata (inbox.go)
 
@@ -82,16 +85,18 @@ type Stats struct {
 	MessageLoads int64 // one message read by id (Message, LockMessage)
 	ChainQueries int64 // queries of a person's management chain
 	RowsReadBack int64 // written rows read back for their digest: no values captured (rows.go)
+	BatchReruns  int64 // SQLite writer's batches run again because a function failed after writing (runBatch)
 }
 
 type counters struct {
-	views, updates, messageLoads, chainQueries, rowsReadBack atomic.Int64
+	views, updates, messageLoads, chainQueries, rowsReadBack, batchReruns atomic.Int64
 }
 
 // Stats returns the counts so far.
 func (db *DB) Stats() Stats {
 	return Stats{Views: db.counts.views.Load(), Updates: db.counts.updates.Load(),
-		MessageLoads: db.counts.messageLoads.Load(), ChainQueries: db.counts.chainQueries.Load(), RowsReadBack: db.counts.rowsReadBack.Load()}
+		MessageLoads: db.counts.messageLoads.Load(), ChainQueries: db.counts.chainQueries.Load(), RowsReadBack: db.counts.rowsReadBack.Load(),
+		BatchReruns: db.counts.batchReruns.Load()}
 }
 
 type writeReq struct {
@@ -434,7 +439,39 @@ func (db *DB) dropWriterConn() {
 	db.wconn = nil
 }
 
+// savepointBatches is how many batches run with a savepoint per caller after
+// a batch had to run again (runBatch).
+const savepointBatches = 16
+
+// runBatch runs a batch of callers in one transaction. A caller's function
+// that fails must leave no trace, while the others' work stays. Most
+// batches run optimistically, without a savepoint per caller: a function
+// that fails before writing anything (as refusals do: not found, forbidden,
+// invalid) leaves the transaction as it found it. Only when one fails after
+// writing (the hook saw a row written) is the whole transaction rolled
+// back, nobody told anything, and the batch run again with a savepoint
+// around each caller; the store's contract lets a function run more than
+// once. After that the next savepointBatches batches use savepoints too,
+// so that a stream of such failures costs at most one extra run in that
+// many batches.
 func (db *DB) runBatch(batch []*writeReq) {
+	optimistic := len(batch) > 1 && db.savepointRuns == 0
+	if db.savepointRuns > 0 {
+		db.savepointRuns--
+	}
+	if db.tryBatch(batch, optimistic) {
+		return
+	}
+	db.counts.batchReruns.Add(1)
+	db.savepointRuns = savepointBatches
+	db.tryBatch(batch, false)
+}
+
+// tryBatch runs the batch, with a savepoint per caller unless optimistic,
+// and tells every caller its outcome. It returns false, having rolled back
+// and told nobody anything, when it ran optimistically and a function
+// failed after writing.
+func (db *DB) tryBatch(batch []*writeReq, optimistic bool) bool {
 	errs := make([]error, len(batch))
 	fail := func(err error) {
 		for i, r := range batch {
@@ -449,14 +486,14 @@ func (db *DB) runBatch(batch []*writeReq) {
 	conn, err := db.writerConn(ctx)
 	if err != nil {
 		fail(fmt.Errorf("begin: %w", err))
-		return
+		return true
 	}
 	began := db.capture.begin()
 	sp := connStmts(conn, db.stmts)
 	if _, err := sp.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		db.dropWriterConn()
 		fail(fmt.Errorf("begin: %w", err))
-		return
+		return true
 	}
 	rollback := func() {
 		if _, err := sp.ExecContext(ctx, "ROLLBACK"); err != nil {
@@ -483,10 +520,24 @@ func (db *DB) runBatch(batch []*writeReq) {
 			ran++
 			continue
 		}
+		if optimistic {
+			mark := db.capture.mark()
+			if errs[i] = db.runOne(r, t); errs[i] == nil {
+				ran++
+				continue
+			}
+			if db.capture.wroteSince(mark) {
+				rollback()
+				return false
+			}
+			t.seq = 0 // read again: nothing it numbered was written
+			db.capture.rollbackTo(mark)
+			continue
+		}
 		if _, err := sp.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 			rollback()
 			fail(fmt.Errorf("savepoint: %w", err))
-			return
+			return true
 		}
 		mark := db.capture.mark()
 		if errs[i] = db.runOne(r, t); errs[i] != nil {
@@ -495,7 +546,7 @@ func (db *DB) runBatch(batch []*writeReq) {
 			if _, err := sp.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
 				rollback()
 				fail(fmt.Errorf("rollback to savepoint: %w", err))
-				return
+				return true
 			}
 		} else {
 			ran++
@@ -503,24 +554,24 @@ func (db *DB) runBatch(batch []*writeReq) {
 		if _, err := sp.ExecContext(ctx, "RELEASE SAVEPOINT w"); err != nil {
 			rollback()
 			fail(fmt.Errorf("release savepoint: %w", err))
-			return
+			return true
 		}
 	}
 	if len(batch) == 1 && errs[0] != nil {
 		rollback()
 		batch[0].done <- errs[0]
-		return
+		return true
 	}
 	if ran == 0 {
 		rollback()
 		fail(nil)
-		return
+		return true
 	}
 	// The accounts its callers used for the first time, in one entry.
 	if err := t.writeActivations(ctx); err != nil {
 		rollback()
 		fail(fmt.Errorf("record activations: %w", err))
-		return
+		return true
 	}
 	// Integrate the batch's entries into the Merkle tree in the batch's
 	// own transaction: one pass for all its callers.
@@ -528,7 +579,7 @@ func (db *DB) runBatch(batch []*writeReq) {
 		if _, err := t.IntegrateLog(ctx, 1<<30); err != nil {
 			rollback()
 			fail(fmt.Errorf("integrate the audit log: %w", err))
-			return
+			return true
 		}
 	}
 	if _, err := sp.ExecContext(ctx, "COMMIT"); err != nil {
@@ -543,6 +594,7 @@ func (db *DB) runBatch(batch []*writeReq) {
 	for i, r := range batch {
 		r.done <- errs[i]
 	}
+	return true
 }
 
 // detached runs the SQLite writer's statements without the cancellation of
