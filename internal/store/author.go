@@ -136,6 +136,10 @@ func (t *txn) InsertSignature(ctx context.Context, s dissent.Signature, particip
 	if err != nil {
 		return err
 	}
+	var before [2]uint64
+	if t.capture != nil {
+		_, before = t.countsWrites()
+	}
 	_, err = t.q.ExecContext(ctx, `INSERT INTO signatures (message_id, version, signer_tag, signer_sealed, content_hash, min_cosigners, signed)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, string(s.MessageID), s.Version, tag, sealed, s.ContentHash, s.MinCosigners, dayNS(s.Signed))
 	if isUnique(err) {
@@ -149,6 +153,7 @@ func (t *txn) InsertSignature(ctx context.Context, s dissent.Signature, particip
 			return err
 		}
 	}
+	t.signedCounts(s, before)
 	// A signer is an author or an invitee, already in the participation
 	// index; anyone else is added to it.
 	if participant {
@@ -207,6 +212,17 @@ func (t *txn) SignatureMinimums(ctx context.Context, id dissent.MessageID, versi
 }
 
 func (t *txn) SignatureQuorums(ctx context.Context, id dissent.MessageID, version int) (dissent.Quorums, error) {
+	if q, ok, err := t.cachedQuorums(ctx, id, version); ok || err != nil {
+		return q, err
+	}
+	q, err := t.readQuorums(ctx, id, version)
+	if err == nil {
+		t.keepQuorums(id, version, q)
+	}
+	return q, err
+}
+
+func (t *txn) readQuorums(ctx context.Context, id dissent.MessageID, version int) (dissent.Quorums, error) {
 	// One statement: the kept count of the unconditional signatures (or,
 	// before the version has one, the count itself), then each conditional
 	// signature's minimum.

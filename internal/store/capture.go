@@ -54,6 +54,7 @@ type rowCapture struct {
 	errAt   int                       // how many rows were captured before it
 	pending bool                      // row_changes may hold rows noted outside the writer
 	writes  uint64                    // rows of any table the hook saw written, ever (wroteSince)
+	written map[string]uint64         // the same by table of the main database (writesOf)
 	scratch [2][]any                  // the hook's buffers for a row's old and new values
 }
 
@@ -149,6 +150,10 @@ func (rc *rowCapture) hook(w rowWrite) {
 	if w.database != "main" {
 		return
 	}
+	if rc.written == nil {
+		rc.written = map[string]uint64{}
+	}
+	rc.written[w.table]++
 	ct, ok := rc.tables[w.table]
 	if !ok || rc.err != nil {
 		return
@@ -296,6 +301,18 @@ func (rc *rowCapture) mark() captureMark {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return captureMark{rc.taken, len(rc.rows), rc.pending, rc.writes}
+}
+
+// writesOf returns how many rows of each table the hook has seen written,
+// ever.
+func (rc *rowCapture) writesOf(tables []string) []uint64 {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	out := make([]uint64, len(tables))
+	for i, t := range tables {
+		out[i] = rc.written[t]
+	}
+	return out
 }
 
 // wroteSince reports whether the hook saw a row of any table written since

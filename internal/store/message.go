@@ -182,13 +182,24 @@ func (t *txn) lockMessageRow(ctx context.Context, id dissent.MessageID) error {
 }
 
 func (t *txn) LockMessageCounts(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
+	if m, ok, err := t.cachedCounts(ctx, id); ok || err != nil {
+		return m, err
+	}
 	if err := t.lockMessageRow(ctx, id); err != nil {
 		return dissent.Message{}, err
 	}
-	return t.loadMessageCols(ctx, id, messageCountCols, t.unsealDrafter)
+	m, err := t.loadMessageCols(ctx, id, messageCountCols, t.unsealDrafter)
+	if err == nil {
+		t.keepCounts(m)
+	}
+	return m, err
 }
 
 func (t *txn) UpdateMessageCounts(ctx context.Context, m dissent.Message) error {
+	var before [2]uint64
+	if t.capture != nil {
+		before, _ = t.countsWrites()
+	}
 	res, err := t.q.ExecContext(ctx, `UPDATE messages SET signature_count = $2, updated = $3 WHERE id = $1`, string(m.ID), m.SignatureCount, ns(m.Updated))
 	if err != nil {
 		return fmt.Errorf("update message: %w", err)
@@ -196,6 +207,7 @@ func (t *txn) UpdateMessageCounts(ctx context.Context, m dissent.Message) error 
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return dissent.ErrNotFound("message")
 	}
+	t.wroteCounts(m, before)
 	if !m.SubmittedAt.IsZero() {
 		return t.bumpMetaVersion(ctx, m.ID)
 	}

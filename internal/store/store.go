@@ -90,6 +90,7 @@ type Stats struct {
 
 type counters struct {
 	views, updates, messageLoads, chainQueries, rowsReadBack, batchReruns atomic.Int64
+	countsHits                                                            atomic.Int64 // messages LockMessageCounts took from the batch's cache
 }
 
 // Stats returns the counts so far.
@@ -543,6 +544,7 @@ func (db *DB) tryBatch(batch []*writeReq, optimistic bool) bool {
 		if errs[i] = db.runOne(r, t); errs[i] != nil {
 			t.seq = 0                   // the entries it numbered are undone
 			db.capture.rollbackTo(mark) // and the rows it wrote
+			t.forgetCounts()            // and the counts it wrote
 			if _, err := sp.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
 				rollback()
 				fail(fmt.Errorf("rollback to savepoint: %w", err))

@@ -58,7 +58,8 @@ var _ dissent.Tx = (*txn)(nil)
 // batchState is what the SQLite writer's batch gathers from its callers'
 // functions to write once at its end.
 type batchState struct {
-	acts []dissent.PersonID // accounts activated (writeActivations)
+	acts   []dissent.PersonID                 // accounts activated (writeActivations)
+	counts map[dissent.MessageID]*countsEntry // messages' counts read and written (batchcounts.go)
 }
 
 // countStat adds to the store's counters, when the transaction has them.
