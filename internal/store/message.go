@@ -26,6 +26,15 @@ const messageCountCols = `m.id, m.org_id, m.drafter_sealed, m.state, m.version, 
 	m.closed_at, NULL, m.redirect_to, NULL, NULL, NULL, v.content_hash,
 	v.classification, v.topic, '', m.tier, NULL`
 
+// messageTitleCols are messageCols with the summary, the body, the notes,
+// the attachments and the related messages left out, for lists that open
+// only the title (unsealTitle): a list of fifty messages then copies no
+// body out of SQLite, nor out of PostgreSQL's TOAST.
+const messageTitleCols = `m.id, m.org_id, m.drafter_sealed, m.state, m.version, m.signature_count, m.created, m.updated,
+	m.submitted_at, m.acknowledge_by, m.reply_by, m.reply_days, NULL, m.acknowledged_at, m.replied_at,
+	m.closed_at, NULL, m.redirect_to, v.title, NULL, NULL, v.content_hash,
+	v.classification, v.topic, '', m.tier, NULL`
+
 // rawMessage is a messages row joined with its current version, still sealed.
 type rawMessage struct {
 	m                    dissent.Message
@@ -328,7 +337,7 @@ func closeRows(rows *sql.Rows) error {
 }
 
 func (t *txn) messages(ctx context.Context, where string, args ...any) ([]dissent.Message, error) {
-	return t.listMessages(ctx, t.unseal, where, args...)
+	return t.listMessages(ctx, messageCols, t.unseal, where, args...)
 }
 
 // unsealTitle opens only the drafter and the title of a message: the
@@ -343,8 +352,8 @@ func (t *txn) unsealTitle(ctx context.Context, r rawMessage) (dissent.Message, e
 	return m, err
 }
 
-func (t *txn) listMessages(ctx context.Context, unseal func(context.Context, rawMessage) (dissent.Message, error), where string, args ...any) ([]dissent.Message, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT `+messageCols+messageFrom+` WHERE `+where+` ORDER BY m.created DESC, m.id`, args...)
+func (t *txn) listMessages(ctx context.Context, cols string, unseal func(context.Context, rawMessage) (dissent.Message, error), where string, args ...any) ([]dissent.Message, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT `+cols+messageFrom+` WHERE `+where+` ORDER BY m.created DESC, m.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
@@ -381,7 +390,7 @@ func (t *txn) listMessages(ctx context.Context, unseal func(context.Context, raw
 // reviewer. Each index entry is checked against the message's own rows under
 // the message's tag.
 func (t *txn) MessagesOf(ctx context.Context, person dissent.PersonID) ([]dissent.Message, error) {
-	return t.messagesOf(ctx, t.unseal, person)
+	return t.messagesOf(ctx, messageCols, t.unseal, person)
 }
 
 // MessageHeader is Message with only the drafter and the title opened.
@@ -391,10 +400,10 @@ func (t *txn) MessageHeader(ctx context.Context, id dissent.MessageID) (dissent.
 
 // MessageTitlesOf is MessagesOf with only the drafter and the title opened.
 func (t *txn) MessageTitlesOf(ctx context.Context, person dissent.PersonID) ([]dissent.Message, error) {
-	return t.messagesOf(ctx, t.unsealTitle, person)
+	return t.messagesOf(ctx, messageTitleCols, t.unsealTitle, person)
 }
 
-func (t *txn) messagesOf(ctx context.Context, unseal func(context.Context, rawMessage) (dissent.Message, error), person dissent.PersonID) ([]dissent.Message, error) {
+func (t *txn) messagesOf(ctx context.Context, cols string, unseal func(context.Context, rawMessage) (dissent.Message, error), person dissent.PersonID) ([]dissent.Message, error) {
 	idx, err := t.participations(ctx, []dissent.PersonID{person})
 	if err != nil {
 		return nil, err
@@ -425,7 +434,7 @@ func (t *txn) messagesOf(ctx context.Context, unseal func(context.Context, rawMe
 	var out []dissent.Message
 	for start := 0; start < len(list); start += inChunk {
 		chunk := list[start:min(start+inChunk, len(list))]
-		ms, err := t.listMessages(ctx, unseal, `m.id IN (`+placeholders(1, len(chunk))+`)`, chunk...)
+		ms, err := t.listMessages(ctx, cols, unseal, `m.id IN (`+placeholders(1, len(chunk))+`)`, chunk...)
 		if err != nil {
 			return nil, err
 		}
