@@ -183,15 +183,27 @@ func deadlineBadge(due, met, now time.Time) msgBadge {
 	return msgBadge{"badge-ok", "on time"}
 }
 
-// msgRow is one message in a list, with its deadline badges.
+// msgRow is one message in a list, with its deadline badges: the fields
+// the list shows and nothing else, none of them promoted from an embedded
+// struct. (text/template finds a promoted field by a breadth-first search
+// that allocates on every access: a fifth of all the allocations of "My
+// messages", 13 fields on each of 50 rows.)
 type msgRow struct {
-	dissent.MessageView
-	AckBadge, ReplyBadge msgBadge
+	ID                              dissent.MessageID
+	Text                            bool // the reader may read the title
+	Title                           dissent.Text
+	Classification                  string
+	State                           dissent.State
+	Version, SignatureCount         int
+	AcknowledgeBy, ReplyBy, Updated time.Time
+	AckBadge, ReplyBadge            msgBadge
 }
 
 func (s *Server) msgRow(v dissent.MessageView) msgRow {
 	ack, reply := clockBadges(v.Message, s.svc.Now())
-	return msgRow{MessageView: v, AckBadge: ack, ReplyBadge: reply}
+	return msgRow{ID: v.ID, Text: v.Text, Title: v.Title, Classification: v.Classification, State: v.State,
+		Version: v.Version, SignatureCount: v.SignatureCount, AcknowledgeBy: v.AcknowledgeBy, ReplyBy: v.ReplyBy,
+		Updated: v.Updated, AckBadge: ack, ReplyBadge: reply}
 }
 
 // clockBadges are the badges of a message's two deadlines. A deadline that

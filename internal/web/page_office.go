@@ -39,12 +39,38 @@ type option struct {
 
 type inboxPage struct {
 	dissent.Inbox
+	Rows               []inboxRow // Items, as the list shows them
 	States, Orgs, Dues []option
 	Prev, Next         string // links to the neighbouring pages, "" at the ends
 	First, Last        int    // positions of the page's items, from 1
 	CSV                string // the export of the list as filtered
 	Sorts              []option
 	SortLabel          string
+}
+
+// inboxRow is an inbox item with the fields the list shows, none of them
+// promoted from an embedded struct (see msgRow).
+type inboxRow struct {
+	ID                                                             dissent.MessageID
+	Title                                                          dissent.Text
+	Urgency                                                        dissent.Urgency
+	State                                                          dissent.State
+	Assigned                                                       bool
+	Pending                                                        int
+	OrgID                                                          string
+	SignatureCount, ReplyDays                                      int
+	SubmittedAt, AcknowledgeBy, AcknowledgedAt, ReplyBy, RepliedAt time.Time
+}
+
+func inboxRows(items []dissent.InboxItem) []inboxRow {
+	out := make([]inboxRow, len(items))
+	for i, it := range items {
+		out[i] = inboxRow{ID: it.ID, Title: it.Title, Urgency: it.Urgency, State: it.State, Assigned: it.Assigned,
+			Pending: it.Pending, OrgID: it.OrgID, SignatureCount: it.SignatureCount, ReplyDays: it.ReplyDays,
+			SubmittedAt: it.SubmittedAt, AcknowledgeBy: it.AcknowledgeBy, AcknowledgedAt: it.AcknowledgedAt,
+			ReplyBy: it.ReplyBy, RepliedAt: it.RepliedAt}
+	}
+	return out
 }
 
 var sortLabels = map[string]string{"urgency": "Most urgent first", "newest": "Newest first", "oldest": "Oldest first", "signatures": "Most signatures first"}
@@ -116,7 +142,7 @@ func (s *Server) handleInboxPage(w http.ResponseWriter, r *http.Request, a disse
 			return
 		}
 	}
-	d := inboxPage{Inbox: in}
+	d := inboxPage{Inbox: in, Rows: inboxRows(in.Items)}
 	d.SortLabel = sortLabels[in.Filter.Sort]
 	for _, so := range dissent.InboxSorts {
 		d.Sorts = append(d.Sorts, option{so, sortLabels[so], so == in.Filter.Sort})
