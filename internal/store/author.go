@@ -136,10 +136,7 @@ func (t *txn) InsertSignature(ctx context.Context, s dissent.Signature, particip
 	if err != nil {
 		return err
 	}
-	var before [2]uint64
-	if t.capture != nil {
-		_, before = t.countsWrites()
-	}
+	held := t.heldQuorums(s)
 	_, err = t.q.ExecContext(ctx, `INSERT INTO signatures (message_id, version, signer_tag, signer_sealed, content_hash, min_cosigners, signed)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, string(s.MessageID), s.Version, tag, sealed, s.ContentHash, s.MinCosigners, dayNS(s.Signed))
 	if isUnique(err) {
@@ -153,7 +150,7 @@ func (t *txn) InsertSignature(ctx context.Context, s dissent.Signature, particip
 			return err
 		}
 	}
-	t.signedCounts(s, before)
+	t.signedCounts(held, s)
 	// A signer is an author or an invitee, already in the participation
 	// index; anyone else is added to it.
 	if participant {

@@ -7,7 +7,7 @@ package store
 // that the next caller's two reads need no statement: thirty callers signing
 // one message in a batch read it once.
 //
-// An entry holds only while the capture hook has seen no write to the
+// A value holds only while the capture hook has seen no write to the two
 // tables it was read from, other than the batch's own writes that updated
 // it as they wrote (UpdateMessageCounts, InsertSignature): any other write,
 // by any statement of any caller, makes the next caller read afresh. A
@@ -25,22 +25,42 @@ import (
 	"github.com/dissent-channel/dissent"
 )
 
-// countsTables are the tables a cached entry is read from: the message's
-// (messages joined with message_versions), then its quorums'.
-var countsTables = [4]string{"messages", "message_versions", "signatures", "signature_tallies"}
+// The tables each cached value is read from: a message's (messages joined
+// with message_versions), and its quorums'.
+var (
+	messageTables = [2]string{"messages", "message_versions"}
+	quorumTables  = [2]string{"signatures", "signature_tallies"}
+)
+
+// batchValue is a value read in the batch, true for as long as the hook's
+// counts of writes to its two tables stay at.
+type batchValue[T any] struct {
+	v  T
+	at [2]uint64
+	ok bool
+}
+
+// get returns the value if no write to its tables came since it was last
+// true (now is the hook's count), and forgets it otherwise.
+func (b *batchValue[T]) get(now [2]uint64) (T, bool) {
+	if b.ok && b.at == now {
+		return b.v, true
+	}
+	var zero T
+	b.v, b.ok = zero, false
+	return zero, false
+}
+
+func (b *batchValue[T]) set(v T, now [2]uint64) { b.v, b.at, b.ok = v, now, true }
 
 // countsEntry is what the batch knows of one message.
 type countsEntry struct {
-	msg    dissent.Message
-	msgAt  [2]uint64 // the hook's writes to messages and message_versions when msg was last true
-	hasMsg bool
-	q      dissent.Quorums
-	qVer   int
-	qAt    [2]uint64 // its writes to signatures and signature_tallies when q was last true
-	hasQ   bool
+	msg  batchValue[dissent.Message]
+	q    batchValue[dissent.Quorums]
+	qVer int // the version q counts
 }
 
-// checkCountsCache, set only by tests, makes every use of a cached entry
+// checkCountsCache, set only by tests, makes every use of a cached value
 // read the database too and fail on a difference.
 var checkCountsCache bool
 
@@ -61,12 +81,6 @@ func (t *txn) counted(id dissent.MessageID) *countsEntry {
 	return e
 }
 
-// countsWrites returns the hook's count of written rows of countsTables.
-func (t *txn) countsWrites() (msg, q [2]uint64) {
-	w := t.capture.writesOf(countsTables[:])
-	return [2]uint64{w[0], w[1]}, [2]uint64{w[2], w[3]}
-}
-
 func cloneMessage(m dissent.Message) dissent.Message {
 	m.Related, m.Attachments = slices.Clone(m.Related), slices.Clone(m.Attachments)
 	return m
@@ -81,14 +95,14 @@ func cloneQuorums(q dissent.Quorums) dissent.Quorums {
 // still holds.
 func (t *txn) cachedCounts(ctx context.Context, id dissent.MessageID) (dissent.Message, bool, error) {
 	e := t.counted(id)
-	if e == nil || !e.hasMsg {
+	if e == nil {
 		return dissent.Message{}, false, nil
 	}
-	if msg, _ := t.countsWrites(); msg != e.msgAt {
-		e.hasMsg = false
+	m, ok := e.msg.get(t.capture.writesOf(messageTables))
+	if !ok {
 		return dissent.Message{}, false, nil
 	}
-	m := cloneMessage(e.msg)
+	m = cloneMessage(m)
 	t.countStat(func(c *counters) { c.countsHits.Add(1) })
 	if checkCountsCache {
 		fresh, err := t.loadMessageCols(ctx, id, messageCountCols, t.unsealDrafter)
@@ -105,40 +119,45 @@ func (t *txn) cachedCounts(ctx context.Context, id dissent.MessageID) (dissent.M
 // keepCounts remembers a message LockMessageCounts read.
 func (t *txn) keepCounts(m dissent.Message) {
 	if e := t.counted(m.ID); e != nil {
-		e.msg, e.hasMsg = cloneMessage(m), true
-		e.msgAt, _ = t.countsWrites()
+		e.msg.set(cloneMessage(m), t.capture.writesOf(messageTables))
 	}
 }
 
-// wroteCounts updates the cached message after UpdateMessageCounts wrote
-// m's count and update time (before is the hook's count before it wrote):
-// the cache holds on only if nothing else wrote in between.
-func (t *txn) wroteCounts(m dissent.Message, before [2]uint64) {
-	e := t.counted(m.ID)
-	if e == nil || !e.hasMsg {
+// heldCounts returns the batch's entry for id if its message still holds:
+// UpdateMessageCounts asks before it writes, and tells wroteCounts after.
+func (t *txn) heldCounts(id dissent.MessageID) *countsEntry {
+	if e := t.counted(id); e != nil {
+		if _, ok := e.msg.get(t.capture.writesOf(messageTables)); ok {
+			return e
+		}
+	}
+	return nil
+}
+
+// wroteCounts updates the message heldCounts found after
+// UpdateMessageCounts wrote m's count and update time.
+func (t *txn) wroteCounts(e *countsEntry, m dissent.Message) {
+	if e == nil {
 		return
 	}
-	if e.msgAt != before {
-		e.hasMsg = false
-		return
-	}
-	e.msg.SignatureCount = m.SignatureCount
-	e.msg.Updated = fromNS(sql.NullInt64{Int64: m.Updated.UnixNano(), Valid: !m.Updated.IsZero()})
-	e.msgAt, _ = t.countsWrites()
+	c := e.msg.v
+	c.SignatureCount = m.SignatureCount
+	c.Updated = fromNS(sql.NullInt64{Int64: m.Updated.UnixNano(), Valid: !m.Updated.IsZero()})
+	e.msg.set(c, t.capture.writesOf(messageTables))
 }
 
 // cachedQuorums is SignatureQuorums' answer from the batch's cache, if it
 // still holds.
 func (t *txn) cachedQuorums(ctx context.Context, id dissent.MessageID, version int) (dissent.Quorums, bool, error) {
 	e := t.counted(id)
-	if e == nil || !e.hasQ || e.qVer != version {
+	if e == nil || e.qVer != version {
 		return dissent.Quorums{}, false, nil
 	}
-	if _, q := t.countsWrites(); q != e.qAt {
-		e.hasQ = false
+	q, ok := e.q.get(t.capture.writesOf(quorumTables))
+	if !ok {
 		return dissent.Quorums{}, false, nil
 	}
-	q := cloneQuorums(e.q)
+	q = cloneQuorums(q)
 	if checkCountsCache {
 		fresh, err := t.readQuorums(ctx, id, version)
 		if err != nil {
@@ -155,28 +174,36 @@ func (t *txn) cachedQuorums(ctx context.Context, id dissent.MessageID, version i
 // keepQuorums remembers the quorums SignatureQuorums read.
 func (t *txn) keepQuorums(id dissent.MessageID, version int, q dissent.Quorums) {
 	if e := t.counted(id); e != nil {
-		e.q, e.qVer, e.hasQ = cloneQuorums(q), version, true
-		_, e.qAt = t.countsWrites()
+		e.q.set(cloneQuorums(q), t.capture.writesOf(quorumTables))
+		e.qVer = version
 	}
 }
 
-// signedCounts updates the cached quorums after InsertSignature added s
-// (before is the hook's count before it wrote).
-func (t *txn) signedCounts(s dissent.Signature, before [2]uint64) {
-	e := t.counted(s.MessageID)
-	if e == nil || !e.hasQ {
+// heldQuorums returns the batch's entry for the message s signs if its
+// quorums of s's version still hold: InsertSignature asks before it writes,
+// and tells signedCounts after.
+func (t *txn) heldQuorums(s dissent.Signature) *countsEntry {
+	if e := t.counted(s.MessageID); e != nil && e.qVer == s.Version {
+		if _, ok := e.q.get(t.capture.writesOf(quorumTables)); ok {
+			return e
+		}
+	}
+	return nil
+}
+
+// signedCounts adds s to the quorums heldQuorums found, after
+// InsertSignature wrote it.
+func (t *txn) signedCounts(e *countsEntry, s dissent.Signature) {
+	if e == nil {
 		return
 	}
-	if e.qVer != s.Version || e.qAt != before {
-		e.hasQ = false
-		return
-	}
+	q := e.q.v
 	if s.MinCosigners > 0 {
-		e.q.Conditional = append(e.q.Conditional, s.MinCosigners)
+		q.Conditional = append(q.Conditional, s.MinCosigners)
 	} else {
-		e.q.Unconditional++
+		q.Unconditional++
 	}
-	_, e.qAt = t.countsWrites()
+	e.q.set(q, t.capture.writesOf(quorumTables))
 }
 
 // forgetCounts empties the batch's cache: a caller's writes were undone.

@@ -303,16 +303,12 @@ func (rc *rowCapture) mark() captureMark {
 	return captureMark{rc.taken, len(rc.rows), rc.pending, rc.writes}
 }
 
-// writesOf returns how many rows of each table the hook has seen written,
-// ever.
-func (rc *rowCapture) writesOf(tables []string) []uint64 {
+// writesOf returns how many rows of each of two tables the hook has seen
+// written, ever.
+func (rc *rowCapture) writesOf(tables [2]string) [2]uint64 {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	out := make([]uint64, len(tables))
-	for i, t := range tables {
-		out[i] = rc.written[t]
-	}
-	return out
+	return [2]uint64{rc.written[tables[0]], rc.written[tables[1]]}
 }
 
 // wroteSince reports whether the hook saw a row of any table written since

@@ -205,10 +205,7 @@ func (t *txn) LockMessageCounts(ctx context.Context, id dissent.MessageID) (diss
 }
 
 func (t *txn) UpdateMessageCounts(ctx context.Context, m dissent.Message) error {
-	var before [2]uint64
-	if t.capture != nil {
-		before, _ = t.countsWrites()
-	}
+	held := t.heldCounts(m.ID)
 	res, err := t.q.ExecContext(ctx, `UPDATE messages SET signature_count = $2, updated = $3 WHERE id = $1`, string(m.ID), m.SignatureCount, ns(m.Updated))
 	if err != nil {
 		return fmt.Errorf("update message: %w", err)
@@ -216,7 +213,7 @@ func (t *txn) UpdateMessageCounts(ctx context.Context, m dissent.Message) error 
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return dissent.ErrNotFound("message")
 	}
-	t.wroteCounts(m, before)
+	t.wroteCounts(held, m)
 	if !m.SubmittedAt.IsZero() {
 		return t.bumpMetaVersion(ctx, m.ID)
 	}

@@ -531,7 +531,7 @@ func (db *DB) tryBatch(batch []*writeReq, optimistic bool) bool {
 				rollback()
 				return false
 			}
-			t.seq = 0 // read again: nothing it numbered was written
+			t.seq = 0 // read again: it may have taken numbers for entries it never wrote
 			db.capture.rollbackTo(mark)
 			continue
 		}
