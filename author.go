@@ -546,7 +546,7 @@ func uncountedCommitments(ctx context.Context, tx Tx, m *Message) ([]string, err
 	if len(out) == 0 {
 		return nil, nil
 	}
-	events, err := tx.Events(ctx, m.ID)
+	events, err := tx.Events(ctx, m.ID, ClassAct)
 	if err != nil {
 		return nil, err
 	}

@@ -383,6 +383,44 @@ type Event struct {
 	Rows []RowDigest
 }
 
+// EventClass is the class of an event's kind that the database keeps in
+// plain beside its sealed entry (log_entries.class), so that a reader can
+// skip the entries it has no use for without opening them: the case page's
+// history reads a case's steps, not the reads and signatures that grow with
+// its use; the access log reads the reads alone. The class tells whoever
+// holds the database how many entries of each class a message has (how
+// often it was read, how many acts of its participants there were); it
+// names nobody. ClassOf fixes each kind's class for good: an entry whose
+// stored class differs from its kind's is refused as altered.
+type EventClass uint8
+
+const (
+	// ClassUnknown is the class of an entry written before classes were
+	// kept: every reader opens it to learn its kind.
+	ClassUnknown EventClass = iota
+	// ClassRead is a read of protected content ("read.*").
+	ClassRead
+	// ClassAct is one participant's act, of which a message may have
+	// thousands: a signature's addition, withdrawal or renewal, a join by
+	// link, an endorsement.
+	ClassAct
+	// ClassStep is every other kind: a step of the case itself, or an
+	// event of the deployment's.
+	ClassStep
+)
+
+// ClassOf is the class of an event of the given kind. A kind's class never
+// changes once entries of it are stored; a new kind may take any class.
+func ClassOf(kind string) EventClass {
+	switch {
+	case strings.HasPrefix(kind, "read."):
+		return ClassRead
+	case strings.HasPrefix(kind, "signature."), kind == "message.joined", kind == "endorsement.given":
+		return ClassAct
+	}
+	return ClassStep
+}
+
 // ActorCommit is the commitment to a protected event's actor:
 // hex(SHA-256("dissent actor v1\n" || salt || email)).
 func ActorCommit(salt []byte, email string) string {
@@ -449,8 +487,9 @@ func EntryCommitment(salt, payload []byte) []byte {
 // LogEntry is an entry as the store holds it, opened.
 type LogEntry struct {
 	Seq        int64
-	Leaf       int64     // -1 while not integrated
-	Filed      MessageID // the message the database files it under (log_entries.message_id)
+	Leaf       int64      // -1 while not integrated
+	Filed      MessageID  // the message the database files it under (log_entries.message_id)
+	Class      EventClass // the class the database files it under (log_entries.class)
 	Commitment []byte
 	Salt       []byte
 	Payload    []byte // the canonical EntryRecord JSON

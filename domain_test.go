@@ -281,3 +281,25 @@ func FuzzParseMessageID(f *testing.F) {
 		}
 	})
 }
+
+// TestClassOf: each kind's class, and every kind the case's history shows
+// is a step, so that the history, which reads steps alone, shows them all.
+func TestClassOf(t *testing.T) {
+	for kind, want := range map[string]EventClass{
+		"read.text": ClassRead, "read.title": ClassRead, "read.names": ClassRead, "read.break_glass": ClassRead,
+		"read.attachment": ClassRead, "read.exposure": ClassRead, "read.print": ClassRead,
+		"signature.added": ClassAct, "signature.withdrawn": ClassAct, "signature.renew": ClassAct,
+		"message.joined": ClassAct, "endorsement.given": ClassAct,
+		"message.submitted": ClassStep, "endorsement.requested": ClassStep, "org.added": ClassStep,
+		"state.changed": ClassStep, "signin.link": ClassStep, "reader": ClassStep,
+	} {
+		if got := ClassOf(kind); got != want {
+			t.Errorf("ClassOf(%q) = %d; want %d", kind, got, want)
+		}
+	}
+	for kind := range historyWords {
+		if ClassOf(kind) != ClassStep {
+			t.Errorf("the history shows %q, but it is not a step (class %d): the history would not read it", kind, ClassOf(kind))
+		}
+	}
+}

@@ -31,7 +31,7 @@ func (s *Service) Receipt(ctx context.Context, a Actor, id MessageID) (Receipt, 
 			return &Error{Kind: KindConflict, Code: "not_submitted", Field: "state", Message: "receipts are issued once a message is submitted"}
 		}
 		r = Receipt{Format: ReceiptFormat, MessageID: m.ID, Version: m.Version, ContentHash: m.ContentHash, SubmittedAt: m.SubmittedAt}
-		events, err := tx.Events(ctx, m.ID)
+		events, err := tx.Events(ctx, m.ID, ClassStep, ClassAct)
 		if err != nil {
 			return err
 		}

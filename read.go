@@ -518,7 +518,7 @@ func (s *Service) caseDetails(ctx context.Context, tx Tx, v *MessageView, office
 			return err
 		}
 	}
-	evs, err := tx.Events(ctx, v.ID)
+	evs, err := tx.Events(ctx, v.ID, ClassStep)
 	if err != nil {
 		return err
 	}

@@ -133,8 +133,9 @@ type Tx interface {
 	// recorded in the same entry as a later protected event calls it.
 	RecordWrites(ctx context.Context) error
 	// Events lists a message's events, protected actors opened; with id "",
-	// the events that concern no message.
-	Events(ctx context.Context, id MessageID) ([]Event, error)
+	// the events that concern no message. Given classes, it lists only the
+	// events of those classes, and the others' entries are not opened.
+	Events(ctx context.Context, id MessageID, classes ...EventClass) ([]Event, error)
 	AccessLog(ctx context.Context, id MessageID) ([]AccessEntry, error)
 
 	LogTx

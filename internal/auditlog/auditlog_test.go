@@ -216,6 +216,15 @@ func TestTamperCaught(t *testing.T) {
 		{"a read entry moved to another message", func(t *testing.T, st *story, db *sql.DB) {
 			exec(t, db, `UPDATE log_entries SET message_id = ? WHERE seq = (SELECT MAX(seq) FROM log_entries WHERE message_id = ?)`, string(st.other.ID), string(st.m.ID))
 		}, false, "filed under message"},
+		{"a read's entry refiled as a step of the case", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `UPDATE log_entries SET class = 3 WHERE seq = (SELECT MAX(seq) FROM log_entries WHERE message_id = ? AND class = 1)`, string(st.m.ID))
+		}, true, "filed under class"},
+		{"a read's entry refiled as a step, found by verify", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `UPDATE log_entries SET class = 3 WHERE seq = (SELECT MAX(seq) FROM log_entries WHERE message_id = ? AND class = 1)`, string(st.m.ID))
+		}, false, "filed under class 3 in the database but records a read."},
+		{"a step refiled as a read, out of the history's sight", func(t *testing.T, st *story, db *sql.DB) {
+			exec(t, db, `UPDATE log_entries SET class = 1 WHERE seq = (SELECT MIN(seq) FROM log_entries WHERE message_id = ? AND class = 3)`, string(st.m.ID))
+		}, false, "filed under class 1 in the database but records a message.created"},
 		{"a notification inserted", func(t *testing.T, st *story, db *sql.DB) {
 			exec(t, db, `INSERT INTO notifications (person_tag, person_sealed, kind, message_id, created) SELECT person_tag, person_sealed, kind, message_id, created FROM notifications LIMIT 1`)
 		}, false, "table notifications"},

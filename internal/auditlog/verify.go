@@ -456,6 +456,9 @@ func checkEntry(e dissent.LogEntry) (dissent.EntryRecord, error) {
 	if rec.V != dissent.EntryVersion {
 		return rec, fmt.Errorf("entry format %d", rec.V)
 	}
+	if c := dissent.ClassOf(rec.Kind); e.Class != dissent.ClassUnknown && e.Class != c {
+		return rec, fmt.Errorf("it is filed under class %d in the database but records a %s (class %d): moved behind the service's back, so that a reader of one class would not see it", e.Class, rec.Kind, c)
+	}
 	return rec, nil
 }
 

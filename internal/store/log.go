@@ -189,7 +189,7 @@ func (t *txn) flush(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("seal log entry: %w", err)
 		}
-		rows[i] = entryRow{seq: seq, message: string(e.MessageID), commitment: commitment, sealed: sealed, actor: actorSealed}
+		rows[i] = entryRow{seq: seq, message: string(e.MessageID), class: dissent.ClassOf(e.Kind), commitment: commitment, sealed: sealed, actor: actorSealed}
 	}
 	if err := t.insertEntries(ctx, rows); err != nil {
 		return err
@@ -203,6 +203,7 @@ func (t *txn) flush(ctx context.Context) error {
 type entryRow struct {
 	seq                       int64
 	message                   string // "" for an event of no message
+	class                     dissent.EventClass
 	commitment, sealed, actor []byte // actor: nil unless the event is protected
 }
 
@@ -212,25 +213,26 @@ func (t *txn) insertEntries(ctx context.Context, rows []entryRow) error {
 	if t.d == Postgres && len(rows) > 1 {
 		seqs := make([]int64, len(rows))
 		msgs := make([]*string, len(rows))
+		classes := make([]int16, len(rows))
 		commitments := make([][]byte, len(rows))
 		sealed := make([][]byte, len(rows))
 		actors := make([][]byte, len(rows))
 		for i, r := range rows {
-			seqs[i], commitments[i], sealed[i], actors[i] = r.seq, r.commitment, r.sealed, r.actor
+			seqs[i], classes[i], commitments[i], sealed[i], actors[i] = r.seq, int16(r.class), r.commitment, r.sealed, r.actor
 			if r.message != "" {
 				msgs[i] = &rows[i].message
 			}
 		}
-		return t.exec(ctx, "append log entries", `INSERT INTO log_entries (seq, message_id, commitment, sealed, actor_sealed)
-			SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::bytea[], $5::bytea[])`, seqs, msgs, commitments, sealed, actors)
+		return t.exec(ctx, "append log entries", `INSERT INTO log_entries (seq, message_id, class, commitment, sealed, actor_sealed)
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::bytea[], $5::bytea[], $6::bytea[])`, seqs, msgs, classes, commitments, sealed, actors)
 	}
 	for _, r := range rows {
 		var actor any
 		if r.actor != nil {
 			actor = r.actor
 		}
-		if err := t.exec(ctx, "append log entry", `INSERT INTO log_entries (seq, message_id, commitment, sealed, actor_sealed) VALUES ($1, $2, $3, $4, $5)`,
-			r.seq, nullStr(r.message), r.commitment, r.sealed, actor); err != nil {
+		if err := t.exec(ctx, "append log entry", `INSERT INTO log_entries (seq, message_id, class, commitment, sealed, actor_sealed) VALUES ($1, $2, $3, $4, $5, $6)`,
+			r.seq, nullStr(r.message), int64(r.class), r.commitment, r.sealed, actor); err != nil {
 			return err
 		}
 	}
@@ -289,41 +291,31 @@ func (t *txn) nextSeq(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// openEntry opens a stored entry.
-func (t *txn) openEntry(ctx context.Context, seq int64, leaf sql.NullInt64, filed sql.NullString, commitment, sealed []byte) (dissent.LogEntry, error) {
-	k, err := t.logKey(ctx, false)
-	if err != nil {
-		return storedEntry(seq, leaf, filed, commitment), err
-	}
-	return t.openEntryWith(k, seq, leaf, filed, commitment, sealed)
-}
-
 // storedEntry is an entry's stored columns, not yet opened.
-func storedEntry(seq int64, leaf sql.NullInt64, filed sql.NullString, commitment []byte) dissent.LogEntry {
-	e := dissent.LogEntry{Seq: seq, Leaf: -1, Filed: dissent.MessageID(filed.String), Commitment: commitment}
+func storedEntry(seq int64, leaf sql.NullInt64, filed sql.NullString, class int64, commitment []byte) dissent.LogEntry {
+	e := dissent.LogEntry{Seq: seq, Leaf: -1, Filed: dissent.MessageID(filed.String), Class: dissent.EventClass(class), Commitment: commitment}
 	if leaf.Valid {
 		e.Leaf = leaf.Int64
 	}
 	return e
 }
 
-// openEntryWith opens a stored entry under the log's key k. sealed may be
-// the driver's buffer (sql.RawBytes): the entry keeps none of it.
-func (t *txn) openEntryWith(k dissent.WrappedKey, seq int64, leaf sql.NullInt64, filed sql.NullString, commitment, sealed []byte) (dissent.LogEntry, error) {
-	e := storedEntry(seq, leaf, filed, commitment)
-	plain, err := t.s.Open(k, entryAD(seq), sealed)
+// openEntryWith opens the stored entry e under the log's key k. sealed may
+// be the driver's buffer (sql.RawBytes): the entry keeps none of it.
+func (t *txn) openEntryWith(k dissent.WrappedKey, e dissent.LogEntry, sealed []byte) (dissent.LogEntry, error) {
+	plain, err := t.s.Open(k, entryAD(e.Seq), sealed)
 	if err != nil {
-		return e, fmt.Errorf("log entry %d does not open under the log's key: %w", seq, err)
+		return e, fmt.Errorf("log entry %d does not open under the log's key: %w", e.Seq, err)
 	}
 	if len(plain) < saltSize {
-		return e, fmt.Errorf("log entry %d is too short", seq)
+		return e, fmt.Errorf("log entry %d is too short", e.Seq)
 	}
 	e.Salt, e.Payload = plain[:saltSize], plain[saltSize:]
 	return e, nil
 }
 
-// queryEntries runs q, which selects (seq, leaf, message_id, commitment,
-// sealed) of log entries, and opens each entry as its row is read: the
+// queryEntries runs q, which selects (seq, leaf, message_id, class,
+// commitment, sealed) of log entries, and opens each entry as its row is read: the
 // sealed bytes are scanned as sql.RawBytes, not copied twice (driver and
 // Scan) per row, and the commitments are copied into blocks shared by the
 // entries. n is how many rows are expected (a capacity hint).
@@ -344,8 +336,9 @@ func (t *txn) queryEntries(ctx context.Context, what string, n int64, q string, 
 		var seq int64
 		var leaf sql.NullInt64
 		var filed sql.NullString
+		var class int64
 		var commitment, sealed sql.RawBytes
-		if err := rows.Scan(&seq, &leaf, &filed, &commitment, &sealed); err != nil {
+		if err := rows.Scan(&seq, &leaf, &filed, &class, &commitment, &sealed); err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		if kerr != nil {
@@ -360,7 +353,7 @@ func (t *txn) queryEntries(ctx context.Context, what string, n int64, q string, 
 			block = append(block, commitment...)
 			c = block[at:len(block):len(block)]
 		}
-		e, err := t.openEntryWith(k, seq, leaf, filed, c, sealed)
+		e, err := t.openEntryWith(k, storedEntry(seq, leaf, filed, class, c), sealed)
 		if err != nil {
 			return nil, err
 		}
@@ -374,7 +367,7 @@ func (t *txn) queryEntries(ctx context.Context, what string, n int64, q string, 
 
 // LogEntries implements dissent.LogTx.
 func (t *txn) LogEntries(ctx context.Context, start, end int64) ([]dissent.LogEntry, error) {
-	out, err := t.queryEntries(ctx, "read log entries", end-start, `SELECT seq, leaf, message_id, commitment, sealed FROM log_entries WHERE leaf >= $1 AND leaf < $2 ORDER BY leaf`, start, end)
+	out, err := t.queryEntries(ctx, "read log entries", end-start, `SELECT seq, leaf, message_id, class, commitment, sealed FROM log_entries WHERE leaf >= $1 AND leaf < $2 ORDER BY leaf`, start, end)
 	if err != nil {
 		return nil, err
 	}
@@ -391,12 +384,12 @@ func (t *txn) LogEntries(ctx context.Context, start, end int64) ([]dissent.LogEn
 
 // PendingEntries implements dissent.LogTx.
 func (t *txn) PendingEntries(ctx context.Context) ([]dissent.LogEntry, error) {
-	return t.queryEntries(ctx, "read pending log entries", 0, `SELECT seq, leaf, message_id, commitment, sealed FROM log_entries WHERE leaf IS NULL ORDER BY seq`)
+	return t.queryEntries(ctx, "read pending log entries", 0, `SELECT seq, leaf, message_id, class, commitment, sealed FROM log_entries WHERE leaf IS NULL ORDER BY seq`)
 }
 
 // EntryBySeq implements dissent.LogTx.
 func (t *txn) EntryBySeq(ctx context.Context, seq int64) (dissent.LogEntry, error) {
-	out, err := t.queryEntries(ctx, "read log entry", 1, `SELECT seq, leaf, message_id, commitment, sealed FROM log_entries WHERE seq = $1`, seq)
+	out, err := t.queryEntries(ctx, "read log entry", 1, `SELECT seq, leaf, message_id, class, commitment, sealed FROM log_entries WHERE seq = $1`, seq)
 	if err != nil {
 		return dissent.LogEntry{}, err
 	}
@@ -836,30 +829,43 @@ func eventOf(e dissent.LogEntry) (dissent.Event, error) {
 
 // Events lists a message's events with their actors, protected ones opened.
 // The entries are opened and their commitments checked: an entry edited in
-// the database is an error, not a different event.
-func (t *txn) Events(ctx context.Context, id dissent.MessageID) ([]dissent.Event, error) {
+// the database is an error, not a different event. Given classes, it reads
+// only the entries filed under them (log_entries.class) and those filed
+// under none, which it keeps only if their kind is of one of the classes.
+// An entry filed under a class that is not its kind's is an error too; one
+// moved to a class its reader skips is not seen here, as a deleted one is
+// not: dissent verify finds both.
+func (t *txn) Events(ctx context.Context, id dissent.MessageID, classes ...dissent.EventClass) ([]dissent.Event, error) {
 	if err := t.flush(ctx); err != nil {
 		return nil, err
 	}
-	q := `SELECT seq, leaf, commitment, sealed, actor_sealed FROM log_entries WHERE message_id = $1 ORDER BY seq`
-	args := []any{string(id)}
+	where, args := `message_id = $1`, []any{string(id)}
 	if id == "" {
 		// The deployment's own events: organizations, people, sign-ins, keys.
-		q, args = `SELECT seq, leaf, commitment, sealed, actor_sealed FROM log_entries WHERE message_id IS NULL ORDER BY seq`, nil
+		where, args = `message_id IS NULL`, nil
 	}
-	rows, err := t.q.QueryContext(ctx, q, args...)
+	if len(classes) > 0 {
+		in := strconv.Itoa(int(dissent.ClassUnknown))
+		for _, c := range classes {
+			in += "," + strconv.Itoa(int(c))
+		}
+		where += ` AND class IN (` + in + `)`
+	}
+	k, kerr := t.logKey(ctx, false)
+	rows, err := t.q.QueryContext(ctx, `SELECT seq, leaf, class, commitment, sealed, actor_sealed FROM log_entries WHERE `+where+` ORDER BY seq`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
 	type raw struct {
 		seq                       int64
 		leaf                      sql.NullInt64
+		class                     int64
 		commitment, sealed, actor []byte
 	}
 	var rs []raw
 	for rows.Next() {
 		var r raw
-		if err := rows.Scan(&r.seq, &r.leaf, &r.commitment, &r.sealed, &r.actor); err != nil {
+		if err := rows.Scan(&r.seq, &r.leaf, &r.class, &r.commitment, &r.sealed, &r.actor); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan event: %w", err)
 		}
@@ -868,9 +874,12 @@ func (t *txn) Events(ctx context.Context, id dissent.MessageID) ([]dissent.Event
 	if err := closeRows(rows); err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
+	if len(rs) > 0 && kerr != nil {
+		return nil, kerr
+	}
 	out := make([]dissent.Event, 0, len(rs))
 	for _, r := range rs {
-		le, err := t.openEntry(ctx, r.seq, r.leaf, sql.NullString{String: string(id), Valid: id != ""}, r.commitment, r.sealed)
+		le, err := t.openEntryWith(k, storedEntry(r.seq, r.leaf, sql.NullString{String: string(id), Valid: id != ""}, r.class, r.commitment), r.sealed)
 		if err != nil {
 			return nil, err
 		}
@@ -883,6 +892,13 @@ func (t *txn) Events(ctx context.Context, id dissent.MessageID) ([]dissent.Event
 		}
 		if e.MessageID != id {
 			return nil, fmt.Errorf("log entry %d is filed under another message", r.seq)
+		}
+		class := dissent.ClassOf(e.Kind)
+		if le.Class != dissent.ClassUnknown && le.Class != class {
+			return nil, fmt.Errorf("log entry %d has been altered: it is filed under class %d, its kind under %d", r.seq, le.Class, class)
+		}
+		if len(classes) > 0 && !slices.Contains(classes, class) {
+			continue
 		}
 		if r.actor != nil {
 			b, err := t.open(ctx, id, "log_entries", strconv.FormatInt(r.seq, 10), "actor_sealed", r.actor)
@@ -914,7 +930,7 @@ func (t *txn) RecentEvents(ctx context.Context, before int64, limit int) ([]diss
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	les, err := t.queryEntries(ctx, "list events", int64(limit), `SELECT seq, leaf, message_id, commitment, sealed FROM log_entries WHERE seq < $1 ORDER BY seq DESC LIMIT $2`, before, limit)
+	les, err := t.queryEntries(ctx, "list events", int64(limit), `SELECT seq, leaf, message_id, class, commitment, sealed FROM log_entries WHERE seq < $1 ORDER BY seq DESC LIMIT $2`, before, limit)
 	if err != nil {
 		return nil, err
 	}

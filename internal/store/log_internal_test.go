@@ -415,3 +415,49 @@ func TestBatchRunsAgainOnlyAfterAWrite(t *testing.T) {
 		t.Fatalf("the log holds %v; want test.a to test.e, nothing undone", kinds)
 	}
 }
+
+// TestEventsOfEntriesWithoutClass: entries written before classes were
+// kept (class 0) are read by every class's reader and kept by their kind,
+// so that a history or an access log over an older log loses nothing and
+// gains nothing.
+func TestEventsOfEntriesWithoutClass(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	at := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	kinds := []string{"message.submitted", "read.text", "signature.added", "read.names", "message.acknowledged"}
+	if err := db.Update(ctx, func(tx dissent.Tx) error {
+		for i, k := range kinds {
+			if err := tx.AppendEvent(ctx, dissent.Event{At: at.Add(time.Duration(i) * time.Minute), Kind: k, MessageID: "m-old"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The first three as an older deployment wrote them; the rest as now.
+	if _, err := db.write.ExecContext(ctx, `UPDATE log_entries SET class = 0 WHERE message_id = 'm-old' AND seq < (SELECT MIN(seq) + 3 FROM log_entries WHERE message_id = 'm-old')`); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		classes []dissent.EventClass
+		want    []string
+	}{
+		{nil, kinds},
+		{[]dissent.EventClass{dissent.ClassStep}, []string{"message.submitted", "message.acknowledged"}},
+		{[]dissent.EventClass{dissent.ClassRead}, []string{"read.text", "read.names"}},
+		{[]dissent.EventClass{dissent.ClassAct}, []string{"signature.added"}},
+	} {
+		var got []string
+		err := db.View(ctx, func(tx dissent.Tx) error {
+			es, err := tx.Events(ctx, "m-old", c.classes...)
+			for _, e := range es {
+				got = append(got, e.Kind)
+			}
+			return err
+		})
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("Events(%v) = %v, %v; want %v", c.classes, got, err, c.want)
+		}
+	}
+}

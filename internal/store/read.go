@@ -13,17 +13,13 @@ import (
 // invitees kept sealed so the authors can list them, signers, endorsements.
 
 func (t *txn) AccessLog(ctx context.Context, id dissent.MessageID) ([]dissent.AccessEntry, error) {
-	events, err := t.Events(ctx, id)
+	reads, err := t.Events(ctx, id, dissent.ClassRead)
 	if err != nil {
 		return nil, err
 	}
-	var reads []dissent.Event
-	var ids []dissent.PersonID
-	for _, e := range events {
-		if strings.HasPrefix(e.Kind, "read.") {
-			reads = append(reads, e)
-			ids = append(ids, e.ActorID)
-		}
+	ids := make([]dissent.PersonID, len(reads))
+	for i, e := range reads {
+		ids[i] = e.ActorID
 	}
 	people, err := t.peopleByID(ctx, ids)
 	if err != nil {

@@ -540,6 +540,7 @@ func testEvents(t *testing.T, s dissent.Store) {
 			{At: t0, ActorID: f.drafter, ActorRole: dissent.RoleEmployee, Kind: "message.submitted", MessageID: m.ID, Detail: "v1"},
 			{At: t0.Add(time.Minute), ActorID: f.sup, ActorRole: dissent.RoleOfficer, Kind: "read.text", MessageID: m.ID},
 			{At: t0.Add(2 * time.Minute), ActorID: f.boss, ActorRole: dissent.RolePrincipal, Kind: "read.names", MessageID: m.ID},
+			{At: t0.Add(3 * time.Minute), ActorID: f.other, ActorRole: dissent.RoleEmployee, Kind: "signature.added", MessageID: m.ID, Protected: true, ActorEmail: "other@x.example"},
 			{At: t0, Kind: "org.added", Detail: "x"},
 		} {
 			if err := tx.AppendEvent(ctx, e); err != nil {
@@ -550,8 +551,33 @@ func testEvents(t *testing.T, s dissent.Store) {
 	})
 	view(t, s, func(tx dissent.Tx) error {
 		es, err := tx.Events(ctx, m.ID)
-		if err != nil || len(es) != 3 || es[0].Kind != "message.submitted" || es[1].ActorID != f.sup {
+		if err != nil || len(es) != 4 || es[0].Kind != "message.submitted" || es[1].ActorID != f.sup || es[3].ActorID != f.other {
 			t.Errorf("Events = %+v, %v", es, err)
+		}
+		// Given classes, only the events of those classes.
+		for _, c := range []struct {
+			classes []dissent.EventClass
+			want    []string
+		}{
+			{[]dissent.EventClass{dissent.ClassStep}, []string{"message.submitted"}},
+			{[]dissent.EventClass{dissent.ClassRead}, []string{"read.text", "read.names"}},
+			{[]dissent.EventClass{dissent.ClassAct}, []string{"signature.added"}},
+			{[]dissent.EventClass{dissent.ClassStep, dissent.ClassAct}, []string{"message.submitted", "signature.added"}},
+		} {
+			es, err := tx.Events(ctx, m.ID, c.classes...)
+			var kinds []string
+			for _, e := range es {
+				kinds = append(kinds, e.Kind)
+			}
+			if err != nil || !slices.Equal(kinds, c.want) {
+				t.Errorf("Events(%v) = %v, %v; want %v", c.classes, kinds, err, c.want)
+			}
+		}
+		if es, err := tx.Events(ctx, m.ID, dissent.ClassAct); err != nil || len(es) != 1 || es[0].ActorID != f.other || !es[0].Protected {
+			t.Errorf("Events(act) = %+v, %v; want the signer's act, its actor opened", es, err)
+		}
+		if es, err := tx.Events(ctx, "", dissent.ClassRead); err != nil || len(es) != 0 {
+			t.Errorf("Events(no message, reads) = %+v, %v; want none", es, err)
 		}
 		al, err := tx.AccessLog(ctx, m.ID)
 		if err != nil {
@@ -560,10 +586,10 @@ func testEvents(t *testing.T, s dissent.Store) {
 		if len(al) != 2 || al[0].Kind != "text" || al[0].Role != dissent.RoleOfficer || al[1].Kind != "names" || al[1].Name != "boss@x.example" || !al[1].At.Equal(t0.Add(2*time.Minute)) {
 			t.Errorf("AccessLog = %+v", al)
 		}
-		// The four entries of the one transaction (written together on
+		// The five entries of the one transaction (written together on
 		// PostgreSQL) are numbered in the order appended, with or without a
 		// message.
-		recent, err := tx.RecentEvents(ctx, math.MaxInt64, 4)
+		recent, err := tx.RecentEvents(ctx, math.MaxInt64, 5)
 		if err != nil {
 			return err
 		}
@@ -574,7 +600,7 @@ func testEvents(t *testing.T, s dissent.Store) {
 				t.Errorf("RecentEvents: event %d numbered %d after %d; want descending", i, e.ID, recent[i-1].ID)
 			}
 		}
-		if want := []string{"org.added", "read.names", "read.text", "message.submitted"}; !slices.Equal(kinds, want) {
+		if want := []string{"org.added", "signature.added", "read.names", "read.text", "message.submitted"}; !slices.Equal(kinds, want) {
 			t.Errorf("RecentEvents kinds = %v; want %v", kinds, want)
 		}
 		if len(recent) == 4 && (recent[0].MessageID != "" || recent[1].MessageID != m.ID) {
