@@ -42,7 +42,8 @@ var verifyChunk int64 = 10_000
 var skipRows = false
 
 // Verify checks the whole log and the database against it: it opens every
-// entry under the log's key and checks it against its commitment, recomputes
+// entry under the log's key and checks it against its commitment and the
+// message and class the database files it under, recomputes
 // every leaf and tree hash from the commitments and compares them with the
 // stored ones, checks every stored checkpoint (signature and root), the
 // checkpoint file outside the database and each checkpoint in against (a
