@@ -105,7 +105,7 @@ func (t *txn) cachedCounts(ctx context.Context, id dissent.MessageID) (dissent.M
 	m = cloneMessage(m)
 	t.countStat(func(c *counters) { c.countsHits.Add(1) })
 	if checkCountsCache {
-		fresh, err := t.loadMessageCols(ctx, id, messageCountCols, t.unsealDrafter)
+		fresh, err := t.loadMessage(ctx, id, readCounts)
 		if err != nil {
 			return dissent.Message{}, false, err
 		}

@@ -150,22 +150,35 @@ func (t *txn) CreateMessage(ctx context.Context, m dissent.Message, v dissent.Ve
 	return t.AddVersion(ctx, v)
 }
 
+// messageRead is how much of a message a read selects and opens: the
+// columns and the function that opens what they hold, which go together.
+type messageRead struct {
+	cols   string
+	unseal func(*txn, context.Context, rawMessage) (dissent.Message, error)
+}
+
+var (
+	// readWhole selects and opens everything.
+	readWhole = messageRead{messageCols, (*txn).unseal}
+	// readTitle selects no summary, body, notes, attachments or related
+	// messages, and opens the drafter and the title.
+	readTitle = messageRead{messageTitleCols, (*txn).unsealTitle}
+	// readCounts selects no text at all, and opens the drafter.
+	readCounts = messageRead{messageCountCols, (*txn).unsealDrafter}
+)
+
 func (t *txn) Message(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
-	return t.loadMessage(ctx, id, t.unseal)
+	return t.loadMessage(ctx, id, readWhole)
 }
 
-// loadMessage reads one message by id and opens it with unseal.
-func (t *txn) loadMessage(ctx context.Context, id dissent.MessageID, unseal func(context.Context, rawMessage) (dissent.Message, error)) (dissent.Message, error) {
-	return t.loadMessageCols(ctx, id, messageCols, unseal)
-}
-
-func (t *txn) loadMessageCols(ctx context.Context, id dissent.MessageID, cols string, unseal func(context.Context, rawMessage) (dissent.Message, error)) (dissent.Message, error) {
+// loadMessage reads one message by id, as much of it as rd says.
+func (t *txn) loadMessage(ctx context.Context, id dissent.MessageID, rd messageRead) (dissent.Message, error) {
 	t.countStat(func(c *counters) { c.messageLoads.Add(1) })
-	r, err := scanMessage(t.q.QueryRowContext(ctx, `SELECT `+cols+messageFrom+` WHERE m.id = $1`, string(id)))
+	r, err := scanMessage(t.q.QueryRowContext(ctx, `SELECT `+rd.cols+messageFrom+` WHERE m.id = $1`, string(id)))
 	if err != nil {
 		return dissent.Message{}, notFound(err, "message")
 	}
-	return unseal(ctx, r)
+	return rd.unseal(t, ctx, r)
 }
 
 func (t *txn) LockMessage(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
@@ -178,7 +191,7 @@ func (t *txn) LockMessage(ctx context.Context, id dissent.MessageID) (dissent.Me
 	if err := t.lockMessageRow(ctx, id); err != nil {
 		return dissent.Message{}, err
 	}
-	return t.loadMessage(ctx, id, t.unseal)
+	return t.loadMessage(ctx, id, readWhole)
 }
 
 func (t *txn) lockMessageRow(ctx context.Context, id dissent.MessageID) error {
@@ -197,7 +210,7 @@ func (t *txn) LockMessageCounts(ctx context.Context, id dissent.MessageID) (diss
 	if err := t.lockMessageRow(ctx, id); err != nil {
 		return dissent.Message{}, err
 	}
-	m, err := t.loadMessageCols(ctx, id, messageCountCols, t.unsealDrafter)
+	m, err := t.loadMessage(ctx, id, readCounts)
 	if err == nil {
 		t.keepCounts(m)
 	}
@@ -334,7 +347,7 @@ func closeRows(rows *sql.Rows) error {
 }
 
 func (t *txn) messages(ctx context.Context, where string, args ...any) ([]dissent.Message, error) {
-	return t.listMessages(ctx, messageCols, t.unseal, where, args...)
+	return t.listMessages(ctx, readWhole, where, args...)
 }
 
 // unsealTitle opens only the drafter and the title of a message: the
@@ -349,8 +362,8 @@ func (t *txn) unsealTitle(ctx context.Context, r rawMessage) (dissent.Message, e
 	return m, err
 }
 
-func (t *txn) listMessages(ctx context.Context, cols string, unseal func(context.Context, rawMessage) (dissent.Message, error), where string, args ...any) ([]dissent.Message, error) {
-	rows, err := t.q.QueryContext(ctx, `SELECT `+cols+messageFrom+` WHERE `+where+` ORDER BY m.created DESC, m.id`, args...)
+func (t *txn) listMessages(ctx context.Context, rd messageRead, where string, args ...any) ([]dissent.Message, error) {
+	rows, err := t.q.QueryContext(ctx, `SELECT `+rd.cols+messageFrom+` WHERE `+where+` ORDER BY m.created DESC, m.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
@@ -375,7 +388,7 @@ func (t *txn) listMessages(ctx context.Context, cols string, unseal func(context
 	}
 	out := make([]dissent.Message, len(raws))
 	for i, r := range raws {
-		if out[i], err = unseal(ctx, r); err != nil {
+		if out[i], err = rd.unseal(t, ctx, r); err != nil {
 			return nil, err
 		}
 	}
@@ -387,20 +400,21 @@ func (t *txn) listMessages(ctx context.Context, cols string, unseal func(context
 // reviewer. Each index entry is checked against the message's own rows under
 // the message's tag.
 func (t *txn) MessagesOf(ctx context.Context, person dissent.PersonID) ([]dissent.Message, error) {
-	return t.messagesOf(ctx, messageCols, t.unseal, person)
+	return t.messagesOf(ctx, readWhole, person)
 }
 
-// MessageHeader is Message with only the drafter and the title opened.
+// MessageHeader is Message with only the drafter and the title read and
+// opened.
 func (t *txn) MessageHeader(ctx context.Context, id dissent.MessageID) (dissent.Message, error) {
-	return t.loadMessage(ctx, id, t.unsealTitle)
+	return t.loadMessage(ctx, id, readTitle)
 }
 
 // MessageTitlesOf is MessagesOf with only the drafter and the title opened.
 func (t *txn) MessageTitlesOf(ctx context.Context, person dissent.PersonID) ([]dissent.Message, error) {
-	return t.messagesOf(ctx, messageTitleCols, t.unsealTitle, person)
+	return t.messagesOf(ctx, readTitle, person)
 }
 
-func (t *txn) messagesOf(ctx context.Context, cols string, unseal func(context.Context, rawMessage) (dissent.Message, error), person dissent.PersonID) ([]dissent.Message, error) {
+func (t *txn) messagesOf(ctx context.Context, rd messageRead, person dissent.PersonID) ([]dissent.Message, error) {
 	idx, err := t.participations(ctx, []dissent.PersonID{person})
 	if err != nil {
 		return nil, err
@@ -431,7 +445,7 @@ func (t *txn) messagesOf(ctx context.Context, cols string, unseal func(context.C
 	var out []dissent.Message
 	for start := 0; start < len(list); start += inChunk {
 		chunk := list[start:min(start+inChunk, len(list))]
-		ms, err := t.listMessages(ctx, cols, unseal, `m.id IN (`+placeholders(1, len(chunk))+`)`, chunk...)
+		ms, err := t.listMessages(ctx, rd, `m.id IN (`+placeholders(1, len(chunk))+`)`, chunk...)
 		if err != nil {
 			return nil, err
 		}
